@@ -1,0 +1,37 @@
+# One entry point per job. A fresh machine needs only: make serve (or make test).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DB := conscience.db
+HOST ?= 127.0.0.1
+PORT ?= 8001
+# CI and publishing build strictly: a missing or altered upstream file fails the build.
+STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
+BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
+
+.PHONY: install fetch build serve test clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+fetch: install
+	$(BIN)/python -m scripts.fetch $(STRICT)
+
+build: $(DB)
+
+$(DB): $(VENV)/.installed $(BUILD_INPUTS)
+	$(BIN)/python -m scripts.build $(STRICT)
+
+serve: $(DB)
+	$(BIN)/datasette serve -i $(DB) --metadata metadata.yml --plugins-dir plugins \
+		$$($(BIN)/python -m scripts.settings) --host $(HOST) --port $(PORT)
+
+test: $(DB)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(DB) .cache

@@ -1,0 +1,1 @@
+"""Build conscience.db from raw/ (see README)."""

@@ -1,0 +1,133 @@
+"""Build conscience.db from raw/ and the fetched upstream files.
+
+    python -m scripts.build [--strict] [--out conscience.db]
+
+The database is written to a temporary file and renamed into place only when
+everything succeeded, so a failed build leaves the previous database untouched.
+The same inputs give the same bytes.
+"""
+
+import argparse
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import sqlite_utils
+
+from . import countries, curated, fetch
+from .derive import derive
+from .errors import BuildError
+from .rawfiles import RAW, ROOT, read_source_yml, source_folders
+from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
+from .text import unspaced_substrings
+from .validate import key_of, validate
+from .views import VIEWS
+
+DEFAULT_OUT = ROOT / "conscience.db"
+FTS_TOKENIZER = "unicode61 remove_diacritics 2"
+
+
+def collect(strict=False, raw=RAW):
+    """Every row of every table, as {table: [(origin, row)]}, derived and validated."""
+    raw = Path(raw)
+    paths = fetch.fetch_all(strict, raw)
+    tables = defaultdict(list)
+    sources = {}
+    for folder in source_folders(raw):
+        origin, meta = read_source_yml(folder)
+        sources[meta["id"]] = source_row(meta)
+        tables["sources"].append((origin, sources[meta["id"]]))
+        if not meta.get("sha256"):
+            for name, rows in curated.read_curated_source(folder, meta).items():
+                tables[name].extend(rows)
+    for name in REFERENCE_TABLES:
+        tables[name].extend(curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
+    tables["countries"] = countries.country_rows(paths.get(countries.SOURCE_ID))
+    derive(tables, sources, raw)
+    validate(tables)
+    return tables
+
+
+def source_row(meta):
+    as_of, precision = (meta["as_of"], None) if meta.get("as_of") else (None, None)
+    if as_of:
+        precision = {4: "year", 7: "month", 10: "day"}[len(as_of)]
+    return {
+        "id": meta["id"], "title": meta["title"], "publisher": meta["publisher"], "url": meta.get("url"),
+        "licence": meta["licence"], "as_of": as_of, "as_of_precision": precision,
+        "as_of_note": meta.get("as_of_note"), "language": meta["language"], "kind": meta["kind"],
+        "description": meta["description"],
+        "file": meta.get("file") or (meta.get("archived_copy") or {}).get("file"),
+        "sha256": meta.get("sha256") or (meta.get("archived_copy") or {}).get("sha256"),
+    }
+
+
+def write(tables, out):
+    """Write every table, index, full-text index and view to `out`, atomically."""
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        db = sqlite_utils.Database(tmp)
+        for table in TABLES.values():
+            create_table(db, table, tables[table.name])
+        for table in TABLES.values():
+            if table.fts:
+                create_fts(db, table)
+        for name, sql in VIEWS.items():
+            db.create_view(name, sql.strip())
+        problems = db.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"foreign key check failed: {problems[:5]}")
+        db.close()
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def create_table(db, table, rows):
+    columns = dict(stored_columns(table))
+    required = {c.name for c in table.columns if c.required}
+    if table.provenance:
+        required |= {"source_id", "upstream_ref"}
+    db[table.name].create(columns, pk=table.pk, foreign_keys=foreign_keys(table), not_null=required)
+    ordered = sorted((row for _, row in rows), key=lambda row: key_of(table, row))
+    db[table.name].insert_all(({k: row.get(k) for k in columns} for row in ordered), batch_size=1000)
+    for column in table.indexes:
+        db[table.name].create_index([column])
+
+
+def create_fts(db, table):
+    """A contentless FTS5 index whose rowids are the table's; 'unspaced' holds CJK substrings."""
+    columns = list(table.fts) + ["unspaced"]
+    db.execute(
+        f"CREATE VIRTUAL TABLE [{table.name}_fts] USING fts5({', '.join(columns)}, "
+        f"content='', tokenize='{FTS_TOKENIZER}')"
+    )
+    rows = db.execute(f"SELECT rowid, {', '.join(table.fts)} FROM [{table.name}] ORDER BY rowid").fetchall()
+    db.conn.executemany(
+        f"INSERT INTO [{table.name}_fts] (rowid, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+        [(*row, unspaced_substrings(*row[1:])) for row in rows],
+    )
+    db.conn.commit()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strict", action="store_true",
+                        help="fail if any declared upstream source is missing or its checksum differs")
+    parser.add_argument("--out", default=DEFAULT_OUT, type=Path, help="database to write (default: conscience.db)")
+    parser.add_argument("--raw", default=RAW, type=Path, help="folder of sources to build from (default: raw/)")
+    args = parser.parse_args(argv)
+    try:
+        tables = collect(strict=args.strict, raw=args.raw)
+        write(tables, args.out)
+    except BuildError as exc:
+        sys.exit(f"build failed: {exc}\nThe previous {args.out.name}, if any, is unchanged.")
+    counts = ", ".join(f"{name} {len(tables[name])}" for name in TABLES)
+    print(f"built {args.out.name}: {counts}")
+
+
+if __name__ == "__main__":
+    main()

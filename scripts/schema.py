@@ -1,0 +1,329 @@
+"""The public schema of conscience.db, declared once.
+
+The build creates tables from TABLES, checks every reference declared here, and
+indexes every column listed as a facet or sort column. Column descriptions for
+readers live in metadata.yml; tests/test_schema.py checks both stay in step.
+
+Column kinds:
+  text, integer, real  stored as is
+  list                 a JSON array of strings (";"-separated in raw CSV)
+  date                 an ISO partial date ("2016", "2016-11", "2016-11-21");
+                       stored with a sibling "<name>_precision" column
+"""
+
+from dataclasses import dataclass, field
+
+SQL_TYPES = {"text": str, "integer": int, "real": float, "list": str, "date": str}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"
+    required: bool = False
+    references: str | None = None  # "table" (its primary key); for lists, each item
+    derived: bool = False  # computed by the build, never read from raw/
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    pk: str | tuple[str, ...]
+    columns: tuple[Column, ...]
+    indexes: tuple[str, ...] = ()
+    fts: tuple[str, ...] = ()  # columns copied into <name>_fts, plus CJK substrings
+    provenance: bool = True  # adds source_id and upstream_ref
+
+    def column(self, name):
+        return next(c for c in self.columns if c.name == name)
+
+
+def _provenance():
+    return (
+        Column("source_id", required=True, references="sources"),
+        Column("upstream_ref", required=True),
+    )
+
+
+def stored_columns(table):
+    """(name, python type) of every column as stored, in order."""
+    out = []
+    columns = table.columns + (_provenance() if table.provenance else ())
+    for column in columns:
+        out.append((column.name, SQL_TYPES[column.kind]))
+        if column.kind == "date":
+            out.append((column.name + "_precision", str))
+    return out
+
+
+def foreign_keys(table):
+    columns = table.columns + (_provenance() if table.provenance else ())
+    return [
+        (c.name, c.references, TABLES[c.references].pk)
+        for c in columns
+        if c.references and c.kind != "list"
+    ]
+
+
+_T = Table
+_C = Column
+
+TABLES = {
+    t.name: t
+    for t in [
+        _T(
+            "sources",
+            pk="id",
+            provenance=False,
+            columns=(
+                _C("id", required=True),
+                _C("title", required=True),
+                _C("publisher", required=True),
+                _C("url"),
+                _C("licence", required=True),
+                _C("as_of", "date"),
+                _C("as_of_note"),
+                _C("language", required=True),
+                _C("kind", required=True),
+                _C("description", required=True),
+                _C("file"),
+                _C("sha256"),
+            ),
+            indexes=("kind", "language"),
+        ),
+        _T(
+            "countries",
+            pk="iso2",
+            columns=(
+                _C("iso2", required=True),
+                _C("iso3", required=True),
+                _C("name", required=True),
+                _C("latitude", "real", derived=True),
+                _C("longitude", "real", derived=True),
+            ),
+            indexes=("name",),
+        ),
+        _T(
+            "statuses",
+            pk="id",
+            provenance=False,
+            columns=(_C("id", required=True), _C("label", required=True), _C("description", required=True)),
+        ),
+        _T("categories", pk="id", provenance=False,
+           columns=(_C("id", required=True), _C("description", required=True))),
+        _T("event_types", pk="id", provenance=False,
+           columns=(_C("id", required=True), _C("description", required=True))),
+        _T("reprisal_types", pk="id", provenance=False,
+           columns=(_C("id", required=True), _C("description", required=True))),
+        _T("metrics", pk="id", provenance=False,
+           columns=(_C("id", required=True), _C("description", required=True), _C("dataset_count", required=True))),
+        _T(
+            "un_mechanisms",
+            pk="id",
+            provenance=False,
+            columns=(_C("id", required=True), _C("name", required=True), _C("kind", required=True)),
+            indexes=("kind",),
+        ),
+        _T(
+            "charges",
+            pk="id",
+            provenance=False,
+            columns=(
+                _C("id", required=True),
+                _C("country", required=True, references="countries"),
+                _C("law", required=True),
+                _C("article"),
+                _C("title_en", required=True),
+                _C("title_original"),
+                _C("original_language", required=True),
+                _C("replaced_by", references="charges"),
+                _C("note"),
+            ),
+            indexes=("country", "law", "article"),
+            fts=("id", "law", "article", "title_en", "title_original", "note"),
+        ),
+        _T(
+            "organizations",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("name", required=True),
+                _C("name_native"),
+                _C("name_folded", required=True, derived=True),
+                _C("names_as_written", "list", derived=True),
+                _C("country", references="countries"),
+                _C("description"),
+            ),
+            indexes=("name", "country"),
+            fts=("name", "name_native", "name_folded", "names_as_written", "description"),
+        ),
+        _T(
+            "persons",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("name", required=True),
+                _C("name_native"),
+                _C("name_folded", required=True, derived=True),
+                _C("alternate_names", "list"),
+                _C("sex"),
+                _C("birth_year", "integer"),
+                _C("ethnicity"),
+                _C("religion"),
+                _C("occupation"),
+                _C("categories", "list", references="categories"),
+                _C("country", required=True, references="countries"),
+                _C("status", required=True, references="statuses"),
+                _C("status_as_of", "date"),
+                _C("place"),
+                _C("latitude", "real", derived=True),
+                _C("longitude", "real", derived=True),
+                _C("coordinate_precision", derived=True),
+                _C("charges", "list", references="charges", derived=True),
+                _C("sources", "list", references="sources", derived=True),
+                _C("summary"),
+            ),
+            indexes=("name", "name_folded", "sex", "birth_year", "country", "status", "status_as_of", "ethnicity", "religion"),
+            fts=("name", "name_native", "name_folded", "alternate_names", "occupation", "place", "summary"),
+        ),
+        _T(
+            "records",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("person_id", required=True, references="persons"),
+                _C("name_as_written", required=True),
+                _C("raw", required=True),
+            ),
+            indexes=("person_id",),
+        ),
+        _T(
+            "cases",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("title", required=True),
+                _C("state", required=True, references="countries"),
+                _C("summary", required=True),
+            ),
+            indexes=("state",),
+        ),
+        _T(
+            "detentions",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("person_id", required=True, references="persons"),
+                _C("kind", required=True),
+                _C("detained_on", "date"),
+                _C("detained_year", "integer", derived=True),
+                _C("sentenced_on", "date"),
+                _C("sentence_as_written"),
+                _C("sentence_months", "integer"),
+                _C("released_on", "date"),
+                _C("place"),
+            ),
+            indexes=("person_id", "kind", "detained_on", "detained_year", "sentenced_on", "sentence_months"),
+        ),
+        _T(
+            "detention_charges",
+            pk=("detention_id", "charge_id"),
+            columns=(
+                _C("detention_id", required=True, references="detentions"),
+                _C("charge_id", required=True, references="charges"),
+                _C("charge_as_written", required=True),
+            ),
+            indexes=("charge_id",),
+        ),
+        _T(
+            "charge_citations",
+            pk=("source_id", "charge_id"),
+            columns=(_C("charge_id", required=True, references="charges"), _C("context", required=True)),
+            indexes=("charge_id",),
+        ),
+        _T(
+            "campaigns",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("title", required=True),
+                _C("title_original"),
+                _C("kind", required=True),
+                _C("organizer", references="organizations"),
+                _C("country", references="countries"),
+                _C("started_on", "date"),
+                _C("description", required=True),
+            ),
+            indexes=("kind", "organizer", "country", "started_on"),
+        ),
+        _T(
+            "signatures",
+            pk=("campaign_id", "position"),
+            columns=(
+                _C("campaign_id", required=True, references="campaigns"),
+                _C("position", "integer", required=True, derived=True),
+                _C("organization_id", required=True, references="organizations", derived=True),
+                _C("name_as_written", required=True),
+            ),
+            indexes=("organization_id",),
+        ),
+        _T(
+            "reprisals",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("case_id", required=True, references="cases"),
+                _C("person_id", references="persons"),
+                _C("organization_id", references="organizations"),
+                _C("state", required=True, references="countries"),
+                _C("un_mechanisms", "list", references="un_mechanisms"),
+                _C("un_mechanism_as_written", "list"),
+                _C("reprisal_types", "list", required=True, references="reprisal_types"),
+                _C("date", "date"),
+                _C("date_note"),
+                _C("description", required=True),
+            ),
+            indexes=("case_id", "person_id", "organization_id", "state", "date"),
+        ),
+        _T(
+            "events",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("person_id", references="persons"),
+                _C("organization_id", references="organizations"),
+                _C("case_id", references="cases"),
+                _C("date", "date"),
+                _C("year", "integer", derived=True),
+                _C("date_note"),
+                _C("event_type", required=True, references="event_types"),
+                _C("description", required=True),
+            ),
+            indexes=("person_id", "organization_id", "case_id", "date", "year", "event_type"),
+        ),
+        _T(
+            "statistics",
+            pk="id",
+            columns=(
+                _C("id", required=True),
+                _C("reported_by", references="organizations"),
+                _C("campaign_id", references="campaigns"),
+                _C("as_of", "date"),
+                _C("metric", required=True, references="metrics"),
+                _C("country", references="countries"),
+                _C("value", "integer", required=True),
+                _C("description", required=True),
+            ),
+            indexes=("reported_by", "campaign_id", "as_of", "metric", "country"),
+        ),
+    ]
+}
+
+# Tables filled from raw/reference/<table>.csv, in load order.
+REFERENCE_TABLES = ("statuses", "categories", "event_types", "reprisal_types", "metrics", "un_mechanisms", "charges")
+
+# Tables a curated source folder may hold as <table>.csv; the file names the target table.
+CURATED_TABLES = (
+    "organizations", "persons", "cases", "campaigns", "signatures", "detentions",
+    "detention_charges", "charge_citations", "events", "reprisals", "statistics",
+)

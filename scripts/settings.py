@@ -1,0 +1,34 @@
+"""Datasette settings for the public read-only site: one place, used by `make serve`, tests and publishing.
+
+    python -m scripts.settings   # prints them as --setting flags
+"""
+
+SETTINGS = {
+    # Cut any SQL query after one second, so a slow or hostile ?sql= cannot hog a worker thread.
+    "sql_time_limit_ms": 1000,
+    # Give each facet at most 200 ms; a facet that runs out is dropped from the page rather than delaying it.
+    "facet_time_limit_ms": 200,
+    # Facet suggestions run a GROUP BY per column on every table page; our facets are configured in metadata.yml.
+    "suggest_facets": False,
+    # The database is immutable and changes only with a redeploy, so responses can be cached for an hour.
+    "default_cache_ttl": 3600,
+    # A page or API call returns at most 1,000 rows; larger exports use pagination or the CSV stream below.
+    "max_returned_rows": 1000,
+    # Let CSV export stream every row of a table or query: journalists want the whole list in a spreadsheet.
+    "allow_csv_stream": True,
+    # Let anyone download conscience.db itself: it is open data.
+    "allow_download": True,
+    # Long narratives (CECC summaries) are cut to 500 characters in HTML tables; row pages and JSON keep them whole.
+    "truncate_cells_html": 500,
+}
+
+
+def as_flags():
+    flags = []
+    for name, value in SETTINGS.items():
+        flags += ["--setting", name, str(value).lower() if isinstance(value, bool) else str(value)]
+    return flags
+
+
+if __name__ == "__main__":
+    print(" ".join(as_flags()))

@@ -1,0 +1,74 @@
+"""Views for the common joins. Part of the public schema, like the tables."""
+
+VIEWS = {
+    # One row per person with coordinates; "popup" is what datasette-cluster-map shows.
+    "persons_map": """
+        SELECT p.id, p.name, p.name_native, p.status, p.country, p.categories, p.sex,
+               p.latitude, p.longitude, p.coordinate_precision,
+               json_object(
+                   'title', p.name || CASE WHEN p.name_native IS NOT NULL AND p.name_native != p.name
+                                           THEN ' (' || p.name_native || ')' ELSE '' END,
+                   'description', s.label || coalesce(' as of ' || p.status_as_of, '') || ' · ' || c.name,
+                   'link', '/conscience/persons/' || p.id
+               ) AS popup
+        FROM persons p
+        JOIN statuses s ON s.id = p.status
+        JOIN countries c ON c.iso2 = p.country
+        WHERE p.latitude IS NOT NULL""",
+    # Each charge with itself and the article that replaced it or that it replaced.
+    "charge_equivalents": """
+        SELECT id AS charge_id, id AS equivalent_id FROM charges
+        UNION SELECT id, replaced_by FROM charges WHERE replaced_by IS NOT NULL
+        UNION SELECT replaced_by, id FROM charges WHERE replaced_by IS NOT NULL""",
+    "person_charges": """
+        SELECT d.person_id, p.name AS person_name, p.status, p.country, d.id AS detention_id,
+               d.kind AS detention_kind, d.detained_on, d.detained_year, d.sentenced_on,
+               dc.charge_id, ch.law, ch.article, ch.title_en, dc.charge_as_written, ch.replaced_by,
+               dc.source_id, dc.upstream_ref
+        FROM detention_charges dc
+        JOIN detentions d ON d.id = dc.detention_id
+        JOIN persons p ON p.id = d.person_id
+        JOIN charges ch ON ch.id = dc.charge_id""",
+    "signatories": """
+        SELECT s.campaign_id, c.title AS campaign_title, s.position, s.name_as_written,
+               s.organization_id, o.name AS organization_name, o.country, s.source_id, s.upstream_ref
+        FROM signatures s
+        JOIN campaigns c ON c.id = s.campaign_id
+        JOIN organizations o ON o.id = s.organization_id""",
+    "campaign_signatory_counts": """
+        SELECT c.id AS campaign_id, c.title, c.kind,
+               (SELECT count(*) FROM signatures s WHERE s.campaign_id = c.id) AS named_signatories,
+               (SELECT value FROM statistics st WHERE st.campaign_id = c.id AND st.metric = 'signatories')
+                   AS reported_signatories,
+               (SELECT value FROM statistics st WHERE st.campaign_id = c.id AND st.metric = 'anonymous signatories')
+                   AS reported_anonymous
+        FROM campaigns c""",
+    "reprisal_mechanisms": """
+        SELECT r.id AS reprisal_id, r.case_id, r.person_id, r.organization_id, r.state,
+               m.id AS un_mechanism, m.name AS mechanism_name, m.kind AS mechanism_kind, r.date
+        FROM reprisals r, json_each(r.un_mechanisms) j
+        JOIN un_mechanisms m ON m.id = j.value""",
+    # A figure a source reports beside what this dataset counts for the same thing (NULL: not countable).
+    "statistics_compared": """
+        SELECT st.id, st.source_id, st.reported_by, st.campaign_id, st.metric, st.country,
+               st.as_of, st.as_of_precision, st.value AS reported,
+               CASE st.metric
+                   WHEN 'signatories' THEN (SELECT count(*) FROM signatures s WHERE s.campaign_id = st.campaign_id)
+                   WHEN 'political prisoners' THEN
+                       (SELECT count(*) FROM persons p WHERE p.country = st.country AND p.status = 'detained')
+                   WHEN 'activists detained' THEN
+                       (SELECT count(*) FROM persons p WHERE p.country = st.country AND p.status = 'detained')
+                   WHEN 'detained women' THEN (SELECT count(*) FROM persons p
+                       WHERE p.country = st.country AND p.status = 'detained' AND p.sex = 'female')
+                   WHEN 'activists at risk' THEN (SELECT count(*) FROM persons p
+                       WHERE p.country = st.country AND p.status IN ('detained', 'at risk'))
+                   WHEN 'activists harassed' THEN
+                       (SELECT count(*) FROM persons p WHERE p.country = st.country AND p.status = 'at risk')
+                   WHEN 'reprisal cases' THEN (SELECT count(*) FROM cases)
+                   WHEN 'states with reprisal cases' THEN (SELECT count(DISTINCT state) FROM cases)
+               END AS dataset_count,
+               m.dataset_count AS dataset_counts_what,
+               st.upstream_ref
+        FROM statistics st
+        JOIN metrics m ON m.id = st.metric""",
+}

@@ -1,0 +1,113 @@
+"""The built database: integrity, provenance, determinism, and counts that agree with the seeds."""
+
+import json
+
+from scripts.build import collect, write
+from scripts.schema import TABLES
+
+from .conftest import STRICT
+
+
+def rows(conn, sql, *params):
+    return conn.execute(sql, params).fetchall()
+
+
+def test_two_builds_give_identical_bytes(built_db, tmp_path):
+    again = tmp_path / "again.db"
+    write(collect(strict=STRICT), again)
+    assert again.read_bytes() == built_db.read_bytes()
+
+
+def test_foreign_keys_hold(conn):
+    assert rows(conn, "PRAGMA foreign_key_check") == []
+
+
+def test_every_person_has_a_record_and_every_record_a_source(conn):
+    assert rows(conn, "SELECT id FROM persons WHERE id NOT IN (SELECT person_id FROM records)") == []
+    assert rows(conn, "SELECT id FROM records WHERE source_id NOT IN (SELECT id FROM sources)") == []
+
+
+def test_every_published_row_names_its_source_and_line(conn):
+    for table in TABLES.values():
+        if table.provenance:
+            missing = rows(conn, f"SELECT count(*) FROM [{table.name}] WHERE source_id IS NULL OR upstream_ref = ''")
+            assert missing == [(0,)], table.name
+
+
+def test_china_letter_counts_agree_with_the_seed(conn):
+    assert rows(conn, "SELECT named_signatories, reported_signatories, reported_anonymous "
+                      "FROM campaign_signatory_counts WHERE campaign_id = 'china-mechanism-letter'") == [(282, 321, 39)]
+    assert 282 + 39 == 321
+
+
+def test_petition_has_24_signatory_organisations(conn):
+    assert rows(conn, "SELECT count(DISTINCT organization_id) FROM signatures "
+                      "WHERE campaign_id = 'vhrn-hrc-petition-2023-2025'") == [(24,)]
+
+
+def test_signatory_names_in_every_script_are_kept_exactly(conn):
+    written = {r[0] for r in rows(conn, "SELECT name_as_written FROM signatures")}
+    for name in ["Комитет \"Гражданское содействие\"", "مرصد الصحراء للسلم والديمقراطية وحقوق الإنسان",
+                 "チベット問題を考える会 Japan Committee for Tibet", "台灣南社", "Liên Đoàn Công Giáo Việt Nam tại Đức",
+                 "Southern Africa Human Rights. Defenderss Network- SAHRDN"]:
+        assert name in written
+
+
+def test_the_five_endreprisals_cases_with_their_people_and_organisations(conn):
+    cases = dict(rows(conn, "SELECT id, state FROM cases WHERE source_id = 'ishr-endreprisals'"))
+    assert cases == {"ishr-jiang-tianyong": "CN", "ishr-viasna": "BY", "ishr-burundi-lawyers": "BI",
+                     "ishr-ibrahim-metwally-hegazy": "EG", "ishr-venezuela-ngos": "VE"}
+
+    def people(case):
+        return {r[0] for r in rows(conn, "SELECT p.name FROM reprisals r JOIN persons p ON p.id = r.person_id "
+                                         "WHERE r.case_id = ?", case)}
+
+    def organisations(case):
+        return {r[0] for r in rows(conn, "SELECT DISTINCT organization_id FROM reprisals "
+                                         "WHERE case_id = ? AND person_id IS NULL", case)}
+
+    assert people("ishr-jiang-tianyong") == {"Jiang Tianyong"}
+    assert people("ishr-viasna") == {"Ales Bialiatski", "Valiantsin Stefanovic", "Uladzimir Labkovich", "Marfa Rabkova",
+                                     "Leanid Sudalenka", "Tatsiana Lasitsa", "Andrei Chapiuk"}
+    assert organisations("ishr-viasna") == {"viasna"}
+    assert people("ishr-burundi-lawyers") == {"Armel Niyongere", "Dieudonné Bashirahishize", "Vital Nshimirimana",
+                                              "Lambert Nigarura"}
+    assert people("ishr-ibrahim-metwally-hegazy") == {"Ibrahim Metwally Hegazy"}
+    assert organisations("ishr-venezuela-ngos") == {"cofavic", "ovcs", "cepaz", "control-ciudadano", "espacio-publico"}
+    assert people("ishr-venezuela-ngos") == {"Rocío San Miguel", "Carlos Correa"}
+
+
+def test_chinese_transliterations_are_kept_as_alternate_names(conn):
+    (alternates,) = rows(conn, "SELECT alternate_names FROM persons WHERE id = 'ales-bialiatski'")[0]
+    assert json.loads(alternates) == ["阿莱斯·比亚利亚茨基"]
+
+
+def test_source_figures_are_recorded(conn):
+    figures = dict(rows(conn, "SELECT id, value FROM statistics"))
+    assert {figures[k] for k in ["ishr-sg-reprisal-cases", "ishr-sg-reprisal-states", "ishr-sg-reports"]} == {709, 76, 11}
+    assert (figures["vhrn-political-prisoners"], figures["vhrn-activists-harassed"]) == (209, 340)
+    assert [figures[k] for k in ["the88-at-risk", "the88-detained", "the88-detained-women",
+                                 "the88-detained-minorities"]] == [256, 239, 83, 64]
+    assert figures["now-member-organisations"] == 14
+    assert rows(conn, "SELECT DISTINCT as_of FROM statistics WHERE reported_by = 'the-88-project'") == [("2021-04-22",)]
+
+
+def test_partial_dates_are_never_completed(conn):
+    assert rows(conn, "SELECT date, date_precision FROM events WHERE id = 'jiang-2016-12-urgent-appeal'") == [
+        ("2016-12", "month")]
+    assert rows(conn, "SELECT date, date_precision, date_note IS NOT NULL FROM events "
+                      "WHERE id = 'burundi-disbarment-niyongere'") == [(None, None, 1)]
+
+
+def test_the_name_as_written_is_kept_beside_the_normalised_name(conn):
+    assert rows(conn, "SELECT p.name, r.name_as_written FROM persons p JOIN records r ON r.person_id = p.id "
+                      "WHERE p.id = 'nguyen-lan-thang'") == [("Nguyễn Lân Thắng", "Nguyễn Lâng Thắng")]
+
+
+def test_vietnam_1999_articles_map_to_their_2015_successors(conn):
+    pairs = set(rows(conn, "SELECT article, (SELECT article FROM charges n WHERE n.id = o.replaced_by) "
+                           "FROM charges o WHERE replaced_by IS NOT NULL"))
+    assert pairs == {("79", "109"), ("88", "117"), ("258", "331")}
+    equivalents = {r[0] for r in rows(conn, "SELECT equivalent_id FROM charge_equivalents e "
+                                            "JOIN charges c ON c.id = e.charge_id WHERE c.article = '88'")}
+    assert equivalents == {"VN-PC1999-88", "VN-PC2015-117"}

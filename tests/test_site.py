@@ -1,0 +1,138 @@
+"""The site as served: every table, view and canned query, facets, search, map and settings."""
+
+import json
+
+import pytest
+
+from scripts.schema import TABLES, stored_columns
+from scripts.views import VIEWS
+
+CANNED_COLUMNS = {
+    "detained_under_article?article=105&country=": [
+        "id", "name", "name_native", "status", "status_as_of", "country", "charge_id", "law", "article",
+        "title_en", "charge_as_written", "detained_on", "sentenced_on"],
+    "detentions_per_year_per_charge": ["year", "charge_id", "law", "article", "title_en", "detentions"],
+    "organisations_in_several_campaigns": ["id", "name", "campaigns", "campaign_ids"],
+    "reprisals_by_un_mechanism": ["un_mechanism", "mechanism_name", "mechanism_kind", "targets", "cases", "states"],
+    "reported_vs_counted": ["source_id", "metric", "country", "as_of", "reported", "dataset_count",
+                            "dataset_counts_what", "upstream_ref"],
+}
+
+
+async def rows(get, path):
+    separator = "&" if "?" in path else "?"
+    return (await get(f"/conscience/{path}{separator}_shape=array&_size=max")).json()
+
+
+@pytest.mark.parametrize("table", TABLES)
+async def test_every_table_answers_with_its_declared_columns(get, table):
+    data = (await get(f"/conscience/{table}.json")).json()
+    assert data["columns"] == [name for name, _ in stored_columns(TABLES[table])]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+async def test_every_view_answers(get, conn, view):
+    data = (await get(f"/conscience/{view}.json")).json()
+    expected = [d[0] for d in conn.execute(f"SELECT * FROM [{view}] LIMIT 0").description]
+    assert data["columns"] == expected and data["rows"]
+
+
+@pytest.mark.parametrize("query", CANNED_COLUMNS)
+async def test_every_canned_query_answers_with_its_columns(get, query, metadata):
+    assert set(metadata["databases"]["conscience"]["queries"]) == {q.split("?")[0] for q in CANNED_COLUMNS}
+    name, _, params = query.partition("?")
+    data = (await get(f"/conscience/{name}.json?{params}")).json()
+    assert data["columns"] == CANNED_COLUMNS[query]
+    assert data["rows"]
+
+
+async def test_html_pages_answer(get):
+    for path in ["/", "/conscience", "/conscience/persons", "/conscience/persons/jiang-tianyong",
+                 "/conscience/detained_under_article?article=342&country=BY", "/conscience/persons_map"]:
+        await get(path)
+
+
+async def facet(get, table, name, extra=""):
+    data = (await get(f"/conscience/{table}.json?_facet{extra}={name}&_size=0")).json()
+    return {r["value"]: r["count"] for r in data["facet_results"][name]["results"]}
+
+
+async def test_persons_facet_by_status_country_category_and_charge(get):
+    assert (await facet(get, "persons", "status")) == {
+        "detained": 9, "exiled": 4, "at risk": 2, "house arrest": 1, "released": 1}
+    assert (await facet(get, "persons", "country"))["BY"] == 7
+    assert (await facet(get, "persons", "categories", "_array"))["lawyer"] == 7
+    assert (await facet(get, "persons", "charges", "_array"))["BY-CC1999-342"] == 7
+
+
+async def test_a_facet_filter_narrows_the_rows(get):
+    detained_in_belarus = await rows(get, "persons.json?status=detained&country=BY")
+    assert len(detained_in_belarus) == 7
+
+
+async def test_detentions_facet_by_year(get):
+    assert (await facet(get, "detentions", "detained_year"))[2016] == 1
+
+
+@pytest.mark.parametrize("table,query,expected", [
+    ("persons", "Nguyen Lan Thang", {"nguyen-lan-thang"}),
+    ("persons", "Nguyễn Lân Thắng", {"nguyen-lan-thang"}),
+    ("persons", "Rocio", {"rocio-san-miguel"}),
+    ("persons", "天勇", {"jiang-tianyong"}),
+    ("persons", "江", {"jiang-tianyong"}),
+    ("persons", "比亚利亚", {"ales-bialiatski"}),
+    ("organizations", "Doan", {"lien-doan-cong-giao-viet-nam-tai-duc"}),
+    ("organizations", "夜明け", {"xianggangliming-dawn-of-hong-kong-xianggangnoyemingke"}),
+    ("organizations", "ウイグル", {"ribenuiguruxiehui"}),
+    ("organizations", "台灣", {"taiwannanshe", "taiwankeshe", "taiwanminjianzhiyuanxianggangxiehui-taiwanese-civil-aid-to-h"}),
+    ("organizations", "维亚斯纳", {"viasna"}),
+    ("charges", "88", {"VN-PC1999-88", "VN-PC2015-117"}),
+    ("charges", "117", {"VN-PC1999-88", "VN-PC2015-117"}),
+])
+async def test_search_finds_names_with_or_without_diacritics_and_any_part_of_cjk(get, table, query, expected):
+    found = {row[TABLES[table].pk] for row in await rows(get, f"{table}.json?_search={query}")}
+    assert found == expected
+
+
+async def test_article_search_finds_old_and_new_code_numbers(get):
+    by_new = await rows(get, "detained_under_article.json?article=342&country=BY")
+    assert len({r["id"] for r in by_new}) == 7
+    assert await rows(get, "detained_under_article.json?article=88&country=VN") == \
+        await rows(get, "detained_under_article.json?article=117&country=VN")
+
+
+async def test_organisations_that_signed_more_than_one_campaign(get):
+    signed = {r["id"]: r["campaigns"] for r in await rows(get, "organisations_in_several_campaigns.json")}
+    assert signed == {"vietnam-human-rights-network": 2}
+
+
+async def test_reported_figures_sit_beside_dataset_counts(get):
+    compared = {(r["metric"], r["source_id"]): (r["reported"], r["dataset_count"])
+                for r in await rows(get, "reported_vs_counted.json")}
+    assert compared[("signatories", "china-mechanism-letter")] == (321, 282)
+    assert compared[("reprisal cases", "ishr-endreprisals")] == (709, 5)
+
+
+async def test_map_popups_name_and_link_each_person(get, ds):
+    mapped = await rows(get, "persons_map.json")
+    assert len(mapped) == 17
+    popup = json.loads(next(r["popup"] for r in mapped if r["id"] == "jiang-tianyong"))
+    assert popup["title"] == "Jiang Tianyong (江天勇)"
+    assert popup["link"] == "/conscience/persons/jiang-tianyong"
+    await get(popup["link"])
+    page = (await get("/conscience/persons_map")).text
+    assert "datasette-cluster-map.js" in page
+
+
+async def test_the_site_is_immutable_and_tuned(get):
+    databases = (await get("/-/databases.json")).json()
+    assert databases[0]["is_mutable"] is False
+    settings = (await get("/-/settings.json")).json()
+    assert settings["sql_time_limit_ms"] == 1000 and settings["suggest_facets"] is False
+
+
+async def test_a_runaway_query_is_cut_at_the_time_limit(ds):
+    sql = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    response = await ds.client.get("/conscience.json", params={"sql": sql})
+    assert response.status_code == 400
+    assert "took too long" in response.json()["error"]
