@@ -15,14 +15,17 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import countries, curated, fetch
+from . import adapters, countries, curated, fetch
 from .derive import derive
 from .errors import BuildError
-from .rawfiles import RAW, ROOT, read_source_yml, source_folders
+from .gazetteer import Gazetteer
+from .link import link
+from .rawfiles import RAW, ROOT, Origin, display_path, read_csv, read_source_yml, source_folders
 from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
 from .text import unspaced_substrings
-from .validate import key_of, validate
+from .validate import check_keys, key_of, validate
 from .views import VIEWS
+from .withhold import read_withheld, withhold
 
 DEFAULT_OUT = ROOT / "conscience.db"
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
@@ -33,20 +36,58 @@ def collect(strict=False, raw=RAW):
     raw = Path(raw)
     paths = fetch.fetch_all(strict, raw)
     tables = defaultdict(list)
-    sources = {}
+    sources, priorities = {}, {}
+    for name in REFERENCE_TABLES:
+        tables[name].extend(curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
+    tables["countries"] = countries.country_rows(paths.get(countries.SOURCE_ID))
+    context = upstream_context(tables, raw)
     for folder in source_folders(raw):
         origin, meta = read_source_yml(folder)
         sources[meta["id"]] = source_row(meta)
+        priorities[meta["id"]] = meta.get("priority", 0)
         tables["sources"].append((origin, sources[meta["id"]]))
         if not meta.get("sha256"):
             for name, rows in curated.read_curated_source(folder, meta).items():
                 tables[name].extend(rows)
-    for name in REFERENCE_TABLES:
-        tables[name].extend(curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
-    tables["countries"] = countries.country_rows(paths.get(countries.SOURCE_ID))
+        elif meta["id"] in paths and (meta.get("adapter") or meta.get("mapping")):
+            where = display_path(paths[meta["id"]])
+            for name, rows in adapters.read_upstream(meta, paths[meta["id"]], folder, context).items():
+                blank = dict.fromkeys(column for column, _ in stored_columns(TABLES[name]))
+                tables[name].extend((Origin(f"{where} ({row['upstream_ref']})"), {**blank, **row}) for row in rows)
+    check_keys(tables, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
+    withhold(tables, read_withheld(raw / "withheld.csv"))
+    quarantine_unknown_charges(tables)
+    tables["link_candidates"] = [(Origin("link"), row) for row in link(tables, priorities, raw / "links.csv")]
     derive(tables, sources, raw)
     validate(tables)
     return tables
+
+
+def upstream_context(tables, raw):
+    """What upstream adapters look values up in: the gazetteer and reference tables."""
+    capitals = {row["province"]: row["capital"] for _, row in
+                read_csv(raw / "cecc-ppd" / "province_capitals.csv", required=("province", "capital"))} \
+        if (raw / "cecc-ppd" / "province_capitals.csv").exists() else {}
+    return {
+        "gazetteer": Gazetteer({"CN", "HK", "MO", "AZ"}),
+        "province_capitals": capitals,
+        "issues": {row["id"]: row["category"] for _, row in tables["issue_categories"]},
+    }
+
+
+def quarantine_unknown_charges(tables):
+    """An upstream statute missing from the charges reference is recorded, not fatal."""
+    known = {row["id"] for _, row in tables["charges"]}
+    kept = []
+    for origin, row in tables["detention_charges"]:
+        if row["charge_id"] in known or "_record" not in row:
+            kept.append((origin, row))
+            continue
+        tables["data_quality"].append((origin, {
+            "upstream_id": row["_record"][1], "field": "charge", "raw_value": row["charge_as_written"],
+            "problem": f"statute {row['charge_id']} is not in the charges reference (raw/reference/charges.csv)",
+            "source_id": row["source_id"], "upstream_ref": row["upstream_ref"], "_record": row["_record"]}))
+    tables["detention_charges"] = kept
 
 
 def source_row(meta):

@@ -31,6 +31,8 @@ def read_curated_source(folder, meta):
         if path.exists():
             out[table_name] = list(read_table(path, TABLES[table_name], meta))
     if "persons" in out:
+        for _, person in out["persons"]:
+            person["_record"] = (meta["id"], person["id"])  # a curated person's upstream id is its own id
         out["records"] = [(origin, person_record(meta["id"], row)) for origin, row in out["persons"]]
     return out
 
@@ -94,8 +96,10 @@ def person_record(source_id, person):
     """The records row tying a person to the source line that names them."""
     return {
         "id": f"{source_id}/{person['id']}",
+        "upstream_id": person["id"],
         "person_id": person["id"],
         "name_as_written": person.get("_name_as_written") or person["name"],
+        "url": None,
         "raw": json.dumps(person["_raw"], ensure_ascii=False),
         "source_id": source_id,
         "upstream_ref": person["upstream_ref"],

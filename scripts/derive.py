@@ -19,6 +19,7 @@ def derive(tables, sources, raw=RAW):
     for _, row in tables["events"]:
         row["year"] = year_of(row["date"])
     person_facets(tables)
+    number_data_quality(tables)
 
 
 def name_key(name):
@@ -97,8 +98,17 @@ def person_facets(tables):
         sources[record["person_id"]].add(record["source_id"])
     for _, person in tables["persons"]:
         person["name_folded"] = fold(person["name"])
-        latitude, longitude = centroids.get(person["country"], (None, None))
-        person["latitude"], person["longitude"] = latitude, longitude
-        person["coordinate_precision"] = "country" if latitude is not None else None
+        if person.get("latitude") is None:
+            latitude, longitude = centroids.get(person["country"], (None, None))
+            person["latitude"], person["longitude"] = latitude, longitude
+            person["coordinate_precision"] = "country" if latitude is not None else None
         person["charges"] = json.dumps(sorted(charges[person["id"]])) if charges[person["id"]] else None
         person["sources"] = json.dumps(sorted(sources[person["id"]]))
+
+
+def number_data_quality(tables):
+    rows = sorted(tables["data_quality"], key=lambda item: (item[1]["source_id"], item[1]["upstream_id"],
+                                                            item[1]["field"], item[1]["problem"]))
+    for number, (_, row) in enumerate(rows, start=1):
+        row["id"] = number
+    tables["data_quality"] = rows

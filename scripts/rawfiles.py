@@ -23,6 +23,9 @@ class Origin:
     file: str
     line: int | None = None
 
+    def where(self):
+        return self.file + (f", line {self.line}" if self.line else "")
+
     def error(self, field, value, problem, fix):
         return BuildError(self.file, self.line, field, value, problem, fix)
 
@@ -56,7 +59,12 @@ def read_source_yml(folder):
     path = Path(folder) / "source.yml"
     origin = Origin(display_path(path))
     with open(path, encoding="utf-8") as handle:
-        meta = yaml.safe_load(handle) or {}
+        try:
+            meta = yaml.safe_load(handle) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise BuildError(origin.file, mark.line + 1 if mark else None, None, None, f"not valid YAML ({exc.problem})",
+                             "Quote values that contain ': ' or start with a special character.") from None
     for key in SOURCE_FIELDS_REQUIRED:
         if not meta.get(key):
             raise origin.error(key, meta.get(key), "required field is missing or empty",

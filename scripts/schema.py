@@ -118,6 +118,12 @@ TABLES = {
         _T("metrics", pk="id", provenance=False,
            columns=(_C("id", required=True), _C("description", required=True), _C("dataset_count", required=True))),
         _T(
+            "issue_categories",
+            pk="id",
+            provenance=False,
+            columns=(_C("id", required=True), _C("label", required=True), _C("category", references="categories")),
+        ),
+        _T(
             "un_mechanisms",
             pk="id",
             provenance=False,
@@ -175,6 +181,9 @@ TABLES = {
                 _C("country", required=True, references="countries"),
                 _C("status", required=True, references="statuses"),
                 _C("status_as_of", "date"),
+                _C("status_confirmed", "integer"),
+                _C("status_detail"),
+                _C("issues", "list", references="issue_categories"),
                 _C("place"),
                 _C("latitude", "real", derived=True),
                 _C("longitude", "real", derived=True),
@@ -183,7 +192,8 @@ TABLES = {
                 _C("sources", "list", references="sources", derived=True),
                 _C("summary"),
             ),
-            indexes=("name", "name_folded", "sex", "birth_year", "country", "status", "status_as_of", "ethnicity", "religion"),
+            indexes=("name", "name_folded", "sex", "birth_year", "country", "status", "status_as_of", "status_confirmed",
+                     "ethnicity", "religion", "occupation"),
             fts=("name", "name_native", "name_folded", "alternate_names", "occupation", "place", "summary"),
         ),
         _T(
@@ -191,11 +201,36 @@ TABLES = {
             pk="id",
             columns=(
                 _C("id", required=True),
+                _C("upstream_id", required=True),
                 _C("person_id", required=True, references="persons"),
                 _C("name_as_written", required=True),
+                _C("url"),
+                _C("link_method", required=True),
+                _C("link_confidence", "real", required=True),
                 _C("raw", required=True),
             ),
-            indexes=("person_id",),
+            indexes=("person_id", "source_id", "link_method"),
+        ),
+        _T(
+            "person_issues",
+            pk=("person_id", "issue", "source_id"),
+            columns=(
+                _C("person_id", required=True, references="persons"),
+                _C("issue", required=True, references="issue_categories"),
+            ),
+            indexes=("issue",),
+        ),
+        _T(
+            "link_candidates",
+            pk=("record_id", "candidate_record_id"),
+            provenance=False,
+            columns=(
+                _C("record_id", required=True, references="records"),
+                _C("candidate_record_id", required=True, references="records"),
+                _C("score", "integer", required=True),
+                _C("evidence", required=True),
+            ),
+            indexes=("candidate_record_id", "score"),
         ),
         _T(
             "cases",
@@ -217,9 +252,11 @@ TABLES = {
                 _C("kind", required=True),
                 _C("detained_on", "date"),
                 _C("detained_year", "integer", derived=True),
+                _C("age_at_detention", "integer"),
                 _C("sentenced_on", "date"),
                 _C("sentence_as_written"),
-                _C("sentence_months", "integer"),
+                _C("sentence_months", "real"),
+                _C("sentence_ends_on", "date"),
                 _C("released_on", "date"),
                 _C("place"),
             ),
@@ -227,7 +264,7 @@ TABLES = {
         ),
         _T(
             "detention_charges",
-            pk=("detention_id", "charge_id"),
+            pk=("detention_id", "charge_as_written"),
             columns=(
                 _C("detention_id", required=True, references="detentions"),
                 _C("charge_id", required=True, references="charges"),
@@ -316,11 +353,25 @@ TABLES = {
             ),
             indexes=("reported_by", "campaign_id", "as_of", "metric", "country"),
         ),
+        _T(
+            "data_quality",
+            pk="id",
+            columns=(
+                _C("id", "integer", required=True, derived=True),
+                _C("upstream_id", required=True),
+                _C("field", required=True),
+                _C("raw_value"),
+                _C("problem", required=True),
+            ),
+            indexes=("source_id", "field", "problem"),
+        ),
     ]
 }
 
 # Tables filled from raw/reference/<table>.csv, in load order.
-REFERENCE_TABLES = ("statuses", "categories", "event_types", "reprisal_types", "metrics", "un_mechanisms", "charges")
+REFERENCE_TABLES = (
+    "statuses", "categories", "event_types", "reprisal_types", "metrics", "issue_categories", "un_mechanisms", "charges",
+)
 
 # Tables a curated source folder may hold as <table>.csv; the file names the target table.
 CURATED_TABLES = (

@@ -22,8 +22,13 @@ def key_of(table, row):
     return tuple(row[column] for column in pk)
 
 
+def check_keys(tables, names=tuple(TABLES)):
+    """Unique keys in the named tables; run on the rows as read too, before anything merges them."""
+    return {name: unique_keys(TABLES[name], tables[name]) for name in names}
+
+
 def validate(tables):
-    keys = {name: unique_keys(TABLES[name], tables[name]) for name in TABLES}
+    keys = check_keys(tables)
     for name, table in TABLES.items():
         # Derived columns are built from checked values; checking those names the line a maintainer wrote.
         references = [c for c in table.columns if c.references and not c.derived]
@@ -43,7 +48,7 @@ def unique_keys(table, rows):
             first = seen[key]
             raise origin.error(
                 "/".join(table.pk) if isinstance(table.pk, tuple) else table.pk, "/".join(map(str, key)),
-                f"duplicate {table.name} id (first defined in {first.file}, line {first.line})",
+                f"duplicate {table.name} id (first defined in {first.where()})",
                 "Give each row its own id.",
             )
         seen[key] = origin
