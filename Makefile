@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install fetch build serve test clean
+.PHONY: install fetch build serve test bench-build clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,9 @@ serve: $(DB)
 
 test: $(DB)
 	$(BIN)/python -m pytest
+
+bench-build: install
+	$(BIN)/python benchmarks/build_time.py
 
 clean:
 	rm -rf $(DB) .cache

@@ -40,7 +40,7 @@ def collect(strict=False, raw=RAW):
     for name in REFERENCE_TABLES:
         tables[name].extend(curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
     tables["countries"] = countries.country_rows(paths.get(countries.SOURCE_ID))
-    context = upstream_context(tables, raw)
+    context = None  # built on first use: loading the gazetteer takes seconds
     for folder in source_folders(raw):
         origin, meta = read_source_yml(folder)
         sources[meta["id"]] = source_row(meta)
@@ -51,6 +51,7 @@ def collect(strict=False, raw=RAW):
                 tables[name].extend(rows)
         elif meta["id"] in paths and (meta.get("adapter") or meta.get("mapping")):
             where = display_path(paths[meta["id"]])
+            context = context or upstream_context(tables, raw)
             for name, rows in adapters.read_upstream(meta, paths[meta["id"]], folder, context).items():
                 blank = dict.fromkeys(column for column, _ in stored_columns(TABLES[name]))
                 tables[name].extend((Origin(f"{where} ({row['upstream_ref']})"), {**blank, **row}) for row in rows)

@@ -1,4 +1,5 @@
 import os
+import shutil
 import sqlite3
 
 import pytest
@@ -6,7 +7,7 @@ import yaml
 from datasette.app import Datasette
 
 from scripts.build import collect, write
-from scripts.rawfiles import ROOT
+from scripts.rawfiles import RAW, ROOT
 from scripts.settings import SETTINGS
 
 STRICT = os.environ.get("CI") in ("true", "1")
@@ -56,3 +57,15 @@ def get(ds):
         return response
 
     return get
+
+
+@pytest.fixture
+def raw(tmp_path):
+    """A copy of raw/ with its curated sources and reference tables (large upstream lists left out)."""
+    copy = tmp_path / "raw"
+    shutil.copytree(RAW, copy)
+    for meta_path in copy.glob("*/source.yml"):
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        if meta.get("sha256") and meta["id"] != "country-centroids":
+            shutil.rmtree(meta_path.parent)
+    return copy

@@ -2,27 +2,12 @@
 and leaves the previous database untouched."""
 
 import csv
-import shutil
 
 import pytest
-import yaml
 
 from scripts.build import main
-from scripts.rawfiles import RAW
 
 PREVIOUS = b"the previous conscience.db"
-
-
-@pytest.fixture
-def raw(tmp_path):
-    """A copy of raw/ with its curated sources and reference tables (large upstream lists left out)."""
-    copy = tmp_path / "raw"
-    shutil.copytree(RAW, copy)
-    for meta_path in copy.glob("*/source.yml"):
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-        if meta.get("sha256") and meta["id"] != "country-centroids":
-            shutil.rmtree(meta_path.parent)
-    return copy
 
 
 def edit_csv(path, change):
