@@ -30,7 +30,7 @@ serve: $(DB)
 	$(BIN)/datasette serve -i $(DB) --metadata metadata.yml --plugins-dir plugins \
 		$$($(BIN)/python -m scripts.settings) --host $(HOST) --port $(PORT)
 
-test: $(DB)
+test: install
 	$(BIN)/python -m pytest
 
 bench-build: install
