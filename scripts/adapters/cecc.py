@@ -9,6 +9,7 @@ import re
 import warnings
 
 from ..rawfiles import read_csv
+from .common import Problems, json_list
 
 SOURCE_ID = "cecc-ppd"
 CECC_COLUMNS = 40  # columns 41-174 are the researcher's derived variables, not CECC's
@@ -42,17 +43,6 @@ def load_codes(folder):
     """The status code table kept beside source.yml, as {code: (status, confirmed, detail)}."""
     return {row["code"]: (row["status"], int(row["confirmed"]), row["detail"] or None)
             for _, row in read_csv(folder / "status_codes.csv", required=("code", "status", "confirmed", "detail"))}
-
-
-class Problems:
-    """Collects data_quality rows for one record."""
-
-    def __init__(self, upstream_id):
-        self.upstream_id, self.rows = upstream_id, []
-
-    def add(self, field, value, problem):
-        self.rows.append({"upstream_id": self.upstream_id, "field": field, "raw_value": None if value is None
-                          else str(value), "problem": problem})
 
 
 def parse_date(value, field, problems):
@@ -163,10 +153,6 @@ def adapt_record(row, context):
         for new in rows:
             new.update(source_id=SOURCE_ID, upstream_ref=ref, _record=(SOURCE_ID, upstream_id))
     return tagged
-
-
-def json_list(items):
-    return json.dumps(list(items), ensure_ascii=False) if items else None
 
 
 def alternates(row, name):

@@ -9,6 +9,8 @@ import html
 import json
 import re
 
+from .common import Problems, json_list
+
 CATEGORY_HEADING = re.compile(r"^\s*([A-G])\.\s*([A-Z][A-Z ]+?)\s*(?:\.{3,}.*)?$")
 TOC_ENTRY = re.compile(r"^\s*(\d{1,2})\.\s*(.+?)\s*\.{3,}\s*\d+\s*$")
 CASE_HEADING = re.compile(r"^\s*(\d{1,2})\.\s*(\S.*?)\s*$")
@@ -188,10 +190,8 @@ def adapt(document, context):
 def adapt_case(number_, written, letter, category, block, context):
     upstream_id, person_id = str(number_), f"{SOURCE_ID}-{number_}"
     found = fields(block)
-    problems = []
-
-    def problem(field, value, text):
-        problems.append({"upstream_id": upstream_id, "field": field, "raw_value": value, "problem": text})
+    problems = Problems(upstream_id)
+    problem = problems.add
 
     name, alternates = split_name(written)
     narrative = " ".join(" ".join(line for line in block[1:] if not PAGE_NUMBER.match(line)).split())
@@ -227,7 +227,7 @@ def adapt_case(number_, written, letter, category, block, context):
             "place": place,
         }],
         "detention_charges": charges,
-        "data_quality": problems,
+        "data_quality": problems.rows,
     }
 
 
@@ -246,6 +246,3 @@ def charge_rows(person_id, text, problem):
         problem("Charge", text, "no article number found")
     return rows
 
-
-def json_list(items):
-    return json.dumps(list(items), ensure_ascii=False) if items else None

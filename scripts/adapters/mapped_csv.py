@@ -12,6 +12,7 @@ import re
 
 from ..dates import parse_partial_date
 from ..errors import BuildError
+from .common import Problems
 from .romanise import romanise
 
 KNOWN_KEYS = {"id_column", "url_column", "name_script", "fields", "constants", "status", "detention", "events"}
@@ -60,11 +61,9 @@ def adapt(lines, meta):
 
 
 def adapt_row(row, upstream_id, line, meta):
-    mapping, problems = meta["mapping"], []
+    mapping, problems = meta["mapping"], Problems(upstream_id)
+    problem = problems.add
     person_id = f"{meta['id']}-{upstream_id}"
-
-    def problem(field, value, text):
-        problems.append({"upstream_id": upstream_id, "field": field, "raw_value": value, "problem": text})
 
     person = {"id": person_id, **mapping.get("constants", {})}
     for field, spec in mapping.get("fields", {}).items():
@@ -82,7 +81,7 @@ def adapt_row(row, upstream_id, line, meta):
         "detentions": detention_rows(row, person_id, mapping.get("detention"), problem),
         "events": event_rows(row, person_id, mapping.get("events", []), problem),
     }
-    out["data_quality"] = problems
+    out["data_quality"] = problems.rows
     return out
 
 
