@@ -26,7 +26,7 @@ def cecc_row(number, **values):
 
 CECC_ROWS = [
     cecc_row("2004-00001", detention_status="REL", issue_category="eth/rel", **{"main.name": "Ajo"}, Sex="M", Age=24,
-             ethnic_group="Tibetan", date_of_detention="1989/01/dd", current_last_sentence_or_time_served_years=3,
+             ethnic_group="Tibetan", religion="Tibetan Buddhist", date_of_detention="1989/01/dd", current_last_sentence_or_time_served_years=3,
              province_imprisoned_detained="Tibet [Xizang] Auto. Region",
              prefecture_imprisoned_detained="Changdu [Chamdo] Shi (pref.)",
              county_imprisoned_detained="Changdu [Chamdo] Cty."),
@@ -38,7 +38,7 @@ CECC_ROWS = [
              charge_statute="CL79-art103/XX-1"),
 ]
 CONTEXT = {"gazetteer": GAZETTEER, "province_capitals": {"Tibet": "Lhasa"},
-           "issues": {"eth": "ethnic minority rights", "rel": "religious", "spch": None, "dem": None},
+           "issues": {"eth": "ethnic minority rights", "rel": None, "spch": None, "dem": None},
            "status_codes": cecc.load_codes(RAW / "cecc-ppd")}
 
 

@@ -125,7 +125,7 @@ def adapt_record(row, context):
         "sex": {"M": "male", "F": "female"}.get(row["Sex"]), "birth_year": None,
         "ethnicity": given(row["ethnic_group"]), "religion": given(row["religion"]),
         "occupation": given(row["occupation"]),
-        "categories": json_list(sorted({context["issues"][i] for i in issues if context["issues"][i]})),
+        "categories": json_list(categories_of(issues, given(row["religion"]), context["issues"])),
         "country": country, "status": status, "status_as_of": None, "status_as_of_precision": None,
         "status_confirmed": confirmed, "status_detail": detail, "issues": json_list(issues), "place": place,
         "latitude": latitude, "longitude": longitude, "coordinate_precision": precision,
@@ -153,6 +153,14 @@ def adapt_record(row, context):
         for new in rows:
             new.update(source_id=SOURCE_ID, upstream_ref=ref, _record=(SOURCE_ID, upstream_id))
     return tagged
+
+
+def categories_of(issues, religion, issue_categories):
+    """Person categories: those the issue codes imply, and 'religious' for anyone whose religion CECC records."""
+    categories = {issue_categories[i] for i in issues if issue_categories[i]}
+    if religion:
+        categories.add("religious")
+    return sorted(categories)
 
 
 def alternates(row, name):
