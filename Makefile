@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install fetch build serve test bench-build clean
+.PHONY: install fetch build serve test publish bench-build clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,12 @@ serve: $(DB)
 
 test: install
 	$(BIN)/python -m pytest
+
+# Deploy to Fly with the pinned versions the tests ran. FLY_APP names the app and FLY_API_TOKEN authorises
+# flyctl; PREVIOUS (the live site's conscience.db) lets the build record what changed since the last release.
+publish: install
+	$(BIN)/python -m scripts.build --strict $(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(RELEASE_DATE),--release-date $(RELEASE_DATE))
+	$(BIN)/python -m scripts.publish deploy
 
 bench-build: install
 	$(BIN)/python benchmarks/build_time.py

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import adapters, countries, curated, fetch
+from .changes import history, release_date
 from .derive import derive
 from .errors import BuildError
 from .gazetteer import Gazetteer
@@ -31,8 +32,11 @@ DEFAULT_OUT = ROOT / "conscience.db"
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 
-def collect(strict=False, raw=RAW):
-    """Every row of every table, as {table: [(origin, row)]}, derived and validated."""
+def collect(strict=False, raw=RAW, previous=None, released_on=None):
+    """Every row of every table, as {table: [(origin, row)]}, derived and validated.
+
+    `previous` is the last release's database, to record what changed since; `released_on` this release's date.
+    """
     raw = Path(raw)
     paths = fetch.fetch_all(strict, raw)
     tables = defaultdict(list)
@@ -56,10 +60,14 @@ def collect(strict=False, raw=RAW):
                 blank = dict.fromkeys(column for column, _ in stored_columns(TABLES[name]))
                 tables[name].extend((Origin(f"{where} ({row['upstream_ref']})"), {**blank, **row}) for row in rows)
     check_keys(tables, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
-    withhold(tables, read_withheld(raw / "withheld.csv"))
+    withheld = read_withheld(raw / "withheld.csv")
+    withhold(tables, withheld)
     quarantine_unknown_charges(tables)
     tables["link_candidates"] = [(Origin("link"), row) for row in link(tables, priorities, raw / "links.csv")]
     derive(tables, sources, raw)
+    changes, releases = history(tables, previous, release_date(released_on), withheld)
+    tables["changes"] = [(Origin("changes"), row) for row in changes]
+    tables["releases"] = [(Origin("releases"), row) for row in releases]
     validate(tables)
     return tables
 
@@ -161,9 +169,11 @@ def main(argv=None):
                         help="fail if any declared upstream source is missing or its checksum differs")
     parser.add_argument("--out", default=DEFAULT_OUT, type=Path, help="database to write (default: conscience.db)")
     parser.add_argument("--raw", default=RAW, type=Path, help="folder of sources to build from (default: raw/)")
+    parser.add_argument("--previous", type=Path, help="the previous release's database, to record what changed")
+    parser.add_argument("--release-date", help="this release's date, YYYY-MM-DD (default: the last commit's date)")
     args = parser.parse_args(argv)
     try:
-        tables = collect(strict=args.strict, raw=args.raw)
+        tables = collect(strict=args.strict, raw=args.raw, previous=args.previous, released_on=args.release_date)
         write(tables, args.out)
     except BuildError as exc:
         sys.exit(f"build failed: {exc}\nThe previous {args.out.name}, if any, is unchanged.")

@@ -354,6 +354,30 @@ TABLES = {
             indexes=("reported_by", "campaign_id", "as_of", "metric", "country"),
         ),
         _T(
+            "releases",
+            pk="released_on",
+            provenance=False,
+            columns=(_C("released_on", required=True), _C("changes", "integer", required=True)),
+        ),
+        _T(
+            "changes",
+            pk="id",
+            provenance=False,
+            columns=(
+                _C("id", required=True),
+                _C("released_on", required=True, references="releases"),
+                _C("change_type", required=True),
+                _C("person_id"),
+                _C("organization_id"),
+                _C("campaign_id"),
+                _C("country"),
+                _C("title", required=True),
+                _C("old_value"),
+                _C("new_value"),
+            ),
+            indexes=("released_on", "change_type", "person_id", "organization_id", "campaign_id", "country"),
+        ),
+        _T(
             "data_quality",
             pk="id",
             columns=(

@@ -59,13 +59,16 @@ def get(ds):
     return get
 
 
-@pytest.fixture
-def raw(tmp_path):
+def copy_curated_raw(target):
     """A copy of raw/ with its curated sources and reference tables (large upstream lists left out)."""
-    copy = tmp_path / "raw"
-    shutil.copytree(RAW, copy)
-    for meta_path in copy.glob("*/source.yml"):
+    shutil.copytree(RAW, target)
+    for meta_path in target.glob("*/source.yml"):
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
         if meta.get("sha256") and meta["id"] != "country-centroids":
             shutil.rmtree(meta_path.parent)
-    return copy
+    return target
+
+
+@pytest.fixture
+def raw(tmp_path):
+    return copy_curated_raw(tmp_path / "raw")

@@ -1,0 +1,149 @@
+"""Publish conscience.db to Fly with exactly the versions the tests ran, and only when something changed.
+
+    python -m scripts.publish fingerprint            # data and configuration fingerprints
+    python -m scripts.publish compare --live URL     # "changed=true|false" against the live site
+    python -m scripts.publish deploy [--generate-dir DIR]
+
+deploy reads the app name from $FLY_APP; flyctl reads its token from $FLY_API_TOKEN. With
+--generate-dir it writes the deploy directory (its Dockerfile holds a secret: never commit it).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from importlib.metadata import distribution
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from .rawfiles import ROOT
+from .settings import as_flags
+
+DATABASE = ROOT / "conscience.db"
+# What the published app runs; everything they need comes along, at the versions pinned in requirements.txt.
+RUNTIME = ("datasette", "datasette-cluster-map", "datasette-atom")
+CONFIGURATION = ("metadata.yml", "scripts/settings.py", "requirements.txt", "plugins", "templates")
+
+
+def locked_versions():
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[normalise(name)] = version.strip()
+    return pins
+
+
+def normalise(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_pins():
+    """name==version for the runtime packages and all they depend on, as installed for the tests."""
+    pins, seen, todo = locked_versions(), set(), list(RUNTIME)
+    while todo:
+        name = normalise(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        for spec in distribution(name).requires or []:
+            requirement = Requirement(spec)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    missing = sorted(seen - set(pins))
+    if missing:
+        sys.exit(f"requirements.txt does not pin {', '.join(missing)}: regenerate it (see its header).")
+    return [f"{name}=={pins[name]}" for name in sorted(seen)]
+
+
+def sha256_of_files(paths):
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def configuration_files():
+    files = []
+    for name in CONFIGURATION:
+        path = ROOT / name
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        elif path.exists():
+            files.append(path)
+    return files
+
+
+def fingerprint(database=DATABASE):
+    """(data sha256 — the same hash `datasette inspect` reports —, configuration sha256)."""
+    return hashlib.sha256(Path(database).read_bytes()).hexdigest(), sha256_of_files(configuration_files())
+
+
+def version_note(database=DATABASE):
+    data, config = fingerprint(database)
+    return f"data:{data[:16]} config:{config[:16]}"
+
+
+def live(url, path):
+    with urllib.request.urlopen(url.rstrip("/") + path, timeout=30) as response:
+        return json.load(response)
+
+
+def compare(live_url, database=DATABASE):
+    """True if the built database or the configuration differs from what the live site serves."""
+    data, _ = fingerprint(database)
+    try:
+        databases = live(live_url, "/-/databases.json")
+        versions = live(live_url, "/-/versions.json")
+    except OSError as exc:
+        print(f"live site unreachable ({exc}): treating as changed", file=sys.stderr)
+        return True
+    live_hash = next((d.get("hash") for d in databases if d["name"] == "conscience"), None)
+    live_note = versions.get("datasette", {}).get("note")
+    return live_hash != data or live_note != version_note(database)
+
+
+def publish_command(app, generate_dir=None, database=DATABASE):
+    command = [
+        sys.executable, "-m", "datasette", "publish", "fly", str(database), "--app", app,
+        "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
+        "--version-note", version_note(database), "--extra-options", " ".join(as_flags()),
+    ]
+    if (ROOT / "templates").is_dir() and any((ROOT / "templates").iterdir()):
+        command += ["--template-dir", str(ROOT / "templates")]
+    for pin in runtime_pins():
+        command += ["--install", pin]
+    if generate_dir:
+        command += ["--generate-dir", str(generate_dir)]
+    return command
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("fingerprint")
+    compare_parser = sub.add_parser("compare")
+    compare_parser.add_argument("--live", required=True, help="the live site's base URL")
+    deploy = sub.add_parser("deploy")
+    deploy.add_argument("--generate-dir", type=Path, help="write the deploy directory here instead of deploying")
+    args = parser.parse_args(argv)
+    if args.command == "fingerprint":
+        data, config = fingerprint()
+        print(f"data {data}\nconfig {config}")
+    elif args.command == "compare":
+        print(f"changed={'true' if compare(args.live) else 'false'}")
+    else:
+        app = os.environ.get("FLY_APP")
+        if not app:
+            sys.exit("Set FLY_APP to the Fly app's name (and FLY_API_TOKEN for flyctl).")
+        subprocess.run(publish_command(app, args.generate_dir), cwd=ROOT, check=True)
+
+
+if __name__ == "__main__":
+    main()

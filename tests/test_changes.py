@@ -1,0 +1,137 @@
+"""Changes between releases and the feeds made from them, on a small synthetic fixture.
+
+SYNTHETIC TEST DATA: the "test-synthetic" source below invents people and organisations for these
+tests only. It is written into a temporary copy of raw/ and never reaches the published database.
+"""
+
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from scripts.build import main
+
+from .conftest import copy_curated_raw, make_datasette
+
+SOURCE_YML = """id: test-synthetic
+title: Synthetic test fixture (not real data)
+publisher: Conscience tests
+licence: Test fixture
+as_of: "2026-01-01"
+language: en
+kind: test fixture
+description: Invented records for testing changes and feeds. Not real people.
+"""
+PERSONS = "id,name,country,status,source_line\n"
+STATE_1 = {
+    "persons.csv": PERSONS + "synthetic-a,Synthetic Person A,VN,detained,1\nsynthetic-c,Synthetic Person C,VN,unknown,2\n",
+    "detentions.csv": "id,person_id,kind,detained_on,source_line\nsynthetic-a-1,synthetic-a,detention,2025-05,1\n",
+    "campaigns.csv": "id,title,kind,country,description,source_line\n"
+                     "synthetic-campaign,Synthetic Campaign,petition,VN,A test petition.,3\n",
+    "signatures.csv": "campaign_id,name_as_written,source_line\nsynthetic-campaign,Synthetic Org One,4\n",
+}
+STATE_2 = {  # one release, one new arrest (with a charge), one new signatory, one status correction
+    **STATE_1,
+    "persons.csv": PERSONS + "synthetic-a,Synthetic Person A,VN,released,1\nsynthetic-c,Synthetic Person C,VN,at risk,2\n"
+                             "synthetic-b,Synthetic Person B,VN,detained,5\n",
+    "detentions.csv": STATE_1["detentions.csv"] + "synthetic-b-1,synthetic-b,detention,2026-01-15,5\n",
+    "detention_charges.csv": "detention_id,charge_id,charge_as_written,source_line\n"
+                             "synthetic-b-1,VN-PC2015-117,Article 117,5\n",
+    "signatures.csv": STATE_1["signatures.csv"] + "synthetic-campaign,Synthetic Org Two,6\n",
+}
+STATE_3 = {**STATE_2, "signatures.csv": STATE_2["signatures.csv"] + "synthetic-campaign,Synthetic Org Three,7\n"}
+EXPECTED_RELEASE_2 = {
+    ("status changed", "synthetic-a", None, "detained", "released"),
+    ("status changed", "synthetic-c", None, "unknown", "at risk"),
+    ("person added", "synthetic-b", None, None, "detained"),
+    ("new detention", "synthetic-b", None, None, "2026-01-15"),
+    ("new charge", "synthetic-b", None, None, "VN-PC2015-117"),
+    ("new signatory", None, "synthetic-org-two", None, "Synthetic Org Two"),
+}
+
+
+def release(raw, tmp_path, state, date, previous=None):
+    folder = raw / "test-synthetic"
+    folder.mkdir(exist_ok=True)
+    (folder / "source.yml").write_text(SOURCE_YML)
+    for old in folder.glob("*.csv"):
+        old.unlink()
+    for name, text in state.items():
+        (folder / name).write_text(text)
+    out = tmp_path / date / "conscience.db"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    main(["--raw", str(raw), "--out", str(out), "--release-date", date,
+          *(["--previous", str(previous)] if previous else [])])
+    return out
+
+
+def changes(db, date=None):
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT change_type, person_id, organization_id, old_value, new_value, released_on, id "
+                        "FROM changes").fetchall()
+    return {row[:5] for row in rows if date is None or row[5] == date}, {row[6] for row in rows}
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("releases")
+    raw = copy_curated_raw(tmp / "raw")
+    first = release(raw, tmp, STATE_1, "2026-01-01")
+    second = release(raw, tmp, STATE_2, "2026-02-01", previous=first)
+    again = release(raw, tmp / "again", STATE_2, "2026-02-01", previous=first)
+    third = release(raw, tmp, STATE_3, "2026-03-01", previous=second)
+    return first, second, again, third
+
+
+def test_the_first_release_has_no_changes(releases):
+    assert changes(releases[0]) == (set(), set())
+
+
+def test_the_second_release_records_exactly_what_changed(releases):
+    assert changes(releases[1], "2026-02-01")[0] == EXPECTED_RELEASE_2
+
+
+def test_rebuilding_a_release_gives_the_same_rows_ids_and_bytes(releases):
+    _, second, again, _ = releases
+    assert changes(second)[1] == changes(again)[1]
+    assert second.read_bytes() == again.read_bytes()
+
+
+def test_history_accumulates_across_releases(releases):
+    third = releases[3]
+    assert changes(third, "2026-02-01")[0] == EXPECTED_RELEASE_2
+    assert changes(third, "2026-03-01")[0] == {
+        ("new signatory", None, "synthetic-org-three", None, "Synthetic Org Three")}
+    assert changes(releases[1])[1] <= changes(third)[1]
+
+
+def atom_entries(text):
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = ET.fromstring(text.encode("utf-8"))  # the feed is well-formed XML
+    return [(e.find("a:id", ns).text, e.find("a:title", ns).text, e.find("a:link", ns).get("href"))
+            for e in root.findall("a:entry", ns)]
+
+
+async def test_feeds_list_the_changes_with_stable_ids_and_links(releases, metadata):
+    ds = make_datasette(releases[1], metadata)
+    arrests = atom_entries((await ds.client.get("/conscience/feed_new_arrests.atom")).text)
+    assert [(title, link) for _, title, link in arrests if not title.startswith("Release")] == [
+        ("Synthetic Person B detained (2026-01-15)", "/conscience/persons/synthetic-b")]
+    freed = atom_entries((await ds.client.get("/conscience/feed_releases.atom?country=VN")).text)
+    assert [title for _, title, _ in freed if not title.startswith("Release")] == [
+        "Synthetic Person A: detained → released"]
+    everything = atom_entries((await ds.client.get("/conscience/feed_changes.atom")).text)
+    assert len(everything) == 6 + 2  # the six changes and the two releases
+    elsewhere = atom_entries((await ds.client.get("/conscience/feed_changes.atom?country=CN")).text)
+    assert all(title.startswith("Release") for _, title, _ in elsewhere)
+    again = make_datasette(releases[2], metadata)
+    assert atom_entries((await again.client.get("/conscience/feed_changes.atom")).text) == everything
+    jsonfeed = (await ds.client.get("/conscience/feed_new_arrests.jsonfeed")).json()
+    assert jsonfeed["items"][0]["url"].endswith("/conscience/persons/synthetic-b")
+
+
+async def test_the_events_feed_is_valid_and_filterable(ds):
+    response = await ds.client.get("/conscience/feed_events.atom?country=EG")
+    entries = atom_entries(response.text)
+    assert any("Working Group on Arbitrary Detention" in (title + link) or "un opinion" in title
+               for _, title, link in entries)
