@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install fetch build serve test publish bench-build clean
+.PHONY: install browser fetch build serve test publish bench-build clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,11 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
+
+# The browser tests drive Debian's Chromium (no browser download); CJK fonts let it draw Chinese names.
+browser:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 fetch: install
 	$(BIN)/python -m scripts.fetch $(STRICT)
@@ -27,10 +32,10 @@ $(DB): $(VENV)/.installed $(BUILD_INPUTS)
 	$(BIN)/python -m scripts.build $(STRICT)
 
 serve: $(DB)
-	$(BIN)/datasette serve -i $(DB) --metadata metadata.yml --plugins-dir plugins \
+	$(BIN)/datasette serve -i $(DB) --metadata metadata.yml --plugins-dir plugins --template-dir templates \
 		$$($(BIN)/python -m scripts.settings) --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
 
 # Deploy to Fly with the pinned versions the tests ran. FLY_APP names the app and FLY_API_TOKEN authorises

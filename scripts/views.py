@@ -9,7 +9,7 @@ VIEWS = {
                    'title', p.name || CASE WHEN p.name_native IS NOT NULL AND p.name_native != p.name
                                            THEN ' (' || p.name_native || ')' ELSE '' END,
                    'description', s.label || coalesce(' as of ' || p.status_as_of, '') || ' · ' || c.name,
-                   'link', '/conscience/persons/' || p.id
+                   'link', '/person/' || p.id
                ) AS popup
         FROM persons p
         JOIN statuses s ON s.id = p.status

@@ -1,5 +1,6 @@
 import os
 import shutil
+import socket
 import sqlite3
 
 import pytest
@@ -41,6 +42,7 @@ def make_datasette(db_path, metadata):
         metadata=metadata,
         settings=SETTINGS,
         plugins_dir=str(ROOT / "plugins"),
+        template_dir=str(ROOT / "templates"),
     )
 
 
@@ -72,3 +74,9 @@ def copy_curated_raw(target):
 @pytest.fixture
 def raw(tmp_path):
     return copy_curated_raw(tmp_path / "raw")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -116,7 +116,7 @@ async def test_feeds_list_the_changes_with_stable_ids_and_links(releases, metada
     ds = make_datasette(releases[1], metadata)
     arrests = atom_entries((await ds.client.get("/conscience/feed_new_arrests.atom")).text)
     assert [(title, link) for _, title, link in arrests if not title.startswith("Release")] == [
-        ("Synthetic Person B detained (2026-01-15)", "/conscience/persons/synthetic-b")]
+        ("Synthetic Person B detained (2026-01-15)", "/person/synthetic-b")]
     freed = atom_entries((await ds.client.get("/conscience/feed_releases.atom?country=VN")).text)
     assert [title for _, title, _ in freed if not title.startswith("Release")] == [
         "Synthetic Person A: detained → released"]
@@ -127,7 +127,7 @@ async def test_feeds_list_the_changes_with_stable_ids_and_links(releases, metada
     again = make_datasette(releases[2], metadata)
     assert atom_entries((await again.client.get("/conscience/feed_changes.atom")).text) == everything
     jsonfeed = (await ds.client.get("/conscience/feed_new_arrests.jsonfeed")).json()
-    assert jsonfeed["items"][0]["url"].endswith("/conscience/persons/synthetic-b")
+    assert jsonfeed["items"][0]["url"].endswith("/person/synthetic-b")
 
 
 async def test_the_events_feed_is_valid_and_filterable(ds):

@@ -3,7 +3,6 @@
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ import yaml
 from scripts.publish import publish_command, runtime_pins, version_note
 from scripts.rawfiles import ROOT
 from scripts.settings import as_flags
+
+from .conftest import free_port
 
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
 
@@ -48,12 +49,6 @@ def test_workflow_names_secrets_only(workflow):
     text = WORKFLOW.read_text()
     assert not re.search(r"(FlyV1|fo1_|fm2_)[A-Za-z0-9_]{8,}", text)
     assert set(re.findall(r"secrets\.(\w+)", text)) == {"FLY_API_TOKEN"}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

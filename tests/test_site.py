@@ -130,7 +130,7 @@ async def test_map_popups_name_and_link_each_person(get, conn):
     mapped = await rows(get, "persons_map.json?id=jiang-tianyong")
     popup = json.loads(mapped[0]["popup"])
     assert popup["title"] == "Jiang Tianyong (江天勇)"
-    assert popup["link"] == "/conscience/persons/jiang-tianyong"
+    assert popup["link"] == "/person/jiang-tianyong"
     await get(popup["link"])
     page = (await get("/conscience/persons_map")).text
     assert "datasette-cluster-map.js" in page

@@ -1,0 +1,65 @@
+"""The home page's figures: persons by status and country, top charges, latest events, reported figures, charts."""
+
+from datasette import hookimpl
+
+DATABASE = "conscience"
+QUERIES = {
+    "totals": "select (select count(*) from persons) as persons, (select count(*) from records) as records, "
+              "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations",
+    "by_status": "select p.status, count(*) as n from persons p group by p.status order by n desc",
+    "by_country": "select p.country, c.name, count(*) as n from persons p left join countries c on c.iso2 = p.country "
+                  "group by p.country order by n desc limit 12",
+    "top_charges": "select dc.charge_id, ch.law, ch.article, ch.title_en, count(distinct d.person_id) as n "
+                   "from detention_charges dc join detentions d on d.id = dc.detention_id "
+                   "join charges ch on ch.id = dc.charge_id group by dc.charge_id order by n desc limit 10",
+    "latest_events": "select e.date, e.date_precision, e.event_type, e.description, e.person_id, e.organization_id, "
+                     "coalesce(p.name, o.name, k.title) as subject from events e "
+                     "left join persons p on p.id = e.person_id left join organizations o on o.id = e.organization_id "
+                     "left join cases k on k.id = e.case_id where e.date is not null order by e.date desc limit 10",
+    "figures": "select sc.*, s.title as source_title, o.name as reporter from statistics_compared sc "
+               "join sources s on s.id = sc.source_id left join organizations o on o.id = sc.reported_by "
+               "order by sc.as_of desc, sc.source_id",
+}
+# Detentions per year for the countries and charges with the most detentions.
+PER_YEAR = {
+    "country": "select p.country as key, c.name as name, count(*) as n from detentions d "
+               "join persons p on p.id = d.person_id join countries c on c.iso2 = p.country "
+               "where d.detained_year is not null group by p.country order by n desc limit 3",
+    "charge": "select dc.charge_id as key, ch.law || ', art. ' || coalesce(ch.article, '') as name, "
+              "count(*) as n from detention_charges dc join detentions d on d.id = dc.detention_id "
+              "join charges ch on ch.id = dc.charge_id where d.detained_year is not null "
+              "group by dc.charge_id order by n desc limit 3",
+}
+SERIES = {
+    "country": "select d.detained_year as label, count(*) as value from detentions d join persons p on p.id = d.person_id "
+               "where p.country = :key and d.detained_year is not null group by 1 order by 1",
+    "charge": "select d.detained_year as label, count(distinct d.id) as value from detentions d "
+              "join detention_charges dc on dc.detention_id = d.id where dc.charge_id = :key "
+              "and d.detained_year is not null group by 1 order by 1",
+}
+
+
+async def rows(db, sql, **params):
+    return [dict(row) for row in (await db.execute(sql, params)).rows]
+
+
+async def home_data(datasette):
+    db = datasette.get_database(DATABASE)
+    data = {name: await rows(db, sql) for name, sql in QUERIES.items()}
+    data["totals"] = data["totals"][0]
+    data["charts"] = {}
+    for kind, sql in PER_YEAR.items():
+        data["charts"][kind] = [
+            {**top, "series": await rows(db, SERIES[kind], key=top["key"])} for top in await rows(db, sql)]
+    return data
+
+
+@hookimpl
+def extra_template_vars(template, datasette):
+    if template != "index.html":
+        return {}
+
+    async def inner():
+        return {"home": await home_data(datasette)}
+
+    return inner

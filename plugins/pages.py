@@ -1,0 +1,151 @@
+"""Pages about people, organisations, campaigns and charges, at stable URLs: /person/<id> and so on."""
+
+import json
+from urllib.parse import urlparse
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+
+DATABASE = "conscience"
+
+
+async def rows(datasette, sql, **params):
+    result = await datasette.get_database(DATABASE).execute(sql, params)
+    return [dict(row) for row in result.rows]
+
+
+async def one(datasette, sql, kind, **params):
+    found = await rows(datasette, sql, **params)
+    if not found:
+        raise NotFound(f"{kind} not found")
+    return found[0]
+
+
+def safe_url(url):
+    """Links from sources become links only if they are http(s): never javascript: or data:."""
+    return url if url and urlparse(url).scheme in ("http", "https") else None
+
+
+def from_json(value):
+    return json.loads(value) if value else []
+
+
+def from_json_object(value):
+    """(key, value) pairs of a record's raw JSON, for display; empty values shown empty."""
+    return [(key, "" if item is None else item) for key, item in (json.loads(value) if value else {}).items()]
+
+
+async def render(datasette, request, template, context):
+    context.update(safe_url=safe_url, from_json=from_json, from_json_object=from_json_object)
+    return Response.html(await datasette.render_template(template, context, request=request))
+
+
+async def person_page(datasette, request):
+    person_id = request.url_vars["id"]
+    person = await one(datasette, """
+        select p.*, s.label as status_label, c.name as country_name
+        from persons p join statuses s on s.id = p.status left join countries c on c.iso2 = p.country
+        where p.id = :id""", "Person", id=person_id)
+    detentions = await rows(datasette, "select * from detentions where person_id = :id "
+                                       "order by detained_on is null, detained_on", id=person_id)
+    charges = await rows(datasette, """
+        select dc.detention_id, dc.charge_id, dc.charge_as_written, ch.law, ch.article, ch.title_en, ch.title_original,
+               later.id as replaced_by, later.law as replaced_by_law, later.article as replaced_by_article,
+               earlier.id as replaces, earlier.law as replaces_law, earlier.article as replaces_article
+        from detention_charges dc
+        join charges ch on ch.id = dc.charge_id
+        left join charges later on later.id = ch.replaced_by
+        left join charges earlier on earlier.replaced_by = ch.id
+        where dc.detention_id in (select id from detentions where person_id = :id)""", id=person_id)
+    for detention in detentions:
+        detention["charges"] = [c for c in charges if c["detention_id"] == detention["id"]]
+    context = {
+        "person": person,
+        "detentions": detentions,
+        "events": await rows(datasette, """
+            select * from events where person_id = :id
+               or case_id in (select case_id from reprisals where person_id = :id and organization_id is null)
+            order by date is null, date""", id=person_id),
+        "reprisals": await reprisals(datasette, "person_id", person_id),
+        "campaigns": await rows(datasette, """
+            select * from campaigns where source_id in (select source_id from records where person_id = :id)
+            order by title""", id=person_id),
+        "records": await rows(datasette, """
+            select r.*, s.title as source_title, s.url as source_url, s.publisher, s.licence
+            from records r join sources s on s.id = r.source_id where r.person_id = :id order by r.id""", id=person_id),
+    }
+    return await render(datasette, request, "person.html", context)
+
+
+async def reprisals(datasette, column, value):
+    found = await rows(datasette, f"""
+        select r.*, k.title as case_title, k.summary as case_summary
+        from reprisals r join cases k on k.id = r.case_id where r.{column} = :value order by r.date""", value=value)
+    mechanisms = {m["id"]: m["name"] for m in await rows(datasette, "select id, name from un_mechanisms")}
+    for reprisal in found:
+        reprisal["mechanisms"] = [mechanisms[m] for m in from_json(reprisal["un_mechanisms"])]
+    return found
+
+
+async def organization_page(datasette, request):
+    organization_id = request.url_vars["id"]
+    organization = await one(datasette, "select o.*, c.name as country_name from organizations o "
+                                        "left join countries c on c.iso2 = o.country where o.id = :id",
+                             "Organisation", id=organization_id)
+    context = {
+        "organization": organization,
+        "signatures": await rows(datasette, """
+            select s.*, c.title as campaign_title, c.kind from signatures s join campaigns c on c.id = s.campaign_id
+            where s.organization_id = :id order by c.title""", id=organization_id),
+        "reprisals": await reprisals(datasette, "organization_id", organization_id),
+        "events": await rows(datasette, "select * from events where organization_id = :id order by date", id=organization_id),
+        "source": await one(datasette, "select * from sources where id = :id", "Source", id=organization["source_id"]),
+    }
+    return await render(datasette, request, "organization.html", context)
+
+
+async def campaign_page(datasette, request):
+    campaign_id = request.url_vars["id"]
+    campaign = await one(datasette, """
+        select c.*, o.name as organizer_name, k.named_signatories, k.reported_signatories, k.reported_anonymous
+        from campaigns c left join organizations o on o.id = c.organizer
+        join campaign_signatory_counts k on k.campaign_id = c.id where c.id = :id""", "Campaign", id=campaign_id)
+    context = {
+        "campaign": campaign,
+        "signatures": await rows(datasette, """
+            select s.*, o.name as organization_name from signatures s join organizations o on o.id = s.organization_id
+            where s.campaign_id = :id order by s.position""", id=campaign_id),
+        "statistics": await rows(datasette, "select * from statistics_compared where campaign_id = :id", id=campaign_id),
+        "source": await one(datasette, "select * from sources where id = :id", "Source", id=campaign["source_id"]),
+    }
+    return await render(datasette, request, "campaign.html", context)
+
+
+async def charge_page(datasette, request):
+    charge_id = request.url_vars["id"]
+    charge = await one(datasette, "select ch.*, c.name as country_name from charges ch "
+                                  "join countries c on c.iso2 = ch.country where ch.id = :id", "Charge", id=charge_id)
+    equivalent = "select equivalent_id from charge_equivalents where charge_id = :id"
+    context = {
+        "charge": charge,
+        "equivalents": await rows(datasette, f"select * from charges where id in ({equivalent}) and id != :id",
+                                  id=charge_id),
+        "per_year": await rows(datasette, f"""
+            select detained_year as label, count(distinct detention_id) as value from person_charges
+            where charge_id in ({equivalent}) and detained_year is not null group by detained_year order by 1""",
+                                id=charge_id),
+        "persons": await rows(datasette, f"""
+            select distinct person_id, person_name, status, detained_on, charge_as_written from person_charges
+            where charge_id in ({equivalent}) order by detained_on desc limit 200""", id=charge_id),
+    }
+    return await render(datasette, request, "charge.html", context)
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/person/(?P<id>[^/]+)$", person_page),
+        (r"^/organization/(?P<id>[^/]+)$", organization_page),
+        (r"^/campaign/(?P<id>[^/]+)$", campaign_page),
+        (r"^/charge/(?P<id>[^/]+)$", charge_page),
+    ]

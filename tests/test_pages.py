@@ -1,0 +1,75 @@
+"""Pages about people, organisations, campaigns and charges, the home page, and the three languages."""
+
+import re
+
+import pytest
+
+
+async def page(ds, path, status=200):
+    response = await ds.client.get(path)
+    assert response.status_code == status, (path, response.status_code)
+    return response.text
+
+
+async def test_person_page_shows_names_status_detentions_timeline_cases_campaigns_and_sources(ds):
+    html = await page(ds, "/person/jiang-tianyong")
+    for text in ["Jiang Tianyong", "江天勇", "house arrest", "2022-02", "PRC Criminal Law 1997, art. 105",
+                 "煽动颠覆国家政权罪", "2016-11-21", "licence revoked", "Special Rapporteur on extreme poverty",
+                 "#EndReprisals", "CECC record 2011-00179", "line 494", "line 70"]:
+        assert text in html, text
+    assert 'href="/charge/CN-CL1997-105"' in html
+
+
+async def test_unknown_ids_are_real_404s(ds):
+    for path in ["/person/nobody", "/organization/nobody", "/campaign/nothing", "/charge/XX-0"]:
+        await page(ds, path, status=404)
+
+
+async def test_organisation_page_lists_signatures_and_reprisals(ds):
+    network = await page(ds, "/organization/vietnam-human-rights-network")
+    assert 'href="/campaign/china-mechanism-letter"' in network
+    assert 'href="/campaign/vhrn-hrc-petition-2023-2025"' in network
+    viasna = await page(ds, "/organization/viasna")
+    assert "Viasna Human Rights Centre and seven detained members" in viasna and "Universal Periodic Review" in viasna
+
+
+async def test_campaign_page_reports_reported_named_and_anonymous_counts(ds):
+    html = await page(ds, "/campaign/china-mechanism-letter")
+    counts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html.split('class="counts"')[1].split("</p>")[0]))
+    assert "321 reported signatories" in counts and "282 named" in counts and "39 anonymous" in counts
+    assert html.count('<li><a href="/organization/') == 282
+
+
+async def test_charge_page_shows_the_old_and_new_article_and_a_chart(ds):
+    old = await page(ds, "/charge/VN-PC1999-88")
+    assert 'href="/charge/VN-PC2015-117"' in old
+    cl105 = await page(ds, "/charge/CN-CL1997-105")
+    assert "<svg" in cl105 and 'href="/person/cecc-ppd-2004-03114"' in cl105
+
+
+async def test_home_page_headlines_link_to_the_faceted_tables(ds, conn):
+    html = await page(ds, "/")
+    detained = conn.execute("select count(*) from persons where status = 'detained'").fetchone()[0]
+    assert 'href="/conscience/persons?status=detained"' in html and f"{detained:,}" in html
+    assert 'href="/conscience/persons?country=CN"' in html
+    assert 'href="/conscience/persons?charges__arraycontains=CN-CL1997-300"' in html
+    assert "709" in html and "as of" in html  # a figure a source reports, with its date
+    assert html.count("<svg") >= 4  # detentions per year by country and by charge
+    assert 'href="/conscience/feed_new_arrests.atom"' in html
+
+
+@pytest.mark.parametrize("lang,label", [("en", "Persons by status"), ("vi", "Cá nhân theo tình trạng"),
+                                        ("zh", "按状态分类的人员")])
+async def test_home_page_in_three_languages(ds, lang, label):
+    assert label in await page(ds, f"/?lang={lang}")
+
+
+async def test_the_language_switch_keeps_the_page(ds):
+    html = await page(ds, "/person/jiang-tianyong?lang=zh")
+    assert "时间线" in html and "Jiang Tianyong" in html  # interface words translated, data as sourced
+    assert 'href="/person/jiang-tianyong?lang=vi"' in html and 'href="/charge/CN-CL1997-105?lang=zh"' in html
+
+
+async def test_search_results_link_to_person_pages(ds):
+    html = await page(ds, "/conscience/persons?_search=Nguyen+Lan+Thang")
+    assert '<a href="/person/nguyen-lan-thang">Nguyễn Lân Thắng</a>' in html
