@@ -50,13 +50,16 @@ def collect(strict=False, raw=RAW, previous=None, released_on=None):
         sources[meta["id"]] = source_row(meta)
         priorities[meta["id"]] = meta.get("priority", 0)
         tables["sources"].append((origin, sources[meta["id"]]))
-        if not meta.get("sha256"):
-            for name, rows in curated.read_curated_source(folder, meta).items():
-                tables[name].extend(rows)
-        elif meta["id"] in paths and (meta.get("adapter") or meta.get("mapping")):
-            where = display_path(paths[meta["id"]])
+        if not (meta.get("adapter") or meta.get("mapping")):
+            if not meta.get("sha256"):
+                for name, rows in curated.read_curated_source(folder, meta).items():
+                    tables[name].extend(rows)
+            continue
+        path = paths.get(meta["id"]) if meta.get("sha256") else local_list(folder, meta, origin)
+        if path:
+            where = display_path(path)
             context = context or upstream_context(tables, raw)
-            for name, rows in adapters.read_upstream(meta, paths[meta["id"]], folder, context).items():
+            for name, rows in adapters.read_upstream(meta, path, folder, context).items():
                 blank = dict.fromkeys(column for column, _ in stored_columns(TABLES[name]))
                 tables[name].extend((Origin(f"{where} ({row['upstream_ref']})"), {**blank, **row}) for row in rows)
     check_keys(tables, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
@@ -72,11 +75,19 @@ def collect(strict=False, raw=RAW, previous=None, released_on=None):
     return tables
 
 
+def local_list(folder, meta, origin):
+    """A list kept in raw/<source>/ itself (no upstream URL), read through its mapping or adapter."""
+    path = folder / (meta.get("file") or "")
+    if not meta.get("file") or not path.is_file():
+        raise origin.error("file", meta.get("file"), "the list file is missing from the source's folder",
+                           f"Put the file in {display_path(folder)}/ and name it in source.yml's file:.")
+    return path
+
+
 def upstream_context(tables, raw):
     """What upstream adapters look values up in: the gazetteer and reference tables."""
     capitals = {row["province"]: row["capital"] for _, row in
-                read_csv(raw / "cecc-ppd" / "province_capitals.csv", required=("province", "capital"))} \
-        if (raw / "cecc-ppd" / "province_capitals.csv").exists() else {}
+                read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
     return {
         "gazetteer": Gazetteer({"CN", "HK", "MO", "AZ"}),
         "province_capitals": capitals,
@@ -143,7 +154,13 @@ def create_table(db, table, rows):
         required |= {"source_id", "upstream_ref"}
     db[table.name].create(columns, pk=table.pk, foreign_keys=foreign_keys(table), not_null=required)
     ordered = sorted((row for _, row in rows), key=lambda row: key_of(table, row))
-    db[table.name].insert_all(({k: row.get(k) for k in columns} for row in ordered), batch_size=1000)
+    # Values are already of the declared types, so one prepared statement inserts them all (sqlite-utils'
+    # insert_all would re-inspect every value, the slowest part of a large build).
+    names = list(columns)
+    db.conn.executemany(
+        f"INSERT INTO [{table.name}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})",
+        ([row.get(n) for n in names] for row in ordered))
+    db.conn.commit()
     for column in table.indexes:
         db[table.name].create_index([column])
 

@@ -5,6 +5,7 @@ cities in its province (precision "province"), else to nothing: the caller falls
 country's centroid and records the miss.
 """
 
+import functools
 import re
 from collections import defaultdict
 from statistics import fmean
@@ -30,6 +31,7 @@ class Gazetteer:
         self.cities = {}  # (country, key) -> city; the most populous city wins a shared name
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
+        self.resolved = {}  # answers callers keep here for places they look up again
         for city in sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"])):
             country, area = city["countrycode"], city["admin1code"]
             if country not in countries:
@@ -50,6 +52,7 @@ class Gazetteer:
                     return found
         return None
 
+    @functools.lru_cache(maxsize=None)
     def area_point(self, country, area):
         """The mean position of the gazetteer's cities in one province."""
         cities = self.areas.get((country, area))

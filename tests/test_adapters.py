@@ -39,7 +39,7 @@ CECC_ROWS = [
 ]
 CONTEXT = {"gazetteer": GAZETTEER, "province_capitals": {"Tibet": "Lhasa"},
            "issues": {"eth": "ethnic minority rights", "rel": None, "spch": None, "dem": None},
-           "status_codes": cecc.load_codes(RAW / "cecc-ppd")}
+           "status_codes": cecc.load_codes(RAW / "cecc-ppd"), "source_id": "cecc-ppd"}
 
 
 def test_cecc_statuses_dates_sentences_and_places():

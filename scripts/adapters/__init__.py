@@ -17,7 +17,7 @@ def read_upstream(meta, path, folder, context):
         mapped_csv.check_mapping(meta["mapping"], header, display_path(folder / "source.yml"))
         return mapped_csv.adapt(lines, meta)
     if meta.get("adapter") == "cecc":
-        context = {**context, "status_codes": cecc.load_codes(folder)}
+        context = {**context, "status_codes": cecc.load_codes(folder), "source_id": meta["id"]}
         return cecc.adapt(cecc.read_rows(path), context)
     if meta.get("adapter") == "esi_azerbaijan":
         return esi_azerbaijan.adapt(path.read_text(encoding="utf-8"), context)

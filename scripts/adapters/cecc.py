@@ -4,6 +4,7 @@
 with every value that cannot be parsed sent to data_quality rather than dropped.
 """
 
+import csv
 import json
 import re
 import warnings
@@ -11,7 +12,6 @@ import warnings
 from ..rawfiles import read_csv
 from .common import Problems, json_list
 
-SOURCE_ID = "cecc-ppd"
 CECC_COLUMNS = 40  # columns 41-174 are the researcher's derived variables, not CECC's
 NOT_AVAILABLE = {"(na)", "(na)?", ""}
 CECC_DATE = re.compile(r"^(\d{4}|yyyy)/(\d{2}|mm)/(\d{2}|dd)$")
@@ -23,7 +23,12 @@ SENTENCE_UNITS = (("years", 12.0), ("months", 1.0), ("weeks", 7 / DAYS_PER_MONTH
 
 
 def read_rows(path):
-    """CECC's own 40 fields of every record, as plain Python values (None for NA)."""
+    """CECC's own 40 fields of every record, as plain Python values (None for NA).
+
+    The R workspace is the published export; a CSV with the same column names reads the same way.
+    """
+    if path.suffix == ".csv":
+        return read_csv_rows(path)
     import rdata  # imported here: reading the R workspace is this adapter's concern alone
 
     with warnings.catch_warnings():
@@ -33,6 +38,15 @@ def read_rows(path):
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), None)
     return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+NUMERIC_COLUMNS = {"Age"} | {f"current_last_sentence_or_time_served_{unit}" for unit, _ in SENTENCE_UNITS}
+
+
+def read_csv_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{k: (int(v) if k in NUMERIC_COLUMNS else v) if v != "" else None for k, v in row.items()}
+                for row in csv.DictReader(handle)]
 
 
 def plain(value):
@@ -105,8 +119,8 @@ def adapt(rows, context):
 
 
 def adapt_record(row, context):
-    upstream_id = row["CECC_record_number"]
-    person_id = f"{SOURCE_ID}-{upstream_id}"
+    source_id, upstream_id = context["source_id"], row["CECC_record_number"]
+    person_id = f"{source_id}-{upstream_id}"
     ref = f"CECC record {upstream_id}"
     problems = Problems(upstream_id)
     status, confirmed, detail = status_of(row["detention_status"], context["status_codes"], problems)
@@ -142,7 +156,7 @@ def adapt_record(row, context):
         detention[column], detention[column + "_precision"] = parse_date(row[field], field, problems)
     tagged = {
         "persons": [person],
-        "records": [{"id": f"{SOURCE_ID}/{upstream_id}", "upstream_id": upstream_id, "person_id": person_id,
+        "records": [{"id": f"{source_id}/{upstream_id}", "upstream_id": upstream_id, "person_id": person_id,
                      "name_as_written": name, "url": None, "raw": json.dumps(row, ensure_ascii=False, default=str)}],
         "detentions": [detention],
         "detention_charges": charges_of(row["charge_statute"], person_id, problems),
@@ -151,7 +165,7 @@ def adapt_record(row, context):
     }
     for rows in tagged.values():
         for new in rows:
-            new.update(source_id=SOURCE_ID, upstream_ref=ref, _record=(SOURCE_ID, upstream_id))
+            new.update(source_id=source_id, upstream_ref=ref, _record=(source_id, upstream_id))
     return tagged
 
 
@@ -220,7 +234,7 @@ def locate(row, context, problems):
         if not any(parts):
             continue
         place = ", ".join(p for p in parts if p)
-        found = resolve(country, parts, gazetteer, capitals)
+        found = resolve(country, tuple(parts), gazetteer, capitals)
         if found:
             return country, place, found
         problems.add(columns[0], place, "place not found in the gazetteer; mapped at the country's centroid")
@@ -229,6 +243,14 @@ def locate(row, context, problems):
 
 
 def resolve(country, parts, gazetteer, capitals):
+    """(lat, lon, precision) for (county, prefecture, province); the same places recur, so answers are kept."""
+    key = (country, parts)
+    if key not in gazetteer.resolved:
+        gazetteer.resolved[key] = resolve_place(country, parts, gazetteer, capitals)
+    return gazetteer.resolved[key]
+
+
+def resolve_place(country, parts, gazetteer, capitals):
     county, prefecture, province = parts
     area = None
     if province:
