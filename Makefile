@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install browser fetch build serve test publish bench-build clean
+.PHONY: install browser fetch build serve test publish bench-build bench clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,11 @@ publish: install
 
 bench-build: install
 	$(BIN)/python benchmarks/build_time.py
+
+# Scale, speed and load at 10k / 100k / 1M synthetic persons; writes docs/benchmarks.{json,md}. Takes long.
+bench: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
+	$(BIN)/python benchmarks/scale.py $(if $(SCALES),--scales $(SCALES))
 
 clean:
 	rm -rf $(DB) .cache

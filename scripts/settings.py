@@ -6,6 +6,9 @@
 SETTINGS = {
     # Cut any SQL query after one second, so a slow or hostile ?sql= cannot hog a worker thread.
     "sql_time_limit_ms": 1000,
+    # Datasette runs SQL on a pool of threads (3 by default). A few hostile queries, each allowed its full second,
+    # could hold them all and make every other visitor wait: with 8, ordinary pages still find a free thread.
+    "num_sql_threads": 8,
     # Give each facet at most 200 ms; a facet that runs out is dropped from the page rather than delaying it.
     "facet_time_limit_ms": 200,
     # Facet suggestions run a GROUP BY per column on every table page; our facets are configured in metadata.yml.

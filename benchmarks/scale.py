@@ -1,0 +1,303 @@
+"""Scale, speed and load at 10k / 100k / 1M synthetic persons (run on demand, not by the tests).
+
+    python benchmarks/scale.py [--scales 10k,100k,1M] [--requests 50] [--load-seconds 30] [--clients 50]
+
+For each scale: build our pipeline and a naive csvs-to-sqlite load of the same people (time, rows/s,
+peak memory, size); serve the database with our configuration and with Datasette's defaults through a
+real `datasette serve` on loopback and time each endpoint (p50/p95 over --requests requests), beside the
+same SQL run directly in sqlite3 (the floor); 50 concurrent clients for 30 s (bounded, loopback only);
+the server's peak memory; and table pages while hostile ?sql= queries run. Writes docs/benchmarks.json
+(raw numbers) and docs/benchmarks.md (a table with machine, versions and date).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synthetic  # noqa: E402
+from scripts.settings import as_flags  # noqa: E402
+
+SCALES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+BIN = Path(sys.executable).parent
+FIVE_FACETS = "_facet=status&_facet=country&_facet=sex&_facet=coordinate_precision&_facet_array=categories"
+HOSTILE = [
+    "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",
+    "select count(*) from persons a, persons b",
+    "with recursive c(x) as (select 1 union all select x + 1 from c limit 100000000) "
+    "select count(*) from c where printf('%d', x) like '%9%8%7%6%5%4%3%2%1%'",
+]
+
+
+def measured(command, env=None):
+    """(seconds, peak resident MiB) of a command run to completion in its own process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status:
+        raise RuntimeError(f"{command[:3]} failed: {process.stderr.read().decode()[-2000:]}")
+    return round(time.perf_counter() - started, 2), round(usage.ru_maxrss / 1024)
+
+
+def build(work, persons):
+    raw = synthetic.generate(work, persons)
+    ours = work / "site" / "conscience.db"
+    ours.parent.mkdir(exist_ok=True)
+    seconds, peak = measured([sys.executable, "-m", "scripts.build", "--raw", str(raw), "--out", str(ours),
+                              "--release-date", "2026-01-01"])
+    naive = work / "naive.db"
+    naive_seconds, naive_peak = measured([str(BIN / "csvs-to-sqlite"), str(work / "flat.csv"), str(naive)])
+    subprocess.run([str(BIN / "datasette"), "inspect", str(ours), "--inspect-file", str(work / "site" / "inspect.json")],
+                   check=True)
+    return ours, {
+        "ours": {"seconds": seconds, "rows_per_second": round(persons / seconds), "peak_mib": peak,
+                 "database_mib": round(ours.stat().st_size / 2**20, 1),
+                 "answers": "persons, records, detentions, charges, sources, search in any script, links, map"},
+        "csvs_to_sqlite": {"seconds": naive_seconds, "rows_per_second": round(persons / naive_seconds),
+                           "peak_mib": naive_peak, "database_mib": round(naive.stat().st_size / 2**20, 1),
+                           "answers": "one flat table: no normalised charges, statuses, search or provenance"},
+        "ratio_seconds": round(seconds / naive_seconds, 1),
+    }
+
+
+def serve(database, configured):
+    port = free_port()
+    command = [str(BIN / "datasette"), "serve", "-i", str(database), "--host", "127.0.0.1", "--port", str(port)]
+    if configured:
+        command += ["--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
+                    "--template-dir", str(ROOT / "templates"), "--inspect-file",
+                    str(database.parent / "inspect.json"), *as_flags()]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            return server, base
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("datasette did not start")
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 1),
+            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 1)}
+
+
+def latency(client, base, path, requests):
+    samples, errors = [], 0
+    client.get(base + path)  # warm up
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(base + path)
+        samples.append(time.perf_counter() - started)
+        errors += response.status_code >= 400
+    return {**percentiles(samples), "errors": errors, "path": path}
+
+
+def direct(database, sql, params, requests):
+    conn = sqlite3.connect(f"file:{database}?immutable=1", uri=True)
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        for statement in sql:
+            conn.execute(statement, params).fetchall()
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def endpoints(database, metadata, configured):
+    """(name, path, direct SQL statements, params) for every measured request."""
+    conn = sqlite3.connect(database)
+    person = conn.execute("select id from persons order by rowid limit 1 offset 7").fetchone()[0]
+    conn.close()
+    out = [
+        ("table JSON", "/conscience/persons.json?_size=50",
+         ["select * from persons order by name limit 51", "select count(*) from persons"], {}),
+        ("five-facet page", f"/conscience/persons?{FIVE_FACETS}",
+         ["select * from persons order by name limit 101"] + [
+             f"select {c}, count(*) from persons group by {c} order by 2 desc limit 31"
+             for c in ("status", "country", "sex", "coordinate_precision")] + [
+             "select j.value, count(*) from persons, json_each(persons.categories) j group by 1 order by 2 desc "
+             "limit 31"], {}),
+        ("filtered facet page", "/conscience/persons?status=detained&_facet=country",
+         ["select * from persons where status = 'detained' order by name limit 101",
+          "select country, count(*) from persons where status = 'detained' group by 1 order by 2 desc limit 31"], {}),
+        ("full-text search", "/conscience/persons.json?_search=Nguyen+Lan",
+         ["select * from persons where rowid in (select rowid from persons_fts where persons_fts match "
+          "'\"Nguyen\" \"Lan\"') order by name limit 51"], {}),
+        ("person page", f"/person/{person}" if configured else f"/conscience/persons/{person}",
+         ["select * from persons where id = :id", "select * from detentions where person_id = :id",
+          "select * from records where person_id = :id"], {"id": person}),
+    ]
+    for name, query in metadata["databases"]["conscience"]["queries"].items():
+        params = {"article": "105", "country": ""}
+        params = {k: v for k, v in params.items() if f":{k}" in query["sql"]}
+        path = f"/conscience/{name}.json?{urllib.parse.urlencode(params)}" if configured else \
+            "/conscience.json?" + urllib.parse.urlencode({"sql": query["sql"], **params})
+        out.append((f"query {name}", path, [query["sql"]], params))
+    return out
+
+
+async def load(base, paths, clients, seconds):
+    """`clients` concurrent clients requesting `paths` in turn for `seconds` seconds (loopback only)."""
+    done, errors, deadline = 0, 0, time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async def worker(offset):
+            nonlocal done, errors
+            index = offset
+            while time.perf_counter() < deadline:
+                try:
+                    response = await client.get(base + paths[index % len(paths)])
+                    errors += response.status_code >= 500
+                except httpx.HTTPError:
+                    errors += 1
+                done += 1
+                index += 1
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+    return {"clients": clients, "seconds": seconds, "requests": done, "errors": errors,
+            "requests_per_second": round(done / seconds, 1)}
+
+
+def peak_memory_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return None
+
+
+def under_hostile_load(base, requests):
+    """Table page latency while hostile ?sql= queries run in background threads."""
+    stop = threading.Event()
+
+    def attack(sql):
+        with httpx.Client(timeout=30) as client:
+            while not stop.is_set():
+                client.get(base + "/conscience.json", params={"sql": sql})
+
+    threads = [threading.Thread(target=attack, args=(sql,), daemon=True) for sql in HOSTILE]
+    for thread in threads:
+        thread.start()
+    with httpx.Client(timeout=30) as client:
+        hostile = client.get(base + "/conscience.json", params={"sql": HOSTILE[0]})
+        result = latency(client, base, "/conscience/persons.json?_size=50", requests)
+    stop.set()
+    result["hostile_status"] = hostile.status_code
+    result["hostile_message"] = " ".join(re.sub(r"<[^>]+>", "", hostile.json().get("error", "")).split())[:100]
+    return result
+
+
+def measure_site(database, configured, args):
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+    server, base = serve(database, configured)
+    try:
+        with httpx.Client(timeout=60) as client:
+            timings = {}
+            for name, path, sql, params in endpoints(database, metadata, configured):
+                timings[name] = latency(client, base, path, args.requests)
+                timings[name]["direct_sqlite"] = direct(database, sql, params, args.requests)
+        paths = [timings[name]["path"] for name in ("table JSON", "filtered facet page", "full-text search",
+                                                     "person page")]
+        result = {"latency": timings,
+                  "load": asyncio.run(load(base, paths, args.clients, args.load_seconds)),
+                  "server_peak_mib": peak_memory_mib(server.pid)}
+        if configured:
+            result["under_hostile_queries"] = under_hostile_load(base, args.requests)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def versions():
+    from importlib.metadata import version
+
+    return {"python": platform.python_version(), "datasette": version("datasette"),
+            "sqlite-utils": version("sqlite-utils"), "csvs-to-sqlite": version("csvs-to-sqlite"),
+            "sqlite": sqlite3.sqlite_version}
+
+
+def markdown(report):
+    lines = [f"# Benchmarks ({report['date']})", "",
+             f"Machine: {report['machine']}. Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
+             "", "Synthetic persons (benchmarks/synthetic.py), never published. Latency p50 / p95 in ms over "
+             f"{report['requests']} requests through `datasette serve` on loopback; direct SQLite is the floor.", ""]
+    for scale, result in report["scales"].items():
+        b = result["build"]
+        lines += [f"## {scale} persons", "",
+                  f"Build: ours {b['ours']['seconds']} s ({b['ours']['rows_per_second']:,} rows/s, "
+                  f"{b['ours']['peak_mib']} MiB peak, {b['ours']['database_mib']} MiB); csvs-to-sqlite "
+                  f"{b['csvs_to_sqlite']['seconds']} s ({b['csvs_to_sqlite']['peak_mib']} MiB peak, "
+                  f"{b['csvs_to_sqlite']['database_mib']} MiB) — ratio {b['ratio_seconds']}×. "
+                  f"csvs-to-sqlite answers: {b['csvs_to_sqlite']['answers']}.", "",
+                  "| endpoint | ours p50 / p95 | defaults p50 / p95 | direct SQLite p50 / p95 |", "| --- | --- | --- | --- |"]
+        ours, defaults = result["ours"]["latency"], result["defaults"]["latency"]
+        for name in ours:
+            o, d = ours[name], defaults.get(name, {})
+            lines.append(f"| {name} | {o['p50_ms']} / {o['p95_ms']} | {d.get('p50_ms', '')} / {d.get('p95_ms', '')} | "
+                         f"{o['direct_sqlite']['p50_ms']} / {o['direct_sqlite']['p95_ms']} |")
+        for label in ("ours", "defaults"):
+            l = result[label]["load"]
+            lines.append(f"\n{label}: {l['clients']} clients for {l['seconds']} s: {l['requests']} requests "
+                         f"({l['requests_per_second']}/s), {l['errors']} errors; server peak {result[label]['server_peak_mib']} MiB.")
+        h = result["ours"]["under_hostile_queries"]
+        lines.append(f"\nTable JSON while three hostile ?sql= queries run: p50 {h['p50_ms']} / p95 {h['p95_ms']} ms; "
+                     f"a hostile query answers {h['hostile_status']}: \"{h['hostile_message']}\".\n")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="10k,100k,1M")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--load-seconds", type=int, default=30)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    args = parser.parse_args()
+    report = {"date": datetime.now(timezone.utc).date().isoformat(), "requests": args.requests,
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                         f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB",
+              "versions": versions(), "scales": {}}
+    for scale in args.scales.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            database, build_result = build(Path(tmp), SCALES[scale])
+            report["scales"][scale] = {"build": build_result,
+                                       "ours": measure_site(database, True, args),
+                                       "defaults": measure_site(database, False, args)}
+        print(json.dumps({scale: report["scales"][scale]["build"]}, indent=1), flush=True)
+    args.out.mkdir(exist_ok=True)
+    (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (args.out / "benchmarks.md").write_text(markdown(report))
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()
