@@ -5,7 +5,6 @@ cities in its province (precision "province"), else to nothing: the caller falls
 country's centroid and records the miss.
 """
 
-import functools
 import re
 from collections import defaultdict
 from statistics import fmean
@@ -32,6 +31,7 @@ class Gazetteer:
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
         self.resolved = {}  # answers callers keep here for places they look up again
+        self.area_points = {}
         for city in sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"])):
             country, area = city["countrycode"], city["admin1code"]
             if country not in countries:
@@ -52,13 +52,13 @@ class Gazetteer:
                     return found
         return None
 
-    @functools.lru_cache(maxsize=None)
     def area_point(self, country, area):
         """The mean position of the gazetteer's cities in one province."""
-        cities = self.areas.get((country, area))
-        if not cities:
-            return None
-        return round(fmean(c["latitude"] for c in cities), 5), round(fmean(c["longitude"] for c in cities), 5)
+        if (country, area) not in self.area_points:
+            cities = self.areas.get((country, area))
+            self.area_points[(country, area)] = (round(fmean(c["latitude"] for c in cities), 5),
+                                                 round(fmean(c["longitude"] for c in cities), 5)) if cities else None
+        return self.area_points[(country, area)]
 
 
 def point(city):

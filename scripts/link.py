@@ -171,7 +171,7 @@ def merge_groups(tables, people, groups, via):
             new_id[people[r].person_id] = rows[0]["id"]
         merged_rows.append((persons[rows[0]["id"]][0], merge_people(rows)))
     tables["persons"] = merged_rows
-    for name, rows in tables.items():
+    for rows in tables.values():
         for _, row in rows:
             if row.get("person_id") in new_id:
                 row["person_id"] = new_id[row["person_id"]]

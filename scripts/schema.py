@@ -11,7 +11,7 @@ Column kinds:
                        stored with a sibling "<name>_precision" column
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SQL_TYPES = {"text": str, "integer": int, "real": float, "list": str, "date": str}
 

@@ -2,6 +2,11 @@ import os
 import shutil
 import socket
 import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -9,7 +14,7 @@ from datasette.app import Datasette
 
 from scripts.build import collect, write
 from scripts.rawfiles import RAW, ROOT
-from scripts.settings import SETTINGS
+from scripts.settings import SETTINGS, as_flags
 
 STRICT = os.environ.get("CI") in ("true", "1")
 
@@ -80,3 +85,30 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_up(base, server):
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError(f"nothing answered at {base}")
+
+
+def serve_site(database, command=None, cwd=None):
+    """A real `datasette serve` of `database` with the site's configuration on a free loopback port.
+
+    `command` (with {port}) replaces the default command line. Returns (process, base URL)."""
+    port = free_port()
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    command = command or ["datasette", "serve", "-i", str(database), "--metadata", str(ROOT / "metadata.yml"),
+                          "--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
+                          *as_flags(), "--host", "127.0.0.1", "--port", "{port}"]
+    server = subprocess.Popen([part.replace("{port}", str(port)) for part in command], cwd=cwd, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base, server)
+    return server, base

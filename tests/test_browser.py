@@ -7,10 +7,6 @@ SYNTHETIC, test-only source whose names are script injections; it is never publi
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,9 +14,8 @@ import pytest
 
 from scripts.build import main as build
 from scripts.rawfiles import ROOT
-from scripts.settings import as_flags
 
-from .conftest import copy_curated_raw, free_port
+from .conftest import copy_curated_raw, serve_site
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "screenshots"
@@ -31,29 +26,11 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def serve(database):
-    """A real `datasette serve` of `database` with the site's configuration, on a free loopback port."""
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "datasette"), "serve", "-i", str(database), "--metadata",
-               str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"), "--template-dir",
-               str(ROOT / "templates"), *as_flags(), "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            return server, base
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("datasette did not start")
-
-
 @pytest.fixture(scope="module")
 def site(built_db, tmp_path_factory):
     database = tmp_path_factory.mktemp("site") / "conscience.db"  # served under the name metadata.yml uses
     shutil.copy(built_db, database)
-    server, base = serve(database)
+    server, base = serve_site(database)
     yield base
     server.terminate()
     server.wait(timeout=10)
@@ -171,7 +148,7 @@ def hostile_site(tmp_path_factory):
     (tmp / "site").mkdir()
     build(["--raw", str(raw), "--out", str(tmp / "site" / "conscience.db"), "--release-date", "2026-02-01",
            "--previous", str(tmp / "before.db")])
-    server, base = serve(tmp / "site" / "conscience.db")
+    server, base = serve_site(tmp / "site" / "conscience.db")
     yield base
     server.terminate()
     server.wait(timeout=10)

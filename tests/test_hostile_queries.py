@@ -1,21 +1,15 @@
 """Hostile ?sql= queries are cut at the time limit with a clear message, and other clients are still served."""
 
-import shutil
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import httpx
 import pytest
 
 from scripts.build import main as build
-from scripts.rawfiles import ROOT
-from scripts.settings import SETTINGS, as_flags
+from scripts.settings import SETTINGS
 
-from .conftest import copy_curated_raw, free_port
+from .conftest import copy_curated_raw, serve_site
 
 HOSTILE = [
     "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",
@@ -30,18 +24,7 @@ def small_site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
     (tmp / "site").mkdir()
     build(["--raw", str(copy_curated_raw(tmp / "raw")), "--out", str(tmp / "site" / "conscience.db")])
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "datasette"), "serve", "-i",
-                               str(tmp / "site" / "conscience.db"), "--metadata", str(ROOT / "metadata.yml"),
-                               "--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
-                               *as_flags(), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    server, base = serve_site(tmp / "site" / "conscience.db")
     yield base
     server.terminate()
     server.wait(timeout=10)

@@ -5,7 +5,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from scripts.publish import publish_command, runtime_pins, version_note
 from scripts.rawfiles import ROOT
 from scripts.settings import as_flags
 
-from .conftest import free_port
+from .conftest import serve_site
 
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
 
@@ -77,22 +76,13 @@ def test_generated_dockerfile_pins_inspects_and_tunes(deploy_dir):
 def test_the_generated_app_serves_pages_queries_and_feeds(deploy_dir):
     target, _ = deploy_dir
     dockerfile = (target / "Dockerfile").read_text()
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     inspect = next(line for line in dockerfile.splitlines() if line.startswith("RUN datasette inspect"))
-    subprocess.run(shlex.split(inspect[len("RUN "):]), cwd=target, env=env, check=True)
-    port = free_port()
+    subprocess.run(shlex.split(inspect[len("RUN "):]), cwd=target, check=True,
+                   env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))[len("CMD "):]
-    cmd = cmd.replace("--host 0.0.0.0", "--host 127.0.0.1").replace("$PORT", str(port))
-    server = subprocess.Popen(shlex.split(cmd), cwd=target, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    cmd = cmd.replace("--host 0.0.0.0", "--host 127.0.0.1").replace("$PORT", "{port}")
+    server, base = serve_site(None, command=shlex.split(cmd), cwd=target)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         for path in ["/", "/conscience/persons", "/conscience/detained_under_article?article=105&country=",
                      "/conscience/feed_changes.atom", "/conscience/feed_new_arrests.jsonfeed"]:
             with urllib.request.urlopen(base + path, timeout=10) as response:

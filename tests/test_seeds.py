@@ -1,8 +1,6 @@
 """Nothing invented: transcribed names stand on the line of the archived seed that each row cites."""
 
 import hashlib
-import json
-from pathlib import Path
 
 import pytest
 
