@@ -18,10 +18,14 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# The browser tests drive Debian's Chromium (no browser download); CJK fonts let it draw Chinese names.
+# The browser tests drive a system Chromium (Debian's package unless CHROMIUM names another; no browser
+# download); CJK fonts let it draw Chinese names. Only what is missing is installed.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq
 browser:
-	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@test -x "$(CHROMIUM)" || { $(APT_INSTALL) chromium >/dev/null; }
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { $(APT_INSTALL) fonts-noto-cjk >/dev/null; }
 
 fetch: install
 	$(BIN)/python -m scripts.fetch $(STRICT)

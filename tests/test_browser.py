@@ -21,7 +21,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "screenshots"
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        raise RuntimeError(f"{CHROMIUM} is missing: 'make browser' (part of make test) installs Debian's chromium")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
