@@ -111,12 +111,9 @@ def quarantine_unknown_charges(tables):
 
 
 def source_row(meta):
-    as_of, precision = (meta["as_of"], None) if meta.get("as_of") else (None, None)
-    if as_of:
-        precision = {4: "year", 7: "month", 10: "day"}[len(as_of)]
     return {
         "id": meta["id"], "title": meta["title"], "publisher": meta["publisher"], "url": meta.get("url"),
-        "licence": meta["licence"], "as_of": as_of, "as_of_precision": precision,
+        "licence": meta["licence"], "as_of": meta["as_of"], "as_of_precision": meta["as_of_precision"],
         "as_of_note": meta.get("as_of_note"), "language": meta["language"], "kind": meta["kind"],
         "description": meta["description"],
         "file": meta.get("file") or (meta.get("archived_copy") or {}).get("file"),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from .fetch import sha256_of
 from .rawfiles import ROOT
 from .settings import as_flags
 
@@ -82,7 +83,7 @@ def configuration_files():
 
 def fingerprint(database=DATABASE):
     """(data sha256 — the same hash `datasette inspect` reports —, configuration sha256)."""
-    return hashlib.sha256(Path(database).read_bytes()).hexdigest(), sha256_of_files(configuration_files())
+    return sha256_of(database), sha256_of_files(configuration_files())
 
 
 def version_note(database=DATABASE):

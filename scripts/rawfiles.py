@@ -72,9 +72,7 @@ def read_source_yml(folder):
     if meta["id"] != Path(folder).name:
         raise origin.error("id", meta["id"], "the id differs from the folder name",
                            f"Use id: {Path(folder).name}, or rename the folder.")
-    if meta.get("as_of") is not None:
-        meta["as_of"] = str(meta["as_of"])
-        parse_date(origin, "as_of", meta["as_of"])
+    meta["as_of"], meta["as_of_precision"] = parse_date(origin, "as_of", meta.get("as_of"))
     return origin, meta
 
 
