@@ -8,6 +8,7 @@ the fact, required) and name_as_written (the name exactly as the source spells i
 
 import json
 
+from .adapters.common import json_list
 from .errors import BuildError
 from .rawfiles import display_path, parse_date, read_csv, split_list
 from .schema import CURATED_TABLES, TABLES
@@ -71,8 +72,7 @@ def convert_row(origin, raw, columns):
         if column.kind == "date":
             row[column.name], row[column.name + "_precision"] = parse_date(origin, column.name, value)
         elif column.kind == "list":
-            items = split_list(value)
-            row[column.name] = json.dumps(items, ensure_ascii=False) if items else None
+            row[column.name] = json_list(split_list(value))
         elif column.kind in ("integer", "real") and value:
             try:
                 row[column.name] = int(value) if column.kind == "integer" else float(value)

@@ -6,3 +6,40 @@ async def test_security_headers_are_on_every_response(ds):
         response = await ds.client.get(path)
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
+
+
+async def default_facets(ds, query=""):
+    response = await ds.client.get(f"/conscience/persons.json?_size=0&_facet_size=max{query}")
+    return {name: (facet["type"], {r["value"]: r["count"] for r in facet["results"]})
+            for name, facet in response.json()["facet_results"].items()}
+
+
+async def test_default_facets_give_the_counts_the_database_holds(ds, conn):
+    """immutable_facets: column and array facets, counted once and remembered, equal plain GROUP BYs."""
+    for query, where in [("", ""), ("&status=detained", "WHERE status = 'detained'")]:
+        facets = await default_facets(ds, query)
+        for column in ("status", "country", "sex", "status_confirmed"):
+            expected = conn.execute(f"SELECT {column}, count(*) FROM persons {where} GROUP BY 1").fetchall()
+            assert facets[column] == ("column", {v: n for v, n in expected if v is not None})
+        for column in ("categories", "charges"):
+            expected = conn.execute(f"SELECT j.value, count(DISTINCT persons.id) FROM persons, "
+                                    f"json_each(persons.{column}) j {where} GROUP BY 1").fetchall()
+            assert facets[column] == ("array", dict(expected))
+    assert await default_facets(ds, "&status=detained") == facets  # a second time, from what was remembered
+
+
+async def test_default_facets_are_counted_at_startup_and_shown_as_datasette_facets(ds):
+    await ds.invoke_startup()
+    remembered = " ".join(sql for _, sql, _ in ds._remembered_facet_results)
+    assert "from persons" in remembered and "json_each(inner_rows.categories)" in remembered
+    page = (await ds.client.get("/conscience/persons")).text
+    assert "categories (array)" in page and "(counted)" not in page and "(tags)" not in page
+    assert "categories__arraycontains=religious" in page
+
+
+async def test_list_columns_never_repeat_a_value(conn):
+    """The tags facet counts json_each rows: it is right only if no array holds a value twice."""
+    for table, column in [("persons", "categories"), ("persons", "charges"), ("persons", "sources"),
+                          ("persons", "issues"), ("reprisals", "un_mechanisms"), ("reprisals", "reprisal_types")]:
+        assert conn.execute(f"SELECT count(*) FROM {table}, json_each({table}.{column}) j "
+                            f"GROUP BY {table}.rowid, j.value HAVING count(*) > 1").fetchall() == []

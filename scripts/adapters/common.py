@@ -4,8 +4,8 @@ import json
 
 
 def json_list(items):
-    """A JSON array for a list column, or None for an empty list."""
-    items = list(items)
+    """A JSON array for a list column, each value once (the tags facet relies on it), or None for an empty list."""
+    items = list(dict.fromkeys(items))
     return json.dumps(items, ensure_ascii=False) if items else None
 
 

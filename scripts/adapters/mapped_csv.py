@@ -12,7 +12,7 @@ import re
 
 from ..dates import parse_partial_date
 from ..errors import BuildError
-from .common import Problems
+from .common import Problems, json_list
 from .romanise import romanise
 
 KNOWN_KEYS = {"id_column", "url_column", "name_script", "fields", "constants", "status", "detention", "events"}
@@ -95,7 +95,7 @@ def field_value(row, field, spec, problem):
             return None
         value = spec["values"][value]
     if spec.get("separator"):
-        return json.dumps([v.strip() for v in value.split(spec["separator"]) if v.strip()], ensure_ascii=False)
+        return json_list(v.strip() for v in value.split(spec["separator"]) if v.strip())
     if spec.get("format") == "year":
         try:
             return int(parse_partial_date(value)[0][:4])

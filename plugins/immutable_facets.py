@@ -1,0 +1,136 @@
+"""Facets for an immutable database, counted once and remembered.
+
+The database never changes while the server runs, so a facet query always gives the same counts.
+metadata.yml's default facets use two facet types defined here:
+
+- `counted: column`: Datasette's column facet, its results remembered;
+- `tags: column`: a facet over a JSON array column, counted with one GROUP BY over json_each. The build
+  stores every array sorted and without repeats, so no deduplication is needed; Datasette's own array
+  facet deduplicates every (value, whole row) pair, which takes seconds at a million rows.
+
+Every immutable table's default facets are counted at startup, so its unfiltered page never waits
+for them; filtered pages' facet counts are remembered after their first run (the latest MAX_REMEMBERED).
+They appear on pages and in JSON as Datasette's column and array facets.
+"""
+
+from collections import OrderedDict
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import ColumnFacet, Facet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import Request
+
+MAX_REMEMBERED = 500
+# Counting a million rows once at startup may take longer than the per-request facet time limit.
+STARTUP_TIME_LIMIT_MS = 60_000
+
+
+class RememberingDatasette:
+    """Datasette, with the results of SQL on immutable databases remembered."""
+
+    def __init__(self, datasette, time_limit_ms=None):
+        self.datasette = datasette
+        self.time_limit_ms = time_limit_ms
+        if not hasattr(datasette, "_remembered_facet_results"):
+            datasette._remembered_facet_results = OrderedDict()
+        self.remembered = datasette._remembered_facet_results
+
+    def __getattr__(self, name):
+        return getattr(self.datasette, name)
+
+    async def execute(self, database, sql, params=None, **kwargs):
+        if self.time_limit_ms:
+            kwargs["custom_time_limit"] = self.time_limit_ms
+        if self.datasette.databases[database].is_mutable:
+            return await self.datasette.execute(database, sql, params, **kwargs)
+        key = (database, sql, repr(sorted(dict(params or {}).items())))
+        if key not in self.remembered:
+            self.remembered[key] = await self.datasette.execute(database, sql, params, **kwargs)
+            while len(self.remembered) > MAX_REMEMBERED:
+                self.remembered.popitem(last=False)
+        self.remembered.move_to_end(key)
+        return self.remembered[key]
+
+
+def unfiltered_sql(table):
+    return f"select * from {escape_sqlite(table)}"
+
+
+class RememberedFacet(Facet):
+    """Runs its SQL through RememberingDatasette; an unfiltered table's facets share one SQL text."""
+
+    def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
+        super().__init__(datasette, *args, **kwargs)
+        self.ds = RememberingDatasette(datasette, time_limit_ms)
+        if self.table and not self.params and self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}"):
+            self.sql = unfiltered_sql(self.table)
+
+    async def suggest(self):
+        return []  # suggestions come from Datasette's own facet types
+
+
+class CountedFacet(RememberedFacet, ColumnFacet):
+    type = "counted"
+
+    async def facet_results(self):
+        results, timed_out = await super().facet_results()
+        for result in results:
+            result["type"] = "column"
+        return results, timed_out
+
+
+class TagsFacet(RememberedFacet):
+    type = "tags"
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        size = self.get_facet_size()
+        for config in self.get_configs():
+            column = config["config"].get("column") or config["config"]["simple"]
+            sql = (f"select j.value as value, count(*) as count from ({self.sql}) as inner_rows, "
+                   f"json_each(inner_rows.{escape_sqlite(column)}) as j "
+                   f"group by j.value order by count desc, value limit {size + 1}")
+            try:
+                rows = (await self.ds.execute(self.database, sql, self.params, truncate=False,
+                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            results.append({
+                "name": column, "type": "array", "hideable": config["source"] != "metadata",
+                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_tags": column})),
+                "truncated": len(rows) > size,
+                "results": [self.value(column, str(row["value"]), row["count"]) for row in rows[:size]],
+            })
+        return results, timed_out
+
+    def value(self, column, value, count):
+        argument = {f"{column}__arraycontains": value}
+        selected = (f"{column}__arraycontains", value) in self.get_querystring_pairs()
+        path = (path_with_removed_args if selected else path_with_added_args)(self.request, argument)
+        return {"value": value, "label": value, "count": count, "selected": selected,
+                "toggle_url": self.ds.absolute_url(self.request, path)}
+
+
+@hookimpl
+def register_facet_classes():
+    return [CountedFacet, TagsFacet]
+
+
+@hookimpl
+def startup(datasette):
+    async def count_default_facets():
+        for name, database in datasette.databases.items():
+            if database.is_mutable:
+                continue
+            for table in await database.table_names():
+                metadata = datasette.table_metadata(name, table)
+                if not metadata.get("facets"):
+                    continue
+                request = Request.fake(datasette.urls.table(name, table))
+                for facet_class in (CountedFacet, TagsFacet):
+                    await facet_class(datasette, request, name, sql=unfiltered_sql(table), table=table,
+                                      metadata=metadata, time_limit_ms=STARTUP_TIME_LIMIT_MS).facet_results()
+
+    return count_default_facets
