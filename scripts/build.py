@@ -135,6 +135,7 @@ def write(tables, out):
                 create_fts(db, table)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
+        db.execute("ANALYZE")  # statistics let SQLite choose, say, the name index for a filtered page sorted by name
         problems = db.execute("PRAGMA foreign_key_check").fetchall()
         if problems:
             raise RuntimeError(f"foreign key check failed: {problems[:5]}")
