@@ -43,3 +43,10 @@ async def test_list_columns_never_repeat_a_value(conn):
                           ("persons", "issues"), ("reprisals", "un_mechanisms"), ("reprisals", "reprisal_types")]:
         assert conn.execute(f"SELECT count(*) FROM {table}, json_each({table}.{column}) j "
                             f"GROUP BY {table}.rowid, j.value HAVING count(*) > 1").fetchall() == []
+
+
+async def test_startup_freezes_what_exists_out_of_garbage_collection(ds):
+    import gc
+
+    await ds.invoke_startup()
+    assert gc.get_freeze_count() > 0
