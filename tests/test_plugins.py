@@ -50,3 +50,28 @@ async def test_startup_freezes_what_exists_out_of_garbage_collection(ds):
 
     await ds.invoke_startup()
     assert gc.get_freeze_count() > 0
+
+
+async def test_arbitrary_sql_takes_turns_while_pages_do_not_wait(ds):
+    """sql_queue: two runaway ?sql= queries run one after the other; a table page answers meanwhile."""
+    import asyncio
+    import time
+
+    from scripts.settings import SETTINGS
+
+    runaway = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    limit = SETTINGS["sql_time_limit_ms"] / 1000
+
+    async def timed(path, **params):
+        started = time.perf_counter()
+        response = await ds.client.get(path, params=params)
+        return response.status_code, time.perf_counter() - started
+
+    async def page_soon():
+        await asyncio.sleep(0.1)
+        return await timed("/conscience/persons.json", _size=5)
+
+    (first, _), (second, both), (page, page_time) = await asyncio.gather(
+        timed("/conscience.json", sql=runaway), timed("/conscience.json", sql=runaway), page_soon())
+    assert first == second == 400 and both >= 1.8 * limit
+    assert page == 200 and page_time < limit
