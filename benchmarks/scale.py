@@ -43,7 +43,7 @@ BIN = Path(sys.executable).parent
 COLUMN_FACETS = ("status", "country", "sex")
 ARRAY_FACETS = ("categories", "charges")
 FIVE_FACETS = "&".join([f"_facet={c}" for c in COLUMN_FACETS] + [f"_facet_array={c}" for c in ARRAY_FACETS])
-STATUSES = [row["id"] for row in csv.DictReader(open(ROOT / "raw" / "reference" / "statuses.csv", encoding="utf-8"))]
+STATUSES = [row["id"] for row in csv.DictReader((ROOT / "raw" / "reference" / "statuses.csv").read_text("utf-8").splitlines())]
 HOSTILE = [
     "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",
     "select count(*) from persons a, persons b",
