@@ -5,8 +5,8 @@ metadata.yml's default facets use two facet types defined here:
 
 - `counted: column`: Datasette's column facet, its results remembered;
 - `tags: column`: a facet over a JSON array column, counted with one GROUP BY over json_each. The build
-  stores every array sorted and without repeats, so no deduplication is needed; Datasette's own array
-  facet deduplicates every (value, whole row) pair, which takes seconds at a million rows.
+  stores every array without repeats (scripts/adapters/common.py json_list), so no deduplication is needed;
+  Datasette's own array facet deduplicates every (value, whole row) pair, 100-200 ms per facet at 11k persons.
 
 Every immutable table's default facets are counted at startup, so its unfiltered page never waits
 for them; filtered pages' facet counts are remembered after their first run (the latest MAX_REMEMBERED).
