@@ -10,7 +10,6 @@ The same inputs give the same bytes.
 import argparse
 import os
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import sqlite_utils
@@ -24,7 +23,8 @@ from .link import link
 from .rawfiles import RAW, ROOT, Origin, display_path, read_csv, read_source_yml, source_folders
 from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
 from .text import unspaced_substrings
-from .validate import check_keys, key_of, validate
+from .stage import Stage, pk_columns
+from .validate import check_keys, validate
 from .views import VIEWS
 from .withhold import read_withheld, withhold
 
@@ -32,47 +32,58 @@ DEFAULT_OUT = ROOT / "conscience.db"
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 
-def collect(strict=False, raw=RAW, previous=None, released_on=None):
-    """Every row of every table, as {table: [(origin, row)]}, derived and validated.
+def build(out, strict=False, raw=RAW, previous=None, released_on=None):
+    """Build the database at `out`; return its row count per table.
 
     `previous` is the last release's database, to record what changed since; `released_on` this release's date.
+    Tables are staged in a SQLite file beside `out` while sources are read, linked and checked.
     """
-    raw = Path(raw)
+    out, raw = Path(out), Path(raw)
+    stage = Stage(out.with_name(out.name + ".stage"))
+    try:
+        priorities = collect(stage, strict, raw)
+        stage.index()
+        check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
+        withheld = read_withheld(raw / "withheld.csv")
+        withhold(stage, withheld)
+        quarantine_unknown_charges(stage)
+        stage.add("link_candidates", ((Origin("link"), row) for row in link(stage, priorities, raw / "links.csv")))
+        derive(stage, raw)
+        changes, releases = history(stage, previous, release_date(released_on), withheld)
+        stage.add("changes", ((Origin("changes"), row) for row in changes))
+        stage.add("releases", ((Origin("releases"), row) for row in releases))
+        validate(stage)
+        stage.conn.commit()
+        write(stage, out)
+        return {name: stage.count(name) for name in TABLES}
+    finally:
+        stage.close()
+
+
+def collect(stage, strict, raw):
+    """Stage every row of every source; return each source's linking priority."""
     paths = fetch.fetch_all(strict, raw)
-    tables = defaultdict(list)
-    sources, priorities = {}, {}
+    priorities = {}
     for name in REFERENCE_TABLES:
-        tables[name].extend(curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
-    tables["countries"] = countries.country_rows(paths.get(countries.SOURCE_ID))
+        stage.add(name, curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
+    stage.add("countries", countries.country_rows(paths.get(countries.SOURCE_ID)))
     context = None  # built on first use: loading the gazetteer takes seconds
     for folder in source_folders(raw):
         origin, meta = read_source_yml(folder)
-        sources[meta["id"]] = source_row(meta)
         priorities[meta["id"]] = meta.get("priority", 0)
-        tables["sources"].append((origin, sources[meta["id"]]))
+        stage.add("sources", [(origin, source_row(meta))])
         if not (meta.get("adapter") or meta.get("mapping")):
             if not meta.get("sha256"):
                 for name, rows in curated.read_curated_source(folder, meta).items():
-                    tables[name].extend(rows)
+                    stage.add(name, rows)
             continue
         path = paths.get(meta["id"]) if meta.get("sha256") else local_list(folder, meta, origin)
         if path:
             where = display_path(path)
-            context = context or upstream_context(tables, raw)
-            for name, rows in adapters.read_upstream(meta, path, folder, context).items():
-                blank = dict.fromkeys(column for column, _ in stored_columns(TABLES[name]))
-                tables[name].extend((Origin(f"{where} ({row['upstream_ref']})"), {**blank, **row}) for row in rows)
-    check_keys(tables, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
-    withheld = read_withheld(raw / "withheld.csv")
-    withhold(tables, withheld)
-    quarantine_unknown_charges(tables)
-    tables["link_candidates"] = [(Origin("link"), row) for row in link(tables, priorities, raw / "links.csv")]
-    derive(tables, sources, raw)
-    changes, releases = history(tables, previous, release_date(released_on), withheld)
-    tables["changes"] = [(Origin("changes"), row) for row in changes]
-    tables["releases"] = [(Origin("releases"), row) for row in releases]
-    validate(tables)
-    return tables
+            context = context or upstream_context(stage, raw)
+            stage.add_each((name, Origin(f"{where} ({row['upstream_ref']})"), row)
+                           for name, row in adapters.read_upstream(meta, path, folder, context))
+    return priorities
 
 
 def local_list(folder, meta, origin):
@@ -84,30 +95,28 @@ def local_list(folder, meta, origin):
     return path
 
 
-def upstream_context(tables, raw):
+def upstream_context(stage, raw):
     """What upstream adapters look values up in: the gazetteer and reference tables."""
     capitals = {row["province"]: row["capital"] for _, row in
                 read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
     return {
         "gazetteer": Gazetteer({"CN", "HK", "MO", "AZ"}),
         "province_capitals": capitals,
-        "issues": {row["id"]: row["category"] for _, row in tables["issue_categories"]},
+        "issues": dict(stage.conn.execute("SELECT id, category FROM issue_categories")),
     }
 
 
-def quarantine_unknown_charges(tables):
+def quarantine_unknown_charges(stage):
     """An upstream statute missing from the charges reference is recorded, not fatal."""
-    known = {row["id"] for _, row in tables["charges"]}
-    kept = []
-    for origin, row in tables["detention_charges"]:
-        if row["charge_id"] in known or "_record" not in row:
-            kept.append((origin, row))
-            continue
-        tables["data_quality"].append((origin, {
-            "upstream_id": row["_record"][1], "field": "charge", "raw_value": row["charge_as_written"],
-            "problem": f"statute {row['charge_id']} is not in the charges reference (raw/reference/charges.csv)",
-            "source_id": row["source_id"], "upstream_ref": row["upstream_ref"], "_record": row["_record"]}))
-    tables["detention_charges"] = kept
+    unknown = "_record_source IS NOT NULL AND (charge_id IS NULL OR charge_id NOT IN (SELECT id FROM charges))"
+    stage.conn.execute(f"""
+        INSERT INTO data_quality (upstream_id, field, raw_value, problem, source_id, upstream_ref,
+                                  _file, _line, _record_source, _record_upstream)
+        SELECT _record_upstream, 'charge', charge_as_written,
+               'statute ' || charge_id || ' is not in the charges reference (raw/reference/charges.csv)',
+               source_id, upstream_ref, _file, _line, _record_source, _record_upstream
+        FROM detention_charges WHERE {unknown} ORDER BY rowid""")
+    stage.conn.execute(f"DELETE FROM detention_charges WHERE {unknown}")
 
 
 def source_row(meta):
@@ -121,15 +130,17 @@ def source_row(meta):
     }
 
 
-def write(tables, out):
-    """Write every table, index, full-text index and view to `out`, atomically."""
+def write(stage, out):
+    """Copy every table from the stage to `out` in key order, with indexes, full-text indexes and views, atomically."""
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     tmp.unlink(missing_ok=True)
     try:
         db = sqlite_utils.Database(tmp)
+        db.execute("ATTACH DATABASE ? AS stage", [str(stage.path)])
         for table in TABLES.values():
-            create_table(db, table, tables[table.name])
+            create_table(db, table)
+        db.execute("DETACH DATABASE stage")
         for table in TABLES.values():
             if table.fts:
                 create_fts(db, table)
@@ -145,19 +156,15 @@ def write(tables, out):
         tmp.unlink(missing_ok=True)
 
 
-def create_table(db, table, rows):
+def create_table(db, table):
     columns = dict(stored_columns(table))
     required = {c.name for c in table.columns if c.required}
     if table.provenance:
         required |= {"source_id", "upstream_ref"}
     db[table.name].create(columns, pk=table.pk, foreign_keys=foreign_keys(table), not_null=required)
-    ordered = sorted((row for _, row in rows), key=lambda row: key_of(table, row))
-    # Values are already of the declared types, so one prepared statement inserts them all (sqlite-utils'
-    # insert_all would re-inspect every value, the slowest part of a large build).
-    names = list(columns)
-    db.conn.executemany(
-        f"INSERT INTO [{table.name}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})",
-        ([row.get(n) for n in names] for row in ordered))
+    names = ", ".join(f"[{n}]" for n in columns)
+    order = ", ".join(f"[{c}]" for c in pk_columns(table))
+    db.execute(f"INSERT INTO main.[{table.name}] ({names}) SELECT {names} FROM stage.[{table.name}] ORDER BY {order}")
     db.conn.commit()
     for column in table.indexes:
         db[table.name].create_index([column])
@@ -170,10 +177,10 @@ def create_fts(db, table):
         f"CREATE VIRTUAL TABLE [{table.name}_fts] USING fts5({', '.join(columns)}, "
         f"content='', tokenize='{FTS_TOKENIZER}')"
     )
-    rows = db.execute(f"SELECT rowid, {', '.join(table.fts)} FROM [{table.name}] ORDER BY rowid").fetchall()
+    rows = db.execute(f"SELECT rowid, {', '.join(table.fts)} FROM [{table.name}] ORDER BY rowid")
     db.conn.executemany(
         f"INSERT INTO [{table.name}_fts] (rowid, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
-        [(*row, unspaced_substrings(*row[1:])) for row in rows],
+        ((*row, unspaced_substrings(*row[1:])) for row in rows),
     )
     db.conn.commit()
 
@@ -188,12 +195,11 @@ def main(argv=None):
     parser.add_argument("--release-date", help="this release's date, YYYY-MM-DD (default: the last commit's date)")
     args = parser.parse_args(argv)
     try:
-        tables = collect(strict=args.strict, raw=args.raw, previous=args.previous, released_on=args.release_date)
-        write(tables, args.out)
+        counts = build(args.out, strict=args.strict, raw=args.raw, previous=args.previous,
+                       released_on=args.release_date)
     except BuildError as exc:
         sys.exit(f"build failed: {exc}\nThe previous {args.out.name}, if any, is unchanged.")
-    counts = ", ".join(f"{name} {len(tables[name])}" for name in TABLES)
-    print(f"built {args.out.name}: {counts}")
+    print(f"built {args.out.name}: {', '.join(f'{name} {count}' for name, count in counts.items())}")
 
 
 if __name__ == "__main__":

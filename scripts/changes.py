@@ -8,7 +8,6 @@ a withheld person is carried: their rows are dropped from the history too.
 
 import hashlib
 import os
-import sqlite3
 import subprocess
 from datetime import datetime, timezone
 
@@ -26,35 +25,6 @@ def release_date(explicit=None):
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else "1970-01-01"
 
 
-def snapshot_from_tables(tables):
-    rows = {name: [row for _, row in tables[name]] for name in
-            ("persons", "detentions", "detention_charges", "campaigns", "signatures", "organizations", "charges")}
-    return Snapshot(rows)
-
-
-def snapshot_from_file(path):
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    rows = {name: [dict(r) for r in conn.execute(f"SELECT * FROM [{name}]")] if name in names else []
-            for name in ("persons", "detentions", "detention_charges", "campaigns", "signatures", "organizations",
-                         "charges", "changes", "releases", "records")}
-    conn.close()
-    return Snapshot(rows)
-
-
-class Snapshot:
-    def __init__(self, rows):
-        self.rows = rows
-        self.persons = {p["id"]: p for p in rows["persons"]}
-        self.detentions = {d["id"]: d for d in rows["detentions"]}
-        self.charges = {(c["detention_id"], c["charge_as_written"]): c for c in rows["detention_charges"]}
-        self.campaigns = {c["id"]: c for c in rows["campaigns"]}
-        self.signatures = {(s["campaign_id"], s["organization_id"]): s for s in rows["signatures"]}
-        self.organizations = {o["id"]: o for o in rows["organizations"]}
-        self.charge_titles = {c["id"]: c["title_en"] for c in rows["charges"]}
-
-
 def change(released_on, change_type, title, old=None, new=None, person=None, organization=None, campaign=None,
            country=None):
     key = "|".join(str(part) for part in (released_on, change_type, person, organization, campaign, old, new))
@@ -63,47 +33,70 @@ def change(released_on, change_type, title, old=None, new=None, person=None, org
             "country": country, "title": title, "old_value": old, "new_value": new}
 
 
-def compare(before, after, released_on):
-    """The change rows between two snapshots, in a stable order."""
+def compare(conn, released_on):
+    """The change rows from the previous release (attached as `previous`) to the staged tables, in a stable order."""
     out = []
-    for pid, person in after.persons.items():
-        old = before.persons.get(pid)
-        if old is None:
-            out.append(change(released_on, "person added", f"{person['name']} added ({person['status']})",
-                              new=person["status"], person=pid, country=person["country"]))
-        elif old["status"] != person["status"]:
-            out.append(change(released_on, "status changed", f"{person['name']}: {old['status']} → {person['status']}",
-                              old=old["status"], new=person["status"], person=pid, country=person["country"]))
-    for pid, person in before.persons.items():
-        if pid not in after.persons:
-            out.append(change(released_on, "person removed", f"{person['name']} is no longer listed",
-                              old=person["status"], person=pid, country=person["country"]))
-    for did, detention in after.detentions.items():
-        if did not in before.detentions:
-            person = after.persons[detention["person_id"]]
-            when = f" ({detention['detained_on']})" if detention.get("detained_on") else ""
-            out.append(change(released_on, "new detention", f"{person['name']} detained{when}",
-                              new=detention.get("detained_on"), person=person["id"], country=person["country"]))
-    for key, charge in after.charges.items():
-        if key not in before.charges:
-            person = after.persons[after.detentions[charge["detention_id"]]["person_id"]]
-            title = after.charge_titles.get(charge["charge_id"], charge["charge_id"])
-            out.append(change(released_on, "new charge", f"{person['name']} charged: {title}",
-                              new=charge["charge_id"], person=person["id"], country=person["country"]))
-    for cid, campaign in after.campaigns.items():
-        if cid not in before.campaigns:
-            out.append(change(released_on, "new campaign", f"New campaign: {campaign['title']}",
-                              new=campaign["kind"], campaign=cid, country=campaign.get("country")))
-    for (cid, oid), signature in after.signatures.items():
-        if (cid, oid) not in before.signatures:
-            organization, campaign = after.organizations[oid], after.campaigns[cid]
-            out.append(change(released_on, "new signatory", f"{organization['name']} signed {campaign['title']}",
-                              new=signature["name_as_written"], organization=oid, campaign=cid,
-                              country=campaign.get("country")))
+
+    def found(sql):
+        return conn.execute(sql).fetchall()
+
+    for pid, name, status, country in found(
+            "SELECT id, name, status, country FROM persons WHERE id NOT IN (SELECT id FROM previous.persons)"):
+        out.append(change(released_on, "person added", f"{name} added ({status})", new=status, person=pid,
+                          country=country))
+    for pid, name, old, new, country in found(
+            "SELECT p.id, p.name, o.status, p.status, p.country FROM persons AS p "
+            "JOIN previous.persons AS o ON o.id = p.id WHERE o.status IS NOT p.status"):
+        out.append(change(released_on, "status changed", f"{name}: {old} → {new}", old=old, new=new, person=pid,
+                          country=country))
+    for pid, name, status, country in found(
+            "SELECT id, name, status, country FROM previous.persons WHERE id NOT IN (SELECT id FROM persons)"):
+        out.append(change(released_on, "person removed", f"{name} is no longer listed", old=status, person=pid,
+                          country=country))
+    for detained_on, pid, name, country in found(
+            "SELECT d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p ON p.id = d.person_id "
+            "WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
+        when = f" ({detained_on})" if detained_on else ""
+        out.append(change(released_on, "new detention", f"{name} detained{when}", new=detained_on, person=pid,
+                          country=country))
+    for charge_id, title, pid, name, country in found(
+            "SELECT c.charge_id, ifnull(ch.title_en, c.charge_id), p.id, p.name, p.country "
+            "FROM detention_charges AS c JOIN detentions AS d ON d.id = c.detention_id "
+            "JOIN persons AS p ON p.id = d.person_id LEFT JOIN charges AS ch ON ch.id = c.charge_id "
+            "WHERE (c.detention_id, c.charge_as_written) NOT IN "
+            "(SELECT detention_id, charge_as_written FROM previous.detention_charges)"):
+        out.append(change(released_on, "new charge", f"{name} charged: {title}", new=charge_id, person=pid,
+                          country=country))
+    for cid, title, kind, country in found(
+            "SELECT id, title, kind, country FROM campaigns WHERE id NOT IN (SELECT id FROM previous.campaigns)"):
+        out.append(change(released_on, "new campaign", f"New campaign: {title}", new=kind, campaign=cid,
+                          country=country))
+    # An organisation signing one letter twice is one change, named as its last signature writes it.
+    for cid, oid, written, organization, title, country, _ in found(
+            "SELECT s.campaign_id, s.organization_id, s.name_as_written, o.name, c.title, c.country, max(s.position) "
+            "FROM signatures AS s JOIN organizations AS o ON o.id = s.organization_id "
+            "JOIN campaigns AS c ON c.id = s.campaign_id WHERE (s.campaign_id, s.organization_id) NOT IN "
+            "(SELECT campaign_id, organization_id FROM previous.signatures) GROUP BY s.campaign_id, s.organization_id"):
+        out.append(change(released_on, "new signatory", f"{organization} signed {title}", new=written,
+                          organization=oid, campaign=cid, country=country))
     return sorted(out, key=lambda c: (c["change_type"], c["id"]))
 
 
-def history(tables, previous_path, released_on, withheld):
+def previous_has(conn, name):
+    """Whether the previous release has the table (a release may predate it)."""
+    return conn.execute("SELECT 1 FROM previous.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+
+
+def previous_rows(conn, name):
+    """The previous release's rows of a table, as dicts."""
+    if not previous_has(conn, name):
+        return []
+    cursor = conn.execute(f"SELECT * FROM previous.[{name}]")
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor]
+
+
+def history(stage, previous_path, released_on, withheld):
     """(changes rows, releases rows): the previous release's history, plus a release if anything changed.
 
     With nothing new the history is the previous one unchanged, so the database is byte-identical to the
@@ -111,13 +104,19 @@ def history(tables, previous_path, released_on, withheld):
     """
     if not previous_path:
         return [], [{"released_on": released_on, "changes": 0}]
-    before = snapshot_from_file(previous_path)
-    scrub = {r["person_id"] for r in before.rows["records"] if (r["source_id"], r["upstream_id"]) in withheld}
-    carried = [c for c in before.rows["changes"] if c["person_id"] not in scrub]
-    known = {c["id"] for c in carried}
-    new = [c for c in compare(before, snapshot_from_tables(tables), released_on)
-           if c["id"] not in known and c["person_id"] not in scrub]
-    releases = {r["released_on"]: dict(r) for r in before.rows["releases"]}
+    conn = stage.conn
+    conn.commit()  # a database is attached outside a transaction
+    conn.execute("ATTACH DATABASE ? AS previous", (f"file:{previous_path}?mode=ro",))
+    try:
+        scrub = {person_id for person_id, source_id, upstream_id in
+                 conn.execute("SELECT person_id, source_id, upstream_id FROM previous.records")
+                 if (source_id, upstream_id) in withheld} if previous_has(conn, "records") else set()
+        carried = [c for c in previous_rows(conn, "changes") if c["person_id"] not in scrub]
+        known = {c["id"] for c in carried}
+        new = [c for c in compare(conn, released_on) if c["id"] not in known and c["person_id"] not in scrub]
+        releases = {r["released_on"]: r for r in previous_rows(conn, "releases")}
+    finally:
+        conn.execute("DETACH DATABASE previous")
     if new or not releases:
         releases[released_on] = {"released_on": released_on}
     for release in releases.values():  # counted afresh: a scrubbed history must not count what it removed

@@ -6,20 +6,21 @@ from collections import defaultdict
 from pathlib import Path
 
 from .rawfiles import RAW, read_csv
-from .dates import year_of
 from .text import fold, slugify
 
-def derive(tables, sources, raw=RAW):
-    """Fill derived columns in place. `sources` maps source id to its sources row."""
-    resolve_signatories(tables, Path(raw) / "reference" / "organization_aliases.csv")
-    organization_names(tables)
-    default_as_of(tables, sources)
-    for _, row in tables["detentions"]:
-        row["detained_year"] = year_of(row["detained_on"])
-    for _, row in tables["events"]:
-        row["year"] = year_of(row["date"])
-    person_facets(tables)
-    number_data_quality(tables)
+
+def derive(stage, raw=RAW):
+    """Fill derived columns in the stage."""
+    signed = {name: list(stage.rows(name)) for name in ("organizations", "signatures")}
+    resolve_signatories(signed, Path(raw) / "reference" / "organization_aliases.csv")
+    organization_names(signed)
+    for name, rows in signed.items():
+        stage.replace(name, rows)
+    default_as_of(stage)
+    stage.conn.execute("UPDATE detentions SET detained_year = year_of(detained_on)")
+    stage.conn.execute("UPDATE events SET year = year_of(date)")
+    person_facets(stage)
+    number_data_quality(stage)
 
 
 def name_key(name):
@@ -78,37 +79,41 @@ def organization_names(tables):
         org["names_as_written"] = json.dumps(names, ensure_ascii=False) if names else None
 
 
-def default_as_of(tables, sources):
+def default_as_of(stage):
     """A status or figure with no date of its own is as of its source's date."""
     for table, column in (("persons", "status_as_of"), ("statistics", "as_of")):
-        for _, row in tables[table]:
-            if not row[column]:
-                source = sources[row["source_id"]]
-                row[column], row[column + "_precision"] = source["as_of"], source["as_of_precision"]
+        stage.conn.execute(f"""
+            UPDATE [{table}] SET {column} = s.as_of, {column}_precision = s.as_of_precision
+            FROM sources AS s WHERE s.id = [{table}].source_id AND ifnull([{table}].{column}, '') = ''""")
 
 
-def person_facets(tables):
-    centroids = {c["iso2"]: (c["latitude"], c["longitude"]) for _, c in tables["countries"]}
-    detention_person = {d["id"]: d["person_id"] for _, d in tables["detentions"]}
-    charges = defaultdict(set)
-    for _, link in tables["detention_charges"]:
-        charges[detention_person.get(link["detention_id"])].add(link["charge_id"])
-    sources = defaultdict(set)
-    for _, record in tables["records"]:
-        sources[record["person_id"]].add(record["source_id"])
-    for _, person in tables["persons"]:
-        person["name_folded"] = fold(person["name"])
-        if person.get("latitude") is None:
-            latitude, longitude = centroids.get(person["country"], (None, None))
-            person["latitude"], person["longitude"] = latitude, longitude
-            person["coordinate_precision"] = "country" if latitude is not None else None
-        person["charges"] = json.dumps(sorted(charges[person["id"]])) if charges[person["id"]] else None
-        person["sources"] = json.dumps(sorted(sources[person["id"]]))
+def person_facets(stage):
+    """Folded names, sorted lists, a country's centroid for people placed no closer, the charges and sources facets."""
+    conn = stage.conn
+    conn.execute("UPDATE persons SET name_folded = fold(name)")
+    conn.execute("""
+        UPDATE persons SET categories = (SELECT sorted_set(value) FROM json_each(persons.categories)),
+                           issues = (SELECT sorted_set(value) FROM json_each(persons.issues))
+        WHERE categories IS NOT NULL OR issues IS NOT NULL""")
+    conn.execute("""UPDATE persons SET longitude = NULL, coordinate_precision = NULL WHERE latitude IS NULL""")
+    conn.execute("""
+        UPDATE persons SET latitude = c.latitude, longitude = c.longitude, coordinate_precision = 'country'
+        FROM countries AS c WHERE persons.latitude IS NULL AND c.iso2 = persons.country AND c.latitude IS NOT NULL""")
+    conn.execute("""
+        UPDATE persons SET charges = per_person.charges FROM (
+            SELECT d.person_id, sorted_set(dc.charge_id) AS charges
+            FROM detention_charges AS dc JOIN detentions AS d ON d.id = dc.detention_id GROUP BY d.person_id
+        ) AS per_person WHERE per_person.person_id = persons.id""")
+    conn.execute("""
+        UPDATE persons SET sources = per_person.sources FROM (
+            SELECT person_id, sorted_set(source_id) AS sources FROM records GROUP BY person_id
+        ) AS per_person WHERE per_person.person_id = persons.id""")
 
 
-def number_data_quality(tables):
-    rows = sorted(tables["data_quality"], key=lambda item: (item[1]["source_id"], item[1]["upstream_id"],
-                                                            item[1]["field"], item[1]["problem"]))
-    for number, (_, row) in enumerate(rows, start=1):
-        row["id"] = number
-    tables["data_quality"] = rows
+def number_data_quality(stage):
+    """Problems numbered in a stable order: by source, upstream record, field and problem."""
+    stage.conn.execute("""
+        UPDATE data_quality SET id = numbered.id FROM (
+            SELECT rowid AS staged, row_number() OVER (ORDER BY source_id, upstream_id, field, problem, rowid) AS id
+            FROM data_quality
+        ) AS numbered WHERE numbered.staged = data_quality.rowid""")

@@ -48,29 +48,47 @@ def name_keys(names):
     return {k for k in keys if len(k) >= 4}
 
 
-def profiles(tables, priorities):
-    record_of = {r["person_id"]: r for _, r in tables["records"]}
-    detention_of = {}
-    for _, d in tables["detentions"]:
-        detention_of.setdefault(d["person_id"], d)
-    out = []
-    for _, person in tables["persons"]:
-        record, detention = record_of[person["id"]], detention_of.get(person["id"], {})
-        alternates = json.loads(person.get("alternate_names") or "[]")
-        out.append(Profile(
-            person_id=person["id"], record_id=record["id"], source_id=person["source_id"],
-            priority=priorities[person["source_id"]], native=person.get("name_native"), sex=person.get("sex"),
-            birth=birth_range(person, detention),
-            detained_on=detention.get("detained_on") if detention.get("detained_on_precision") == "day" else None,
-            keys=name_keys([person["name"], person.get("name_native"), *alternates]),
-        ))
-    return out
+PROFILE_SQL = """
+    SELECT r.id, p.id, p.source_id, p.name, p.name_native, p.alternate_names, p.sex, p.birth_year,
+           d.detained_on, d.detained_on_precision, d.age_at_detention
+    FROM persons AS p JOIN records AS r ON r.person_id = p.id
+    LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
+"""
 
 
-def birth_range(person, detention):
-    if person.get("birth_year"):
-        return person["birth_year"], person["birth_year"]
-    age, detained = detention.get("age_at_detention"), detention.get("detained_on")
+def profiles(stage, priorities, also):
+    """Profiles of the records that share a name key with another source's record, and of those in `also`."""
+    conn = stage.conn
+    conn.execute("CREATE TEMP TABLE name_keys (key TEXT, record_id TEXT, source_id TEXT)")
+    people = conn.execute("SELECT r.id, p.source_id, p.name, p.name_native, p.alternate_names "
+                          "FROM persons AS p JOIN records AS r ON r.person_id = p.id")
+    conn.executemany("INSERT INTO temp.name_keys VALUES (?, ?, ?)", (
+        (key, record_id, source_id) for record_id, source_id, *names in people for key in person_keys(*names)))
+    conn.execute("CREATE TEMP TABLE linkable AS SELECT DISTINCT record_id FROM temp.name_keys WHERE key IN "
+                 "(SELECT key FROM temp.name_keys GROUP BY key HAVING count(DISTINCT source_id) > 1)")
+    conn.executemany("INSERT INTO temp.linkable VALUES (?)", ((record_id,) for record_id in sorted(also)))
+    rows = conn.execute(f"{PROFILE_SQL} WHERE r.id IN (SELECT record_id FROM temp.linkable)").fetchall()
+    conn.execute("DROP TABLE temp.name_keys")
+    conn.execute("DROP TABLE temp.linkable")
+    return [profile(row, priorities) for row in rows]
+
+
+def person_keys(name, native, alternates):
+    return name_keys([name, native, *json.loads(alternates or "[]")])
+
+
+def profile(row, priorities):
+    record_id, person_id, source_id, name, native, alternates, sex, birth_year, detained_on, precision, age = row
+    return Profile(
+        person_id=person_id, record_id=record_id, source_id=source_id, priority=priorities[source_id],
+        native=native, sex=sex, birth=birth_range(birth_year, age, detained_on),
+        detained_on=detained_on if precision == "day" else None, keys=person_keys(name, native, alternates),
+    )
+
+
+def birth_range(birth_year, age, detained):
+    if birth_year:
+        return birth_year, birth_year
     if age is not None and detained:
         year = int(detained[:4]) - age
         return year - 1, year  # the birthday may fall either side of the detention date
@@ -126,11 +144,11 @@ def read_overrides(path):
     return decisions
 
 
-def link(tables, priorities, overrides_path):
-    """Merge linked persons in place; return the link_candidates rows."""
-    people = {p.record_id: p for p in profiles(tables, priorities)}
-    pairs, partners = candidate_pairs(people.values())
+def link(stage, priorities, overrides_path):
+    """Merge linked persons in the stage; return the link_candidates rows."""
     overrides = read_overrides(overrides_path)
+    people = {p.record_id: p for p in profiles(stage, priorities, {r for pair in overrides for r in pair})}
+    pairs, partners = candidate_pairs(people.values())
     scored = []
     for a_id, b_id in sorted(pairs | {pair for pair in overrides if all(r in people for r in pair)}):
         decision = overrides.get(tuple(sorted((a_id, b_id))))
@@ -156,28 +174,33 @@ def link(tables, priorities, overrides_path):
             via[b_id if people[b_id].priority >= people[a_id].priority else a_id] = (evidence, points)
         elif ga is not gb:
             candidates.append({"record_id": a_id, "candidate_record_id": b_id, "score": points, "evidence": evidence})
-    merge_groups(tables, people, groups, via)
+    merge_groups(stage, people, groups, via)
     return candidates
 
 
-def merge_groups(tables, people, groups, via):
-    persons = {row["id"]: (origin, row) for origin, row in tables["persons"]}
-    new_id = {}
-    merged_rows = []
-    for group in {id(g): g for g in groups.values()}.values():
+def merge_groups(stage, people, groups, via):
+    """Each group of linked records becomes one person, the highest-priority source's; the others point to it."""
+    merged_into = {}
+    for group in {id(g): g for g in groups.values() if len(g) > 1}.values():
         members = sorted(group, key=lambda r: (people[r].priority, r))
-        rows = [persons[people[r].person_id][1] for r in members]
-        for r in members:
-            new_id[people[r].person_id] = rows[0]["id"]
-        merged_rows.append((persons[rows[0]["id"]][0], merge_people(rows)))
-    tables["persons"] = merged_rows
-    for rows in tables.values():
-        for _, row in rows:
-            if row.get("person_id") in new_id:
-                row["person_id"] = new_id[row["person_id"]]
-    for _, record in tables["records"]:
-        evidence, points = via.get(record["id"], ("defines the person", MAX_SCORE))
-        record["link_method"], record["link_confidence"] = evidence, round(min(points, MAX_SCORE) / MAX_SCORE, 2)
+        ids = [people[r].person_id for r in members]
+        found = {row["id"]: row for _, row in stage.rows("persons", f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+        rows = [found[person_id] for person_id in ids]
+        stage.update("persons", {**merge_people(rows), "_rowid": rows[0]["_rowid"]}, stage.public["persons"])
+        merged_into.update((person_id, ids[0]) for person_id in ids[1:])
+    conn = stage.conn
+    conn.executemany("DELETE FROM persons WHERE id = ?", ((person_id,) for person_id in sorted(merged_into)))
+    conn.execute("CREATE TEMP TABLE merged_into (person_id TEXT PRIMARY KEY, into_id TEXT)")
+    conn.executemany("INSERT INTO temp.merged_into VALUES (?, ?)", sorted(merged_into.items()))
+    for name, columns in stage.public.items():
+        if name != "persons" and "person_id" in columns:
+            conn.execute(f"UPDATE [{name}] SET person_id = m.into_id FROM temp.merged_into AS m "
+                         f"WHERE [{name}].person_id = m.person_id")
+    conn.execute("DROP TABLE temp.merged_into")
+    conn.execute("UPDATE records SET link_method = 'defines the person', link_confidence = 1.0")
+    conn.executemany("UPDATE records SET link_method = ?, link_confidence = ? WHERE id = ?",
+                     ((evidence, round(min(points, MAX_SCORE) / MAX_SCORE, 2), record_id)
+                      for record_id, (evidence, points) in sorted(via.items())))
 
 
 def merge_people(rows):

@@ -16,14 +16,18 @@ def read_withheld(path):
             for _, row in read_csv(path, required=("source_id", "upstream_id"))}
 
 
-def withhold(tables, withheld):
-    """Remove withheld records and everything derived from them, in place."""
+def withhold(stage, withheld):
+    """Remove withheld records and everything derived from them."""
     if not withheld:
         return
-    gone_people = {row["id"] for _, row in tables["persons"] if row.get("_record") in withheld}
-    for name, rows in tables.items():
-        tables[name] = [(origin, row) for origin, row in rows
-                        if row.get("_record") not in withheld
-                        and not (name in PERSON_TABLES and row.get("person_id") in gone_people)]
-    kept = {row["id"] for _, row in tables["detentions"]}
-    tables["detention_charges"] = [(o, r) for o, r in tables["detention_charges"] if r["detention_id"] in kept]
+    conn = stage.conn
+    conn.execute("CREATE TEMP TABLE withheld (source_id TEXT, upstream_id TEXT)")
+    conn.executemany("INSERT INTO temp.withheld VALUES (?, ?)", sorted(withheld))
+    from_withheld = "(_record_source, _record_upstream) IN (SELECT source_id, upstream_id FROM temp.withheld)"
+    conn.execute(f"CREATE TEMP TABLE gone_people AS SELECT id FROM persons WHERE {from_withheld}")
+    for name in stage.public:
+        about_gone = " OR person_id IN (SELECT id FROM temp.gone_people)" if name in PERSON_TABLES else ""
+        conn.execute(f"DELETE FROM [{name}] WHERE {from_withheld}{about_gone}")
+    conn.execute("DELETE FROM detention_charges WHERE detention_id NOT IN (SELECT id FROM detentions)")
+    conn.execute("DROP TABLE temp.withheld")
+    conn.execute("DROP TABLE temp.gone_people")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from scripts.build import collect, write
+from scripts.build import build
 from scripts.rawfiles import RAW, ROOT
 from scripts.settings import SETTINGS, as_flags
 
@@ -23,7 +23,7 @@ STRICT = os.environ.get("CI") in ("true", "1")
 def built_db(tmp_path_factory):
     """The real database, built from the current raw/ once per test session."""
     path = tmp_path_factory.mktemp("build") / "conscience.db"
-    write(collect(strict=STRICT), path)
+    build(path, strict=STRICT)
     return path
 
 

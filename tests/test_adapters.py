@@ -1,6 +1,7 @@
 """Each upstream adapter as a pure function on three lines of input (values copied from the real lists)."""
 
 import json
+from collections import defaultdict
 
 from scripts.adapters import cecc, esi_azerbaijan, mapped_csv
 from scripts.gazetteer import Gazetteer
@@ -42,8 +43,16 @@ CONTEXT = {"gazetteer": GAZETTEER, "province_capitals": {"Tibet": "Lhasa"},
            "status_codes": cecc.load_codes(RAW / "cecc-ppd"), "source_id": "cecc-ppd"}
 
 
+def by_table(pairs):
+    """An adapter's stream of (table, row) grouped by table."""
+    out = defaultdict(list)
+    for table, row in pairs:
+        out[table].append(row)
+    return out
+
+
 def test_cecc_statuses_dates_sentences_and_places():
-    out = cecc.adapt(CECC_ROWS, CONTEXT)
+    out = by_table(cecc.adapt(CECC_ROWS, CONTEXT))
     ajo, liu, tohti = out["persons"]
     assert (ajo["status"], ajo["status_confirmed"]) == ("released", 1)
     assert (tohti["status"], tohti["status_confirmed"], tohti["status_detail"]) == ("detained", 0, "life sentence")
@@ -59,7 +68,7 @@ def test_cecc_statuses_dates_sentences_and_places():
 
 
 def test_cecc_charges_become_rows_and_oddities_go_to_data_quality():
-    out = cecc.adapt(CECC_ROWS, CONTEXT)
+    out = by_table(cecc.adapt(CECC_ROWS, CONTEXT))
     assert [(c["charge_id"], c["charge_as_written"]) for c in out["detention_charges"]] == [
         ("CN-CL1997-105", "CL97-art105(2)"), ("CN-CL1979-103", "CL79-art103")]
     problems = {(q["upstream_id"], q["field"], q["raw_value"]) for q in out["data_quality"]}
@@ -78,7 +87,7 @@ def test_cppc_mapping_reads_names_dates_statuses_and_deaths():
         (651, {"Name": "洛桑桑杰", "Gender": "male", "Date of Birth": "19812", "Date of Death": "", "Place": "果洛州",
                "Sentence": "2024-08-19", "Source": "https://cppc1989.blogspot.com/2018/03/cppc00650.html"}),
     ]
-    out = mapped_csv.adapt(lines, meta)
+    out = by_table(mapped_csv.adapt(lines, meta))
     liu, wang, lobsang = out["persons"]
     assert (liu["name"], liu["name_native"], liu["birth_year"], liu["status"]) == ("Liu Xiaobo", "刘晓波", 1955, "deceased")
     assert (wang["status"], wang["status_detail"]) == ("detained", "life sentence")
@@ -120,7 +129,7 @@ Place of detention: Gobustan Closed Prison<br/>
 
 
 def test_azerbaijan_cases_from_contents_and_labelled_fields():
-    out = esi_azerbaijan.adapt(AZ_DOCUMENT, {"gazetteer": GAZETTEER})
+    out = by_table(esi_azerbaijan.adapt(AZ_DOCUMENT, {"gazetteer": GAZETTEER}))
     abilov, yunus, amiraslanov = out["persons"]
     assert (abilov["name"], abilov["sex"], json.loads(abilov["categories"])) == (
         "Abdul Abdulmanaf oglu Abilov", "male", ["journalist/blogger"])

@@ -2,7 +2,7 @@
 
 import json
 
-from scripts.build import collect, write
+from scripts.build import build
 from scripts.schema import TABLES
 
 from .conftest import STRICT
@@ -14,7 +14,7 @@ def rows(conn, sql, *params):
 
 def test_two_builds_give_identical_bytes(built_db, tmp_path):
     again = tmp_path / "again.db"
-    write(collect(strict=STRICT), again)
+    build(again, strict=STRICT)
     assert again.read_bytes() == built_db.read_bytes()
 
 

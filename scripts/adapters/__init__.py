@@ -11,11 +11,10 @@ from . import cecc, esi_azerbaijan, mapped_csv
 
 
 def read_upstream(meta, path, folder, context):
-    """{table: [row]} for one upstream source file."""
+    """(table, row) for every row one upstream source file gives, as it is read."""
     if meta.get("mapping"):
-        header, lines = mapped_csv.read_rows(path)
-        mapped_csv.check_mapping(meta["mapping"], header, display_path(folder / "source.yml"))
-        return mapped_csv.adapt(lines, meta)
+        mapped_csv.check_mapping(meta["mapping"], mapped_csv.read_header(path), display_path(folder / "source.yml"))
+        return mapped_csv.adapt(mapped_csv.read_rows(path), meta)
     if meta.get("adapter") == "cecc":
         context = {**context, "status_codes": cecc.load_codes(folder), "source_id": meta["id"]}
         return cecc.adapt(cecc.read_rows(path), context)

@@ -45,8 +45,8 @@ NUMERIC_COLUMNS = {"Age"} | {f"current_last_sentence_or_time_served_{unit}" for 
 
 def read_csv_rows(path):
     with open(path, newline="", encoding="utf-8") as handle:
-        return [{k: (int(v) if k in NUMERIC_COLUMNS else v) if v != "" else None for k, v in row.items()}
-                for row in csv.DictReader(handle)]
+        for row in csv.DictReader(handle):
+            yield {k: (int(v) if k in NUMERIC_COLUMNS else v) if v != "" else None for k, v in row.items()}
 
 
 def plain(value):
@@ -109,13 +109,11 @@ def given(value):
 
 
 def adapt(rows, context):
-    """Our rows for every CECC record: {table: [row]}, each row tagged with its upstream record."""
-    out = {name: [] for name in ("persons", "records", "detentions", "detention_charges", "person_issues",
-                                 "data_quality")}
+    """(table, row) for every row of our tables each CECC record gives, tagged with its upstream record."""
     for row in rows:
         for table, new_rows in adapt_record(row, context).items():
-            out[table].extend(new_rows)
-    return out
+            for new in new_rows:
+                yield table, new
 
 
 def adapt_record(row, context):

@@ -172,19 +172,17 @@ def sex_of(name):
 
 
 def adapt(document, context):
-    """Our rows for the 98 cases: {table: [row]}, each tagged with its upstream record (the case number)."""
+    """(table, row) for every row of our tables the 98 cases give, tagged with its upstream record (the case number)."""
     lines = html_lines(document)
     contents = table_of_contents(lines)
     blocks = case_blocks(lines, len(contents))
-    out = {name: [] for name in ("persons", "records", "detentions", "detention_charges", "data_quality")}
     for number_, written, letter, category in contents:
         start, block = blocks[number_]
         for table, rows in adapt_case(number_, written, letter, category, block, context).items():
             for row in rows:
                 row.update(source_id=SOURCE_ID, upstream_ref=f"case {number_} (line {start + 1})",
                            _record=(SOURCE_ID, str(number_)))
-            out[table].extend(rows)
-    return out
+                yield table, row
 
 
 def adapt_case(number_, written, letter, category, block, context):

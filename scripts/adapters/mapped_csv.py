@@ -18,11 +18,17 @@ from .romanise import romanise
 KNOWN_KEYS = {"id_column", "url_column", "name_script", "fields", "constants", "status", "detention", "events"}
 
 
+def read_header(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return next(csv.reader(handle), [])
+
+
 def read_rows(path):
     """(line number, row) for each data row of a UTF-8 CSV file with a header."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        return reader.fieldnames or [], [(reader.line_num, row) for row in reader]
+        for row in reader:
+            yield reader.line_num, row
 
 
 def check_mapping(mapping, header, where):
@@ -48,16 +54,14 @@ def mapped_columns(mapping):
 
 
 def adapt(lines, meta):
-    """Our rows for every CSV row: {table: [row]}, each tagged with its upstream record."""
+    """(table, row) for every row of our tables each CSV row gives, tagged with its upstream record."""
     mapping = meta["mapping"]
-    out = {"persons": [], "records": [], "detentions": [], "events": [], "data_quality": []}
     for line, row in lines:
         upstream_id = row[mapping["id_column"]] if mapping.get("id_column") else str(line)
         for table, rows in adapt_row(row, upstream_id, line, meta).items():
             for new in rows:
                 new.update(source_id=meta["id"], upstream_ref=f"line {line}", _record=(meta["id"], upstream_id))
-            out[table].extend(rows)
-    return out
+                yield table, new
 
 
 def adapt_row(row, upstream_id, line, meta):

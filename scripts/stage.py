@@ -1,0 +1,123 @@
+"""The build's working copy: every table as a SQLite table on disk, so a million records never sit in memory.
+
+Each staged row keeps, in hidden columns, where it came from (file and line) and the upstream record
+it belongs to, so a check run after merging can still name the line a maintainer wrote. The final
+database copies the public columns only.
+"""
+
+import sqlite3
+from pathlib import Path
+
+from .adapters.common import json_list
+from .dates import year_of
+from .rawfiles import Origin
+from .schema import TABLES, stored_columns
+from .text import fold
+
+SQL_TYPE = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
+HIDDEN = {"_file": "TEXT", "_line": "INTEGER", "_record_source": "TEXT", "_record_upstream": "TEXT",
+          "_name_as_written": "TEXT"}
+BATCH = 20_000  # rows buffered before an insert
+
+
+class SortedSet:
+    """SQL aggregate: the distinct values as a sorted JSON array (as json_list writes it), None for none."""
+
+    def __init__(self):
+        self.values = set()
+
+    def step(self, value):
+        if value is not None:
+            self.values.add(value)
+
+    def finalize(self):
+        return json_list(sorted(self.values))
+
+
+def pk_columns(table):
+    return table.pk if isinstance(table.pk, tuple) else (table.pk,)
+
+
+class Stage:
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.unlink(missing_ok=True)
+        self.conn = sqlite3.connect(f"file:{self.path}", uri=True)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):
+            self.conn.execute(f"PRAGMA {pragma}")
+        self.conn.create_function("fold", 1, fold, deterministic=True)
+        self.conn.create_function("year_of", 1, year_of, deterministic=True)
+        self.conn.create_aggregate("sorted_set", 1, SortedSet)
+        self.public = {name: [column for column, _ in stored_columns(table)] for name, table in TABLES.items()}
+        for name, table in TABLES.items():
+            columns = [f"[{column}] {SQL_TYPE[kind]}" for column, kind in stored_columns(table)]
+            columns += [f"{column} {kind}" for column, kind in HIDDEN.items()]
+            self.conn.execute(f"CREATE TABLE [{name}] ({', '.join(columns)})")
+
+    def close(self):
+        self.conn.close()
+        self.path.unlink(missing_ok=True)
+
+    def add(self, name, rows):
+        """Stage (origin, row) pairs of one table."""
+        self.add_each((name, origin, row) for origin, row in rows)
+
+    def add_each(self, items):
+        """Stage (table, origin, row) triples, in batches."""
+        batches = {}
+        for count, (name, origin, row) in enumerate(items, start=1):
+            batches.setdefault(name, []).append(self.values(name, origin, row))
+            if count % BATCH == 0:
+                self.flush(batches)
+        self.flush(batches)
+
+    def values(self, name, origin, row):
+        record = row.get("_record") or (None, None)
+        return (*(row.get(column) for column in self.public[name]), origin.file, origin.line, *record,
+                row.get("_name_as_written"))
+
+    def flush(self, batches):
+        for name, batch in batches.items():
+            columns = self.public[name] + list(HIDDEN)
+            self.conn.executemany(
+                f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})",
+                batch)
+        batches.clear()
+
+    def index(self):
+        """Indexes for the lookups the build makes once everything is read: keys, people, detentions."""
+        for name, table in TABLES.items():
+            self.conn.execute(f"CREATE INDEX [stage_{name}_key] ON [{name}] ({', '.join(pk_columns(table))})")
+            if "person_id" in self.public[name] and "person_id" not in pk_columns(table):
+                self.conn.execute(f"CREATE INDEX [stage_{name}_person] ON [{name}] (person_id)")
+
+    def rows(self, name, where="", params=()):
+        """(origin, row) for the table's rows in staging order; rows carry _record and _name_as_written."""
+        cursor = self.conn.execute(f"SELECT *, rowid FROM [{name}] {where} ORDER BY rowid", params)
+        columns = [d[0] for d in cursor.description]
+        for values in cursor:
+            row = dict(zip(columns, values))
+            yield self.origin(row), {**{c: row[c] for c in self.public[name]}, "_rowid": row["rowid"],
+                                     "_record": (row["_record_source"], row["_record_upstream"]),
+                                     "_name_as_written": row["_name_as_written"]}
+
+    @staticmethod
+    def origin(row):
+        return Origin(row["_file"], row["_line"])
+
+    def origin_of(self, name, rowid):
+        file, line = self.conn.execute(f"SELECT _file, _line FROM [{name}] WHERE rowid = ?", (rowid,)).fetchone()
+        return Origin(file, line)
+
+    def replace(self, name, rows):
+        """The table's rows replaced by (origin, row) pairs, each row keeping its upstream record."""
+        self.conn.execute(f"DELETE FROM [{name}]")
+        self.add(name, rows)
+
+    def update(self, name, row, columns):
+        """Write the given columns of a staged row (read with rows()) back."""
+        self.conn.execute(f"UPDATE [{name}] SET {', '.join(f'[{c}] = ?' for c in columns)} WHERE rowid = ?",
+                          [*(row.get(c) for c in columns), row["_rowid"]])
+
+    def count(self, name):
+        return self.conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0]
