@@ -91,10 +91,8 @@ def person_facets(stage):
     """Folded names, sorted lists, a country's centroid for people placed no closer, the charges and sources facets."""
     conn = stage.conn
     conn.execute("UPDATE persons SET name_folded = fold(name)")
-    conn.execute("""
-        UPDATE persons SET categories = (SELECT sorted_set(value) FROM json_each(persons.categories)),
-                           issues = (SELECT sorted_set(value) FROM json_each(persons.issues))
-        WHERE categories IS NOT NULL OR issues IS NOT NULL""")
+    for column in ("categories", "issues"):  # lists of one item (no comma) are sorted already
+        conn.execute(f"UPDATE persons SET {column} = sorted_list({column}) WHERE {column} LIKE '%,%'")
     conn.execute("""UPDATE persons SET longitude = NULL, coordinate_precision = NULL WHERE latitude IS NULL""")
     conn.execute("""
         UPDATE persons SET latitude = c.latitude, longitude = c.longitude, coordinate_precision = 'country'
@@ -104,9 +102,14 @@ def person_facets(stage):
             SELECT d.person_id, sorted_set(dc.charge_id) AS charges
             FROM detention_charges AS dc JOIN detentions AS d ON d.id = dc.detention_id GROUP BY d.person_id
         ) AS per_person WHERE per_person.person_id = persons.id""")
+    # A person from one record is from its own source (json_array writes a one-item list as json_list does);
+    # a linked person from each of its records' sources.
+    conn.execute("UPDATE persons SET sources = json_array(source_id)")
     conn.execute("""
         UPDATE persons SET sources = per_person.sources FROM (
-            SELECT person_id, sorted_set(source_id) AS sources FROM records GROUP BY person_id
+            SELECT person_id, sorted_set(source_id) AS sources FROM records
+            WHERE person_id IN (SELECT person_id FROM records GROUP BY person_id HAVING count(*) > 1)
+            GROUP BY person_id
         ) AS per_person WHERE per_person.person_id = persons.id""")
 
 

@@ -124,12 +124,17 @@ def candidate_pairs(people):
     partners = defaultdict(set)  # (record, other source) -> records
     pairs = set()
     for group in by_key.values():
-        for a in group:
-            for b in group:
-                if a.source_id < b.source_id:
-                    pairs.add((a.record_id, b.record_id))
-                if a.source_id != b.source_id:
-                    partners[(a.record_id, b.source_id)].add(b.record_id)
+        by_source = defaultdict(list)
+        for p in group:
+            by_source[p.source_id].append(p.record_id)
+        for a_source, a_records in by_source.items():
+            for b_source, b_records in by_source.items():
+                if a_source == b_source:
+                    continue
+                for a in a_records:
+                    partners[(a, b_source)].update(b_records)
+                if a_source < b_source:
+                    pairs.update((a, b) for a in a_records for b in b_records)
     return pairs, partners
 
 

@@ -5,6 +5,7 @@ it belongs to, so a check run after merging can still name the line a maintainer
 database copies the public columns only.
 """
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -34,6 +35,11 @@ class SortedSet:
         return json_list(sorted(self.values))
 
 
+def sorted_list(value):
+    """SQL function: a list column's items in sorted order."""
+    return json_list(sorted(json.loads(value))) if value else value
+
+
 def pk_columns(table):
     return table.pk if isinstance(table.pk, tuple) else (table.pk,)
 
@@ -47,6 +53,7 @@ class Stage:
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.create_function("fold", 1, fold, deterministic=True)
         self.conn.create_function("year_of", 1, year_of, deterministic=True)
+        self.conn.create_function("sorted_list", 1, sorted_list, deterministic=True)
         self.conn.create_aggregate("sorted_set", 1, SortedSet)
         self.public = {name: [column for column, _ in stored_columns(table)] for name, table in TABLES.items()}
         for name, table in TABLES.items():
@@ -73,8 +80,7 @@ class Stage:
 
     def values(self, name, origin, row):
         record = row.get("_record") or (None, None)
-        return (*(row.get(column) for column in self.public[name]), origin.file, origin.line, *record,
-                row.get("_name_as_written"))
+        return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"))
 
     def flush(self, batches):
         for name, batch in batches.items():
