@@ -20,6 +20,7 @@ from .derive import derive
 from .errors import BuildError
 from .gazetteer import Gazetteer
 from .link import link
+from .parallel import in_parallel
 from .rawfiles import RAW, ROOT, Origin, display_path, read_csv, read_source_yml, source_folders
 from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
 from .text import unspaced_substrings
@@ -81,8 +82,10 @@ def collect(stage, strict, raw):
         if path:
             where = display_path(path)
             context = context or upstream_context(stage, raw)
-            stage.add_each((name, Origin(f"{where} ({row['upstream_ref']})"), row)
-                           for name, row in adapters.read_upstream(meta, path, folder, context))
+            adapt = adapters.read_upstream(meta, path, folder, context)
+            stage.insert(in_parallel(lambda select: (
+                (name, stage.values(name, Origin(f"{where} ({row['upstream_ref']})"), row))
+                for name, row in adapt(select))))
     return priorities
 
 

@@ -70,10 +70,14 @@ class Stage:
         self.add_each((name, origin, row) for origin, row in rows)
 
     def add_each(self, items):
-        """Stage (table, origin, row) triples, in batches."""
+        """Stage (table, origin, row) triples."""
+        self.insert((name, self.values(name, origin, row)) for name, origin, row in items)
+
+    def insert(self, items):
+        """Stage (table, values) pairs, values as values() makes them, in batches."""
         batches = {}
-        for count, (name, origin, row) in enumerate(items, start=1):
-            batches.setdefault(name, []).append(self.values(name, origin, row))
+        for count, (name, values) in enumerate(items, start=1):
+            batches.setdefault(name, []).append(values)
             if count % BATCH == 0:
                 self.flush(batches)
         self.flush(batches)

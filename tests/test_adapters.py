@@ -129,7 +129,7 @@ Place of detention: Gobustan Closed Prison<br/>
 
 
 def test_azerbaijan_cases_from_contents_and_labelled_fields():
-    out = by_table(esi_azerbaijan.adapt(AZ_DOCUMENT, {"gazetteer": GAZETTEER}))
+    out = by_table(esi_azerbaijan.adapt(esi_azerbaijan.read_cases(AZ_DOCUMENT), {"gazetteer": GAZETTEER}))
     abilov, yunus, amiraslanov = out["persons"]
     assert (abilov["name"], abilov["sex"], json.loads(abilov["categories"])) == (
         "Abdul Abdulmanaf oglu Abilov", "male", ["journalist/blogger"])

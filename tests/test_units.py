@@ -1,8 +1,9 @@
-"""Small pure functions: dates, folding, CJK substrings."""
+"""Small pure functions: dates, folding, CJK substrings, adapting in parallel."""
 
 import pytest
 
 from scripts.dates import parse_partial_date
+from scripts.parallel import CHUNK, in_parallel
 from scripts.text import fold, slugify, unspaced_substrings
 
 
@@ -34,3 +35,21 @@ def test_unspaced_substrings_cover_every_part_of_a_cjk_run():
 
 def test_slugify_is_ascii():
     assert slugify("Espacio Público") == "espacio-publico"
+
+
+def test_in_parallel_gives_the_items_in_the_order_one_process_would():
+    def produce(select):
+        for record in select(range(CHUNK * 5 + 7)):
+            yield from [(record, copy) for copy in range(record % 3 + 1)]  # one to three items per record
+
+    assert list(in_parallel(produce, workers=3)) == list(produce(iter))
+    assert list(in_parallel(produce, workers=1)) == list(produce(iter))
+
+
+def test_in_parallel_reports_a_failing_worker():
+    def produce(select):
+        for record in select(range(10)):
+            yield 1 / (record - 5)
+
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        list(in_parallel(produce, workers=2))

@@ -11,14 +11,19 @@ from . import cecc, esi_azerbaijan, mapped_csv
 
 
 def read_upstream(meta, path, folder, context):
-    """(table, row) for every row one upstream source file gives, as it is read."""
+    """The source file's adapter, checked: a function from a choice of records to (table, row) pairs.
+
+    The function reads the file's records through `select` (all of them by default) and yields every row
+    of our tables each selected record gives, record by record, as it reads.
+    """
     if meta.get("mapping"):
         mapped_csv.check_mapping(meta["mapping"], mapped_csv.read_header(path), display_path(folder / "source.yml"))
-        return mapped_csv.adapt(mapped_csv.read_rows(path), meta)
+        return lambda select=iter: mapped_csv.adapt(select(mapped_csv.read_rows(path)), meta)
     if meta.get("adapter") == "cecc":
         context = {**context, "status_codes": cecc.load_codes(folder), "source_id": meta["id"]}
-        return cecc.adapt(cecc.read_rows(path), context)
+        return lambda select=iter: cecc.adapt(select(cecc.read_rows(path)), context)
     if meta.get("adapter") == "esi_azerbaijan":
-        return esi_azerbaijan.adapt(path.read_text(encoding="utf-8"), context)
+        cases = esi_azerbaijan.read_cases(path.read_text(encoding="utf-8"))
+        return lambda select=iter: esi_azerbaijan.adapt(select(cases), context)
     raise BuildError(display_path(folder / "source.yml"), None, "adapter", meta.get("adapter"),
                      "the source has no known adapter or mapping", "Name an adapter in scripts/adapters/, or add a mapping.")

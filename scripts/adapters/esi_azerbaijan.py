@@ -171,13 +171,17 @@ def sex_of(name):
     return "male" if re.search(r"\boglu\b", folded) else "female" if re.search(r"\bqizi\b", folded) else None
 
 
-def adapt(document, context):
-    """(table, row) for every row of our tables the 98 cases give, tagged with its upstream record (the case number)."""
+def read_cases(document):
+    """(number, name as written, category letter, category, first line, lines) for each of the document's cases."""
     lines = html_lines(document)
     contents = table_of_contents(lines)
     blocks = case_blocks(lines, len(contents))
-    for number_, written, letter, category in contents:
-        start, block = blocks[number_]
+    return [(number_, written, letter, category, *blocks[number_]) for number_, written, letter, category in contents]
+
+
+def adapt(cases, context):
+    """(table, row) for every row of our tables the cases give, tagged with its upstream record (the case number)."""
+    for number_, written, letter, category, start, block in cases:
         for table, rows in adapt_case(number_, written, letter, category, block, context).items():
             for row in rows:
                 row.update(source_id=SOURCE_ID, upstream_ref=f"case {number_} (line {start + 1})",
