@@ -21,10 +21,18 @@ from .errors import BuildError
 from .gazetteer import Gazetteer
 from .link import link
 from .parallel import in_parallel
-from .rawfiles import RAW, ROOT, Origin, display_path, read_csv, read_source_yml, source_folders
+from .rawfiles import (
+    RAW,
+    ROOT,
+    Origin,
+    display_path,
+    read_csv,
+    read_source_yml,
+    source_folders,
+)
 from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
-from .text import unspaced_substrings
 from .stage import Stage, pk_columns
+from .text import unspaced_substrings
 from .validate import check_keys, validate
 from .views import VIEWS
 from .withhold import read_withheld, withhold
@@ -82,11 +90,16 @@ def collect(stage, strict, raw):
         if path:
             where = display_path(path)
             context = context or upstream_context(stage, raw)
-            adapt = adapters.read_upstream(meta, path, folder, context)
-            stage.insert(in_parallel(lambda select: (
-                (name, stage.values(name, Origin(f"{where} ({row['upstream_ref']})"), row))
-                for name, row in adapt(select))))
+            stage.insert(in_parallel(staged(stage, adapters.read_upstream(meta, path, folder, context), where)))
     return priorities
+
+
+def staged(stage, adapt, where):
+    """The adapter's rows as stage values, each naming the file and upstream record it came from."""
+    def produce(select):
+        for name, row in adapt(select):
+            yield name, stage.values(name, Origin(f"{where} ({row['upstream_ref']})"), row)
+    return produce
 
 
 def local_list(folder, meta, origin):

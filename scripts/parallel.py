@@ -31,12 +31,12 @@ def in_parallel(produce, workers=WORKERS):
     try:
         chunk = 0
         while True:
-            message = pipes[chunk % workers].recv()
-            if message is None:  # that worker has no chunk `chunk`: the records ended before it
+            kind, content = pipes[chunk % workers].recv()
+            if kind == "error":
+                raise RuntimeError(f"a worker process failed while adapting records:\n{content}")
+            if kind == "end":  # that worker has no chunk `chunk`: the records ended before it
                 break
-            if isinstance(message, str):
-                raise RuntimeError(f"a worker process failed while adapting records:\n{message}")
-            yield from message
+            yield from content
             chunk += 1
     finally:
         for process in processes:
@@ -45,7 +45,7 @@ def in_parallel(produce, workers=WORKERS):
 
 
 def work(produce, worker, workers, pipe):
-    """Produce this worker's chunks, sending each chunk's items as one message, then None."""
+    """Produce this worker's chunks, sending each chunk's items as one message, then an end (or an error)."""
     try:
         current = [None]  # chunk of the record being read
 
@@ -58,14 +58,14 @@ def work(produce, worker, workers, pipe):
         batch, batch_chunk = [], None
         for item in produce(select):
             if current[0] != batch_chunk and batch:
-                pipe.send(batch)
+                pipe.send(("items", batch))
                 batch = []
             batch_chunk = current[0]
             batch.append(item)
         if batch:
-            pipe.send(batch)
-        pipe.send(None)
-    except BaseException:
-        pipe.send(traceback.format_exc())
+            pipe.send(("items", batch))
+        pipe.send(("end", None))
+    except Exception:  # noqa: BLE001 - whatever it is, the build must stop and say what
+        pipe.send(("error", traceback.format_exc()))
     finally:
         pipe.close()
