@@ -9,7 +9,7 @@ maintainer, who can force or forbid any pair in raw/links.csv.
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .adapters.romanise import pinyin_keys
 from .rawfiles import read_csv
@@ -33,7 +33,6 @@ class Profile:
     sex: str | None
     birth: tuple | None  # (earliest, latest) possible year of birth
     detained_on: str | None  # a full date, when known
-    keys: set = field(default_factory=set)
 
 
 def name_keys(names):
@@ -49,40 +48,50 @@ def name_keys(names):
 
 
 PROFILE_SQL = """
-    SELECT r.id, p.id, p.source_id, p.name, p.name_native, p.alternate_names, p.sex, p.birth_year,
+    SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year,
            d.detained_on, d.detained_on_precision, d.age_at_detention
     FROM persons AS p JOIN records AS r ON r.person_id = p.id
     LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
+    WHERE r.id IN (SELECT record_id FROM temp.wanted)
 """
 
 
-def profiles(stage, priorities, also):
-    """Profiles of the records that share a name key with another source's record, and of those in `also`."""
-    conn = stage.conn
-    conn.execute("CREATE TEMP TABLE name_keys (key TEXT, record_id TEXT, source_id TEXT)")
-    people = conn.execute("SELECT r.id, p.source_id, p.name, p.name_native, p.alternate_names "
-                          "FROM persons AS p JOIN records AS r ON r.person_id = p.id")
-    conn.executemany("INSERT INTO temp.name_keys VALUES (?, ?, ?)", (
-        (key, record_id, source_id) for record_id, source_id, *names in people for key in person_keys(*names)))
-    conn.execute("CREATE TEMP TABLE linkable AS SELECT DISTINCT record_id FROM temp.name_keys WHERE key IN "
-                 "(SELECT key FROM temp.name_keys GROUP BY key HAVING count(DISTINCT source_id) > 1)")
-    conn.executemany("INSERT INTO temp.linkable VALUES (?)", ((record_id,) for record_id in sorted(also)))
-    rows = conn.execute(f"{PROFILE_SQL} WHERE r.id IN (SELECT record_id FROM temp.linkable)").fetchall()
-    conn.execute("DROP TABLE temp.name_keys")
-    conn.execute("DROP TABLE temp.linkable")
-    return [profile(row, priorities) for row in rows]
-
-
 def person_keys(name, native, alternates):
+    """A person's name keys, from the person row's name columns (alternates as a JSON list)."""
     return name_keys([name, native, *json.loads(alternates or "[]")])
 
 
+def shared_keys(conn):
+    """{name key: [(record id, source id)]} for the keys that records of more than one source share.
+
+    Each staged person carries its name keys (computed as it was staged, in the adapting workers for long lists).
+    """
+    conn.execute("CREATE TEMP TABLE name_keys AS SELECT key.value AS key, r.id AS record_id, p.source_id "
+                 "FROM persons AS p JOIN records AS r ON r.person_id = p.id, json_each(p._name_keys) AS key")
+    shared = defaultdict(list)
+    for key, record_id, source_id in conn.execute(
+            "SELECT key, record_id, source_id FROM temp.name_keys WHERE key IN "
+            "(SELECT key FROM temp.name_keys GROUP BY key HAVING count(DISTINCT source_id) > 1)"):
+        shared[key].append((record_id, source_id))
+    conn.execute("DROP TABLE temp.name_keys")
+    return shared
+
+
+def profiles(conn, priorities, record_ids):
+    """{record id: Profile} for the given records."""
+    conn.execute("CREATE TEMP TABLE wanted (record_id TEXT)")
+    conn.executemany("INSERT INTO temp.wanted VALUES (?)", ((record_id,) for record_id in sorted(record_ids)))
+    rows = conn.execute(PROFILE_SQL).fetchall()
+    conn.execute("DROP TABLE temp.wanted")
+    return {row[0]: profile(row, priorities) for row in rows}
+
+
 def profile(row, priorities):
-    record_id, person_id, source_id, name, native, alternates, sex, birth_year, detained_on, precision, age = row
+    record_id, person_id, source_id, native, sex, birth_year, detained_on, precision, age = row
     return Profile(
         person_id=person_id, record_id=record_id, source_id=source_id, priority=priorities[source_id],
         native=native, sex=sex, birth=birth_range(birth_year, age, detained_on),
-        detained_on=detained_on if precision == "day" else None, keys=person_keys(name, native, alternates),
+        detained_on=detained_on if precision == "day" else None,
     )
 
 
@@ -115,18 +124,14 @@ def score(a, b, unique):
     return points, " + ".join(evidence)
 
 
-def candidate_pairs(people):
-    """Pairs of records from different sources sharing a name key, with whether the match is unique."""
-    by_key = defaultdict(list)
-    for p in people:
-        for key in p.keys:
-            by_key[key].append(p)
+def candidate_pairs(shared):
+    """Pairs of records from different sources sharing a name key, and each record's partners in each other source."""
     partners = defaultdict(set)  # (record, other source) -> records
     pairs = set()
-    for group in by_key.values():
+    for group in shared.values():
         by_source = defaultdict(list)
-        for p in group:
-            by_source[p.source_id].append(p.record_id)
+        for record_id, source_id in group:
+            by_source[source_id].append(record_id)
         for a_source, a_records in by_source.items():
             for b_source, b_records in by_source.items():
                 if a_source == b_source:
@@ -152,8 +157,10 @@ def read_overrides(path):
 def link(stage, priorities, overrides_path):
     """Merge linked persons in the stage; return the link_candidates rows."""
     overrides = read_overrides(overrides_path)
-    people = {p.record_id: p for p in profiles(stage, priorities, {r for pair in overrides for r in pair})}
-    pairs, partners = candidate_pairs(people.values())
+    shared = shared_keys(stage.conn)
+    pairs, partners = candidate_pairs(shared)
+    people = profiles(stage.conn, priorities,
+                      {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
     scored = []
     for a_id, b_id in sorted(pairs | {pair for pair in overrides if all(r in people for r in pair)}):
         decision = overrides.get(tuple(sorted((a_id, b_id))))

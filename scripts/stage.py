@@ -11,13 +11,14 @@ from pathlib import Path
 
 from .adapters.common import json_list
 from .dates import year_of
+from .link import person_keys
 from .rawfiles import Origin
 from .schema import TABLES, stored_columns
 from .text import fold
 
 SQL_TYPE = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
 HIDDEN = {"_file": "TEXT", "_line": "INTEGER", "_record_source": "TEXT", "_record_upstream": "TEXT",
-          "_name_as_written": "TEXT"}
+          "_name_as_written": "TEXT", "_name_keys": "TEXT"}
 BATCH = 20_000  # rows buffered before an insert
 
 
@@ -83,8 +84,12 @@ class Stage:
         self.flush(batches)
 
     def values(self, name, origin, row):
+        """A row as staged. A person carries its name keys for linking, computed here: where rows are adapted."""
         record = row.get("_record") or (None, None)
-        return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"))
+        keys = None
+        if name == "persons":
+            keys = json.dumps(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
+        return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"), keys)
 
     def flush(self, batches):
         for name, batch in batches.items():

@@ -21,9 +21,12 @@ def fold(text):
 
 def unspaced_substrings(*texts):
     """Every substring of each Chinese/Japanese run, space-separated, for the full-text index."""
+    texts = [text for text in texts if text]
+    if not _UNSPACED_RUN.search(" ".join(texts)):  # most rows: one search instead of one per text
+        return ""
     grams = []
     for text in texts:
-        for run in _UNSPACED_RUN.findall(text or ""):
+        for run in _UNSPACED_RUN.findall(text):
             for size in range(1, min(len(run), MAX_SUBSTRING) + 1):
                 grams.extend(run[i : i + size] for i in range(len(run) - size + 1))
     return " ".join(dict.fromkeys(grams))

@@ -18,10 +18,10 @@ def read_upstream(meta, path, folder, context):
     """
     if meta.get("mapping"):
         mapped_csv.check_mapping(meta["mapping"], mapped_csv.read_header(path), display_path(folder / "source.yml"))
-        return lambda select=iter: mapped_csv.adapt(select(mapped_csv.read_rows(path)), meta)
+        return lambda select=iter: mapped_csv.adapt(mapped_csv.read_rows(path, select), meta)
     if meta.get("adapter") == "cecc":
         context = {**context, "status_codes": cecc.load_codes(folder), "source_id": meta["id"]}
-        return lambda select=iter: cecc.adapt(select(cecc.read_rows(path)), context)
+        return lambda select=iter: cecc.adapt(cecc.read_rows(path, select), context)
     if meta.get("adapter") == "esi_azerbaijan":
         cases = esi_azerbaijan.read_cases(path.read_text(encoding="utf-8"))
         return lambda select=iter: esi_azerbaijan.adapt(select(cases), context)

@@ -22,13 +22,13 @@ PLACE_SUFFIX = re.compile(r"\s+(?:Shi|Cty\.|Pref\.|Province|Auto\.|Muni\.|Tibeta
 SENTENCE_UNITS = (("years", 12.0), ("months", 1.0), ("weeks", 7 / DAYS_PER_MONTH), ("days", 1 / DAYS_PER_MONTH))
 
 
-def read_rows(path):
-    """CECC's own 40 fields of every record, as plain Python values (None for NA).
+def read_rows(path, select=iter):
+    """CECC's own 40 fields of the records `select` picks (all by default), as plain Python values (None for NA).
 
     The R workspace is the published export; a CSV with the same column names reads the same way.
     """
     if path.suffix == ".csv":
-        return read_csv_rows(path)
+        return read_csv_rows(path, select)
     import rdata  # imported here: reading the R workspace is this adapter's concern alone
 
     with warnings.catch_warnings():
@@ -37,15 +37,15 @@ def read_rows(path):
         frame = rdata.read_rda(str(path))["cecc"].iloc[:, :CECC_COLUMNS]
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), None)
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return ({k: plain(v) for k, v in row.items()} for row in select(frame.to_dict("records")))
 
 
 NUMERIC_COLUMNS = {"Age"} | {f"current_last_sentence_or_time_served_{unit}" for unit, _ in SENTENCE_UNITS}
 
 
-def read_csv_rows(path):
+def read_csv_rows(path, select=iter):
     with open(path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
+        for row in select(csv.DictReader(handle)):  # records not picked are never converted
             yield {k: (int(v) if k in NUMERIC_COLUMNS else v) if v != "" else None for k, v in row.items()}
 
 

@@ -23,12 +23,11 @@ def read_header(path):
         return next(csv.reader(handle), [])
 
 
-def read_rows(path):
-    """(line number, row) for each data row of a UTF-8 CSV file with a header."""
+def read_rows(path, select=iter):
+    """(line number, row) for each data row `select` picks (all by default) of a UTF-8 CSV file with a header."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        for row in reader:
-            yield reader.line_num, row
+        yield from select((reader.line_num, row) for row in reader)
 
 
 def check_mapping(mapping, header, where):
