@@ -162,7 +162,7 @@ def link(stage, priorities, overrides_path):
     people = profiles(stage.conn, priorities,
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
     scored = []
-    for a_id, b_id in sorted(pairs | {pair for pair in overrides if all(r in people for r in pair)}):
+    for a_id, b_id in pairs | {pair for pair in overrides if all(r in people for r in pair)}:  # sorted below
         decision = overrides.get(tuple(sorted((a_id, b_id))))
         if decision:
             if decision[0] == "same":
@@ -209,7 +209,6 @@ def merge_groups(stage, people, groups, via):
             conn.execute(f"UPDATE [{name}] SET person_id = m.into_id FROM temp.merged_into AS m "
                          f"WHERE [{name}].person_id = m.person_id")
     conn.execute("DROP TABLE temp.merged_into")
-    conn.execute("UPDATE records SET link_method = 'defines the person', link_confidence = 1.0")
     conn.executemany("UPDATE records SET link_method = ?, link_confidence = ? WHERE id = ?",
                      ((evidence, round(min(points, MAX_SCORE) / MAX_SCORE, 2), record_id)
                       for record_id, (evidence, points) in sorted(via.items())))

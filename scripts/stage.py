@@ -87,6 +87,8 @@ class Stage:
         """A row as staged. A person carries its name keys for linking, computed here: where rows are adapted."""
         record = row.get("_record") or (None, None)
         keys = None
+        if name == "records":  # as read, a record defines its own person; linking changes that where it merges
+            row = {"link_method": "defines the person", "link_confidence": 1.0, **row}
         if name == "persons":
             keys = json.dumps(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
         return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"), keys)
