@@ -49,6 +49,7 @@ publish: install
 	$(BIN)/python -m scripts.publish deploy
 
 bench-build: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/build_time.py
 
 # Scale, speed and load at 10k / 100k / 1M synthetic persons; writes docs/benchmarks.{json,md}. Takes long.

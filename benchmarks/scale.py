@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synthetic  # noqa: E402
+from memory import run_measured  # noqa: E402
 from scripts.settings import as_flags  # noqa: E402
 
 SCALES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
@@ -53,13 +54,12 @@ HOSTILE = [
 
 
 def measured(command, env=None):
-    """(seconds, peak resident MiB) of a command run to completion in its own process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    if status:
+    """(seconds, peak MiB of all its processes) of a command run to completion."""
+    seconds, peak, process = run_measured(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE)
+    if process.returncode:
         raise RuntimeError(f"{command[:3]} failed: {process.stderr.read().decode()[-2000:]}")
-    return round(time.perf_counter() - started, 2), round(usage.ru_maxrss / 1024)
+    return seconds, peak
 
 
 def build(work, persons):

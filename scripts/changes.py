@@ -10,6 +10,7 @@ import hashlib
 import os
 import subprocess
 from datetime import datetime, timezone
+from urllib.request import pathname2url
 
 from .rawfiles import ROOT
 
@@ -106,7 +107,7 @@ def history(stage, previous_path, released_on, withheld):
         return [], [{"released_on": released_on, "changes": 0}]
     conn = stage.conn
     conn.commit()  # a database is attached outside a transaction
-    conn.execute("ATTACH DATABASE ? AS previous", (f"file:{previous_path}?mode=ro",))
+    conn.execute("ATTACH DATABASE ? AS previous", (f"file:{pathname2url(str(previous_path))}?mode=ro",))
     try:
         scrub = {person_id for person_id, source_id, upstream_id in
                  conn.execute("SELECT person_id, source_id, upstream_id FROM previous.records")

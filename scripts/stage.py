@@ -8,6 +8,7 @@ database copies the public columns only.
 import json
 import sqlite3
 from pathlib import Path
+from urllib.request import pathname2url
 
 from .adapters.common import json_list
 from .dates import year_of
@@ -46,10 +47,13 @@ def pk_columns(table):
 
 
 class Stage:
+    """A fresh staging file with every table of schema.py plus the hidden columns, and the SQL functions the build uses."""
+
     def __init__(self, path):
         self.path = Path(path)
         self.path.unlink(missing_ok=True)
-        self.conn = sqlite3.connect(f"file:{self.path}", uri=True)
+        # A URI connection, so that the previous release can be attached read-only (scripts/changes.py).
+        self.conn = sqlite3.connect(f"file:{pathname2url(str(self.path))}", uri=True)
         for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.create_function("fold", 1, fold, deterministic=True)
@@ -84,10 +88,14 @@ class Stage:
         self.flush(batches)
 
     def values(self, name, origin, row):
-        """A row as staged. A person carries its name keys for linking, computed here: where rows are adapted."""
+        """A row as staged, made where rows are adapted (in the worker processes for long lists).
+
+        As read, a record defines its own person (linking changes that where it merges); a person carries
+        its name keys, for linking.
+        """
         record = row.get("_record") or (None, None)
         keys = None
-        if name == "records":  # as read, a record defines its own person; linking changes that where it merges
+        if name == "records":
             row = {"link_method": "defines the person", "link_confidence": 1.0, **row}
         if name == "persons":
             keys = json.dumps(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
@@ -114,13 +122,9 @@ class Stage:
         columns = [d[0] for d in cursor.description]
         for values in cursor:
             row = dict(zip(columns, values))
-            yield self.origin(row), {**{c: row[c] for c in self.public[name]}, "_rowid": row["rowid"],
+            yield Origin(row["_file"], row["_line"]), {**{c: row[c] for c in self.public[name]}, "_rowid": row["rowid"],
                                      "_record": (row["_record_source"], row["_record_upstream"]),
                                      "_name_as_written": row["_name_as_written"]}
-
-    @staticmethod
-    def origin(row):
-        return Origin(row["_file"], row["_line"])
 
     def origin_of(self, name, rowid):
         file, line = self.conn.execute(f"SELECT _file, _line FROM [{name}] WHERE rowid = ?", (rowid,)).fetchone()
