@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .adapters.common import json_list
 from .adapters.romanise import pinyin_keys
 from .rawfiles import read_csv
 from .text import fold
@@ -201,9 +202,9 @@ def merge_groups(stage, people, groups, via):
         stage.update("persons", {**merge_people(rows), "_rowid": rows[0]["_rowid"]}, stage.public["persons"])
         merged_into.update((person_id, ids[0]) for person_id in ids[1:])
     conn = stage.conn
-    conn.executemany("DELETE FROM persons WHERE id = ?", ((person_id,) for person_id in sorted(merged_into)))
     conn.execute("CREATE TEMP TABLE merged_into (person_id TEXT PRIMARY KEY, into_id TEXT)")
     conn.executemany("INSERT INTO temp.merged_into VALUES (?, ?)", sorted(merged_into.items()))
+    conn.execute("DELETE FROM persons WHERE id IN (SELECT person_id FROM temp.merged_into)")
     for name, columns in stage.public.items():
         if name != "persons" and "person_id" in columns:
             conn.execute(f"UPDATE [{name}] SET person_id = m.into_id FROM temp.merged_into AS m "
@@ -228,10 +229,9 @@ def merge_people(rows):
     for row in rows:
         names += [row["name"], row.get("name_native"), *json.loads(row.get("alternate_names") or "[]")]
     alternates = [n for n in dict.fromkeys(names) if n and n not in (merged["name"], merged.get("name_native"))]
-    merged["alternate_names"] = json.dumps(alternates, ensure_ascii=False) if alternates else None
+    merged["alternate_names"] = json_list(alternates)
     for key in ("categories", "issues"):
-        items = sorted({item for row in rows for item in json.loads(row.get(key) or "[]")})
-        merged[key] = json.dumps(items, ensure_ascii=False) if items else None
+        merged[key] = json_list(sorted({item for row in rows for item in json.loads(row.get(key) or "[]")}))
     best = min(rows, key=lambda row: PRECISION_RANK.get(row.get("coordinate_precision"), 3))
     for key in ("latitude", "longitude", "coordinate_precision", "place"):
         merged[key] = best.get(key) if best.get("coordinate_precision") else merged.get(key)

@@ -44,41 +44,32 @@ def validate(stage):
     check_keys(stage)
     for name, table in TABLES.items():
         # Derived columns are built from checked values; checking those names the line a maintainer wrote.
-        references = [c for c in table.columns if c.references and not c.derived]
-        problems = [first_unknown_reference(stage, table, column) for column in references]
-        problems.append(first_unknown_source(stage, table) if table.provenance else None)
+        problems = []
+        for column in (c for c in table.columns if c.references and not c.derived):
+            found = first_unknown(stage, name, column.name, column.references, is_list=column.kind == "list")
+            fix = FIX_FOR_TABLE.get(column.references, f"Use the id of a row in the {column.references} table.")
+            problems.append(found and (*found, column.name, f"not found in the {column.references} table", fix))
+        if table.provenance:
+            found = first_unknown(stage, name, "source_id", "sources", required=True)
+            problems.append(found and (*found, "source_id", "unknown source", "Add raw/<source>/source.yml."))
         problems = [problem for problem in problems if problem]
-        if problems:
-            rowid, error = min(problems, key=lambda problem: problem[0])
-            raise error(stage.origin_of(name, rowid))
+        if problems:  # the first row at fault, and in it the first column
+            rowid, value, field, problem, fix = min(problems, key=lambda problem: problem[0])
+            raise stage.origin_of(name, rowid).error(field, value, problem, fix)
     subject_check(stage)
 
 
-def first_unknown_reference(stage, table, column):
-    """(rowid, error for an origin) of the first row whose reference points nowhere, or None."""
-    target = TABLES[column.references]
-    known = f"SELECT [{pk_columns(target)[0]}] FROM [{target.name}]"
-    if column.kind == "list":
-        sql = (f"SELECT t.rowid, item.value FROM [{table.name}] AS t, json_each(t.[{column.name}]) AS item "
+def first_unknown(stage, name, column, target, is_list=False, required=False):
+    """(rowid, value) of the table's first row whose `column` names no row of `target`, or None."""
+    known = f"SELECT [{pk_columns(TABLES[target])[0]}] FROM [{target}]"
+    if is_list:
+        sql = (f"SELECT t.rowid, item.value FROM [{name}] AS t, json_each(t.[{column}]) AS item "
                f"WHERE item.value NOT IN ({known}) ORDER BY t.rowid LIMIT 1")
     else:
-        sql = (f"SELECT rowid, [{column.name}] FROM [{table.name}] WHERE [{column.name}] IS NOT NULL "
-               f"AND [{column.name}] NOT IN ({known}) "
+        missing = f"[{column}] IS NULL OR" if required else f"[{column}] IS NOT NULL AND"
+        sql = (f"SELECT rowid, [{column}] FROM [{name}] WHERE ({missing} [{column}] NOT IN ({known})) "
                "ORDER BY rowid LIMIT 1")
-    found = stage.conn.execute(sql).fetchone()
-    if not found:
-        return None
-    fix = FIX_FOR_TABLE.get(column.references, f"Use the id of a row in the {column.references} table.")
-    return found[0], lambda origin: origin.error(column.name, found[1], f"not found in the {column.references} table",
-                                                 fix)
-
-
-def first_unknown_source(stage, table):
-    found = stage.conn.execute(f"SELECT rowid, source_id FROM [{table.name}] WHERE source_id IS NULL "
-                               "OR source_id NOT IN (SELECT id FROM sources) ORDER BY rowid LIMIT 1").fetchone()
-    if not found:
-        return None
-    return found[0], lambda origin: origin.error("source_id", found[1], "unknown source", "Add raw/<source>/source.yml.")
+    return stage.conn.execute(sql).fetchone()
 
 
 def subject_check(stage):
