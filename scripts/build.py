@@ -18,9 +18,10 @@ from . import adapters, countries, curated, fetch
 from .changes import history, release_date
 from .derive import derive
 from .errors import BuildError
+from .fulltext import indexes_alongside
 from .gazetteer import Gazetteer
 from .link import link
-from .parallel import in_parallel
+from .parallel import stage_in_parallel
 from .rawfiles import (
     RAW,
     ROOT,
@@ -32,13 +33,11 @@ from .rawfiles import (
 )
 from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
 from .stage import Stage, pk_columns
-from .text import unspaced_substrings
 from .validate import check_keys, validate
 from .views import VIEWS
 from .withhold import read_withheld, withhold
 
 DEFAULT_OUT = ROOT / "conscience.db"
-FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 
 def build(out, strict=False, raw=RAW, previous=None, released_on=None):
@@ -90,7 +89,7 @@ def collect(stage, strict, raw):
         if path:
             where = display_path(path)
             context = context or upstream_context(stage, raw)
-            stage.insert(in_parallel(staged(stage, adapters.read_upstream(meta, path, folder, context), where)))
+            stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
     return priorities
 
 
@@ -152,14 +151,13 @@ def write(stage, out):
     tmp = out.with_name(out.name + ".tmp")
     tmp.unlink(missing_ok=True)
     try:
-        db = sqlite_utils.Database(tmp)
-        db.execute("ATTACH DATABASE ? AS stage", [str(stage.path)])
-        for table in TABLES.values():
-            create_table(db, table)
-        db.execute("DETACH DATABASE stage")
-        for table in TABLES.values():
-            if table.fts:
-                create_fts(db, table)
+        with indexes_alongside(stage.path, out.with_name(out.name + ".fts")) as copy_full_text_indexes:
+            db = sqlite_utils.Database(tmp)
+            db.execute("ATTACH DATABASE ? AS stage", [str(stage.path)])
+            for table in TABLES.values():
+                create_table(db, table)
+            db.execute("DETACH DATABASE stage")
+            copy_full_text_indexes(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
         db.execute("ANALYZE")  # statistics let SQLite choose, say, the name index for a filtered page sorted by name
@@ -184,21 +182,6 @@ def create_table(db, table):
     db.conn.commit()
     for column in table.indexes:
         db[table.name].create_index([column])
-
-
-def create_fts(db, table):
-    """A contentless FTS5 index whose rowids are the table's; 'unspaced' holds CJK substrings."""
-    columns = list(table.fts) + ["unspaced"]
-    db.execute(
-        f"CREATE VIRTUAL TABLE [{table.name}_fts] USING fts5({', '.join(columns)}, "
-        f"content='', tokenize='{FTS_TOKENIZER}')"
-    )
-    rows = db.execute(f"SELECT rowid, {', '.join(table.fts)} FROM [{table.name}] ORDER BY rowid")
-    db.conn.executemany(
-        f"INSERT INTO [{table.name}_fts] (rowid, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
-        ((*row, unspaced_substrings(*row[1:])) for row in rows),
-    )
-    db.conn.commit()
 
 
 def main(argv=None):

@@ -5,6 +5,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from .adapters.common import json_list
+from .dates import year_of
 from .rawfiles import RAW, read_csv
 from .text import fold, slugify
 
@@ -17,10 +19,28 @@ def derive(stage, raw=RAW):
     for name, rows in signed.items():
         stage.replace(name, rows)
     default_as_of(stage)
-    stage.conn.execute("UPDATE detentions SET detained_year = year_of(detained_on)")
-    stage.conn.execute("UPDATE events SET year = year_of(date)")
+    person_columns(stage)
     person_facets(stage)
     number_data_quality(stage)
+
+
+def from_the_row_alone(name, row):
+    """The row with the columns computed from it alone, made as it is staged (in the adapting workers, for long lists).
+
+    Folded names; sorted lists (a list of one item, with no comma, is sorted already); years of dates.
+    """
+    if name == "persons":
+        return {**row, "name_folded": fold(row.get("name")),
+                **{column: sorted_list(row.get(column)) for column in ("categories", "issues")}}
+    if name == "detentions":
+        return {**row, "detained_year": year_of(row.get("detained_on"))}
+    if name == "events":
+        return {**row, "year": year_of(row.get("date"))}
+    return row
+
+
+def sorted_list(value):
+    return json_list(sorted(json.loads(value))) if value and "," in value else value
 
 
 def name_key(name):
@@ -80,31 +100,40 @@ def organization_names(tables):
 
 
 def default_as_of(stage):
-    """A status or figure with no date of its own is as of its source's date."""
-    for table, column in (("persons", "status_as_of"), ("statistics", "as_of")):
-        stage.conn.execute(f"""
-            UPDATE [{table}] SET {column} = s.as_of, {column}_precision = s.as_of_precision
-            FROM sources AS s WHERE s.id = [{table}].source_id AND ifnull([{table}].{column}, '') = ''""")
+    """A figure with no date of its own is as of its source's date (a person's status: see person_columns)."""
+    stage.conn.execute("""
+        UPDATE statistics SET as_of = s.as_of, as_of_precision = s.as_of_precision
+        FROM sources AS s WHERE s.id = statistics.source_id AND ifnull(statistics.as_of, '') = ''""")
+
+
+def person_columns(stage):
+    """Every person's columns from other tables, in one pass over the persons table (each pass rewrites every row).
+
+    A status with no date of its own is as of its source's date; people placed no closer than their country
+    get its centroid; a person from one record is from its own source (json_array writes a one-item list as
+    json_list does).
+    """
+    no_date = "ifnull(status_as_of, '') = ''"
+    centroid = "FROM countries AS c WHERE c.iso2 = persons.country AND c.latitude IS NOT NULL"
+    stage.conn.execute(f"""
+        UPDATE persons SET
+            status_as_of = iif({no_date}, s.as_of, status_as_of),
+            status_as_of_precision = iif({no_date}, s.as_of_precision, status_as_of_precision),
+            latitude = iif(latitude IS NULL, (SELECT c.latitude {centroid}), latitude),
+            longitude = iif(latitude IS NULL, (SELECT c.longitude {centroid}), longitude),
+            coordinate_precision = iif(latitude IS NULL, (SELECT 'country' {centroid}), coordinate_precision),
+            sources = json_array(persons.source_id)
+        FROM sources AS s WHERE s.id = persons.source_id""")
 
 
 def person_facets(stage):
-    """Folded names, sorted lists, a country's centroid for people placed no closer, the charges and sources facets."""
+    """The charges and sources facets: each person's charges, and the sources of a person linked from several."""
     conn = stage.conn
-    conn.execute("UPDATE persons SET name_folded = fold(name)")
-    for column in ("categories", "issues"):  # lists of one item (no comma) are sorted already
-        conn.execute(f"UPDATE persons SET {column} = sorted_list({column}) WHERE {column} LIKE '%,%'")
-    conn.execute("""UPDATE persons SET longitude = NULL, coordinate_precision = NULL WHERE latitude IS NULL""")
-    conn.execute("""
-        UPDATE persons SET latitude = c.latitude, longitude = c.longitude, coordinate_precision = 'country'
-        FROM countries AS c WHERE persons.latitude IS NULL AND c.iso2 = persons.country AND c.latitude IS NOT NULL""")
     conn.execute("""
         UPDATE persons SET charges = per_person.charges FROM (
             SELECT d.person_id, sorted_set(dc.charge_id) AS charges
             FROM detention_charges AS dc JOIN detentions AS d ON d.id = dc.detention_id GROUP BY d.person_id
         ) AS per_person WHERE per_person.person_id = persons.id""")
-    # A person from one record is from its own source (json_array writes a one-item list as json_list does);
-    # a linked person from each of its records' sources.
-    conn.execute("UPDATE persons SET sources = json_array(source_id)")
     conn.execute("""
         UPDATE persons SET sources = per_person.sources FROM (
             SELECT person_id, sorted_set(source_id) AS sources FROM records

@@ -1,52 +1,66 @@
-"""Adapting a long list on every core: its records cut into chunks, the chunks shared out to worker processes.
+"""Adapting and staging a long list on every core: its records cut into chunks, the chunks shared out to workers.
 
-The items come back in the order one process would give them (chunk 0, chunk 1, ...), so the build's
-bytes do not depend on how many workers there were.
+Each worker process stages the rows of its chunks in a staging file of its own and says where each chunk's
+rows are. The build copies them into its stage as they come, chunk by chunk (chunk 0, chunk 1, ...), so
+the stage holds them in the order one process would have staged them, and the build's bytes do not depend
+on the number of workers.
 """
 
 import multiprocessing
 import os
 import traceback
 
+from .stage import Stage
+
 CHUNK = 2_000  # records per chunk
 WORKERS = min(4, os.cpu_count() or 1)
 
 
-def in_parallel(produce, workers=WORKERS):
-    """What `produce(select)` yields when `select` lets every record through, computed by `workers` processes.
+def stage_in_parallel(stage, produce, workers=WORKERS):
+    """Stage the (table, values) pairs `produce(select)` yields when `select` lets every record through.
 
-    `produce` must read its records through `select`, yield each record's items before reading the next,
-    and give at least one item per record. Chunk c is worker c % workers's, so the items are read back
-    from one worker at a time, in chunk order.
+    `produce` must read its records through `select` and yield each record's pairs before reading the
+    next. Chunk c of the records is worker c % workers's.
     """
     context = multiprocessing.get_context("fork")  # workers inherit what `produce` uses (gazetteer, caches)
-    pipes, processes = [], []
-    for worker in range(workers):
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=work, args=(produce, worker, workers, sender), daemon=True)
-        process.start()
-        sender.close()
-        pipes.append(receiver)
-        processes.append(process)
+    paths = [stage.path.with_name(f"{stage.path.name}.{worker}") for worker in range(workers)]
+    pipes, processes, attached = [], [], set()
     try:
+        for worker, path in enumerate(paths):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=work, args=(produce, worker, workers, path, sender), daemon=True)
+            process.start()
+            sender.close()
+            pipes.append(receiver)
+            processes.append(process)
         chunk = 0
         while True:
-            kind, content = pipes[chunk % workers].recv()
+            worker = chunk % workers
+            kind, content = pipes[worker].recv()
             if kind == "error":
                 raise RuntimeError(f"a worker process failed while adapting records:\n{content}")
             if kind == "end":  # that worker has no chunk `chunk`: the records ended before it
                 break
-            yield from content
+            if worker not in attached:  # attached once the worker has made it
+                stage.attach(paths[worker], f"part{worker}")
+                attached.add(worker)
+            stage.copy_rows(f"part{worker}", content)
             chunk += 1
     finally:
+        for worker in attached:
+            stage.detach(f"part{worker}")
         for process in processes:
             process.kill()
             process.join()
+        for path in paths:
+            for suffix in ("", "-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
-def work(produce, worker, workers, pipe):
-    """Produce this worker's chunks, sending each chunk's items as one message, then an end (or an error)."""
+def work(produce, worker, workers, path, pipe):
+    """Stage this worker's chunks in its own file, saying after each where its rows are; then an end (or an error)."""
     try:
+        own = Stage(path, cache_mib=64, journal="WAL")  # WAL: the build reads finished chunks while this writes
         current = [None]  # chunk of the record being read
 
         def select(records):
@@ -58,14 +72,21 @@ def work(produce, worker, workers, pipe):
         batch, batch_chunk = [], None
         for item in produce(select):
             if current[0] != batch_chunk and batch:
-                pipe.send(("items", batch))
+                send_chunk(own, batch, pipe)
                 batch = []
             batch_chunk = current[0]
             batch.append(item)
         if batch:
-            pipe.send(("items", batch))
+            send_chunk(own, batch, pipe)
+        own.conn.close()
         pipe.send(("end", None))
     except Exception:  # noqa: BLE001 - whatever it is, the build must stop and say what
         pipe.send(("error", traceback.format_exc()))
     finally:
         pipe.close()
+
+
+def send_chunk(own, items, pipe):
+    ranges = own.insert_counted(items)
+    own.conn.commit()
+    pipe.send(("chunk", ranges))

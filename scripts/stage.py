@@ -5,17 +5,15 @@ it belongs to, so a check run after merging can still name the line a maintainer
 database copies the public columns only.
 """
 
-import json
 import sqlite3
 from pathlib import Path
 from urllib.request import pathname2url
 
 from .adapters.common import json_list
-from .dates import year_of
+from .derive import from_the_row_alone
 from .link import person_keys
 from .rawfiles import Origin
 from .schema import TABLES, stored_columns
-from .text import fold
 
 SQL_TYPE = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
 HIDDEN = {"_file": "TEXT", "_line": "INTEGER", "_record_source": "TEXT", "_record_upstream": "TEXT",
@@ -37,11 +35,6 @@ class SortedSet:
         return json_list(sorted(self.values))
 
 
-def sorted_list(value):
-    """SQL function: a list column's items in sorted order."""
-    return json_list(sorted(json.loads(value))) if value else value
-
-
 def pk_columns(table):
     return table.pk if isinstance(table.pk, tuple) else (table.pk,)
 
@@ -49,16 +42,13 @@ def pk_columns(table):
 class Stage:
     """A fresh staging file with every table of schema.py plus the hidden columns, and the SQL functions the build uses."""
 
-    def __init__(self, path):
+    def __init__(self, path, cache_mib=256, journal="OFF"):
         self.path = Path(path)
         self.path.unlink(missing_ok=True)
         # A URI connection, so that the previous release can be attached read-only (scripts/changes.py).
         self.conn = sqlite3.connect(f"file:{pathname2url(str(self.path))}", uri=True)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):
+        for pragma in (f"journal_mode = {journal}", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
             self.conn.execute(f"PRAGMA {pragma}")
-        self.conn.create_function("fold", 1, fold, deterministic=True)
-        self.conn.create_function("year_of", 1, year_of, deterministic=True)
-        self.conn.create_function("sorted_list", 1, sorted_list, deterministic=True)
         self.conn.create_aggregate("sorted_set", 1, SortedSet)
         self.public = {name: [column for column, _ in stored_columns(table)] for name, table in TABLES.items()}
         for name, table in TABLES.items():
@@ -87,6 +77,35 @@ class Stage:
                 self.flush(batches)
         self.flush(batches)
 
+    def insert_counted(self, items):
+        """Stage (table, values) pairs; return (table, first rowid, last rowid) for each table they went to."""
+        batches = {}
+        for name, values in items:
+            batches.setdefault(name, []).append(values)
+        ranges = []
+        for name, batch in batches.items():
+            first = self.conn.execute(f"SELECT ifnull(max(rowid), 0) + 1 FROM [{name}]").fetchone()[0]
+            ranges.append((name, first, first + len(batch) - 1))  # a new row's rowid is the largest yet + 1
+        self.flush(batches)
+        return ranges
+
+    def attach(self, path, schema):
+        self.conn.commit()  # SQLite attaches outside a transaction
+        self.conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(path),))
+
+    def detach(self, schema):
+        self.conn.commit()
+        self.conn.execute(f"DETACH DATABASE {schema}")
+
+    def copy_rows(self, schema, ranges):
+        """Append rows of an attached staging file: (table, first rowid, last rowid) ranges."""
+        for name, first, last in ranges:
+            copied = self.conn.execute(f"INSERT INTO main.[{name}] SELECT * FROM {schema}.[{name}] "
+                                       "WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (first, last)).rowcount
+            if copied != last - first + 1:
+                raise RuntimeError(f"{name}: {copied} rows copied from {schema}, {last - first + 1} expected")
+        self.conn.commit()  # ends the read of the attached file, so the next copy sees what was added since
+
     def values(self, name, origin, row):
         """A row as staged, made where rows are adapted (in the worker processes for long lists).
 
@@ -94,11 +113,12 @@ class Stage:
         its name keys, for linking.
         """
         record = row.get("_record") or (None, None)
+        row = from_the_row_alone(name, row)
         keys = None
         if name == "records":
             row = {"link_method": "defines the person", "link_confidence": 1.0, **row}
         if name == "persons":
-            keys = json.dumps(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
+            keys = json_list(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
         return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"), keys)
 
     def flush(self, batches):

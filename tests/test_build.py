@@ -1,6 +1,8 @@
 """The built database: integrity, provenance, determinism, and counts that agree with the seeds."""
 
 import json
+import shutil
+import sqlite3
 
 from scripts.build import build
 from scripts.schema import TABLES
@@ -16,6 +18,16 @@ def test_two_builds_give_identical_bytes(built_db, tmp_path):
     again = tmp_path / "again.db"
     build(again, strict=STRICT)
     assert again.read_bytes() == built_db.read_bytes()
+
+
+def test_full_text_indexes_pass_fts5s_integrity_check_and_cover_every_row(built_db, tmp_path):
+    copy = tmp_path / "copy.db"  # the check is an INSERT: run it on a writable copy
+    shutil.copy(built_db, copy)
+    conn = sqlite3.connect(copy)
+    for name in (name for name, table in TABLES.items() if table.fts):
+        conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('integrity-check')")
+        assert rows(conn, f"SELECT id FROM [{name}_fts_docsize] ORDER BY id") == rows(conn, f"SELECT rowid FROM [{name}] ORDER BY rowid")
+    conn.close()
 
 
 def test_foreign_keys_hold(conn):

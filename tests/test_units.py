@@ -3,7 +3,8 @@
 import pytest
 
 from scripts.dates import parse_partial_date
-from scripts.parallel import CHUNK, in_parallel
+from scripts.parallel import CHUNK, stage_in_parallel
+from scripts.stage import Stage
 from scripts.text import fold, slugify, unspaced_substrings
 
 
@@ -37,19 +38,35 @@ def test_slugify_is_ascii():
     assert slugify("Espacio Público") == "espacio-publico"
 
 
-def test_in_parallel_gives_the_items_in_the_order_one_process_would():
-    def produce(select):
-        for record in select(range(CHUNK * 5 + 7)):
-            yield from [(record, copy) for copy in range(record % 3 + 1)]  # one to three items per record
+def staged_rows(tmp_path, produce, workers=None):
+    stage = Stage(tmp_path / f"{workers}.stage")
+    if workers:
+        stage_in_parallel(stage, produce, workers=workers)
+    else:
+        stage.insert(produce(iter))
+    rows = stage.conn.execute("SELECT * FROM statuses ORDER BY rowid").fetchall()
+    stage.close()
+    return rows
 
-    assert list(in_parallel(produce, workers=3)) == list(produce(iter))
-    assert list(in_parallel(produce, workers=1)) == list(produce(iter))
+
+def one_to_three_statuses(select):
+    for record in select(range(CHUNK * 5 + 7)):
+        for copy in range(record % 3 + 1):
+            yield "statuses", (f"{record}-{copy}", None, None, "test", record, None, None, None, None)
 
 
-def test_in_parallel_reports_a_failing_worker():
+def test_staging_in_parallel_keeps_the_order_one_process_would(tmp_path):
+    in_one_process = staged_rows(tmp_path, one_to_three_statuses)
+    assert len(in_one_process) == sum(record % 3 + 1 for record in range(CHUNK * 5 + 7))
+    assert staged_rows(tmp_path, one_to_three_statuses, workers=3) == in_one_process
+    assert staged_rows(tmp_path, one_to_three_statuses, workers=1) == in_one_process
+    assert not list(tmp_path.glob("*.stage.*"))  # the workers' files are gone
+
+
+def test_staging_in_parallel_reports_a_failing_worker(tmp_path):
     def produce(select):
         for record in select(range(10)):
-            yield 1 / (record - 5)
+            yield "statuses", (1 / (record - 5),)
 
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        list(in_parallel(produce, workers=2))
+        staged_rows(tmp_path, produce, workers=2)

@@ -1,12 +1,17 @@
 """Small helpers every upstream adapter shares."""
 
 import json
+from json.encoder import encode_basestring
 
 
 def json_list(items):
     """A JSON array for a list column, each value once (the tags facet relies on it), or None for an empty list."""
     items = list(dict.fromkeys(items))
-    return json.dumps(items, ensure_ascii=False) if items else None
+    if not items:
+        return None
+    if all(isinstance(item, str) for item in items):  # as json.dumps writes it, without its per-call set-up
+        return "[" + ", ".join(map(encode_basestring, items)) + "]"
+    return json.dumps(items, ensure_ascii=False)
 
 
 class Problems:
