@@ -58,4 +58,4 @@ bench: install
 	$(BIN)/python benchmarks/scale.py $(if $(SCALES),--scales $(SCALES))
 
 clean:
-	rm -rf $(DB) $(DB).tmp $(DB).stage .cache
+	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts .cache
