@@ -21,7 +21,7 @@ from .errors import BuildError
 from .fulltext import indexes_alongside
 from .gazetteer import Gazetteer
 from .link import link
-from .parallel import stage_in_parallel
+from .parallel import in_background, stage_in_parallel
 from .rawfiles import (
     RAW,
     ROOT,
@@ -33,7 +33,7 @@ from .rawfiles import (
 )
 from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
 from .stage import Stage, pk_columns
-from .validate import check_keys, validate
+from .validate import check_keys, validate_staged
 from .views import VIEWS
 from .withhold import read_withheld, withhold
 
@@ -60,9 +60,15 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None):
         changes, releases = history(stage, previous, release_date(released_on), withheld)
         stage.add("changes", ((Origin("changes"), row) for row in changes))
         stage.add("releases", ((Origin("releases"), row) for row in releases))
-        validate(stage)
         stage.conn.commit()
-        write(stage, out)
+        # The checks read the stage in a second process while this one writes; nothing is renamed into
+        # place before they pass.
+        with in_background(validate_staged, stage.path) as validated:
+            try:
+                write(stage, out, before_rename=validated)
+            except Exception:
+                validated()  # a write that failed on a maintainer's mistake: say it as the checks do
+                raise
         return {name: stage.count(name) for name in TABLES}
     finally:
         stage.close()
@@ -145,7 +151,7 @@ def source_row(meta):
     }
 
 
-def write(stage, out):
+def write(stage, out, before_rename=lambda: None):
     """Copy every table from the stage to `out` in key order, with indexes, full-text indexes and views, atomically."""
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
@@ -165,6 +171,7 @@ def write(stage, out):
         if problems:
             raise RuntimeError(f"foreign key check failed: {problems[:5]}")
         db.close()
+        before_rename()
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -6,11 +6,11 @@ finished index tables are then copied into the database as they are. An index's 
 the tables are written in key order into fresh tables, so a row's rowid is its rank by key.
 """
 
-import multiprocessing
 from contextlib import contextmanager
 
 import sqlite_utils
 
+from .parallel import in_background
 from .schema import TABLES
 from .stage import pk_columns
 from .text import unspaced_substrings
@@ -25,31 +25,25 @@ INDEXED = [table for table in TABLES.values() if table.fts]
 def indexes_alongside(stage_path, path):
     """Start indexing the stage into `path`; yield a function that waits for the indexes and copies them into a db."""
     path.unlink(missing_ok=True)
-    process = multiprocessing.get_context("fork").Process(target=write_indexes, args=(stage_path, path))
-    process.start()
+    with in_background(write_indexes, stage_path, path) as indexed:
 
-    def copy_into(db):
-        process.join()
-        if process.exitcode != 0:
-            raise RuntimeError(f"building the full-text indexes failed (exit code {process.exitcode}; see above)")
-        db.execute("ATTACH DATABASE ? AS fulltext", [str(path)])
-        for table in INDEXED:
-            check_rowids_are_ranks(db, table)
-            create_index_table(db, table)
-            for part in INDEX_TABLES:
-                name = f"[{table.name}_fts_{part}]"
-                db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
-                db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
-        db.conn.commit()
-        db.execute("DETACH DATABASE fulltext")
+        def copy_into(db):
+            indexed()
+            db.execute("ATTACH DATABASE ? AS fulltext", [str(path)])
+            for table in INDEXED:
+                check_rowids_are_ranks(db, table)
+                create_index_table(db, table)
+                for part in INDEX_TABLES:
+                    name = f"[{table.name}_fts_{part}]"
+                    db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
+                    db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
+            db.conn.commit()
+            db.execute("DETACH DATABASE fulltext")
 
-    try:
-        yield copy_into
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        path.unlink(missing_ok=True)
+        try:
+            yield copy_into
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def write_indexes(stage_path, path):

@@ -164,7 +164,7 @@ def link(stage, priorities, overrides_path):
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
     scored = []
     for a_id, b_id in pairs | {pair for pair in overrides if all(r in people for r in pair)}:  # sorted below
-        decision = overrides.get(tuple(sorted((a_id, b_id))))
+        decision = overrides.get(tuple(sorted((a_id, b_id)))) if overrides else None
         if decision:
             if decision[0] == "same":
                 scored.append((MAX_SCORE, a_id, b_id, decision[1]))

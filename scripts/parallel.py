@@ -9,6 +9,7 @@ on the number of workers.
 import multiprocessing
 import os
 import traceback
+from contextlib import contextmanager
 
 from .stage import Stage
 
@@ -90,3 +91,44 @@ def send_chunk(own, items, pipe):
     ranges = own.insert_counted(items)
     own.conn.commit()
     pipe.send(("chunk", ranges))
+
+
+@contextmanager
+def in_background(function, *args):
+    """Run function(*args) in a second process; yield a function that waits for it and raises what it raised."""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.get_context("fork").Process(target=report, args=(function, args, sender), daemon=True)
+    process.start()
+    sender.close()
+    outcome = []
+
+    def wait():
+        if not outcome:
+            try:
+                outcome.append(receiver.recv())
+            except EOFError:
+                outcome.append(RuntimeError(f"{function.__name__} stopped without a word (exit code {process.exitcode})"))
+            process.join()
+        if outcome[0] is not None:
+            raise outcome[0]
+
+    try:
+        yield wait
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
+def report(function, args, pipe):
+    """Run the function; send None, or what it raised (a BuildError keeps its message for the maintainer)."""
+    try:
+        function(*args)
+        pipe.send(None)
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what
+        try:
+            pipe.send(exc)
+        except Exception:  # noqa: BLE001 - an exception that cannot cross processes is sent as its traceback
+            pipe.send(RuntimeError(traceback.format_exc()))
+    finally:
+        pipe.close()

@@ -40,18 +40,22 @@ def pk_columns(table):
 
 
 class Stage:
-    """A fresh staging file with every table of schema.py plus the hidden columns, and the SQL functions the build uses."""
+    """A staging file with every table of schema.py plus the hidden columns, and the SQL functions the build uses.
 
-    def __init__(self, path, cache_mib=256, journal="OFF"):
+    A fresh one unless `fresh` is false: then the staging file another process made, to read.
+    """
+
+    def __init__(self, path, cache_mib=256, journal="OFF", fresh=True):
         self.path = Path(path)
-        self.path.unlink(missing_ok=True)
+        if fresh:
+            self.path.unlink(missing_ok=True)
         # A URI connection, so that the previous release can be attached read-only (scripts/changes.py).
         self.conn = sqlite3.connect(f"file:{pathname2url(str(self.path))}", uri=True)
         for pragma in (f"journal_mode = {journal}", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.create_aggregate("sorted_set", 1, SortedSet)
         self.public = {name: [column for column, _ in stored_columns(table)] for name, table in TABLES.items()}
-        for name, table in TABLES.items():
+        for name, table in TABLES.items() if fresh else ():
             columns = [f"[{column}] {SQL_TYPE[kind]}" for column, kind in stored_columns(table)]
             columns += [f"{column} {kind}" for column, kind in HIDDEN.items()]
             self.conn.execute(f"CREATE TABLE [{name}] ({', '.join(columns)})")

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -12,6 +13,7 @@ _UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9f
 MAX_SUBSTRING = 16
 
 
+@lru_cache(maxsize=1 << 16)  # a name is folded for its search column and again for its link keys
 def fold(text):
     """ASCII form of a name in any script: 'Nguyễn Lân Thắng' -> 'Nguyen Lan Thang', 'Đặng' -> 'Dang'."""
     if not text:

@@ -1,7 +1,7 @@
 """Checks across tables before anything is written: unique keys, known references."""
 
 from .schema import TABLES
-from .stage import pk_columns
+from .stage import Stage, pk_columns
 
 # What to tell a maintainer when a reference points nowhere.
 FIX_FOR_TABLE = {
@@ -38,6 +38,15 @@ def duplicate_error(stage, table, rowid, first_rowid):
     return stage.origin_of(table.name, rowid).error(
         "/".join(columns), "/".join(map(str, values)), f"duplicate {table.name} id (first defined in {first.where()})",
         "Give each row its own id.")
+
+
+def validate_staged(path):
+    """validate() in a process of its own, on the staging file at `path`."""
+    stage = Stage(path, fresh=False)
+    try:
+        validate(stage)
+    finally:
+        stage.conn.close()  # not stage.close(): the file is the build's
 
 
 def validate(stage):
