@@ -89,7 +89,8 @@ async def test_table_pages_keep_datasettes_table_markup(built_db, metadata, tmp_
         Datasette(immutables=[str(built_db)], metadata=metadata, settings=SETTINGS,
                   plugins_dir=str(ROOT / "plugins"), template_dir=str(folder))
         for folder in (ROOT / "templates", tmp_path))
-    for path in ("/conscience/persons", "/conscience/persons?_search=Nguyen", "/conscience/records?_size=20"):
+    for path in ("/conscience/persons", "/conscience/persons?_search=Nguyen", "/conscience/records?_size=20",
+                 "/conscience/person_charges", "/conscience/releases", "/conscience/signatures?_sort_desc=name_as_written"):
         pages = [(await site.client.get(path)).text for site in (ours, datasettes)]
         tables = [re.sub(r"\s+", " ", html[html.index('<div class="table-wrapper">'):html.index("</table>")])
                   for html in pages]
