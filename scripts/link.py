@@ -10,6 +10,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import product
 
 from .adapters.common import json_list
 from .adapters.romanise import pinyin_keys
@@ -140,7 +141,7 @@ def candidate_pairs(shared):
                 for a in a_records:
                     partners[(a, b_source)].update(b_records)
                 if a_source < b_source:
-                    pairs.update((a, b) for a in a_records for b in b_records)
+                    pairs.update(product(a_records, b_records))
     return pairs, partners
 
 
