@@ -96,8 +96,9 @@ def send_chunk(own, items, pipe):
 @contextmanager
 def in_background(function, *args):
     """Run function(*args) in a second process; yield a function that waits for it and raises what it raised."""
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    process = multiprocessing.get_context("fork").Process(target=report, args=(function, args, sender), daemon=True)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=report, args=(function, args, sender), daemon=True)
     process.start()
     sender.close()
     outcome = []

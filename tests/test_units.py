@@ -3,7 +3,8 @@
 import pytest
 
 from scripts.dates import parse_partial_date
-from scripts.parallel import CHUNK, stage_in_parallel
+from scripts.errors import BuildError
+from scripts.parallel import CHUNK, in_background, stage_in_parallel
 from scripts.stage import Stage
 from scripts.text import fold, slugify, unspaced_substrings
 
@@ -70,3 +71,14 @@ def test_staging_in_parallel_reports_a_failing_worker(tmp_path):
 
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         staged_rows(tmp_path, produce, workers=2)
+
+
+def test_in_background_waits_and_raises_what_the_function_raised():
+    def fails():
+        raise BuildError("raw/x.csv", 3, "country", "XX", "unknown country", "Use an ISO code.")
+
+    with in_background(fails) as wait:
+        with pytest.raises(BuildError, match=r"raw/x.csv, line 3, field 'country': value 'XX' — unknown country"):
+            wait()
+    with in_background(print, "from a second process") as wait:
+        wait()
