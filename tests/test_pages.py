@@ -81,7 +81,8 @@ async def test_search_results_link_to_person_pages(ds):
 
 
 async def test_table_pages_keep_datasettes_table_markup(built_db, metadata, tmp_path):
-    """templates/_table.html renders faster than Datasette's own, and must give the same markup."""
+    """templates/_table.html renders faster than Datasette's own, and must give the same markup, but for the
+    links from persons' names to their pages (plugins/table_cells.py), taken out before comparing."""
     for template in (ROOT / "templates").iterdir():
         if template.name != "_table.html":
             shutil.copy(template, tmp_path)
@@ -94,4 +95,5 @@ async def test_table_pages_keep_datasettes_table_markup(built_db, metadata, tmp_
         pages = [(await site.client.get(path)).text for site in (ours, datasettes)]
         tables = [re.sub(r"\s+", " ", html[html.index('<div class="table-wrapper">'):html.index("</table>")])
                   for html in pages]
+        tables[0] = re.sub(r'<a href="/person/[^"]+">([^<]*)</a>', r"\1", tables[0])
         assert tables[0] == tables[1], path

@@ -91,3 +91,28 @@ async def test_the_time_limit_is_checked_less_often_and_still_cuts_a_runaway_que
     assert datasette.database.sqlite_timelimit.__module__.startswith("time_limit_checks")  # plugins/, loaded by file
     assert response.status_code == 400 and "SQL query took too long" in response.json()["error"]
     assert time.perf_counter() - started < SETTINGS["sql_time_limit_ms"] / 1000 + 0.5
+
+
+async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_every_time(ds, monkeypatch):
+    """immutable_schema: a second persons page runs only queries, no schema readers; an in-memory database still reads."""
+    db = ds.get_database("conscience")
+    await ds.client.get("/conscience/persons")
+    reads = []
+    original = db.execute_fn
+
+    async def recording(fn):
+        reads.append(fn.__qualname__)
+        return await original(fn)
+
+    monkeypatch.setattr(db, "execute_fn", recording)
+    page = await ds.client.get("/conscience/persons")
+    assert page.status_code == 200 and reads  # the rows and labels are still queried
+    assert all(read == "Database.execute.<locals>.sql_operation_in_thread" for read in reads), reads
+
+    memory = ds.add_memory_database("schema_read_every_time")
+    try:
+        assert await memory.table_names() == []
+        await memory.execute_write("create table added_later (id integer)")
+        assert await memory.table_names() == ["added_later"]
+    finally:
+        ds.remove_database("schema_read_every_time")
