@@ -116,3 +116,44 @@ async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_eve
         assert await memory.table_names() == ["added_later"]
     finally:
         ds.remove_database("schema_read_every_time")
+
+
+async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
+    """cell_values: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
+    import re
+
+    import datasette.views.table as table_view
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    await ds.client.get("/")  # startup: the plugin puts its function in place
+    ours = table_view.display_columns_and_rows
+    assert ours.__module__.startswith("cell_values")  # plugins/, loaded by file
+    names = [name for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view') "
+                                              "and name not like '%_fts%' and name not like 'sqlite_%'")]
+
+    async def table_markup(path):
+        html = (await ds.client.get(path)).text
+        return html[html.index('<div class="table-wrapper">'):html.index("</table>")] if "</table>" in html else ""
+
+    pages = {}
+    for name in names:
+        pages[name] = await table_markup(f"/conscience/{name}?_size=200")
+    monkeypatch.setattr(table_view, "display_columns_and_rows", ours.__wrapped__)
+    for name in names:
+        assert await table_markup(f"/conscience/{name}?_size=200") == pages[name], name
+    assert sum(bool(markup) for markup in pages.values()) >= 20, "most tables and views have rows to compare"
+    monkeypatch.setattr(table_view, "display_columns_and_rows", ours)
+
+    class ShoutingCells:
+        @hookimpl
+        def render_cell(self, value, column):
+            return "SHOUT" if column == "publisher" else None
+
+    plugin = ShoutingCells()
+    pm.register(plugin, name="shouting_cells")
+    try:
+        sources = await table_markup("/conscience/sources")
+    finally:
+        pm.unregister(plugin)
+    assert re.search(r'class="col-publisher type-str">SHOUT</td>', sources)

@@ -1,0 +1,75 @@
+"""A table page's cell values worked out without calling the render_cell hook for every cell.
+
+Datasette's display_columns_and_rows asks every plugin's render_cell about every cell, and pluggy takes about
+1.4 µs per call even when no plugin answers it: 4 ms of a persons page of 100 rows x 27 columns, and with
+its other per-cell checks half of the ~11 ms the function took at 1M. When no plugin implements render_cell
+and the table declares no units (which need pint), the values are worked out here, once per cell, the way
+Datasette does (links for primary keys, labelled foreign keys and URLs, &nbsp; for empty cells, cut long
+texts); the column headers still come from Datasette's own function. Anything else (a render_cell plugin,
+units, a binary value) goes to Datasette's function. A test checks both give the same columns and cells on
+every table of the real database. Written against Datasette 0.65: check on upgrade.
+"""
+
+import datasette.views.table as table_view
+from datasette import hookimpl
+from datasette.plugins import pm
+from datasette.utils import is_url, path_from_row_pks, tilde_encode, truncate_url
+from markupsafe import Markup, escape
+
+# Datasette's own function, even when this file is loaded again for a second Datasette in the same process
+datasettes_display = getattr(table_view.display_columns_and_rows, "__wrapped__", table_view.display_columns_and_rows)
+EMPTY = Markup("&nbsp;")
+
+
+async def display_columns_and_rows(datasette, database_name, table_name, description, rows, link_column=False,
+                                   truncate_cells=0, sortable_columns=None):
+    arguments = (datasette, database_name, table_name, description)
+    options = {"link_column": link_column, "truncate_cells": truncate_cells, "sortable_columns": sortable_columns}
+    if (pm.hook.render_cell.get_hookimpls() or datasette.table_metadata(database_name, table_name).get("units")
+            or any(isinstance(value, bytes) for row in rows for value in row)):
+        return await datasettes_display(*arguments, rows, **options)
+    columns, _ = await datasettes_display(*arguments, [], **options)
+    db = datasette.databases[database_name]
+    pks = await db.primary_keys(table_name)
+    linked_tables = {fk["column"]: fk["other_table"] for fk in await db.foreign_keys_for_table(table_name)}
+    table_path = datasette.urls.table(database_name, table_name)
+    foreign_key_link = {"database": database_name, "base_url": datasette.setting("base_url")}
+    names = [column[0] for column in description]
+    shown_in_link = pks[0] if link_column and len(pks) == 1 else None
+
+    def cells(row):
+        if link_column:
+            pk_path = path_from_row_pks(row, pks, not pks, False)
+            yield {"column": pks[0] if len(pks) == 1 else "Link", "value_type": "pk",
+                   "is_special_link_column": len(pks) != 1, "raw": pk_path,
+                   "value": Markup(f'<a href="{table_path}/{path_from_row_pks(row, pks, not pks)}">{escape(pk_path)}</a>')}
+        for value, column in zip(row, names, strict=True):
+            if column == shown_in_link:
+                continue
+            if isinstance(value, dict):  # a foreign key with its label
+                label, value = value["label"], value["value"]
+                template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
+                shown = Markup(template.format(**foreign_key_link, table=tilde_encode(linked_tables[column]),
+                                               link_id=tilde_encode(str(value)), id=str(escape(value)),
+                                               label=str(escape(label)) or "-"))
+            elif value in ("", None):
+                shown = EMPTY
+            elif is_url(str(value).strip()):
+                url = value.strip()
+                shown = Markup(f'<a href="{escape(url)}">{escape(truncate_url(url, truncate_cells))}</a>')
+            else:
+                shown = str(value)
+                if truncate_cells and len(shown) > truncate_cells:
+                    shown = shown[:truncate_cells] + "\u2026"
+            yield {"column": column, "value": shown, "raw": value,
+                   "value_type": "none" if value is None else type(value).__name__}
+
+    return columns, [table_view.Row(list(cells(row))) for row in rows]
+
+
+display_columns_and_rows.__wrapped__ = datasettes_display
+
+
+@hookimpl
+def startup():
+    table_view.display_columns_and_rows = display_columns_and_rows  # what the table view calls
