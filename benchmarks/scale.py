@@ -6,7 +6,9 @@ For each scale: build our pipeline and a naive csvs-to-sqlite load of the same p
 peak memory, size); serve the database with our configuration and with Datasette's defaults through a
 real `datasette serve` on loopback and time each endpoint (p50/p95 over --requests requests), beside the
 same SQL run directly in sqlite3 (the floor); 50 concurrent clients for 30 s (bounded, loopback only);
-the server's peak memory; and table pages while hostile ?sql= queries run. Writes docs/benchmarks.json
+the server's peak memory; and table pages while hostile ?sql= queries run. Our server sends a page asked
+for again as it made it the first time (plugins/response_cache.py), so each of its figures is measured
+twice: as sent, and made anew for every request (a request with a cookie is never answered from memory). Writes docs/benchmarks.json
 (raw numbers) and docs/benchmarks.md (a table with machine, versions and date).
 """
 
@@ -44,6 +46,7 @@ BIN = Path(sys.executable).parent
 COLUMN_FACETS = ("status", "country", "sex")
 ARRAY_FACETS = ("categories", "charges")
 FIVE_FACETS = "&".join([f"_facet={c}" for c in COLUMN_FACETS] + [f"_facet_array={c}" for c in ARRAY_FACETS])
+MADE_ANEW = {"cookie": "benchmark=made-anew"}  # plugins/response_cache.py answers requests with cookies anew
 STATUSES = [row["id"] for row in csv.DictReader((ROOT / "raw" / "reference" / "statuses.csv").read_text("utf-8").splitlines())]
 HOSTILE = [
     "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",
@@ -115,19 +118,27 @@ def percentiles(samples):
             "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 1)}
 
 
-def latency(client, base, paths, requests):
+def latency(client, base, paths, requests, headers=None):
     """p50/p95 over `requests` requests cycling through `paths`, after one first (cold) request."""
     paths = [paths] if isinstance(paths, str) else paths
     started = time.perf_counter()
-    client.get(base + paths[0])
+    client.get(base + paths[0], headers=headers)
     first_ms = round((time.perf_counter() - started) * 1000, 1)
     samples, errors = [], 0
     for number in range(requests):
         started = time.perf_counter()
-        response = client.get(base + paths[number % len(paths)])
+        response = client.get(base + paths[number % len(paths)], headers=headers)
         samples.append(time.perf_counter() - started)
         errors += response.status_code >= 400
     return {**percentiles(samples), "first_ms": first_ms, "errors": errors, "path": paths[0]}
+
+
+def as_sent_and_made_anew(client, base, paths, requests):
+    """latency() as the server sends its pages, with the same made anew for every request beside it."""
+    result = latency(client, base, paths, requests)
+    anew = latency(client, base, paths, requests, headers=MADE_ANEW)
+    result["made_anew"] = {key: anew[key] for key in ("p50_ms", "p95_ms", "errors")}
+    return result
 
 
 def direct(database, sql, params, requests):
@@ -187,7 +198,7 @@ def endpoints(database, metadata, configured):
     return out
 
 
-async def load(base, paths, clients, seconds):
+async def load(base, paths, clients, seconds, headers=None):
     """`clients` concurrent clients requesting `paths` in turn for `seconds` seconds (loopback only)."""
     done, errors, deadline = 0, 0, time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients)
@@ -197,7 +208,7 @@ async def load(base, paths, clients, seconds):
             index = offset
             while time.perf_counter() < deadline:
                 try:
-                    response = await client.get(base + paths[index % len(paths)])
+                    response = await client.get(base + paths[index % len(paths)], headers=headers)
                     errors += response.status_code >= 500
                 except httpx.HTTPError:
                     errors += 1
@@ -216,7 +227,8 @@ def peak_memory_mib(pid):
 
 
 def under_hostile_load(base, requests):
-    """Table page latency while hostile ?sql= queries run in background threads."""
+    """Table JSON and table page latency (as sent and made anew) while hostile ?sql= queries run in background
+    threads."""
     stop = threading.Event()
 
     def attack(sql):
@@ -229,7 +241,9 @@ def under_hostile_load(base, requests):
         thread.start()
     with httpx.Client(timeout=30) as client:
         hostile = client.get(base + "/conscience.json", params={"sql": HOSTILE[0]})
-        result = latency(client, base, "/conscience/persons.json?_size=50", requests)
+        result = {name: as_sent_and_made_anew(client, base, path, requests)
+                  for name, path in (("table JSON", "/conscience/persons.json?_size=50"),
+                                     ("table page", "/conscience/persons"))}
     stop.set()
     result["hostile_status"] = hostile.status_code
     result["hostile_message"] = " ".join(re.sub(r"<[^>]+>", "", hostile.json().get("error", "")).split())[:100]
@@ -243,7 +257,7 @@ def measure_site(database, configured, args):
         with httpx.Client(timeout=60) as client:
             timings = {}
             for name, path, sql, params in endpoints(database, metadata, configured):
-                timings[name] = latency(client, base, path, args.requests)
+                timings[name] = (as_sent_and_made_anew if configured else latency)(client, base, path, args.requests)
                 timings[name]["direct_sqlite"] = direct(database, sql, params, args.requests)
         paths = [timings[name]["path"] for name in ("table page", "table JSON", "filtered facet page", "full-text search",
                                                      "person page")]
@@ -251,6 +265,8 @@ def measure_site(database, configured, args):
                   "load": asyncio.run(load(base, paths, args.clients, args.load_seconds)),
                   "server_peak_mib": peak_memory_mib(server.pid)}
         if configured:
+            result["load_made_anew"] = asyncio.run(load(base, paths, args.clients, args.load_seconds, MADE_ANEW))
+            result["server_peak_mib"] = peak_memory_mib(server.pid)
             result["under_hostile_queries"] = under_hostile_load(base, args.requests)
         return result
     finally:
@@ -267,22 +283,34 @@ def versions():
 
 
 def targets(result):
-    """The issue's targets at 1M persons, checked against one scale's results: (target, measured, met)."""
+    """The issue's targets at 1M persons, checked against one scale's results: (target, measured, met), and for
+    requests the same made anew for each request (None where that does not apply)."""
     build, ours = result["build"]["ours"], result["ours"]
     latency = ours["latency"]
+
+    def within(name, limit_ms):
+        return [(f"{measured['p95_ms']} ms", measured["p95_ms"] <= limit_ms)
+                for measured in (latency[name], latency[name]["made_anew"])]
+
     facets = latency["five-facet page"]
+    floor = facets["direct_sqlite"]["p95_ms"]
     checks = [
-        ("build ≤ 120 s", f"{build['seconds']} s", build["seconds"] <= 120),
-        ("build peak memory ≤ 2 GiB", f"{build['peak_mib']} MiB", build["peak_mib"] <= 2048),
-        ("table page p95 ≤ 20 ms", f"{latency['table page']['p95_ms']} ms", latency["table page"]["p95_ms"] <= 20),
-        ("five-facet page p95 ≤ 1.5 × direct SQLite", f"{facets['p95_ms']} ms vs {facets['direct_sqlite']['p95_ms']} ms",
-         facets["p95_ms"] <= 1.5 * facets["direct_sqlite"]["p95_ms"]),
-        ("search p95 ≤ 50 ms", f"{latency['full-text search']['p95_ms']} ms", latency["full-text search"]["p95_ms"] <= 50),
-        ("person page p95 ≤ 30 ms", f"{latency['person page']['p95_ms']} ms", latency["person page"]["p95_ms"] <= 30),
-        ("50 clients for 30 s, zero errors", f"{ours['load']['errors']} errors", ours["load"]["errors"] == 0),
-        ("server memory ≤ 500 MiB", f"{ours['server_peak_mib']} MiB", ours["server_peak_mib"] <= 500),
+        ("build ≤ 120 s", (f"{build['seconds']} s", build["seconds"] <= 120), None),
+        ("build peak memory ≤ 2 GiB", (f"{build['peak_mib']} MiB", build["peak_mib"] <= 2048), None),
+        ("table page p95 ≤ 20 ms", *within("table page", 20)),
+        (f"five-facet page p95 ≤ 1.5 × direct SQLite ({floor} ms)", *within("five-facet page", 1.5 * floor)),
+        ("search p95 ≤ 50 ms", *within("full-text search", 50)),
+        ("person page p95 ≤ 30 ms", *within("person page", 30)),
+        ("50 clients for 30 s, zero errors", (f"{ours['load']['errors']} errors", ours["load"]["errors"] == 0),
+         (f"{ours['load_made_anew']['errors']} errors", ours["load_made_anew"]["errors"] == 0)),
+        ("server memory ≤ 500 MiB", (f"{ours['server_peak_mib']} MiB", ours["server_peak_mib"] <= 500), None),
     ]
-    return [{"target": t, "measured": m, "met": bool(ok)} for t, m, ok in checks]
+    return [{"target": target, "measured": sent[0], "met": bool(sent[1]),
+             "made_anew": anew and {"measured": anew[0], "met": bool(anew[1])}} for target, sent, anew in checks]
+
+
+def yes_no(met):
+    return "yes" if met else "no"
 
 
 def markdown(report):
@@ -291,7 +319,9 @@ def markdown(report):
              "", "Synthetic persons (benchmarks/synthetic.py), never published. Latency p50 / p95 in ms over "
              f"{report['requests']} requests through `datasette serve` on loopback, after a first request (its time in "
              "brackets: ours remembers facet counts after it, and counts the default ones at startup); direct SQLite "
-             "is the floor.", ""]
+             "is the floor. Our server sends a page asked for again as it made it the first time "
+             "(plugins/response_cache.py); \"made anew\" is the same requests with a cookie, which it always answers anew.",
+             ""]
     for scale, result in report["scales"].items():
         b = result["build"]
         lines += [f"## {scale} persons", "",
@@ -300,23 +330,30 @@ def markdown(report):
                   f"{b['csvs_to_sqlite']['seconds']} s ({b['csvs_to_sqlite']['peak_mib']} MiB peak, "
                   f"{b['csvs_to_sqlite']['database_mib']} MiB) — ratio {b['ratio_seconds']}×. "
                   f"csvs-to-sqlite answers: {b['csvs_to_sqlite']['answers']}.", "",
-                  "| endpoint | ours p50 / p95 (first) | defaults p50 / p95 (first) | direct SQLite p50 / p95 |",
-                  "| --- | --- | --- | --- |"]
+                  "| endpoint | ours p50 / p95 (first) | ours made anew p50 / p95 | defaults p50 / p95 (first) "
+                  "| direct SQLite p50 / p95 |",
+                  "| --- | --- | --- | --- | --- |"]
         ours, defaults = result["ours"]["latency"], result["defaults"]["latency"]
         for name in ours:
-            o, d = ours[name], defaults.get(name, {})
-            lines.append(f"| {name} | {o['p50_ms']} / {o['p95_ms']} ({o['first_ms']}) | "
+            o, a, d = ours[name], ours[name]["made_anew"], defaults.get(name, {})
+            lines.append(f"| {name} | {o['p50_ms']} / {o['p95_ms']} ({o['first_ms']}) | {a['p50_ms']} / {a['p95_ms']} | "
                          f"{d.get('p50_ms', '')} / {d.get('p95_ms', '')} ({d.get('first_ms', '')}) | "
                          f"{o['direct_sqlite']['p50_ms']} / {o['direct_sqlite']['p95_ms']} |")
-        for label in ("ours", "defaults"):
-            l = result[label]["load"]
+        for label, key in (("ours", "load"), ("ours, made anew", "load_made_anew"), ("defaults", "load")):
+            site = result["defaults" if label == "defaults" else "ours"]
+            l = site[key]
             lines.append(f"\n{label}: {l['clients']} clients for {l['seconds']} s: {l['requests']} requests "
-                         f"({l['requests_per_second']}/s), {l['errors']} errors; server peak {result[label]['server_peak_mib']} MiB.")
-        lines += ["", "| target (for 1M persons) | measured | met |", "| --- | --- | --- |"]
-        lines += [f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'no'} |" for t in result["targets"]]
+                         f"({l['requests_per_second']}/s), {l['errors']} errors; server peak {site['server_peak_mib']} MiB.")
+        lines += ["", "| target (for 1M persons) | measured | met | made anew | met |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {t['target']} | {t['measured']} | {yes_no(t['met'])} | "
+                  + (f"{t['made_anew']['measured']} | {yes_no(t['made_anew']['met'])} |" if t["made_anew"] else " | |")
+                  for t in result["targets"]]
         h = result["ours"]["under_hostile_queries"]
-        lines.append(f"\nTable JSON while three hostile ?sql= queries run: p50 {h['p50_ms']} / p95 {h['p95_ms']} ms; "
-                     f"a hostile query answers {h['hostile_status']}: \"{h['hostile_message']}\".\n")
+        lines.append("\nWhile three hostile ?sql= queries run: " + "; ".join(
+            f"{name} p50 / p95 {h[name]['p50_ms']} / {h[name]['p95_ms']} ms "
+            f"(made anew {h[name]['made_anew']['p50_ms']} / {h[name]['made_anew']['p95_ms']})"
+            for name in ("table JSON", "table page"))
+            + f"; a hostile query answers {h['hostile_status']}: \"{h['hostile_message']}\".\n")
     return "\n".join(lines) + "\n"
 
 

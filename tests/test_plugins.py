@@ -1,5 +1,10 @@
 """Each plugin in plugins/, tested through the app."""
 
+from scripts.rawfiles import ROOT
+
+# A request with a cookie is never answered from plugins/response_cache.py: for tests that must see a page made anew.
+MADE_ANEW = {"cookie": "test=made-anew"}
+
 
 async def test_security_headers_are_on_every_response(ds):
     for path in ["/", "/conscience/persons.json", "/-/static/app.css"]:
@@ -105,7 +110,7 @@ async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_eve
         return await original(fn)
 
     monkeypatch.setattr(db, "execute_fn", recording)
-    page = await ds.client.get("/conscience/persons")
+    page = await ds.client.get("/conscience/persons", headers=MADE_ANEW)
     assert page.status_code == 200 and reads  # the rows and labels are still queried
     assert all(read == "Database.execute.<locals>.sql_operation_in_thread" for read in reads), reads
 
@@ -133,7 +138,7 @@ async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_p
                                               "and name not like '%_fts%' and name not like 'sqlite_%'")]
 
     async def table_markup(path):
-        html = (await ds.client.get(path)).text
+        html = (await ds.client.get(path, headers=MADE_ANEW)).text
         return html[html.index('<div class="table-wrapper">'):html.index("</table>")] if "</table>" in html else ""
 
     pages = {}
@@ -157,3 +162,76 @@ async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_p
     finally:
         pm.unregister(plugin)
     assert re.search(r'class="col-publisher type-str">SHOUT</td>', sources)
+
+
+async def test_a_page_asked_for_again_is_sent_as_made_without_running_sql(ds, monkeypatch):
+    """response_cache: same bytes, no SQL; with a cookie, or for ?sql=, the page is made anew."""
+    db = ds.get_database("conscience")
+    path = "/conscience/persons?status=detained&_sort=name"
+    first = await ds.client.get(path)
+    ran = []
+    original = db.execute_fn
+
+    async def recording(fn):
+        ran.append(fn)
+        return await original(fn)
+
+    monkeypatch.setattr(db, "execute_fn", recording)
+    again = await ds.client.get(path)
+    assert again.status_code == 200 and again.content == first.content and dict(again.headers) == dict(first.headers)
+    assert ran == []
+    await ds.client.get(path, headers=MADE_ANEW)
+    assert ran
+    ran.clear()
+    for _ in range(2):
+        await ds.client.get("/conscience.json", params={"sql": "select count(*) from persons"})
+    assert len(ran) >= 2
+
+
+async def test_only_whole_successful_cookieless_responses_are_remembered_and_the_oldest_forgotten():
+    """response_cache, with a stand-in app: what is kept, what is passed on, what is forgotten."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("response_cache_under_test", ROOT / "plugins" / "response_cache.py")
+    response_cache = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(response_cache)
+
+    site = SimpleNamespace(databases={"conscience": SimpleNamespace(is_mutable=False)})
+    made = []
+
+    async def app(scope, receive, send):
+        made.append(scope["path"])
+        status, headers, chunks = {
+            "/page": (200, [], [b"a" * 10, b"b" * 10]),
+            "/missing": (404, [], [b"not found"]),
+            "/sets-cookie": (200, [(b"set-cookie", b"x=1")], [b"hello"]),
+            "/huge": (200, [], [b"z" * response_cache.MAX_RESPONSE_BYTES, b"z"]),
+        }[scope["path"]]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        for number, chunk in enumerate(chunks):
+            await send({"type": "http.response.body", "body": chunk, "more_body": number < len(chunks) - 1})
+
+    wrapped = response_cache.asgi_wrapper(site)(app)
+
+    async def get(path):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await wrapped({"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}, None, send)
+        return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:])
+
+    for path in ["/page", "/missing", "/sets-cookie", "/huge"]:
+        first, second = await get(path), await get(path)
+        assert first == second
+    assert made == ["/page", "/missing", "/missing", "/sets-cookie", "/sets-cookie", "/huge", "/huge"]
+    assert (await get("/page"))[1] == b"a" * 10 + b"b" * 10
+
+    remembered = response_cache.Remembered(max_bytes=10)
+    for key in ["one", "two", "three"]:
+        remembered.put(key, {"status": 200}, b"1234")
+    remembered.get("two")
+    remembered.put("four", {"status": 200}, b"1234")
+    assert list(remembered.responses) == ["two", "four"] and remembered.bytes == 8
