@@ -320,7 +320,8 @@ def markdown(report):
              f"{report['requests']} requests through `datasette serve` on loopback, after a first request (its time in "
              "brackets: ours remembers facet counts after it, and counts the default ones at startup); direct SQLite "
              "is the floor. Our server sends a page asked for again as it made it the first time "
-             "(plugins/response_cache.py); \"made anew\" is the same requests with a cookie, which it always answers anew.",
+             "(plugins/response_cache.py); \"made anew\" is the same requests with a cookie, which it always answers anew, "
+             "measured just after (so facet counts are already remembered).",
              ""]
     for scale, result in report["scales"].items():
         b = result["build"]
