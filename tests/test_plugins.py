@@ -98,18 +98,23 @@ async def test_the_time_limit_is_checked_less_often_and_still_cuts_a_runaway_que
     assert time.perf_counter() - started < SETTINGS["sql_time_limit_ms"] / 1000 + 0.5
 
 
-async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_every_time(ds, monkeypatch):
-    """immutable_schema: a second persons page runs only queries, no schema readers; an in-memory database still reads."""
+def functions_run_on_the_database(ds, monkeypatch):
+    """The names of the functions the conscience database runs in its SQL threads from now on, as a live list."""
     db = ds.get_database("conscience")
-    await ds.client.get("/conscience/persons")
-    reads = []
-    original = db.execute_fn
+    names, original = [], db.execute_fn
 
     async def recording(fn):
-        reads.append(fn.__qualname__)
+        names.append(fn.__qualname__)
         return await original(fn)
 
     monkeypatch.setattr(db, "execute_fn", recording)
+    return names
+
+
+async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_every_time(ds, monkeypatch):
+    """immutable_schema: a second persons page runs only queries, no schema readers; an in-memory database still reads."""
+    await ds.client.get("/conscience/persons")
+    reads = functions_run_on_the_database(ds, monkeypatch)
     page = await ds.client.get("/conscience/persons", headers=MADE_ANEW)
     assert page.status_code == 200 and reads  # the rows and labels are still queried
     assert all(read == "Database.execute.<locals>.sql_operation_in_thread" for read in reads), reads
@@ -166,17 +171,9 @@ async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_p
 
 async def test_a_page_asked_for_again_is_sent_as_made_without_running_sql(ds, monkeypatch):
     """response_cache: same bytes, no SQL; with a cookie, or for ?sql=, the page is made anew."""
-    db = ds.get_database("conscience")
     path = "/conscience/persons?status=detained&_sort=name"
     first = await ds.client.get(path)
-    ran = []
-    original = db.execute_fn
-
-    async def recording(fn):
-        ran.append(fn)
-        return await original(fn)
-
-    monkeypatch.setattr(db, "execute_fn", recording)
+    ran = functions_run_on_the_database(ds, monkeypatch)
     again = await ds.client.get(path)
     assert again.status_code == 200 and again.content == first.content and dict(again.headers) == dict(first.headers)
     assert ran == []
