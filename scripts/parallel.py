@@ -15,6 +15,7 @@ from .stage import Stage
 
 CHUNK = 2_000  # records per chunk
 WORKERS = min(4, os.cpu_count() or 1)
+FORK = multiprocessing.get_context("fork")  # a second process inherits what its function uses (gazetteer, caches)
 
 
 def stage_in_parallel(stage, produce, workers=WORKERS):
@@ -23,16 +24,12 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
     `produce` must read its records through `select` and yield each record's pairs before reading the
     next. Chunk c of the records is worker c % workers's.
     """
-    context = multiprocessing.get_context("fork")  # workers inherit what `produce` uses (gazetteer, caches)
     paths = [stage.path.with_name(f"{stage.path.name}.{worker}") for worker in range(workers)]
     pipes, processes, attached = [], [], set()
     try:
         for worker, path in enumerate(paths):
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=work, args=(produce, worker, workers, path, sender), daemon=True)
-            process.start()
-            sender.close()
-            pipes.append(receiver)
+            pipe, process = started(work, produce, worker, workers, path)
+            pipes.append(pipe)
             processes.append(process)
         chunk = 0
         while True:
@@ -51,11 +48,24 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
         for worker in attached:
             stage.detach(f"part{worker}")
         for process in processes:
-            process.kill()
-            process.join()
+            stop(process)
         for path in paths:
             for suffix in ("", "-wal", "-shm"):
                 path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def started(target, *args):
+    """(the receiving end of its pipe, the process) for target(*args, sending end) run in a forked process."""
+    receiver, sender = FORK.Pipe(duplex=False)
+    process = FORK.Process(target=target, args=(*args, sender), daemon=True)
+    process.start()
+    sender.close()
+    return receiver, process
+
+
+def stop(process):
+    process.kill()  # nothing happens to a process that has ended
+    process.join()
 
 
 def work(produce, worker, workers, path, pipe):
@@ -96,11 +106,7 @@ def send_chunk(own, items, pipe):
 @contextmanager
 def in_background(function, *args):
     """Run function(*args) in a second process; yield a function that waits for it and raises what it raised."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=report, args=(function, args, sender), daemon=True)
-    process.start()
-    sender.close()
+    receiver, process = started(report, function, args)
     outcome = []
 
     def wait():
@@ -116,9 +122,7 @@ def in_background(function, *args):
     try:
         yield wait
     finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
+        stop(process)
 
 
 def report(function, args, pipe):

@@ -6,6 +6,7 @@ database copies the public columns only.
 """
 
 import sqlite3
+from itertools import islice
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -74,12 +75,9 @@ class Stage:
 
     def insert(self, items):
         """Stage (table, values) pairs, values as values() makes them, in batches."""
-        batches = {}
-        for count, (name, values) in enumerate(items, start=1):
-            batches.setdefault(name, []).append(values)
-            if count % BATCH == 0:
-                self.flush(batches)
-        self.flush(batches)
+        items = iter(items)
+        while batch := list(islice(items, BATCH)):
+            self.insert_counted(batch)
 
     def insert_counted(self, items):
         """Stage (table, values) pairs; return (table, first rowid, last rowid) for each table they went to."""
