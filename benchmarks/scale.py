@@ -340,8 +340,9 @@ def markdown(report):
             lines.append(f"| {name} | {o['p50_ms']} / {o['p95_ms']} ({o['first_ms']}) | {a['p50_ms']} / {a['p95_ms']} | "
                          f"{d.get('p50_ms', '')} / {d.get('p95_ms', '')} ({d.get('first_ms', '')}) | "
                          f"{o['direct_sqlite']['p50_ms']} / {o['direct_sqlite']['p95_ms']} |")
-        for label, key in (("ours", "load"), ("ours, made anew", "load_made_anew"), ("defaults", "load")):
-            site = result["defaults" if label == "defaults" else "ours"]
+        for label, site, key in (("ours", "ours", "load"), ("ours, made anew", "ours", "load_made_anew"),
+                                 ("defaults", "defaults", "load")):
+            site = result[site]
             l = site[key]
             lines.append(f"\n{label}: {l['clients']} clients for {l['seconds']} s: {l['requests']} requests "
                          f"({l['requests_per_second']}/s), {l['errors']} errors; server peak {site['server_peak_mib']} MiB.")

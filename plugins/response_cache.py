@@ -104,8 +104,8 @@ def asgi_wrapper(datasette):
             if response is None:
                 recording = Recording(send)
                 await app(scope, receive, recording.send)
-                if recording.response():
-                    remembered.put(key, *recording.response())
+                if made := recording.response():
+                    remembered.put(key, *made)
                 return
             start, body = response
             await send(start)
