@@ -5,7 +5,8 @@ Datasette's display_columns_and_rows asks every plugin's render_cell about every
 its other per-cell checks half of the ~11 ms the function took at 1M. When no plugin implements render_cell
 and the table declares no units (which need pint), the values are worked out here, once per cell, the way
 Datasette does (links for primary keys, labelled foreign keys and URLs, &nbsp; for empty cells, cut long
-texts); the column headers still come from Datasette's own function. Anything else (a render_cell plugin,
+texts), with a page's few distinct foreign-key links made once each; the column headers still come from
+Datasette's own function. Anything else (a render_cell plugin,
 units, a binary value) goes to Datasette's function. A test checks both give the same columns and cells on
 every table of the real database. Written against Datasette 0.65: check on upgrade.
 """
@@ -13,12 +14,19 @@ every table of the real database. Written against Datasette 0.65: check on upgra
 import datasette.views.table as table_view
 from datasette import hookimpl
 from datasette.plugins import pm
-from datasette.utils import is_url, path_from_row_pks, tilde_encode, truncate_url
+from datasette.utils import (
+    CustomRow,
+    is_url,
+    path_from_row_pks,
+    tilde_encode,
+    truncate_url,
+)
 from markupsafe import Markup, escape
 
 # Datasette's own function, even when this file is loaded again for a second Datasette in the same process
 datasettes_display = getattr(table_view.display_columns_and_rows, "__wrapped__", table_view.display_columns_and_rows)
 EMPTY = Markup("&nbsp;")
+URL_STARTS = ("http://", "https://")  # is_url's first test, made here before the call
 
 
 async def display_columns_and_rows(datasette, database_name, table_name, description, rows, link_column=False,
@@ -33,9 +41,20 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
     pks = await db.primary_keys(table_name)
     linked_tables = {fk["column"]: fk["other_table"] for fk in await db.foreign_keys_for_table(table_name)}
     table_path = datasette.urls.table(database_name, table_name)
-    foreign_key_link = {"database": database_name, "base_url": datasette.setting("base_url")}
+    foreign_key_link_parts = {"database": database_name, "base_url": datasette.setting("base_url")}
     names = [column[0] for column in description]
     shown_in_link = pks[0] if link_column and len(pks) == 1 else None
+
+    links = {}  # a page shows the same few countries, statuses and sources again and again
+
+    def foreign_key_link(column, value, label):
+        key = (column, type(value), value, label)  # the type too: 1 and 1.0 are equal keys but show differently
+        if key not in links:
+            template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
+            links[key] = Markup(template.format(
+                **foreign_key_link_parts, table=tilde_encode(linked_tables[column]), link_id=tilde_encode(str(value)),
+                id=str(escape(value)), label=str(escape(label)) or "-"))
+        return links[key]
 
     def cells(row):
         if link_column:
@@ -43,18 +62,16 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
             yield {"column": pks[0] if len(pks) == 1 else "Link", "value_type": "pk",
                    "is_special_link_column": len(pks) != 1, "raw": pk_path,
                    "value": Markup(f'<a href="{table_path}/{path_from_row_pks(row, pks, not pks)}">{escape(pk_path)}</a>')}
-        for value, column in zip(row, names, strict=True):
+        # a row with labelled foreign keys is a CustomRow, whose own iteration looks up each column twice
+        for value, column in zip(map(row.get, names) if isinstance(row, CustomRow) else row, names, strict=True):
             if column == shown_in_link:
                 continue
             if isinstance(value, dict):  # a foreign key with its label
                 label, value = value["label"], value["value"]
-                template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
-                shown = Markup(template.format(**foreign_key_link, table=tilde_encode(linked_tables[column]),
-                                               link_id=tilde_encode(str(value)), id=str(escape(value)),
-                                               label=str(escape(label)) or "-"))
+                shown = foreign_key_link(column, value, label)
             elif value in ("", None):
                 shown = EMPTY
-            elif is_url(str(value).strip()):
+            elif isinstance(value, str) and value.lstrip().startswith(URL_STARTS) and is_url(value.strip()):
                 url = value.strip()
                 shown = Markup(f'<a href="{escape(url)}">{escape(truncate_url(url, truncate_cells))}</a>')
             else:

@@ -22,24 +22,30 @@ NAME_COLUMNS = {
 PERSON_LINK = Markup('<a href="/person/{}">{}</a>')
 
 
-def table_cells(row, column_classes, table=None):
-    """A row's <td> cells; column_classes holds each column's escaped CSS class, worked out once per table."""
-    values = [cell["value"] for cell in row]
-    if table in NAME_COLUMNS:
-        link_person_name(row, values, *NAME_COLUMNS[table])
-    return Markup("\n".join(
-        f'<td class="col-{css} type-{cell["value_type"]}">{escape(value)}</td>'
-        for css, cell, value in zip(column_classes, row, values, strict=True)))
+def person_link_columns(columns, table):
+    """(position of the name, position of the person's id) among a page's columns, when its names link to persons."""
+    names = [column["name"] for column in columns]
+    name_column, id_column = NAME_COLUMNS.get(table, (None, None))
+    if name_column in names and id_column in names:
+        return names.index(name_column), names.index(id_column)
+    return None
 
 
-def link_person_name(row, values, name_column, id_column):
-    raw = {cell["column"]: cell["raw"] for cell in row}
-    if raw.get(name_column) is None or raw.get(id_column) is None:
-        return
-    name_index = next(index for index, cell in enumerate(row) if cell["column"] == name_column)
-    values[name_index] = PERSON_LINK.format(raw[id_column], raw[name_column])  # format() escapes both
+def table_cells(row, column_classes, person_link=None):
+    """A row's <td> cells; column classes (escaped) and the person_link_columns are worked out once per page."""
+    cells = list(row)
+    values = [cell["value"] for cell in cells]
+    if person_link:
+        name_at, id_at = person_link
+        name, person_id = cells[name_at]["raw"], cells[id_at]["raw"]
+        if name is not None and person_id is not None:
+            values[name_at] = PERSON_LINK.format(person_id, name)  # format() escapes both
+    return Markup("\n".join([
+        f'<td class="col-{css} type-{cell["value_type"]}">{value if isinstance(value, Markup) else escape(value)}</td>'
+        for css, cell, value in zip(column_classes, cells, values, strict=True)]))
 
 
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["table_cells"] = table_cells
+    env.filters["person_link_columns"] = person_link_columns

@@ -80,6 +80,12 @@ async def test_search_results_link_to_person_pages(ds):
     assert '<a href="/person/nguyen-lan-thang">Nguyễn Lân Thắng</a>' in html
 
 
+@pytest.mark.parametrize("path", ["/conscience/persons?id=jiang-tianyong", "/conscience/persons_map?id=jiang-tianyong",
+                                  "/conscience/person_charges?person_id=jiang-tianyong"])
+async def test_names_link_to_person_pages_on_every_table_of_persons(ds, path):
+    assert '<a href="/person/jiang-tianyong">Jiang Tianyong</a>' in await page(ds, path)
+
+
 async def test_table_pages_keep_datasettes_table_markup(built_db, metadata, tmp_path):
     """templates/_table.html renders faster than Datasette's own, and must give the same markup, but for the
     links from persons' names to their pages (plugins/table_cells.py), taken out before comparing."""

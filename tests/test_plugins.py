@@ -128,6 +128,47 @@ async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_eve
         ds.remove_database("schema_read_every_time")
 
 
+async def test_an_immutable_databases_labels_and_schema_version_are_looked_up_once(ds, monkeypatch):
+    """immutable_labels and immutable_schema: a second persons page asks for its rows, not for labels or schema versions;
+    an in-memory database's labels are looked up every time."""
+    await ds.client.get("/conscience/persons", headers=MADE_ANEW)
+    queries = []
+    for name in ("conscience", "_internal"):
+        db = ds.get_database(name)
+        monkeypatch.setattr(db, "execute", lambda sql, *args, run=db.execute, **kwargs: queries.append(sql) or run(sql, *args, **kwargs))
+    page = await ds.client.get("/conscience/persons", headers=MADE_ANEW)
+    assert page.status_code == 200 and '<a href="/conscience/statuses/' in page.text  # statuses still labelled
+    assert not [sql for sql in queries if "schema_version" in sql or " in (?" in sql], queries
+
+    memory = ds.add_memory_database("labels_looked_up_every_time")
+    try:
+        await memory.execute_write_script("create table kinds (id text primary key, label text); "
+                                          "create table things (kind text references kinds(id)); "
+                                          "insert into kinds values ('a', 'first label'); insert into things values ('a');")
+        labels = [await ds.expand_foreign_keys("labels_looked_up_every_time", "things", "kind", ["a"])]
+        await memory.execute_write("update kinds set label = 'second label'")
+        labels.append(await ds.expand_foreign_keys("labels_looked_up_every_time", "things", "kind", ["a"]))
+        assert labels == [{("kind", "a"): "first label"}, {("kind", "a"): "second label"}]
+    finally:
+        ds.remove_database("labels_looked_up_every_time")
+
+
+async def test_a_tables_allow_blocks_are_found_once_for_the_metadata_datasette_holds(ds, monkeypatch):
+    """table_permissions: new metadata guarding persons is obeyed at once, then checked without copying metadata."""
+    import copy
+
+    guarded = copy.deepcopy(ds._metadata_local)
+    guarded["databases"]["conscience"]["tables"]["persons"]["allow"] = {"id": "editor"}
+    monkeypatch.setattr(ds, "_metadata_local", guarded)
+    assert (await ds.client.get("/conscience/persons", headers=MADE_ANEW)).status_code == 403
+    copies, deepcopy = [], copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda value, *args: copies.append(value) or deepcopy(value, *args))
+    editor = {"ds_actor": ds.sign({"a": {"id": "editor"}}, "actor")}
+    assert (await ds.client.get("/conscience/persons", headers=MADE_ANEW)).status_code == 403
+    assert (await ds.client.get("/conscience/persons?_size=1", cookies=editor)).status_code == 200
+    assert copies == []
+
+
 async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
     """cell_values: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
     import re
