@@ -33,8 +33,11 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
                                    truncate_cells=0, sortable_columns=None):
     arguments = (datasette, database_name, table_name, description)
     options = {"link_column": link_column, "truncate_cells": truncate_cells, "sortable_columns": sortable_columns}
+    names = [column[0] for column in description]
+    # a row with labelled foreign keys is a CustomRow, whose own iteration looks up each column twice
+    values = [list(map(row.get, names)) if isinstance(row, CustomRow) else list(row) for row in rows]
     if (pm.hook.render_cell.get_hookimpls() or datasette.table_metadata(database_name, table_name).get("units")
-            or any(isinstance(value, bytes) for row in rows for value in row)):
+            or bytes in {type(value) for row_values in values for value in row_values}):
         return await datasettes_display(*arguments, rows, **options)
     columns, _ = await datasettes_display(*arguments, [], **options)
     db = datasette.databases[database_name]
@@ -42,7 +45,6 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
     linked_tables = {fk["column"]: fk["other_table"] for fk in await db.foreign_keys_for_table(table_name)}
     table_path = datasette.urls.table(database_name, table_name)
     foreign_key_link_parts = {"database": database_name, "base_url": datasette.setting("base_url")}
-    names = [column[0] for column in description]
     shown_in_link = pks[0] if link_column and len(pks) == 1 else None
 
     links = {}  # a page shows the same few countries, statuses and sources again and again
@@ -56,14 +58,14 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
                 id=str(escape(value)), label=str(escape(label)) or "-"))
         return links[key]
 
-    def cells(row):
+    def cells(row, row_values):
         if link_column:
             pk_path = path_from_row_pks(row, pks, not pks, False)
+            href = tilde_encode(pk_path) if len(pks) <= 1 else path_from_row_pks(row, pks, not pks)  # one key: encoded
             yield {"column": pks[0] if len(pks) == 1 else "Link", "value_type": "pk",
                    "is_special_link_column": len(pks) != 1, "raw": pk_path,
-                   "value": Markup(f'<a href="{table_path}/{path_from_row_pks(row, pks, not pks)}">{escape(pk_path)}</a>')}
-        # a row with labelled foreign keys is a CustomRow, whose own iteration looks up each column twice
-        for value, column in zip(map(row.get, names) if isinstance(row, CustomRow) else row, names, strict=True):
+                   "value": Markup(f'<a href="{table_path}/{href}">{escape(pk_path)}</a>')}
+        for value, column in zip(row_values, names, strict=True):
             if column == shown_in_link:
                 continue
             if isinstance(value, dict):  # a foreign key with its label
@@ -81,7 +83,7 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
             yield {"column": column, "value": shown, "raw": value,
                    "value_type": "none" if value is None else type(value).__name__}
 
-    return columns, [table_view.Row(list(cells(row))) for row in rows]
+    return columns, [table_view.Row(list(cells(row, row_values))) for row, row_values in zip(rows, values, strict=True)]
 
 
 display_columns_and_rows.__wrapped__ = datasettes_display
