@@ -19,8 +19,6 @@ NAME_COLUMNS = {
     "persons_map": ("name", "id"),
     "person_charges": ("person_name", "person_id"),
 }
-PERSON_LINK = Markup('<a href="/person/{}">{}</a>')
-
 
 def person_link_columns(columns, table):
     """(position of the name, position of the person's id) among a page's columns, when its names link to persons."""
@@ -39,7 +37,7 @@ def table_cells(row, column_classes, person_link=None):
         name_at, id_at = person_link
         name, person_id = cells[name_at]["raw"], cells[id_at]["raw"]
         if name is not None and person_id is not None:
-            values[name_at] = PERSON_LINK.format(person_id, name)  # format() escapes both
+            values[name_at] = Markup(f'<a href="/person/{escape(person_id)}">{escape(name)}</a>')
     return Markup("\n".join([
         f'<td class="col-{css} type-{cell["value_type"]}">{value if isinstance(value, Markup) else escape(value)}</td>'
         for css, cell, value in zip(column_classes, cells, values, strict=True)]))
