@@ -87,18 +87,20 @@ def build(work, persons):
 
 
 def serve(database, configured):
+    """(the server process, its address, seconds until it answered) for `datasette serve` on the database."""
     port = free_port()
     command = [str(BIN / "datasette"), "serve", "-i", str(database), "--host", "127.0.0.1", "--port", str(port)]
     if configured:
         command += ["--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
                     "--template-dir", str(ROOT / "templates"), "--inspect-file",
                     str(database.parent / "inspect.json"), *as_flags()]
+    started = time.perf_counter()
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
             urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            return server, base
+            return server, base, round(time.perf_counter() - started, 1)
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("datasette did not start")
@@ -252,7 +254,7 @@ def under_hostile_load(base, requests):
 
 def measure_site(database, configured, args):
     metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
-    server, base = serve(database, configured)
+    server, base, start_seconds = serve(database, configured)
     try:
         with httpx.Client(timeout=60) as client:
             timings = {}
@@ -261,7 +263,7 @@ def measure_site(database, configured, args):
                 timings[name]["direct_sqlite"] = direct(database, sql, params, args.requests)
         paths = [timings[name]["path"] for name in ("table page", "table JSON", "filtered facet page", "full-text search",
                                                      "person page")]
-        result = {"latency": timings,
+        result = {"start_seconds": start_seconds, "latency": timings,
                   "load": asyncio.run(load(base, paths, args.clients, args.load_seconds)),
                   "server_peak_mib": peak_memory_mib(server.pid)}
         if configured:
@@ -345,7 +347,8 @@ def markdown(report):
             site = result[site]
             l = site[key]
             lines.append(f"\n{label}: {l['clients']} clients for {l['seconds']} s: {l['requests']} requests "
-                         f"({l['requests_per_second']}/s), {l['errors']} errors; server peak {site['server_peak_mib']} MiB.")
+                         f"({l['requests_per_second']}/s), {l['errors']} errors; server peak {site['server_peak_mib']} MiB, "
+                         f"ready {site.get('start_seconds', '?')} s after it was started.")
         lines += ["", "| target (for 1M persons) | measured | met | made anew | met |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {t['target']} | {t['measured']} | {yes_no(t['met'])} | "
                   + (f"{t['made_anew']['measured']} | {yes_no(t['made_anew']['met'])} |" if t["made_anew"] else " | |")

@@ -1,5 +1,7 @@
 """Each plugin in plugins/, tested through the app."""
 
+import pytest
+
 from scripts.rawfiles import ROOT
 
 # A request with a cookie is never answered from plugins/response_cache.py: for tests that must see a page made anew.
@@ -37,9 +39,29 @@ async def test_default_facets_are_counted_at_startup_and_shown_as_datasette_face
     await ds.invoke_startup()
     remembered = " ".join(sql for _, sql, _ in ds._remembered_facet_results)
     assert "from persons" in remembered and "json_each(inner_rows.categories)" in remembered
+    assert "select * from person_charges" in remembered  # views' facets too
     page = (await ds.client.get("/conscience/persons")).text
     assert "categories (array)" in page and "(counted)" not in page and "(tags)" not in page
     assert "categories__arraycontains=religious" in page
+
+
+async def test_facets_counted_at_startup_may_take_longer_than_a_visitors_query(built_db):
+    """immutable_facets: a count that Datasette's time limit would cut is finished at startup, and remembered."""
+    import importlib.util
+
+    from datasette.app import Datasette
+    from datasette.database import QueryInterrupted
+
+    spec = importlib.util.spec_from_file_location("immutable_facets_under_test", ROOT / "plugins" / "immutable_facets.py")
+    immutable_facets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(immutable_facets)
+    site = Datasette(immutables=[str(built_db)], settings={"sql_time_limit_ms": 20})
+    slow = "with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000000) select count(*) from n"
+    with pytest.raises(QueryInterrupted):
+        await site.execute("conscience", slow)
+    at_startup = immutable_facets.RememberingDatasette(site, time_limit_ms=immutable_facets.STARTUP_TIME_LIMIT_MS)
+    assert (await at_startup.execute("conscience", slow)).rows[0][0] == 2_000_000
+    assert (await immutable_facets.RememberingDatasette(site).execute("conscience", slow)).rows[0][0] == 2_000_000
 
 
 async def test_list_columns_never_repeat_a_value(conn):
