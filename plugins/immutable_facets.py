@@ -20,11 +20,7 @@ import datasette.database as datasette_database
 from datasette import hookimpl
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet, Facet
-from datasette.utils import (
-    escape_sqlite,
-    path_with_added_args,
-    path_with_removed_args,
-)
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Request
 
 MAX_REMEMBERED = 500
