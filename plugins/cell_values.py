@@ -6,9 +6,9 @@ its other per-cell checks half of the ~11 ms the function took at 1M. When no pl
 and the table declares no units (which need pint), the values are worked out here, once per cell, the way
 Datasette does (links for primary keys, labelled foreign keys and URLs, &nbsp; for empty cells, cut long
 texts), with a page's few distinct foreign-key links made once each; the column headers still come from
-Datasette's own function. Anything else (a render_cell plugin,
-units, a binary value) goes to Datasette's function. A test checks both give the same columns and cells on
-every table of the real database. Written against Datasette 0.65: check on upgrade.
+Datasette's own function. Anything else (a render_cell plugin, units, a binary value) goes to Datasette's
+function. A test checks both give the same columns and cells on every table of the real database.
+Written against Datasette 0.65: check on upgrade.
 """
 
 import datasette.views.table as table_view
