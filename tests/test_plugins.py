@@ -8,6 +8,16 @@ from scripts.rawfiles import ROOT
 MADE_ANEW = {"cookie": "test=made-anew"}
 
 
+def plugin_module(name):
+    """A fresh copy of plugins/<name>.py as a module (Datasette loads plugins by path, not as a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", ROOT / "plugins" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 async def test_security_headers_are_on_every_response(ds):
     for path in ["/", "/conscience/persons.json", "/-/static/app.css"]:
         response = await ds.client.get(path)
@@ -47,14 +57,10 @@ async def test_default_facets_are_counted_at_startup_and_shown_as_datasette_face
 
 async def test_facets_counted_at_startup_may_take_longer_than_a_visitors_query(built_db):
     """immutable_facets: a count that Datasette's time limit would cut is finished at startup, and remembered."""
-    import importlib.util
-
     from datasette.app import Datasette
     from datasette.database import QueryInterrupted
 
-    spec = importlib.util.spec_from_file_location("immutable_facets_under_test", ROOT / "plugins" / "immutable_facets.py")
-    immutable_facets = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(immutable_facets)
+    immutable_facets = plugin_module("immutable_facets")
     site = Datasette(immutables=[str(built_db)], settings={"sql_time_limit_ms": 20})
     slow = "with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000000) select count(*) from n"
     with pytest.raises(QueryInterrupted):
@@ -250,12 +256,9 @@ async def test_a_page_asked_for_again_is_sent_as_made_without_running_sql(ds, mo
 
 async def test_only_whole_successful_cookieless_responses_are_remembered_and_the_oldest_forgotten():
     """response_cache, with a stand-in app: what is kept, what is passed on, what is forgotten."""
-    import importlib.util
     from types import SimpleNamespace
 
-    spec = importlib.util.spec_from_file_location("response_cache_under_test", ROOT / "plugins" / "response_cache.py")
-    response_cache = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(response_cache)
+    response_cache = plugin_module("response_cache")
 
     site = SimpleNamespace(databases={"conscience": SimpleNamespace(is_mutable=False)})
     made = []
