@@ -52,7 +52,7 @@ class Stage:
             self.path.unlink(missing_ok=True)
         # A URI connection, so that the previous release can be attached read-only (scripts/changes.py).
         self.conn = sqlite3.connect(f"file:{pathname2url(str(self.path))}", uri=True)
-        for pragma in (f"journal_mode = {journal}", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
+        for pragma in ("page_size = 32768", f"journal_mode = {journal}", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.create_aggregate("sorted_set", 1, SortedSet)
         self.public = {name: [column for column, _ in stored_columns(table)] for name, table in TABLES.items()}
