@@ -20,6 +20,7 @@ SQL_TYPE = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
 HIDDEN = {"_file": "TEXT", "_line": "INTEGER", "_record_source": "TEXT", "_record_upstream": "TEXT",
           "_name_as_written": "TEXT", "_name_keys": "TEXT"}
 BATCH = 20_000  # rows buffered before an insert
+PAGE_SIZE = 32_768  # the stage is written and read in bulk: large pages halve the time copying rows between files
 
 
 class SortedSet:
@@ -52,7 +53,7 @@ class Stage:
             self.path.unlink(missing_ok=True)
         # A URI connection, so that the previous release can be attached read-only (scripts/changes.py).
         self.conn = sqlite3.connect(f"file:{pathname2url(str(self.path))}", uri=True)
-        for pragma in ("page_size = 32768", f"journal_mode = {journal}", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
+        for pragma in (f"page_size = {PAGE_SIZE}", f"journal_mode = {journal}", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.create_aggregate("sorted_set", 1, SortedSet)
         self.public = {name: [column for column, _ in stored_columns(table)] for name, table in TABLES.items()}
