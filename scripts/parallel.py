@@ -1,15 +1,15 @@
 """Adapting and staging a long list on every core: its records cut into chunks, the chunks shared out to workers.
 
-Each worker process stages the rows of its chunks in a staging file of its own and says where each chunk's
-rows are. The build copies them into its stage as they come, chunk by chunk (chunk 0, chunk 1, ...), so
-the stage holds them in the order one process would have staged them, and the build's bytes do not depend
-on the number of workers.
+Each worker process adapts its chunks and writes each chunk's rows into the stage itself, in turn: chunk 0,
+chunk 1, ... (a worker waits for the chunk before its own to be written), so the stage holds them in the order
+one process would have staged them, and the build's bytes do not depend on the number of workers.
 """
 
 import multiprocessing
 import os
 import traceback
 from contextlib import contextmanager
+from multiprocessing import connection
 
 from .stage import Stage
 
@@ -24,34 +24,27 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
     `produce` must read its records through `select` and yield each record's pairs before reading the
     next. Chunk c of the records is worker c % workers's.
     """
-    paths = [stage.path.with_name(f"{stage.path.name}.{worker}") for worker in range(workers)]
-    pipes, processes, attached = [], [], set()
+    stage.conn.commit()  # the workers write to the stage; this process holds no lock on it meanwhile
+    turn = FORK.Condition()
+    written = FORK.Value("q", 0, lock=False)  # chunks written so far; guarded by `turn`
+    pipes, processes = [], []
     try:
-        for worker, path in enumerate(paths):
-            pipe, process = started(work, produce, worker, workers, path)
+        for worker in range(workers):
+            pipe, process = started(work, produce, worker, workers, stage.path, turn, written)
             pipes.append(pipe)
             processes.append(process)
-        chunk = 0
-        while True:
-            worker = chunk % workers
-            kind, content = pipes[worker].recv()
+        for _ in range(workers):
+            pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing worker leaves the others waiting their turn
+            try:
+                kind, content = pipe.recv()
+            except EOFError:
+                raise RuntimeError("a worker process stopped without a word while adapting records") from None
             if kind == "error":
                 raise RuntimeError(f"a worker process failed while adapting records:\n{content}")
-            if kind == "end":  # that worker has no chunk `chunk`: the records ended before it
-                break
-            if worker not in attached:  # attached once the worker has made it
-                stage.attach(paths[worker], f"part{worker}")
-                attached.add(worker)
-            stage.copy_rows(f"part{worker}", content)
-            chunk += 1
+            pipes.remove(pipe)
     finally:
-        for worker in attached:
-            stage.detach(f"part{worker}")
         for process in processes:
             stop(process)
-        for path in paths:
-            for suffix in ("", "-wal", "-shm"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def started(target, *args):
@@ -68,39 +61,41 @@ def stop(process):
     process.join()
 
 
-def work(produce, worker, workers, path, pipe):
-    """Stage this worker's chunks in its own file, saying after each where its rows are; then an end (or an error)."""
+def work(produce, worker, workers, path, turn, written, pipe):
+    """Adapt this worker's chunks, writing each into the stage in its turn; then say "end" (or what failed)."""
     try:
-        own = Stage(path, cache_mib=64, journal="WAL")  # WAL: the build reads finished chunks while this writes
-        current = [None]  # chunk of the record being read
+        stage = Stage(path, cache_mib=64, fresh=False)
+        chunk, batch = [None], []
+
+        def write_in_turn():
+            """Write the chunk read so far once every chunk before it is written, and let the next one go."""
+            with turn:
+                turn.wait_for(lambda: written.value == chunk[0])
+                stage.insert(batch)
+                stage.conn.commit()
+                written.value += 1
+                turn.notify_all()
+            batch.clear()
 
         def select(records):
             for index, record in enumerate(records):
                 if index // CHUNK % workers == worker:
-                    current[0] = index // CHUNK
+                    if index // CHUNK != chunk[0]:  # the previous chunk's records have all given their rows
+                        if chunk[0] is not None:
+                            write_in_turn()
+                        chunk[0] = index // CHUNK
                     yield record
 
-        batch, batch_chunk = [], None
         for item in produce(select):
-            if current[0] != batch_chunk and batch:
-                send_chunk(own, batch, pipe)
-                batch = []
-            batch_chunk = current[0]
-            batch.append(item)
-        if batch:
-            send_chunk(own, batch, pipe)
-        own.conn.close()
+            batch.append(item)  # noqa: PERF402 - select writes out and empties the batch as each chunk ends
+        if chunk[0] is not None:
+            write_in_turn()
+        stage.conn.close()
         pipe.send(("end", None))
     except Exception:  # noqa: BLE001 - whatever it is, the build must stop and say what
         pipe.send(("error", traceback.format_exc()))
     finally:
         pipe.close()
-
-
-def send_chunk(own, items, pipe):
-    ranges = own.insert_counted(items)
-    own.conn.commit()
-    pipe.send(("chunk", ranges))
 
 
 @contextmanager

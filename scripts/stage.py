@@ -78,36 +78,13 @@ class Stage:
         """Stage (table, values) pairs, values as values() makes them, in batches."""
         items = iter(items)
         while batch := list(islice(items, BATCH)):
-            self.insert_counted(batch)
-
-    def insert_counted(self, items):
-        """Stage (table, values) pairs; return (table, first rowid, last rowid) for each table they went to."""
-        batches = {}
-        for name, values in items:
-            batches.setdefault(name, []).append(values)
-        ranges = []
-        for name, batch in batches.items():
-            first = self.conn.execute(f"SELECT ifnull(max(rowid), 0) + 1 FROM [{name}]").fetchone()[0]
-            ranges.append((name, first, first + len(batch) - 1))  # a new row's rowid is the largest yet + 1
-        self.flush(batches)
-        return ranges
-
-    def attach(self, path, schema):
-        self.conn.commit()  # SQLite attaches outside a transaction
-        self.conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(path),))
-
-    def detach(self, schema):
-        self.conn.commit()
-        self.conn.execute(f"DETACH DATABASE {schema}")
-
-    def copy_rows(self, schema, ranges):
-        """Append rows of an attached staging file: (table, first rowid, last rowid) ranges."""
-        for name, first, last in ranges:
-            copied = self.conn.execute(f"INSERT INTO main.[{name}] SELECT * FROM {schema}.[{name}] "
-                                       "WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (first, last)).rowcount
-            if copied != last - first + 1:
-                raise RuntimeError(f"{name}: {copied} rows copied from {schema}, {last - first + 1} expected")
-        self.conn.commit()  # ends the read of the attached file, so the next copy sees what was added since
+            by_table = {}
+            for name, values in batch:
+                by_table.setdefault(name, []).append(values)
+            for name, rows in by_table.items():
+                columns = self.public[name] + list(HIDDEN)
+                self.conn.executemany(f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
+                                      f"VALUES ({', '.join('?' * len(columns))})", rows)
 
     def values(self, name, origin, row):
         """A row as staged, made where rows are adapted (in the worker processes for long lists).
@@ -123,14 +100,6 @@ class Stage:
         if name == "persons":
             keys = json_list(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
         return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"), keys)
-
-    def flush(self, batches):
-        for name, batch in batches.items():
-            columns = self.public[name] + list(HIDDEN)
-            self.conn.executemany(
-                f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})",
-                batch)
-        batches.clear()
 
     def index(self):
         """Indexes for the lookups the build makes once everything is read: keys, people, detentions."""

@@ -61,7 +61,18 @@ def test_staging_in_parallel_keeps_the_order_one_process_would(tmp_path):
     assert len(in_one_process) == sum(record % 3 + 1 for record in range(CHUNK * 5 + 7))
     assert staged_rows(tmp_path, one_to_three_statuses, workers=3) == in_one_process
     assert staged_rows(tmp_path, one_to_three_statuses, workers=1) == in_one_process
-    assert not list(tmp_path.glob("*.stage.*"))  # the workers' files are gone
+    assert not list(tmp_path.glob("*.stage.*"))  # the workers write to the stage itself
+
+
+def test_staging_in_parallel_passes_over_a_chunk_that_gives_no_rows(tmp_path):
+    def second_chunk_empty(select):
+        for record in select(range(CHUNK * 4)):
+            if record // CHUNK != 1:
+                yield "statuses", (str(record), None, None, "test", record, None, None, None, None)
+
+    in_one_process = staged_rows(tmp_path, second_chunk_empty)
+    assert len(in_one_process) == CHUNK * 3
+    assert staged_rows(tmp_path, second_chunk_empty, workers=2) == in_one_process
 
 
 def test_staging_in_parallel_reports_a_failing_worker(tmp_path):
