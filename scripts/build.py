@@ -172,10 +172,6 @@ def write(stage, out, before_rename=lambda: None):
             copy_full_text_indexes(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
-        db.execute("ANALYZE")  # statistics let SQLite choose, say, the name index for a filtered page sorted by name
-        problems = db.execute("PRAGMA foreign_key_check").fetchall()
-        if problems:
-            raise RuntimeError(f"foreign key check failed: {problems[:5]}")
         db.close()
         before_rename()
         synced(tmp)
@@ -201,6 +197,11 @@ def create_table(db, table):
     db.conn.commit()
     for column in table.indexes:
         db[table.name].create_index([column])
+    # Checked and measured table by table, while the full-text indexes and the checks are made alongside.
+    problems = db.execute(f"PRAGMA foreign_key_check([{table.name}])").fetchall()
+    if problems:
+        raise RuntimeError(f"foreign key check failed: {problems[:5]}")
+    db.execute(f"ANALYZE [{table.name}]")  # statistics let SQLite choose, say, the name index for a filtered page sorted by name
 
 
 def main(argv=None):

@@ -37,6 +37,7 @@ def indexes_alongside(stage_path, path):
                     name = f"[{table.name}_fts_{part}]"
                     db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
                     db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
+                    db.execute(f"ANALYZE main.{name}")
             db.conn.commit()
             db.execute("DETACH DATABASE fulltext")
 

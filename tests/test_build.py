@@ -4,8 +4,12 @@ import json
 import shutil
 import sqlite3
 
-from scripts.build import build
+import pytest
+
+from scripts.build import build, write
+from scripts.rawfiles import Origin
 from scripts.schema import TABLES
+from scripts.stage import Stage
 
 from .conftest import STRICT
 
@@ -32,6 +36,21 @@ def test_full_text_indexes_pass_fts5s_integrity_check_and_cover_every_row(built_
 
 def test_foreign_keys_hold(conn):
     assert rows(conn, "PRAGMA foreign_key_check") == []
+
+
+def test_a_row_pointing_nowhere_stops_the_write_and_nothing_is_renamed(tmp_path):
+    stage = Stage(tmp_path / "test.stage")
+    source = {"id": "test", "title": "Test", "publisher": "Test", "licence": "test", "language": "en",
+              "kind": "list", "description": "A source for this test only."}
+    stage.add("sources", [(Origin("source.yml"), source)])
+    stage.add("detentions", [(Origin("detentions.csv", 2), {"id": "d1", "person_id": "nobody", "kind": "detention",
+                                                            "source_id": "test", "upstream_ref": "line 2"})])
+    stage.conn.commit()
+    out = tmp_path / "out.db"
+    with pytest.raises(RuntimeError, match="foreign key check failed"):
+        write(stage, out)
+    assert not out.exists() and not list(tmp_path.glob("out.db.*"))
+    stage.close()
 
 
 def test_every_person_has_a_record_and_every_record_a_source(conn):
