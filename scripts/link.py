@@ -108,8 +108,6 @@ def birth_range(birth_year, age, detained):
 
 def score(a, b, unique):
     """(score, evidence) for two records of different sources sharing a name key; score None forbids."""
-    if a.sex and b.sex and a.sex != b.sex:
-        return None, "sex differs"
     points, evidence = 1, ["romanised name"]
     if a.native and b.native and CJK.search(a.native + b.native):
         if a.native != b.native:
@@ -126,8 +124,11 @@ def score(a, b, unique):
     return points, " + ".join(evidence)
 
 
-def candidate_pairs(shared):
-    """Pairs of records from different sources sharing a name key, and each record's partners in each other source."""
+def candidate_pairs(shared, people):
+    """Pairs of records from different sources sharing a name key, and each record's partners in each other source.
+
+    Two records whose sexes are known and differ are partners by name but never a pair.
+    """
     partners = defaultdict(set)  # (record, other source) -> records
     pairs = set()
     for group in shared.values():
@@ -141,8 +142,19 @@ def candidate_pairs(shared):
                 for a in a_records:
                     partners[(a, b_source)].update(b_records)
                 if a_source < b_source:
-                    pairs.update(product(a_records, b_records))
+                    b_by_sex = by_sex(b_records, people).items()
+                    for a_sex, a_group in by_sex(a_records, people).items():
+                        for b_sex, b_group in b_by_sex:
+                            if not (a_sex and b_sex and a_sex != b_sex):
+                                pairs.update(product(a_group, b_group))
     return pairs, partners
+
+
+def by_sex(records, people):
+    groups = defaultdict(list)
+    for record in records:
+        groups[people[record].sex].append(record)
+    return groups
 
 
 def read_overrides(path):
@@ -160,9 +172,9 @@ def link(stage, priorities, overrides_path):
     """Merge linked persons in the stage; return the link_candidates rows."""
     overrides = read_overrides(overrides_path)
     shared = shared_keys(stage.conn)
-    pairs, partners = candidate_pairs(shared)
     people = profiles(stage.conn, priorities,
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
+    pairs, partners = candidate_pairs(shared, people)
     scored = []
     for a_id, b_id in pairs | {pair for pair in overrides if all(r in people for r in pair)}:  # sorted below
         decision = overrides.get(tuple(sorted((a_id, b_id)))) if overrides else None
