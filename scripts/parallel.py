@@ -65,12 +65,12 @@ def work(produce, worker, workers, path, turn, written, pipe):
     """Adapt this worker's chunks, writing each into the stage in its turn; then say "end" (or what failed)."""
     try:
         stage = Stage(path, cache_mib=64, fresh=False)
-        chunk, batch = [None], []
+        chunk, batch = None, []  # the chunk being read, and the rows its records have given so far
 
         def write_in_turn():
             """Write the chunk read so far once every chunk before it is written, and let the next one go."""
             with turn:
-                turn.wait_for(lambda: written.value == chunk[0])
+                turn.wait_for(lambda: written.value == chunk)
                 stage.insert(batch)
                 stage.conn.commit()
                 written.value += 1
@@ -78,17 +78,18 @@ def work(produce, worker, workers, path, turn, written, pipe):
             batch.clear()
 
         def select(records):
+            nonlocal chunk
             for index, record in enumerate(records):
                 if index // CHUNK % workers == worker:
-                    if index // CHUNK != chunk[0]:  # the previous chunk's records have all given their rows
-                        if chunk[0] is not None:
+                    if index // CHUNK != chunk:  # the previous chunk's records have all given their rows
+                        if chunk is not None:
                             write_in_turn()
-                        chunk[0] = index // CHUNK
+                        chunk = index // CHUNK
                     yield record
 
         for item in produce(select):
             batch.append(item)  # noqa: PERF402 - select writes out and empties the batch as each chunk ends
-        if chunk[0] is not None:
+        if chunk is not None:
             write_in_turn()
         stage.conn.close()
         pipe.send(("end", None))
