@@ -197,6 +197,17 @@ async def test_a_person_counted_only_is_counted_and_nowhere_else(lists_raw, tmp_
     assert "counted but not published" in home.text
 
 
+def test_a_person_counted_only_still_counts_beside_the_sources_figures(lists_raw, tmp_path):
+    def political_prisoners(db):
+        return rows(db, "SELECT dataset_count FROM statistics_compared WHERE metric = 'political prisoners'")[0][0]
+
+    published = political_prisoners(build(lists_raw, tmp_path / "all.db"))
+    withhold(lists_raw, ["person:nguyen-lan-thang", "counts only"])
+    out = build(lists_raw, tmp_path / "counted.db")
+    assert traces(out, ["Nguyễn Lân Thắng", "Nguyen Lan Thang", "Lâng"]) == []
+    assert political_prisoners(out) == published
+
+
 def test_the_last_check_stops_a_build_that_would_leak(lists_raw, tmp_path, monkeypatch):
     """Should redaction miss a trace, nothing is published: the check of the written file stops the build."""
     import scripts.withhold
