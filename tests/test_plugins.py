@@ -85,47 +85,6 @@ async def test_startup_freezes_what_exists_out_of_garbage_collection(ds):
     assert gc.get_freeze_count() > 0
 
 
-async def test_arbitrary_sql_takes_turns_while_pages_do_not_wait(ds):
-    """sql_queue: two runaway ?sql= queries run one after the other; a table page answers meanwhile."""
-    import asyncio
-    import time
-
-    from scripts.settings import SETTINGS
-
-    runaway = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
-    limit = SETTINGS["sql_time_limit_ms"] / 1000
-
-    async def timed(path, **params):
-        started = time.perf_counter()
-        response = await ds.client.get(path, params=params)
-        return response.status_code, time.perf_counter() - started
-
-    async def page_soon():
-        await asyncio.sleep(0.1)
-        return await timed("/conscience/persons.json", _size=5)
-
-    (first, _), (second, both), (page, page_time) = await asyncio.gather(
-        timed("/conscience.json", sql=runaway), timed("/conscience.json", sql=runaway), page_soon())
-    assert first == second == 400 and both >= 1.8 * limit
-    assert page == 200 and page_time < limit
-
-
-async def test_the_time_limit_is_checked_less_often_and_still_cuts_a_runaway_query(ds):
-    """time_limit_checks: Datasette's per-query time limit, checked every 100,000 SQLite instructions."""
-    import time
-
-    import datasette.database
-
-    from scripts.settings import SETTINGS
-
-    runaway = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
-    started = time.perf_counter()
-    response = await ds.client.get("/conscience.json", params={"sql": runaway})
-    assert datasette.database.sqlite_timelimit.__module__.startswith("time_limit_checks")  # plugins/, loaded by file
-    assert response.status_code == 400 and "SQL query took too long" in response.json()["error"]
-    assert time.perf_counter() - started < SETTINGS["sql_time_limit_ms"] / 1000 + 0.5
-
-
 def functions_run_on_the_database(ds, monkeypatch):
     """The names of the functions the conscience database runs in its SQL threads from now on, as a live list."""
     db = ds.get_database("conscience")
