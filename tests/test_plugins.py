@@ -25,6 +25,29 @@ async def test_security_headers_are_on_every_response(ds):
         assert response.headers["x-frame-options"] == "DENY"
 
 
+async def test_the_content_security_policy_names_every_inline_script_the_site_writes_and_no_other(ds):
+    import re
+
+    security_headers = plugin_module("security_headers")
+    await ds.invoke_startup()
+    for path in ["/", "/conscience", "/conscience/persons", "/conscience/persons_map", "/person/jiang-tianyong",
+                 "/conscience?sql=select+1", "/conscience/persons/jiang-tianyong"]:
+        response = await ds.client.get(path, headers=MADE_ANEW)
+        policy = response.headers["content-security-policy"]
+        scripts = re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
+        assert scripts and all(security_headers.script_hash(script) in policy for script in scripts), path
+        assert security_headers.script_hash("alert(1)") not in policy and "'unsafe-inline'" not in policy.split(
+            "style-src")[0]
+
+
+async def test_the_databases_list_gives_no_server_path(ds, built_db):
+    await ds.invoke_startup()
+    listed = (await ds.client.get("/-/databases.json")).json()
+    assert [db["name"] for db in listed] == ["conscience"] and listed[0]["hash"] and "path" not in listed[0]
+    page = (await ds.client.get("/-/databases")).text
+    assert str(built_db.parent) not in page and listed[0]["hash"] in page
+
+
 async def default_facets(ds, query=""):
     response = await ds.client.get(f"/conscience/persons.json?_size=0&_facet_size=max{query}")
     return {name: (facet["type"], {r["value"]: r["count"] for r in facet["results"]})
