@@ -14,7 +14,7 @@ from itertools import product
 
 from .adapters.common import json_list
 from .adapters.romanise import pinyin_keys
-from .rawfiles import read_csv
+from .rawfiles import read_csv, source_folders
 from .text import fold
 
 LINK_AT = 4  # score from which two records are merged
@@ -157,15 +157,34 @@ def by_sex(records, people):
     return groups
 
 
-def read_overrides(path):
+def read_overrides(path, conn):
+    """The maintainer's decisions in raw/links.csv, by pair of record ids; a record that does not exist stops the build.
+
+    A record of a source raw/ declares but this build lacks (a non-strict build without its file) is passed over.
+    """
     decisions = {}
-    if path.exists():
-        for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")):
-            if row["decision"] not in ("same", "different"):
-                raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
-            pair = tuple(sorted((row["record_id"], row["other_record_id"])))
+    if not path.exists():
+        return decisions
+    declared = {folder.name for folder in source_folders(path.parent)}
+    for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")):
+        if row["decision"] not in ("same", "different"):
+            raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
+        pair = tuple(sorted((row["record_id"], row["other_record_id"])))
+        if all(known_record(conn, origin, field, row[field], declared) for field in ("record_id", "other_record_id")):
             decisions[pair] = (row["decision"], f"maintainer decision (raw/links.csv line {origin.line})")
     return decisions
+
+
+def known_record(conn, origin, field, record_id, declared):
+    """Whether the record exists; False for one of a source missing from this build; else the build stops."""
+    if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone():
+        return True
+    source_id = (record_id or "").split("/", 1)[0]
+    if source_id in declared and not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone():
+        print(f"{origin.where()}: source {source_id} is missing from this build; the line is passed over", flush=True)
+        return False
+    raise origin.error(field, record_id, "no record has this id",
+                       "Copy the record id from its row in the records table (source/upstream id).")
 
 
 @dataclass
@@ -182,9 +201,11 @@ class LinkPlan:
         return self.groups.get(record_id, {record_id})
 
 
-def plan(stage, priorities, overrides_path):
-    """Which staged records are one person, as linking would merge them; nothing in the stage is changed."""
-    overrides = read_overrides(overrides_path)
+def plan(stage, priorities, overrides):
+    """Which staged records are one person, as linking would merge them; nothing in the stage is changed.
+
+    `overrides` are the maintainer's decisions (read_overrides); a pair naming a record no longer staged is passed over.
+    """
     shared = shared_keys(stage.conn)
     people = profiles(stage.conn, priorities,
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
