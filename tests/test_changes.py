@@ -116,7 +116,7 @@ async def test_feeds_list_the_changes_with_stable_ids_and_links(releases, metada
     ds = make_datasette(releases[1], metadata)
     arrests = atom_entries((await ds.client.get("/conscience/feed_new_arrests.atom")).text)
     assert [(title, link) for _, title, link in arrests if not title.startswith("Release")] == [
-        ("Synthetic Person B detained (2026-01-15)", "/person/synthetic-b")]
+        ("Synthetic Person B detained (2026-01-15)", "http://localhost/person/synthetic-b")]  # absolute, for feed readers
     freed = atom_entries((await ds.client.get("/conscience/feed_releases.atom?country=VN")).text)
     assert [title for _, title, _ in freed if not title.startswith("Release")] == [
         "Synthetic Person A: detained → released"]
