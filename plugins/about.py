@@ -16,8 +16,8 @@ API_EXAMPLES = [
      "/conscience/persons.json?_facet=status&_facet=country&_size=0"),
     ("The first 100 detentions; the answer's next_url gives the next 100", "/conscience/detentions.json?_size=100"),
     ("Every signature as CSV, all rows streamed", "/conscience/signatures.csv?_stream=on"),
-    ("A canned query with parameters: who is held under article 88 or its successor 117",
-     "/conscience/detained_under_article.json?article=88&country=VN&_shape=array"),
+    ("A canned query with parameters: who was charged under article 105 of China's Criminal Law",
+     "/conscience/detained_under_article.json?article=105&country=CN&_shape=array"),
     ("Your own SQL, with a parameter",
      "/conscience.json?sql=select+id%2C+name%2C+status+from+persons+where+country+%3D+%3Acountry+order+by+name"
      "+limit+10&country=AZ&_shape=array"),

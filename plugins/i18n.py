@@ -182,6 +182,7 @@ def template_vars(request, datasette):
         "metadata_text": lambda page, field, english: metadata_text(lang, page, field, english),
         "cell_translator": lambda columns: cell_translator(lang, columns),
         "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
+        "is_vocabulary": lambda column: column in VOCABULARY_COLUMNS,
     }
 
 
