@@ -9,7 +9,7 @@ host (feeds hold absolute links), path, query string and whether the client acce
 setting a cookie; up to MAX_RESPONSE_BYTES each (as sent, so compressed pages take a tenth of the room) and
 MAX_TOTAL_BYTES in all, the least recently asked for forgotten first. Not
 remembered: /-/ pages, which describe the running server, and ?sql= queries, which take turns
-(plugins/sql_queue.py) and, each new, would only push pages out.
+(plugins/sql_gate.py) and, each new, would only push pages out.
 """
 
 from collections import OrderedDict
