@@ -10,7 +10,8 @@ QUERIES = {
     "by_status": "select p.status, count(*) as n from persons p group by p.status order by n desc",
     "by_country": "select p.country, c.name, count(*) as n from persons p left join countries c on c.iso2 = p.country "
                   "group by p.country order by n desc limit 12",
-    "top_charges": "select dc.charge_id, ch.law, ch.article, ch.title_en, count(distinct d.person_id) as n "
+    "top_charges": "select dc.charge_id, ch.law, ch.article, ch.title_en, ch.title_original, ch.original_language, "
+                   "count(distinct d.person_id) as n "
                    "from detention_charges dc join detentions d on d.id = dc.detention_id "
                    "join charges ch on ch.id = dc.charge_id group by dc.charge_id order by n desc limit 10",
     "latest_events": "select e.date, e.date_precision, e.event_type, e.description, e.person_id, e.organization_id, "
@@ -26,7 +27,7 @@ PER_YEAR = {
     "country": "select p.country as key, c.name as name, count(*) as n from detentions d "
                "join persons p on p.id = d.person_id join countries c on c.iso2 = p.country "
                "where d.detained_year is not null group by p.country order by n desc limit 3",
-    "charge": "select dc.charge_id as key, ch.law || ', art. ' || coalesce(ch.article, '') as name, "
+    "charge": "select dc.charge_id as key, ch.law as name, ch.article, "
               "count(*) as n from detention_charges dc join detentions d on d.id = dc.detention_id "
               "join charges ch on ch.id = dc.charge_id where d.detained_year is not null "
               "group by dc.charge_id order by n desc limit 3",

@@ -50,6 +50,7 @@ async def person_page(datasette, request):
                                        "order by detained_on is null, detained_on", id=person_id)
     charges = await rows(datasette, """
         select dc.detention_id, dc.charge_id, dc.charge_as_written, ch.law, ch.article, ch.title_en, ch.title_original,
+               ch.original_language,
                later.id as replaced_by, later.law as replaced_by_law, later.article as replaced_by_article,
                earlier.id as replaces, earlier.law as replaces_law, earlier.article as replaces_article
         from detention_charges dc
@@ -71,7 +72,7 @@ async def person_page(datasette, request):
             select * from campaigns where source_id in (select source_id from records where person_id = :id)
             order by title""", id=person_id),
         "records": await rows(datasette, """
-            select r.*, s.title as source_title, s.url as source_url, s.publisher, s.licence
+            select r.*, s.title as source_title, s.url as source_url, s.publisher, s.licence, s.language as source_language
             from records r join sources s on s.id = r.source_id where r.person_id = :id order by r.id""", id=person_id),
     }
     return await render(datasette, request, "person.html", context)
@@ -83,7 +84,7 @@ async def reprisals(datasette, column, value):
         from reprisals r join cases k on k.id = r.case_id where r.{column} = :value order by r.date""", value=value)
     mechanisms = {m["id"]: m["name"] for m in await rows(datasette, "select id, name from un_mechanisms")}
     for reprisal in found:
-        reprisal["mechanisms"] = [mechanisms[m] for m in from_json(reprisal["un_mechanisms"])]
+        reprisal["mechanisms"] = [{"id": m, "name": mechanisms[m]} for m in from_json(reprisal["un_mechanisms"])]
     return found
 
 

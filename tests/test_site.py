@@ -16,7 +16,7 @@ CANNED_COLUMNS = {
     "reprisals_by_un_mechanism": ["un_mechanism", "mechanism_name", "mechanism_kind", "targets", "cases", "states"],
     "reported_vs_counted": ["source_id", "metric", "country", "as_of", "reported", "dataset_count",
                             "dataset_counts_what", "upstream_ref"],
-    **{feed: ["atom_id", "atom_title", "atom_updated", "atom_content", "atom_link", "released_on", "change_type",
+    **{feed: ["atom_id", "atom_title", "atom_updated", "atom_content", "atom_link", "atom_author_name", "released_on", "change_type",
               "country"] for feed in ("feed_changes", "feed_new_arrests", "feed_releases", "feed_events")},
 }
 
