@@ -169,8 +169,22 @@ def read_overrides(path):
     return decisions
 
 
-def link(stage, priorities, overrides_path):
-    """Merge linked persons in the stage; return the link_candidates rows."""
+@dataclass
+class LinkPlan:
+    """Which records are one person: each linked record's group, how it was linked, and the pairs left for review."""
+
+    people: dict  # record id -> Profile, for the records that share a name key with another source's
+    groups: dict  # record id -> the set of records of its person
+    via: dict  # record id -> (evidence, score) of the link that attached it
+    candidates: list  # link_candidates rows
+
+    def members(self, record_id):
+        """The records of the person the record belongs to (the record alone when it is linked to none)."""
+        return self.groups.get(record_id, {record_id})
+
+
+def plan(stage, priorities, overrides_path):
+    """Which staged records are one person, as linking would merge them; nothing in the stage is changed."""
     overrides = read_overrides(overrides_path)
     shared = shared_keys(stage.conn)
     people = profiles(stage.conn, priorities,
@@ -201,8 +215,13 @@ def link(stage, priorities, overrides_path):
             via[b_id if people[b_id].priority >= people[a_id].priority else a_id] = (evidence, points)
         elif ga is not gb:
             candidates.append({"record_id": a_id, "candidate_record_id": b_id, "score": points, "evidence": evidence})
-    merge_groups(stage, people, groups, via)
-    return candidates
+    return LinkPlan(people, groups, via, candidates)
+
+
+def apply(stage, linked):
+    """Merge the persons the plan links in the stage; return the link_candidates rows."""
+    merge_groups(stage, linked.people, linked.groups, linked.via)
+    return linked.candidates
 
 
 def merge_groups(stage, people, groups, via):
