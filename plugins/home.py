@@ -18,9 +18,12 @@ QUERIES = {
                      "coalesce(p.name, o.name, k.title) as subject from events e "
                      "left join persons p on p.id = e.person_id left join organizations o on o.id = e.organization_id "
                      "left join cases k on k.id = e.case_id where e.date is not null order by e.date desc limit 10",
-    "figures": "select sc.*, s.title as source_title, o.name as reporter from statistics_compared sc "
-               "join sources s on s.id = sc.source_id left join organizations o on o.id = sc.reported_by "
-               "order by sc.as_of desc, sc.source_id",
+    # The latest figure of each reporter (or campaign) for each metric and country; statistics_compared has them all.
+    "figures": "select * from (select sc.*, s.title as source_title, o.name as reporter, row_number() over ("
+               "partition by coalesce(sc.reported_by, sc.campaign_id, sc.source_id), sc.metric, sc.country "
+               "order by sc.as_of desc, sc.source_id) as nth from statistics_compared sc "
+               "join sources s on s.id = sc.source_id left join organizations o on o.id = sc.reported_by) "
+               "where nth = 1 order by as_of desc, source_id, id",
 }
 # Detentions per year for the countries and charges with the most detentions.
 PER_YEAR = {

@@ -26,6 +26,12 @@ def safe_url(url):
     return url if url and urlparse(url).scheme in ("http", "https") else None
 
 
+def page_links(upstream_ref):
+    """(address, host) of each web page a row cites ("; "-separated in upstream_ref); none for a line reference."""
+    urls = [safe_url(url) for url in (upstream_ref or "").split("; ")]
+    return [(url, urlparse(url).hostname) for url in urls if url]
+
+
 def from_json(value):
     return json.loads(value) if value else []
 
@@ -36,7 +42,7 @@ def from_json_object(value):
 
 
 async def render(datasette, request, template, context):
-    context.update(safe_url=safe_url, from_json=from_json, from_json_object=from_json_object)
+    context.update(safe_url=safe_url, page_links=page_links, from_json=from_json, from_json_object=from_json_object)
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
@@ -80,7 +86,7 @@ async def person_page(datasette, request):
 
 async def reprisals(datasette, column, value):
     found = await rows(datasette, f"""
-        select r.*, k.title as case_title, k.summary as case_summary
+        select r.*, k.title as case_title, k.summary as case_summary, k.sg_report_year, k.sg_case_reference
         from reprisals r join cases k on k.id = r.case_id where r.{column} = :value order by r.date""", value=value)
     mechanisms = {m["id"]: m["name"] for m in await rows(datasette, "select id, name from un_mechanisms")}
     for reprisal in found:

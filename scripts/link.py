@@ -21,7 +21,8 @@ LINK_AT = 4  # score from which two records are merged
 CANDIDATE_AT = 2  # score from which a pair is listed for review
 MAX_SCORE = 8
 CJK = re.compile(r"[\u3400-\u9fff]")
-STATUS_FIELDS = ("status", "status_as_of", "status_as_of_precision", "status_confirmed", "status_detail", "source_id")
+STATUS_FIELDS = ("status", "status_as_of", "status_as_of_precision", "status_confirmed", "status_detail", "source_id",
+                 "upstream_ref")
 PRECISION_RANK = {"city": 0, "province": 1, "country": 2, None: 3}
 
 
@@ -252,7 +253,8 @@ def merge_groups(stage, people, groups, via):
         ids = [people[r].person_id for r in members]
         found = {row["id"]: row for _, row in stage.rows("persons", f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
         rows = [found[person_id] for person_id in ids]
-        stage.update("persons", {**merge_people(rows), "_rowid": rows[0]["_rowid"]}, stage.public["persons"])
+        merged = merge_people(rows, [people[r].priority for r in members])
+        stage.update("persons", {**merged, "_rowid": rows[0]["_rowid"]}, stage.public["persons"])
         merged_into.update((person_id, ids[0]) for person_id in ids[1:])
     conn = stage.conn
     conn.execute("CREATE TEMP TABLE merged_into (person_id TEXT PRIMARY KEY, into_id TEXT)")
@@ -268,16 +270,27 @@ def merge_groups(stage, people, groups, via):
                       for record_id, (evidence, points) in sorted(via.items())))
 
 
-def merge_people(rows):
-    """One person from several: each field from the highest-priority source that gives it."""
+def status_row(rows, priorities):
+    """The row a merged person's status comes from, with its date, confirmation and detail.
+
+    The highest-priority source that knows a status; among sources of that priority, the latest dated status
+    (a page reporting a release outdates an older one still saying "imprisoned").
+    """
+    knowing = [(priority, row) for priority, row in zip(priorities, rows) if row.get("status") not in (None, "unknown")]
+    if not knowing:
+        return rows[0]
+    top = [row for priority, row in knowing if priority == knowing[0][0]]
+    return max(top, key=lambda row: row.get("status_as_of") or "")  # the first of equal dates
+
+
+def merge_people(rows, priorities):
+    """One person from several (rows in priority order): each field from the highest-priority source that gives it."""
     merged = dict(rows[0])
     for row in rows[1:]:
         for key, value in row.items():
             if key not in STATUS_FIELDS and merged.get(key) is None and value is not None:
                 merged[key] = value
-    # A status travels with its date, confirmation and detail: all from the first source that knows it.
-    knows = next((row for row in rows if row.get("status") not in (None, "unknown")), rows[0])
-    merged.update({key: knows.get(key) for key in STATUS_FIELDS})
+    merged.update({key: status_row(rows, priorities).get(key) for key in STATUS_FIELDS})
     names = []
     for row in rows:
         names += [row["name"], row.get("name_native"), *json.loads(row.get("alternate_names") or "[]")]

@@ -172,3 +172,18 @@ def test_implausible_values_are_kept_noted_and_warned_about(raw, tmp_path, capsy
     noted = sqlite3.connect(out).execute("SELECT field, raw_value FROM data_quality WHERE problem LIKE 'implausible%' "
                                          "ORDER BY field").fetchall()
     assert noted == [("birth_year", "2999"), ("released_on", "2001-01-01")]
+
+
+def test_a_cited_page_off_the_sources_sites(raw, tmp_path):
+    edit_csv(raw / "defend-the-defenders/persons.csv",
+             lambda rows: set_cell(rows, 3, "source_url", "https://example.com/report"))
+    message = build_fails(raw, tmp_path)
+    assert ("defend-the-defenders/persons.csv, line 3, field 'source_url': value 'https://example.com/report' — "
+            "not a page of this source's sites (vietnamhumanrightsdefenders.net)") in message
+
+
+def test_a_cited_row_without_its_reading_date(raw, tmp_path):
+    edit_csv(raw / "ucanews/detentions.csv", lambda rows: set_cell(rows, 2, "accessed", ""))
+    message = build_fails(raw, tmp_path)
+    assert "ucanews/detentions.csv, line 2, field 'accessed': value '' — the date the page was read is missing" in message
+    assert "YYYY-MM-DD" in message
