@@ -14,7 +14,7 @@ from itertools import product
 
 from .adapters.common import json_list
 from .adapters.romanise import pinyin_keys
-from .rawfiles import read_csv, source_folders
+from .rawfiles import read_csv
 from .text import fold
 
 LINK_AT = 4  # score from which two records are merged
@@ -161,28 +161,28 @@ def by_sex(records, people):
 def read_overrides(path, conn):
     """The maintainer's decisions in raw/links.csv, by pair of record ids; a record that does not exist stops the build.
 
-    A record of a source raw/ declares but this build lacks (a non-strict build without its file) is passed over.
+    A record of a source this build does not read (a non-strict build without its file, or a copy of raw/ without
+    it) is passed over with a note.
     """
     decisions = {}
     if not path.exists():
         return decisions
-    declared = {folder.name for folder in source_folders(path.parent)}
     for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")):
         if row["decision"] not in ("same", "different"):
             raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
         pair = tuple(sorted((row["record_id"], row["other_record_id"])))
-        if all(known_record(conn, origin, field, row[field], declared) for field in ("record_id", "other_record_id")):
+        if all(known_record(conn, origin, field, row[field]) for field in ("record_id", "other_record_id")):
             decisions[pair] = (row["decision"], f"maintainer decision (raw/links.csv line {origin.line})")
     return decisions
 
 
-def known_record(conn, origin, field, record_id, declared):
-    """Whether the record exists; False for one of a source missing from this build; else the build stops."""
+def known_record(conn, origin, field, record_id):
+    """Whether the record exists; False for one of a source this build does not read; else the build stops."""
     if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone():
         return True
     source_id = (record_id or "").split("/", 1)[0]
-    if source_id in declared and not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone():
-        print(f"{origin.where()}: source {source_id} is missing from this build; the line is passed over", flush=True)
+    if not conn.execute("SELECT 1 FROM records WHERE source_id = ? LIMIT 1", (source_id,)).fetchone():
+        print(f"{origin.where()}: no record of source {source_id} in this build; the line is passed over", flush=True)
         return False
     raise origin.error(field, record_id, "no record has this id",
                        "Copy the record id from its row in the records table (source/upstream id).")
