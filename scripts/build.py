@@ -99,7 +99,7 @@ def collect(stage, strict, raw):
         path = list_path(folder, origin, meta, paths)
         if path:
             where = display_path(path)
-            context = context or upstream_context(stage, raw, plans)
+            context = context or upstream_context(raw, plans)
             stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
     return priorities
 
@@ -138,7 +138,7 @@ def local_list(folder, meta, origin):
     return path
 
 
-def upstream_context(stage, raw, plans):
+def upstream_context(raw, plans):
     """What upstream adapters look values up in: the gazetteer (for the countries the lists name), reference
     tables, and the mapped lists' plans."""
     capitals = {row["province"]: row["capital"] for _, row in
@@ -148,7 +148,7 @@ def upstream_context(stage, raw, plans):
         "plans": plans,
         "gazetteer": Gazetteer(countries),
         "province_capitals": capitals,
-        "issues": dict(stage.conn.execute("SELECT id, category FROM issue_categories")),
+        "issues": mapped.vocabularies(raw)[1],
     }
 
 

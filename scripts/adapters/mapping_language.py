@@ -295,6 +295,7 @@ def yaml_value(node, path, lines):
 
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        yaml.SafeLoader("").flatten_mapping(node)  # YAML merge keys (<<: *anchor) as a YAML loader applies them
         return {key.value: yaml_value(value, (*path, key.value), lines) for key, value in node.value}
     if isinstance(node, yaml.SequenceNode):
         return [yaml_value(item, (*path, index), lines) for index, item in enumerate(node.value)]
