@@ -148,7 +148,6 @@ def upstream_context(raw, plans):
         "plans": plans,
         "gazetteer": Gazetteer(countries),
         "province_capitals": capitals,
-        "issues": mapped.vocabularies(raw)[1],
     }
 
 

@@ -1,11 +1,12 @@
-"""Each upstream adapter as a pure function on three lines of input (values copied from the real lists)."""
+"""Each upstream adapter (and the real mappings) on three lines of input (values copied from the real lists)."""
 
 import json
 from collections import defaultdict
 
 import csv
+import shutil
 
-from scripts.adapters import cecc, esi_azerbaijan, mapped
+from scripts.adapters import esi_azerbaijan, mapped
 from scripts.gazetteer import Gazetteer
 from scripts.rawfiles import RAW, read_source_yml
 
@@ -40,9 +41,7 @@ CECC_ROWS = [
              "pinyin.name": "Yilihamu Tuheti"}, date_of_detention="yyyy/mm/dd", sentence_date="2014/09/23",
              charge_statute="CL79-art103/XX-1"),
 ]
-CONTEXT = {"gazetteer": GAZETTEER, "province_capitals": {"Tibet": "Lhasa"},
-           "issues": {"eth": "ethnic minority rights", "rel": None, "spch": None, "dem": None},
-           "status_codes": cecc.load_codes(RAW / "cecc-ppd"), "source_id": "cecc-ppd"}
+CONTEXT = {"gazetteer": GAZETTEER, "province_capitals": {"Tibet": "Lhasa"}}
 
 
 def by_table(pairs):
@@ -53,8 +52,18 @@ def by_table(pairs):
     return out
 
 
-def test_cecc_statuses_dates_sentences_and_places():
-    out = by_table(cecc.adapt(CECC_ROWS, CONTEXT))
+def cecc_mapped(rows, tmp_path):
+    """CECC's mapping (raw/cecc-ppd/source.yml) reading rows from a CSV with CECC's columns instead of the R file."""
+    folder = tmp_path / "cecc-ppd"
+    folder.mkdir()
+    shutil.copy(RAW / "cecc-ppd" / "status_codes.csv", folder)
+    text = (RAW / "cecc-ppd" / "source.yml").read_text("utf-8")
+    (folder / "source.yml").write_text(text.replace("format: rdata", "format: csv").replace("  object: cecc\n", ""))
+    return mapped_rows(folder, rows, tmp_path)
+
+
+def test_cecc_statuses_dates_sentences_and_places(tmp_path):
+    out = cecc_mapped(CECC_ROWS, tmp_path)
     ajo, liu, tohti = out["persons"]
     assert (ajo["status"], ajo["status_confirmed"]) == ("released", 1)
     assert (tohti["status"], tohti["status_confirmed"], tohti["status_detail"]) == ("detained", 0, "life sentence")
@@ -69,8 +78,8 @@ def test_cecc_statuses_dates_sentences_and_places():
     assert json.loads(tohti["alternate_names"]) == ["Yilihamu Tuheti"]
 
 
-def test_cecc_charges_become_rows_and_oddities_go_to_data_quality():
-    out = by_table(cecc.adapt(CECC_ROWS, CONTEXT))
+def test_cecc_charges_become_rows_and_oddities_go_to_data_quality(tmp_path):
+    out = cecc_mapped(CECC_ROWS, tmp_path)
     assert [(c["charge_id"], c["charge_as_written"]) for c in out["detention_charges"]] == [
         ("CN-CL1997-105", "CL97-art105(2)"), ("CN-CL1979-103", "CL79-art103")]
     problems = {(q["upstream_id"], q["field"], q["raw_value"]) for q in out["data_quality"]}

@@ -7,7 +7,7 @@ to data_quality. Each row carries `_record`, the (source, upstream id) it came f
 
 from ..errors import BuildError
 from ..rawfiles import display_path
-from . import cecc, esi_azerbaijan, mapped
+from . import esi_azerbaijan, mapped
 
 
 def read_upstream(meta, path, folder, context):
@@ -19,9 +19,6 @@ def read_upstream(meta, path, folder, context):
     if meta.get("mapping"):
         plan = context["plans"][meta["id"]]  # checked before any list was read (mapped.prepare)
         return lambda select=iter: mapped.adapt(plan, plan.records(select), context)
-    if meta.get("adapter") == "cecc":
-        context = {**context, "status_codes": cecc.load_codes(folder), "source_id": meta["id"]}
-        return lambda select=iter: cecc.adapt(cecc.read_rows(path, select), context)
     if meta.get("adapter") == "esi_azerbaijan":
         cases = esi_azerbaijan.read_cases(path.read_text(encoding="utf-8"))
         return lambda select=iter: esi_azerbaijan.adapt(select(cases), context)

@@ -414,7 +414,7 @@ class Record:
                 return status, confirmed, detail or f"{spec.date_means} {date}", *as_of
             self.problem(column, value, "neither a known value nor a date; status recorded as unknown")
         else:
-            self.problem(column, value, "value not in the status value map; status recorded as unknown")
+            self.problem(column, value, "unknown status code (not in the mapping's status values); recorded as unknown")
         return "unknown", 0, None, *as_of
 
     def confirmed(self, spec):
