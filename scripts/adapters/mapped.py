@@ -444,7 +444,7 @@ class Record:
             for self.row in self.rows:
                 text = self.text(reference.column, reference.missing)
                 parts = [p.strip() for p in text.split(reference.separator)] if text and reference.separator else [text]
-                references += [f"{reference.source}/{part}" for part in parts if part]
+                references += [[reference.column, f"{reference.source}/{part}"] for part in parts if part]
         self.row = self.rows[0]
         values = [row.values for row in self.rows]
         written = self.first(self.mapping.name_as_written) if self.mapping.name_as_written else None
@@ -453,7 +453,7 @@ class Record:
                 "url": urls[0] if urls else None,
                 "raw": json.dumps(values[0] if len(values) == 1 else values, ensure_ascii=False, default=str),
                 "upstream_ref": ", ".join(dict.fromkeys(self.ref(row) for row in self.rows)),
-                "_refers_to": json_list(references)}
+                "_refers_to": json.dumps(references, ensure_ascii=False) if references else None}
 
     def detention(self, spec, number):
         """(detention, its charges) the row gives under one detention block, or (None, []) if it gives none."""
