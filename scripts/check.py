@@ -50,11 +50,15 @@ def check(folder, db=DEFAULT_OUT, raw=RAW, out=sys.stdout):
             check_keys(stage, ("persons", "records", "detentions", "detention_charges", "events"))
             quarantine_unknown_charges(stage)
             report(stage, meta["id"], plans.get(meta["id"]), out)
+            reported = stage.count("data_quality")
             others = copy_other_lists(stage, db, meta["id"])
             priorities = defaultdict(int, {m["id"]: m.get("priority", 0)
                                            for m in (read_source_yml(f)[1] for f in source_folders(raw))})
             candidates = link(stage, priorities, raw / "links.csv") if others else []
             report_links(stage, meta["id"], candidates, db if others else None, out)
+            for ref, field, value, problem in stage.conn.execute(
+                    "SELECT upstream_ref, field, raw_value, problem FROM data_quality WHERE rowid > ?", (reported,)):
+                print(f"  {ref}, column '{field}': {value!r} — {problem}", file=out)
         finally:
             stage.close()
 
@@ -106,23 +110,28 @@ def stored(stage, table, key, value):
 
 
 def copy_other_lists(stage, db, source_id):
-    """Stage the persons, records and detentions of every other source from the last built database; their count."""
+    """Stage the records of every other source in the last built database, with their persons and detentions.
+
+    A person is staged as of the source of its first other record (a published person merged with this list's
+    record may carry this source's id). Returns the number of rows staged."""
     if not Path(db).exists():
         return 0
     conn = stage.conn
     conn.execute("ATTACH DATABASE ? AS built", (f"file:{db}?mode=ro",))
-    staged = 0
     try:
-        wanted = {"persons": "source_id != :source",
-                  "records": "source_id != :source AND person_id IN (SELECT id FROM built.persons "
-                             "WHERE source_id != :source)",
-                  "detentions": "person_id IN (SELECT id FROM built.persons WHERE source_id != :source)"}
+        owners = dict(conn.execute("SELECT person_id, min(source_id) FROM built.records WHERE source_id != ? "
+                                   "GROUP BY person_id", (source_id,)).fetchall())
+        wanted = {"persons": "id IN (SELECT person_id FROM built.records WHERE source_id != :source)",
+                  "records": "source_id != :source",
+                  "detentions": "source_id != :source"}
         for table in LINKED_TABLES:
-            rows = conn.execute(f"SELECT * FROM built.[{table}] WHERE {wanted[table]}", {"source": source_id})
-            columns = [d[0] for d in rows.description]
-            stage.add(table, ((Origin(str(db)), {**dict(zip(columns, row)), "_record": (row[columns.index(
-                "source_id")], None)}) for row in rows.fetchall()))
-            staged += conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+            cursor = conn.execute(f"SELECT * FROM built.[{table}] WHERE {wanted[table]}", {"source": source_id})
+            columns = [d[0] for d in cursor.description]
+            rows = [dict(zip(columns, values)) for values in cursor.fetchall()]
+            if table == "persons":
+                rows = [{**row, "source_id": owners[row["id"]]} for row in rows]
+            stage.add(table, ((Origin(str(db)), {**row, "_record": (row["source_id"], None)}) for row in rows))
+        staged = sum(conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0] for table in LINKED_TABLES)
     finally:
         conn.commit()
         conn.execute("DETACH DATABASE built")

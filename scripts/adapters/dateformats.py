@@ -14,6 +14,9 @@ DIRECTIVES = {"Y": "year", "m": "month", "d": "day", "B": "month name", "b": "mo
 SHOWN = {"Y": "YYYY", "m": "MM", "d": "DD", "B": "<month name>", "b": "<month abbreviation>"}
 
 
+FULL_ISO = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
+
+
 class DateProblem(ValueError):
     """A value that is not a date in any of the declared formats; the message says why, for data_quality."""
 
@@ -79,9 +82,11 @@ class DateReader:
         return re.compile(pattern, re.IGNORECASE)
 
     def read(self, text):
-        """(iso, precision), or (None, None) for a date whose every part is a placeholder; DateProblem otherwise."""
+        """(iso, precision), or (None, None) for a date whose every part is a placeholder; DateProblem otherwise.
+
+        A full ISO date (as spreadsheets' date cells are read) is always understood, whatever the formats."""
         text = " ".join(str(text).split())
-        for pattern in self.patterns:
+        for pattern in (*self.patterns, FULL_ISO):
             match = pattern.fullmatch(text)
             if match:
                 return self.partial(match.groupdict())

@@ -72,28 +72,24 @@ def prepare(meta, folder, path, vocabularies, issue_categories):
     plan = Plan(meta, mapping, ListFile(path, mapping, shown), shown, vocabularies, issue_categories)
     for key_path, column in language.column_references(mapping):
         if column not in plan.file.header:
-            raise BuildError(shown_yml, language.yaml_line(key_path, data, lines), ".".join(map(str, key_path)), column,
+            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), column,
                              f"the list {shown} has no column of this name",
                              f"Its columns ({plan.file.header_where}) are: {', '.join(plan.file.header)}. "
                              "Fix the mapping or the file.")
     if mapping.status and mapping.status.codes_file:
         plan.status_codes = read_codes(folder / mapping.status.codes_file,
-                                       language.yaml_line(("mapping", "status", "codes_file"), data, lines), shown_yml)
+                                       language.yaml_place(("mapping", "status", "codes_file"), data, lines)[0],
+                                       shown_yml, vocabularies["statuses"])
     for key_path, table, value in language.vocabulary_references(mapping):
         known = vocabularies[table]
         if str(value) not in known:
             listed = ", ".join(sorted(known)) if len(known) <= 40 else f"the ids in raw/reference/{table}.csv"
-            raise BuildError(shown_yml, language.yaml_line(key_path, data, lines), ".".join(map(str, key_path)), value,
+            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), value,
                              f"not an id of the {table} vocabulary", f"Use one of: {listed}.")
-    for key_path, table, value in ((("mapping", "status", "codes_file"), "statuses", entry.status)
-                                   for entry in plan.status_codes.values()):
-        if value not in vocabularies["statuses"]:
-            raise BuildError(display_path(folder / mapping.status.codes_file), None, "status", value,
-                             "not an id of the statuses vocabulary", f"Use one of: {', '.join(sorted(vocabularies['statuses']))}.")
     for index, reference in enumerate(mapping.cross_references):
         if not (folder.parent / reference.source / "source.yml").exists():
-            raise BuildError(shown_yml, language.yaml_line(("mapping", "cross_references", index, "source"), data, lines),
-                             f"mapping.cross_references.{index}.source", reference.source, "no source has this id",
+            raise BuildError(shown_yml, *language.yaml_place(("mapping", "cross_references", index, "source"), data, lines),
+                             reference.source, "no source has this id",
                              "Name a folder of raw/ (a source id), such as cecc-ppd.")
     return plan
 
@@ -119,8 +115,8 @@ def countries_named(plan):
     return {str(country) for country in named if country}
 
 
-def read_codes(path, line, shown_yml):
-    """A status code table: code,status,confirmed,detail (confirmed 1 or 0)."""
+def read_codes(path, line, shown_yml, statuses):
+    """A status code table: code,status,confirmed,detail (a status id; confirmed 1 or 0)."""
     if not path.is_file():
         raise BuildError(shown_yml, line, "mapping.status.codes_file", path.name, "no such file beside source.yml",
                          "Put the code table beside source.yml, or fix its name.")
@@ -132,6 +128,9 @@ def read_codes(path, line, shown_yml):
                 raise BuildError(shown, 1, column, None, "required column is missing from the header",
                                  "The header must be: code,status,confirmed,detail.")
         for row in reader:
+            if row["status"] not in statuses:
+                raise BuildError(shown, reader.line_num, "status", row["status"], "not an id of the statuses "
+                                 "vocabulary", f"Use one of: {', '.join(sorted(statuses))}.")
             if row["confirmed"] not in ("0", "1"):
                 raise BuildError(shown, reader.line_num, "confirmed", row["confirmed"], "not 1 or 0",
                                  "Write 1 where the code states the status for sure, 0 where it is uncertain.")
@@ -166,9 +165,11 @@ class Record:
         return (self.mapping.upstream_ref or "{where}").format(where=row.where, id=self.upstream_id)
 
     def problem(self, column, value, problem):
-        self.problems.append({"upstream_id": self.upstream_id, "field": column,
-                              "raw_value": None if value is None else str(value), "problem": problem,
-                              "upstream_ref": self.ref(self.row)})
+        """A value recorded in data_quality (once, though a detention and an event may read the same cell)."""
+        found = {"upstream_id": self.upstream_id, "field": column, "raw_value": None if value is None else str(value),
+                 "problem": problem, "upstream_ref": self.ref(self.row)}
+        if found not in self.problems:
+            self.problems.append(found)
 
     def tables(self):
         out = {"persons": [], "records": [], "detentions": [], "detention_charges": [], "events": [],

@@ -439,6 +439,7 @@ def vocabulary_references(mapping):
     return found
 
 
-def yaml_line(path, data, lines):
-    line, _, _ = line_of(path[1:], data, lines)
-    return line
+def yaml_place(path, data, lines):
+    """(line, key as written in the YAML) of a path into the validated mapping."""
+    line, key, _ = line_of(path[1:], data, lines)
+    return line, key

@@ -7,6 +7,7 @@ that are not in the declared encoding, a NUL character, a cell over 128 KiB (a s
 header naming a column twice, a row with more cells than the header.
 """
 
+import bisect
 import csv
 import datetime
 import json
@@ -152,7 +153,7 @@ def csv_records(path, mapping, shown):
             raise encoding_error(path, mapping, shown, delimiter, exc) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise long_field_error(path, encoding, delimiter, shown, reader.line_num + 1) from None
+                raise long_field_error(path, encoding, delimiter, shown) from None
             raise BuildError(shown, f"line {reader.line_num + 1}", None, None, f"not readable as CSV ({exc})",
                              "Check the quotes on this line.") from None
 
@@ -173,7 +174,8 @@ def encoding_error(path, mapping, shown, delimiter, exc):
     fix = ("Add encoding: utf-16 to the mapping, or save the file as UTF-8." if utf16 else
            "Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'), or declare the encoding it is in, "
            "such as encoding: latin-1 or encoding: cp1252.")
-    return BuildError(shown, f"line {line}" if line else None, column, value, problem, fix)
+    return BuildError(shown, f"line {line}" if line else None, None if utf16 else column, None if utf16 else value,
+                      problem, fix)
 
 
 def line_with_replacement(text, delimiter):
@@ -193,22 +195,23 @@ def line_with_replacement(text, delimiter):
     return None, None, None
 
 
-def long_field_error(path, encoding, delimiter, shown, line):
-    """The column and start of the value that is longer than any cell should be."""
+def long_field_error(path, encoding, delimiter, shown):
+    """The line (where its row starts), column and start of the value longer than any cell should be."""
     limit = csv.field_size_limit()
     csv.field_size_limit(1 << 30)
     try:
         with open(path, newline="", encoding=encoding) as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             header = next(reader, [])
-            for cells in reader:
+            while True:
+                line = reader.line_num + 1
+                cells = next(reader)
                 for position, value in enumerate(cells):
                     if len(value) > MAX_CELL:
-                        column = header[position] if position < len(header) else None
-                        return too_long(shown, f"line {line}", column, value)
+                        return too_long(shown, f"line {line}", header[position] if position < len(header) else None,
+                                        value)
     finally:
         csv.field_size_limit(limit)
-    return too_long(shown, f"line {line}", None, "")
 
 
 # Spreadsheets -------------------------------------------------------------------------------------------------
@@ -330,25 +333,40 @@ def html_records(path, mapping, shown):
 
 
 def pdf_records(path, mapping, shown):
-    """The table rows on the declared pages; a repeated header row at the top of a page is left out."""
+    """The table rows on the declared pages (rows numbered on each page, header included); a header row repeated
+    at the top of a page is left out. With `pdf_columns`, words are put in columns by those x positions."""
     import pdfplumber
 
-    settings = {"vertical_strategy": "explicit", "explicit_vertical_lines": list(mapping.pdf_columns),
-                "horizontal_strategy": "text"} if mapping.pdf_columns else {}
     with pdfplumber.open(path) as pdf:
         header = None
         for page_number in page_numbers(mapping.pages, len(pdf.pages), shown):
             page = pdf.pages[page_number - 1]
+            tables = [columns_of_words(page, mapping.pdf_columns)] if mapping.pdf_columns else page.extract_tables()
             number = 0
-            for table in page.extract_tables(settings):
+            for table in tables:
                 for cells in table:
+                    number += 1
                     cells = [" ".join(value.split()) if value else None for value in cells]
                     if header is None:
                         header = cells
                     elif cells == header:
                         continue
-                    number += 1
                     yield f"{page_number}.{number}", f"page {page_number}, row {number}", cells
+
+
+def columns_of_words(page, borders, tolerance=3):
+    """Rows of a table drawn without rules: words on one line (within `tolerance` points), in the columns between
+    consecutive `borders` (x positions, in points)."""
+    rows, top = [], None
+    for word in sorted(page.extract_words(), key=lambda w: (round(w["top"]), w["x0"])):
+        column = bisect.bisect_right(borders, word["x0"]) - 1
+        if not 0 <= column < len(borders) - 1:
+            continue
+        if top is None or word["top"] - top > tolerance:
+            rows.append([[] for _ in borders[1:]])
+            top = word["top"]
+        rows[-1][column].append(word["text"])
+    return [[" ".join(words) or None for words in row] for row in rows]
 
 
 def page_numbers(pages, count, shown):
