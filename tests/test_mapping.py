@@ -9,7 +9,9 @@ from collections import defaultdict
 
 import pytest
 
+from scripts import mapping_reference
 from scripts.adapters import mapped
+from scripts.adapters.mapping_language import mapping_node, parse
 from scripts.build import main as build_main
 from scripts.check import check
 from scripts.check import main as check_main
@@ -447,3 +449,20 @@ def test_make_check_exits_non_zero_on_an_error(built, tmp_path):
     with pytest.raises(SystemExit) as failure:
         check_main([str(raw / "ngo-list"), "--db", str(built[1])])
     assert str(failure.value).startswith("check failed: ") and "line 3, field 'Name'" in str(failure.value)
+
+
+# README ---------------------------------------------------------------------------------------------------------
+
+def test_the_readme_reference_is_generated_from_the_language():
+    text = (ROOT / "README.md").read_text("utf-8")
+    assert mapping_reference.in_readme(text) == text, "run: python -m scripts.mapping_reference"
+    for key in ("several_rows_per_person", "cross_references", "sentence_terms", "pdf_columns", "codes_file"):
+        assert f"| `{key}` |" in text
+
+
+def test_the_readme_example_is_a_valid_mapping(tmp_path):
+    text = (ROOT / "README.md").read_text("utf-8").split("## Adding a list (no Python needed)")[1]
+    example = text.split("```yaml\n")[1].split("```")[0]
+    (tmp_path / "source.yml").write_text(example, "utf-8")
+    mapping, fault = parse(*mapping_node(tmp_path / "source.yml"))
+    assert fault is None and mapping.format == "xlsx" and len(mapping.fields.categories) == 2
