@@ -90,13 +90,16 @@ def collect(stage, strict, raw):
     context = None  # built on first use: loading the gazetteer takes seconds
     for folder, origin, meta in sources:
         priorities[meta["id"]] = meta.get("priority", 0)
-        stage.add("sources", [(origin, source_row(meta))])
-        if not (meta.get("adapter") or meta.get("mapping")):
+        is_list = meta.get("adapter") or meta.get("mapping")
+        path = list_path(folder, origin, meta, paths) if is_list else None
+        # A list kept beside its source.yml is named by its own checksum, as a fetched one is by the declared one.
+        checksum = {"sha256": fetch.sha256_of(path)} if path and not meta.get("sha256") else {}
+        stage.add("sources", [(origin, {**source_row(meta), **checksum})])
+        if not is_list:
             if not meta.get("sha256"):
                 for name, rows in curated.read_curated_source(folder, meta).items():
                     stage.add(name, rows)
             continue
-        path = list_path(folder, origin, meta, paths)
         if path:
             where = display_path(path)
             context = context or upstream_context(raw, plans)

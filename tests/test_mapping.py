@@ -1,6 +1,7 @@
 """The mapping language on SYNTHETIC lists made for the purpose (tests/fixtures/mapping): every construct, every
 input format, and every error, with its message."""
 
+import hashlib
 import io
 import json
 import shutil
@@ -392,6 +393,12 @@ def built(tmp_path_factory):
         shutil.copytree(FIXTURES / name, raw / name)
     build_main(["--raw", str(raw), "--out", str(folder / "conscience.db")])  # the site serves it by this name
     return raw, folder / "conscience.db"
+
+
+def test_a_list_kept_beside_its_source_yml_is_named_with_its_checksum(built):
+    conn = sqlite3.connect(built[1])
+    assert conn.execute("SELECT file, sha256 FROM sources WHERE id = 'ngo-list'").fetchone() == (
+        "list.csv", hashlib.sha256((FIXTURES / "ngo-list" / "list.csv").read_bytes()).hexdigest())
 
 
 def test_a_cross_reference_links_the_two_records(built):
