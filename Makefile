@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install browser fetch build check serve test publish bench-build bench clean
+.PHONY: install browser fetch build check serve test publish bench-build bench clean check-withheld
 
 install: $(VENV)/.installed
 
@@ -53,6 +53,11 @@ publish: install
 	$(BIN)/python -m scripts.build --strict $(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(RELEASE_DATE),--release-date $(RELEASE_DATE))
 	$(BIN)/python -m scripts.publish deploy
 
+# Search a database (a release about to be published, or the live site's: DB=path) for any trace of the persons
+# raw/withheld.csv withholds. Every build does this to the file it writes before it renames it into place.
+check-withheld: install
+	$(BIN)/python -m scripts.build $(STRICT) --check-withheld $(DB)
+
 bench-build: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/build_time.py
@@ -63,4 +68,4 @@ bench: install
 	$(BIN)/python benchmarks/scale.py $(if $(SCALES),--scales $(SCALES))
 
 clean:
-	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts .cache
+	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts conscience.withholding-report.csv .cache

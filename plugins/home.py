@@ -5,7 +5,8 @@ from datasette import hookimpl
 DATABASE = "conscience"
 QUERIES = {
     "totals": "select (select count(*) from persons) as persons, (select count(*) from records) as records, "
-              "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations",
+              "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
+              "(select sum(persons) from withheld_counts) as withheld",
     "by_status": "select p.status, count(*) as n from persons p group by p.status order by n desc",
     "by_country": "select p.country, c.name, count(*) as n from persons p left join countries c on c.iso2 = p.country "
                   "group by p.country order by n desc limit 12",

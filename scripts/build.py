@@ -10,18 +10,18 @@ The same inputs give the same bytes.
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import sqlite_utils
 
-from . import adapters, countries, curated, fetch
+from . import adapters, countries, curated, fetch, link, withhold
 from .adapters import mapped
 from .changes import history, release_date
 from .derive import derive
 from .errors import BuildError
 from .fulltext import indexes_alongside
-from .gazetteer import Gazetteer
-from .link import link
+from .gazetteer import Gazetteer, province_point
 from .parallel import in_background, stage_in_parallel
 from .rawfiles import (
     RAW,
@@ -36,7 +36,7 @@ from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
 from .stage import Stage, pk_columns
 from .validate import check_keys, validate_staged
 from .views import VIEWS
-from .withhold import read_withheld, withhold
+from .withheld_check import traces_left
 
 DEFAULT_OUT = ROOT / "conscience.db"
 # Records carry their upstream row (about 1 KB): on 4 KiB pages the write takes a third longer at 1M persons.
@@ -56,10 +56,10 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None):
         priorities = collect(stage, strict, raw)
         stage.index()
         check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
-        withheld = read_withheld(raw / "withheld.csv")
-        withhold(stage, withheld)
         quarantine_unknown_charges(stage)
-        stage.add("link_candidates", ((Origin("link"), row) for row in link(stage, priorities, raw / "links.csv")))
+        stage.add("data_quality", link.missing_references(stage.conn))
+        withheld, candidates = link_and_withhold(stage, priorities, raw, out)
+        stage.add("link_candidates", ((Origin("link"), row) for row in candidates))
         derive(stage, raw)
         changes, releases = history(stage, previous, release_date(released_on), withheld)
         stage.add("changes", ((Origin("changes"), row) for row in changes))
@@ -68,14 +68,71 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None):
         # The checks read the stage in a second process while this one writes; nothing is renamed into
         # place before they pass.
         with in_background(validate_staged, stage.path) as validated:
+            def checked(tmp):
+                validated()
+                check_withheld(tmp, withheld)
             try:
-                write(stage, out, before_rename=validated)
+                write(stage, out, before_rename=checked)
             except Exception:
                 validated()  # a write that failed on a maintainer's mistake: say it as the checks do
                 raise
         return {name: stage.count(name) for name in TABLES}
     finally:
         stage.close()
+
+
+def link_and_withhold(stage, priorities, raw, out):
+    """Link records into persons and withhold what raw/withheld.csv asks; (withheld, link_candidates rows).
+
+    Requests are matched to persons as linking groups their records, so a record of a linked person withholds
+    the person (or stops the build). A record withheld alone is gone before the records are linked for good.
+    """
+    requests = withhold.read_all(raw)
+    linked = link.plan(stage, priorities, raw / "links.csv")
+    withheld = withhold.resolve(stage, requests, linked, {folder.name for folder in source_folders(raw)})
+    if withheld.records:
+        withhold.remove_records(stage, withheld.records)
+        linked = link.plan(stage, priorities, raw / "links.csv")
+    candidates = link.apply(stage, linked)
+    redactions = withhold.apply(stage, withheld, province_point)
+    withhold.write_report(report_path(out), redactions, requests)
+    records = {r for (r,) in stage.conn.execute("SELECT id FROM records")}
+    return withheld, [c for c in candidates if c["record_id"] in records and c["candidate_record_id"] in records]
+
+
+def check_release(path, strict=False, raw=RAW):
+    """[(withheld.csv line, where)] for every trace of a person raw/withheld.csv withholds in the database at `path`.
+
+    For a release about to be published, or the live site's file: the sources are read and linked as a build
+    would, without writing anything.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        stage = Stage(Path(folder) / "check.stage")
+        try:
+            priorities = collect(stage, strict, raw)
+            stage.index()
+            linked = link.plan(stage, priorities, raw / "links.csv")
+            requests = withhold.read_all(raw)
+            withheld = withhold.resolve(stage, requests, linked, {folder.name for folder in source_folders(raw)})
+            return traces_left(path, withheld.persons)
+        finally:
+            stage.close()
+
+
+def report_path(out):
+    """The maintainer's list of redactions, beside the database and never published."""
+    return out.with_name(out.stem + ".withholding-report.csv")
+
+
+def check_withheld(path, withheld):
+    """Stop before publishing if any trace of a withheld person is left in the file at `path`."""
+    left = traces_left(path, withheld.persons)
+    if left:
+        request, where = left[0]
+        origin = request.origin if request else Origin(display_path(path))
+        raise origin.error("record", None, f"a trace of a withheld person is still in the database ({where}; "
+                           f"{len(left)} in all)", "Nothing was published. Report this as a bug in scripts/withhold.py, "
+                           "with the line number.")
 
 
 def collect(stage, strict, raw):
@@ -178,7 +235,7 @@ def source_row(meta):
     }
 
 
-def write(stage, out, before_rename=lambda: None):
+def write(stage, out, before_rename=lambda path: None):
     """Copy every table from the stage to `out` in key order, with indexes, full-text indexes and views, atomically."""
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
@@ -197,7 +254,7 @@ def write(stage, out, before_rename=lambda: None):
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
         db.close()
-        before_rename()
+        before_rename(tmp)
         synced(tmp)
         os.replace(tmp, out)
     finally:
@@ -236,13 +293,29 @@ def main(argv=None):
     parser.add_argument("--raw", default=RAW, type=Path, help="folder of sources to build from (default: raw/)")
     parser.add_argument("--previous", type=Path, help="the previous release's database, to record what changed")
     parser.add_argument("--release-date", help="this release's date, YYYY-MM-DD (default: the last commit's date)")
+    parser.add_argument("--check-withheld", type=Path, metavar="DB",
+                        help="build nothing: search DB for any trace of the persons raw/withheld.csv withholds")
     args = parser.parse_args(argv)
+    if args.check_withheld:
+        return check_withheld_command(args)
     try:
         counts = build(args.out, strict=args.strict, raw=args.raw, previous=args.previous,
                        released_on=args.release_date)
     except BuildError as exc:
         sys.exit(f"build failed: {exc}\nThe previous {args.out.name}, if any, is unchanged.")
     print(f"built {args.out.name}: {', '.join(f'{name} {count}' for name, count in counts.items())}")
+
+
+def check_withheld_command(args):
+    try:
+        left = check_release(args.check_withheld, strict=args.strict, raw=args.raw)
+    except BuildError as exc:
+        sys.exit(f"check failed: {exc}")
+    for request, where in left:
+        print(f"{request.origin.where() if request else args.check_withheld}: trace left in {where}")
+    if left:
+        sys.exit(f"{args.check_withheld}: {len(left)} trace(s) of withheld persons. Do not publish it.")
+    print(f"{args.check_withheld}: no trace of any withheld person")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 The build compares the rows it is about to write with the previous release's database (in CI the
 live site's file, locally any file given with --previous). Each release adds its changes; the
 previous release's changes are carried forward, so the table holds the whole history. Nothing about
-a withheld person is carried: their rows are dropped from the history too.
+a withheld person is carried: a change is dropped if it is about any id they have had in any release, or
+names them by any name they are known by.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ from datetime import datetime, timezone
 from urllib.request import pathname2url
 
 from .rawfiles import ROOT
+from .withhold import Redactor, known_before
 
 
 def release_date(explicit=None):
@@ -102,6 +104,7 @@ def history(stage, previous_path, released_on, withheld):
 
     With nothing new the history is the previous one unchanged, so the database is byte-identical to the
     live one and nothing is redeployed. Without a previous release this build is the first release.
+    `withheld` lists the withheld persons (scripts/withhold.py), whose changes are left out.
     """
     if not previous_path:
         return [], [{"released_on": released_on, "changes": 0}]
@@ -109,12 +112,10 @@ def history(stage, previous_path, released_on, withheld):
     conn.commit()  # a database is attached outside a transaction
     conn.execute("ATTACH DATABASE ? AS previous", (f"file:{pathname2url(str(previous_path))}?mode=ro",))
     try:
-        scrub = {person_id for person_id, source_id, upstream_id in
-                 conn.execute("SELECT person_id, source_id, upstream_id FROM previous.records")
-                 if (source_id, upstream_id) in withheld} if previous_has(conn, "records") else set()
-        carried = [c for c in previous_rows(conn, "changes") if c["person_id"] not in scrub]
+        about_withheld = about(conn, withheld)
+        carried = [c for c in previous_rows(conn, "changes") if not about_withheld(c)]
         known = {c["id"] for c in carried}
-        new = [c for c in compare(conn, released_on) if c["id"] not in known and c["person_id"] not in scrub]
+        new = [c for c in compare(conn, released_on) if c["id"] not in known and not about_withheld(c)]
         releases = {r["released_on"]: r for r in previous_rows(conn, "releases")}
     finally:
         conn.execute("DETACH DATABASE previous")
@@ -123,3 +124,19 @@ def history(stage, previous_path, released_on, withheld):
     for release in releases.values():  # counted afresh: a scrubbed history must not count what it removed
         release["changes"] = len([c for c in carried + new if c["released_on"] == release["released_on"]])
     return carried + new, sorted(releases.values(), key=lambda r: r["released_on"])
+
+
+def about(conn, withheld):
+    """A test of whether a change row is about a withheld person, by id or by name, in any release."""
+    persons = [p for p in withheld.persons if p.request.level != "record only"]
+    if not persons:
+        return lambda change: False
+    known_before(conn, persons, previous_rows(conn, "changes"))
+    ids = {i for person in persons for i in person.ids}
+    redactor = Redactor(persons)
+
+    def is_about(change):
+        text = " ".join(str(change[key]) for key in ("title", "old_value", "new_value") if change.get(key))
+        return change["person_id"] in ids or redactor.names_in(text) is not None
+
+    return is_about

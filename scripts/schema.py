@@ -7,13 +7,14 @@ readers live in metadata.yml; tests/test_schema.py checks both stay in step.
 Column kinds:
   text, integer, real  stored as is
   list                 a JSON array of strings (";"-separated in raw CSV)
+  json                 a JSON object (a record's upstream row)
   date                 an ISO partial date ("2016", "2016-11", "2016-11-21");
                        stored with a sibling "<name>_precision" column
 """
 
 from dataclasses import dataclass
 
-SQL_TYPES = {"text": str, "integer": int, "real": float, "list": str, "date": str}
+SQL_TYPES = {"text": str, "integer": int, "real": float, "list": str, "date": str, "json": str}
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Column:
     required: bool = False
     references: str | None = None  # "table" (its primary key); for lists, each item
     derived: bool = False  # computed by the build, never read from raw/
+    narrative: bool = False  # free text that may name other people: redacted where it names a withheld person
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ TABLES = {
                 _C("name_folded", required=True, derived=True),
                 _C("names_as_written", "list", derived=True),
                 _C("country", references="countries"),
-                _C("description"),
+                _C("description", narrative=True),
             ),
             indexes=("name", "country"),
             fts=("name", "name_native", "name_folded", "names_as_written", "description"),
@@ -190,7 +192,8 @@ TABLES = {
                 _C("coordinate_precision", derived=True),
                 _C("charges", "list", references="charges", derived=True),
                 _C("sources", "list", references="sources", derived=True),
-                _C("summary"),
+                _C("summary", narrative=True),
+                _C("name_withheld", "integer", derived=True),
             ),
             indexes=("name", "name_folded", "sex", "birth_year", "country", "status", "status_as_of", "status_confirmed",
                      "ethnicity", "religion", "occupation"),
@@ -207,7 +210,7 @@ TABLES = {
                 _C("url"),
                 _C("link_method", required=True),
                 _C("link_confidence", "real", required=True),
-                _C("raw", required=True),
+                _C("raw", "json", required=True, narrative=True),
             ),
             indexes=("person_id", "source_id", "link_method"),
         ),
@@ -237,9 +240,9 @@ TABLES = {
             pk="id",
             columns=(
                 _C("id", required=True),
-                _C("title", required=True),
+                _C("title", required=True, narrative=True),
                 _C("state", required=True, references="countries"),
-                _C("summary", required=True),
+                _C("summary", required=True, narrative=True),
             ),
             indexes=("state",),
         ),
@@ -275,7 +278,7 @@ TABLES = {
         _T(
             "charge_citations",
             pk=("source_id", "charge_id"),
-            columns=(_C("charge_id", required=True, references="charges"), _C("context", required=True)),
+            columns=(_C("charge_id", required=True, references="charges"), _C("context", required=True, narrative=True)),
             indexes=("charge_id",),
         ),
         _T(
@@ -289,7 +292,7 @@ TABLES = {
                 _C("organizer", references="organizations"),
                 _C("country", references="countries"),
                 _C("started_on", "date"),
-                _C("description", required=True),
+                _C("description", required=True, narrative=True),
             ),
             indexes=("kind", "organizer", "country", "started_on"),
         ),
@@ -317,8 +320,8 @@ TABLES = {
                 _C("un_mechanism_as_written", "list"),
                 _C("reprisal_types", "list", required=True, references="reprisal_types"),
                 _C("date", "date"),
-                _C("date_note"),
-                _C("description", required=True),
+                _C("date_note", narrative=True),
+                _C("description", required=True, narrative=True),
             ),
             indexes=("case_id", "person_id", "organization_id", "state", "date"),
         ),
@@ -332,9 +335,9 @@ TABLES = {
                 _C("case_id", references="cases"),
                 _C("date", "date"),
                 _C("year", "integer", derived=True),
-                _C("date_note"),
+                _C("date_note", narrative=True),
                 _C("event_type", required=True, references="event_types"),
-                _C("description", required=True),
+                _C("description", required=True, narrative=True),
             ),
             indexes=("person_id", "organization_id", "case_id", "date", "year", "event_type"),
         ),
@@ -349,9 +352,19 @@ TABLES = {
                 _C("metric", required=True, references="metrics"),
                 _C("country", references="countries"),
                 _C("value", "integer", required=True),
-                _C("description", required=True),
+                _C("description", required=True, narrative=True),
             ),
             indexes=("reported_by", "campaign_id", "as_of", "metric", "country"),
+        ),
+        _T(
+            "withheld_counts",
+            pk=("country", "status"),
+            provenance=False,
+            columns=(
+                _C("country", required=True, references="countries"),
+                _C("status", required=True, references="statuses"),
+                _C("persons", "integer", required=True),
+            ),
         ),
         _T(
             "releases",
@@ -384,7 +397,7 @@ TABLES = {
                 _C("id", "integer", required=True, derived=True),
                 _C("upstream_id", required=True),
                 _C("field", required=True),
-                _C("raw_value"),
+                _C("raw_value", narrative=True),
                 _C("problem", required=True),
             ),
             indexes=("source_id", "field", "problem"),

@@ -48,22 +48,28 @@ VIEWS = {
                m.id AS un_mechanism, m.name AS mechanism_name, m.kind AS mechanism_kind, r.date
         FROM reprisals r, json_each(r.un_mechanisms) j
         JOIN un_mechanisms m ON m.id = j.value""",
-    # A figure a source reports beside what this dataset counts for the same thing (NULL: not countable).
+    # A figure a source reports beside what this dataset counts for the same thing (NULL: not countable); persons
+    # withheld at the level "counts only" are counted where their country and status are enough.
     "statistics_compared": """
+        WITH counted AS (
+            SELECT country, status, sex, count(*) AS persons FROM persons
+            WHERE country IN (SELECT country FROM statistics) GROUP BY country, status, sex
+            UNION ALL SELECT country, status, NULL, persons FROM withheld_counts
+        )
         SELECT st.id, st.source_id, st.reported_by, st.campaign_id, st.metric, st.country,
                st.as_of, st.as_of_precision, st.value AS reported,
                CASE st.metric
                    WHEN 'signatories' THEN (SELECT count(*) FROM signatures s WHERE s.campaign_id = st.campaign_id)
-                   WHEN 'political prisoners' THEN
-                       (SELECT count(*) FROM persons p WHERE p.country = st.country AND p.status = 'detained')
-                   WHEN 'activists detained' THEN
-                       (SELECT count(*) FROM persons p WHERE p.country = st.country AND p.status = 'detained')
-                   WHEN 'detained women' THEN (SELECT count(*) FROM persons p
-                       WHERE p.country = st.country AND p.status = 'detained' AND p.sex = 'female')
-                   WHEN 'activists at risk' THEN (SELECT count(*) FROM persons p
-                       WHERE p.country = st.country AND p.status IN ('detained', 'at risk'))
-                   WHEN 'activists harassed' THEN
-                       (SELECT count(*) FROM persons p WHERE p.country = st.country AND p.status = 'at risk')
+                   WHEN 'political prisoners' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
+                       WHERE c.country = st.country AND c.status = 'detained')
+                   WHEN 'activists detained' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
+                       WHERE c.country = st.country AND c.status = 'detained')
+                   WHEN 'detained women' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
+                       WHERE c.country = st.country AND c.status = 'detained' AND c.sex = 'female')
+                   WHEN 'activists at risk' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
+                       WHERE c.country = st.country AND c.status IN ('detained', 'at risk'))
+                   WHEN 'activists harassed' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
+                       WHERE c.country = st.country AND c.status = 'at risk')
                    WHEN 'reprisal cases' THEN (SELECT count(*) FROM cases)
                    WHEN 'states with reprisal cases' THEN (SELECT count(DISTINCT state) FROM cases)
                END AS dataset_count,

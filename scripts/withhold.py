@@ -1,33 +1,598 @@
-"""Records a maintainer withholds (say at a family's request) appear nowhere in the database.
+"""Withholding: what a family asks us not to publish is nowhere in the database, or the build stops and says why.
 
-raw/withheld.csv lists them by source_id and upstream_id. They are removed before linking,
-indexing or anything else, with every row that came from them or is about their person.
+raw/withheld.csv has one line per request. `record` names a record as the site shows it (`cecc-ppd/2004-02138`)
+or a person (`person:<id>`, the id in the address of their page); `level` says what goes:
+
+  withhold      (the default) the person, with every record and every row about them; other people's
+                narratives that name them are redacted where they do
+  anonymous     the person stays as a case without a name: the line's public_id instead of their id, no name,
+                narrative or upstream record, place only to the province, dates only to the month
+  counts only   the person goes as with withhold, and is counted in withheld_counts (by country and status)
+  record only   that record alone goes; the person stays through their other records
+
+A record of a person whom other records name too stands for the whole person only on a `person:` line: the
+build stops and names the other records, unless the level is `record only`. A line that matches nothing stops
+the build. What was redacted is listed in a report beside the database, which is never published; the build
+then checks what it wrote (scripts/withheld_check.py) and stops if any trace of a withheld person is left.
 """
 
-from .rawfiles import read_csv
+import csv
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
 
-PERSON_TABLES = ("records", "detentions", "events", "reprisals", "person_issues")
+from .adapters.romanise import romanise
+from .rawfiles import Origin, display_path, read_csv
+from .schema import TABLES
+from .text import fold
+
+LEVELS = ("withhold", "anonymous", "counts only", "record only")
+PERSON = "person:"
+NAME_MARKER = "[name withheld]"
+RECORD_MARKER = "[record withheld]"
+WITHHELD_NAME = "Name withheld at the family's request"
+WITHHELD_DETAILS = "Details withheld at the family's request."
+WITHHELD_REF = "withheld"
+PUBLIC_ID = re.compile(r"^anonymous-[a-z0-9]+(?:-[a-z0-9]+)*$")  # the prefix keeps it apart from sources' ids
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# Person-linked tables (besides persons and records), in the order rows are removed or renamed.
+ABOUT_PERSON = ("detentions", "events", "reprisals", "person_issues")
 
 
-def read_withheld(path):
+@dataclass(frozen=True)
+class Request:
+    """One line of raw/withheld.csv."""
+
+    origin: Origin
+    target: str
+    level: str
+    public_id: str | None
+
+    def error(self, problem, fix):
+        return self.origin.error("record", self.target, problem, fix)
+
+
+PRIVATE_LIST = "CONSCIENCE_WITHHELD"  # names a second list, kept out of the public repository
+
+
+def read_all(raw):
+    """The requests of raw/withheld.csv and of the private list $CONSCIENCE_WITHHELD names, if any."""
+    seen = {}
+    requests = read_requests(Path(raw) / "withheld.csv", seen)
+    if os.environ.get(PRIVATE_LIST):
+        requests += read_requests(Path(os.environ[PRIVATE_LIST]), seen)
+    public_ids = [r.public_id for r in requests if r.public_id]
+    for request in requests:
+        if request.public_id and public_ids.count(request.public_id) > 1:
+            raise request.origin.error("public_id", request.public_id, "two lines give the same public id",
+                                       "Give each anonymous person a public id of their own.")
+    return requests
+
+
+def read_requests(path, seen):
+    """The withholding requests of one list, checked line by line; none when the file does not exist.
+
+    `seen` maps each target already read (in this list or an earlier one) to its origin.
+    """
     if not path.exists():
-        return set()
-    return {(row["source_id"], row["upstream_id"])
-            for _, row in read_csv(path, required=("source_id", "upstream_id"))}
+        return []
+    requests = []
+    for origin, row in read_csv(path, required=("record", "level", "public_id")):
+        request = Request(origin, (row["record"] or "").strip(), (row["level"] or "").strip() or "withhold",
+                          (row["public_id"] or "").strip() or None)
+        check_request(request, seen)
+        seen[request.target] = origin
+        requests.append(request)
+    return requests
 
 
-def withhold(stage, withheld):
-    """Remove withheld records and everything derived from them."""
-    if not withheld:
-        return
+def check_request(request, seen):
+    if not request.target:
+        raise request.error("the line names no record", "Write a record id (source/upstream id) or person:<id>.")
+    if request.target in seen:
+        raise request.error(f"already withheld ({seen[request.target].where()})", "Remove one of the two lines.")
+    if not request.target.startswith(PERSON) and request.target.count("/") < 1:
+        raise request.error("neither a record id nor a person", "Write the record id as its page shows it "
+                            "(source/upstream id, e.g. cecc-ppd/2004-02138) or person:<id> (the id in /person/<id>).")
+    if request.level not in LEVELS:
+        raise request.origin.error("level", request.level, "unknown level", f"Use one of: {', '.join(LEVELS)}.")
+    if request.level == "record only" and request.target.startswith(PERSON):
+        raise request.origin.error("level", request.level, "a person line cannot withhold a record only",
+                                   "Name the record (source/upstream id) that must go.")
+    if request.level == "anonymous" and not (request.public_id and PUBLIC_ID.match(request.public_id)):
+        suggestion = f"anonymous-{secrets.token_hex(3)}"
+        raise request.origin.error("public_id", request.public_id, "an anonymous person needs a public id",
+                                   f"Choose one that says nothing about them: 'anonymous-' then lower-case letters, "
+                                   f"digits or hyphens, such as {suggestion}; never change it.")
+    if request.public_id and request.level != "anonymous":
+        raise request.origin.error("public_id", request.public_id, "only an anonymous person has a public id",
+                                   "Leave public_id empty, or set level to anonymous.")
+
+
+@dataclass
+class Person:
+    """A withheld person: the request, their records, and every way the dataset knows them."""
+
+    request: Request
+    records: set  # record ids
+    names: set = field(default_factory=set)  # names and romanisations, as sources write them
+    ids: set = field(default_factory=set)  # person ids, record ids and upstream ids they have had
+    references: set = field(default_factory=set)  # addresses of links to them in other narratives
+    surnames: set = field(default_factory=set)  # how a narrative that names them refers to them again
+    chinese: bool = False
+
+
+@dataclass
+class Withheld:
+    persons: list  # Person
+    records: dict  # record id -> Request, for records withheld alone
+
+
+def resolve(stage, requests, linked, declared):
+    """Match every request to the staged records, as linking would group them; a line that matches nothing stops.
+
+    `linked` is the link plan; `declared` the ids of every source raw/ declares (some may be missing in a non-strict
+    build: their lines are passed over with a note).
+    """
+    withheld = Withheld([], {})
+    claimed = {}
+    for request in requests:
+        records = matching_records(stage, request, linked, declared)
+        if records is None:
+            continue
+        for record in records:
+            if record in claimed:
+                raise request.error(f"the same person is withheld already ({claimed[record].origin.where()})",
+                                    "Keep one line per person.")
+            claimed[record] = request
+        if request.level == "record only":
+            withheld.records[next(iter(records))] = request
+        else:
+            withheld.persons.append(Person(request, records))
+    for person in withheld.persons:
+        known_as(stage, person)
+    return withheld
+
+
+def matching_records(stage, request, linked, declared):
+    """The records the request withholds (a set), or None for a source this build does not have."""
     conn = stage.conn
-    conn.execute("CREATE TEMP TABLE withheld (source_id TEXT, upstream_id TEXT)")
-    conn.executemany("INSERT INTO temp.withheld VALUES (?, ?)", sorted(withheld))
-    from_withheld = "(_record_source, _record_upstream) IN (SELECT source_id, upstream_id FROM temp.withheld)"
-    conn.execute(f"CREATE TEMP TABLE gone_people AS SELECT id FROM persons WHERE {from_withheld}")
-    for name in stage.public:
-        about_gone = " OR person_id IN (SELECT id FROM temp.gone_people)" if name in PERSON_TABLES else ""
-        conn.execute(f"DELETE FROM [{name}] WHERE {from_withheld}{about_gone}")
+    if request.target.startswith(PERSON):
+        person_id = request.target[len(PERSON):]
+        found = [r for (r,) in conn.execute("SELECT id FROM records WHERE person_id = ? ORDER BY id", (person_id,))]
+        if not found:
+            raise request.error("no person has this id", "Use the id in the address of the person's page "
+                                "(/person/<id>), or name one of their records (source/upstream id).")
+        return set().union(*(linked.members(record) for record in found))
+    source_id = request.target.split("/", 1)[0]
+    if source_id not in declared:
+        raise request.error(f"there is no source '{source_id}'",
+                            "Use a source id from raw/ (a folder with a source.yml), as in the record's id.")
+    if not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone():
+        print(f"{request.origin.where()}: source {source_id} is missing from this build; "
+              f"its records are not published", flush=True)
+        return None
+    if not conn.execute("SELECT 1 FROM records WHERE id = ?", (request.target,)).fetchone():
+        raise request.error(f"source {source_id} has no such record",
+                            "Copy the record id from its row in the records table (source/upstream id).")
+    members = linked.members(request.target)
+    if len(members) > 1 and request.level != "record only":
+        others = ", ".join(sorted(members - {request.target}))
+        raise request.error(f"the person this record names is also known through {others}",
+                            "Withhold the person (person:<their id>) so that none of their records is published, "
+                            "or set level to 'record only' if only this record must go.")
+    return {request.target}
+
+
+def known_as(stage, person):
+    """Every name, id and upstream reference of the person's records and of the persons they define."""
+    conn = stage.conn
+    marks = ", ".join("?" * len(person.records))
+    records = conn.execute(f"SELECT id, upstream_id, person_id, name_as_written, source_id FROM records "
+                           f"WHERE id IN ({marks}) ORDER BY id", sorted(person.records)).fetchall()
+    for record_id, upstream_id, person_id, written, source_id in records:
+        person.ids |= {record_id, upstream_id, person_id}
+        person.names.add(written)
+    people = conn.execute(f"SELECT name, name_native, alternate_names, country FROM persons WHERE id IN "
+                          f"(SELECT person_id FROM records WHERE id IN ({marks}))", sorted(person.records)).fetchall()
+    for name, native, alternates, country in people:
+        person.names |= {name, native, *json.loads(alternates or "[]")}
+        person.chinese |= bool(native and CJK.search(native)) or country in ("CN", "HK", "MO", "TW")
+    for name in list(person.names):
+        if name and CJK.search(name) and not re.search(r"[A-Za-z]", name):
+            person.names.add(romanise(name, "Hans"))
+    person.names = {name.strip() for name in person.names if is_name(name)}
+    person.ids = {i for i in person.ids if distinctive(i)}
+    person.surnames = {surname(name, person.chinese) for name in person.names if not CJK.search(name)} - {None}
+
+
+def known_before(conn, persons, previous_changes):
+    """Each person's ids and names in the previous release (attached as `previous`) added to what they are known by.
+
+    A person whose id or spelling changed between releases is still found: by a record of theirs, by an id
+    they had, or by a change that names them, and again by whatever that finds.
+    """
+    tables = {name for (name,) in conn.execute("SELECT name FROM previous.sqlite_master WHERE type = 'table'")}
+    for person in persons:
+        while True:
+            before = (len(person.ids), len(person.names))
+            ids = sorted(person.ids)
+            marks = ", ".join("?" * len(ids))
+            if "records" in tables:
+                for found in conn.execute(f"SELECT id, upstream_id, person_id FROM previous.records "
+                                          f"WHERE id IN ({marks}) OR person_id IN ({marks})", ids + ids):
+                    person.ids |= {i for i in found if distinctive(i)}
+            if "persons" in tables:
+                for name, native, alternates in conn.execute(
+                        f"SELECT name, name_native, alternate_names FROM previous.persons WHERE id IN ({marks})", ids):
+                    person.names |= {n for n in (name, native, *json.loads(alternates or "[]")) if is_name(n)}
+            redactor = Redactor([person])
+            person.ids |= {change["person_id"] for change in previous_changes if change["person_id"] and (
+                change["person_id"] in person.ids or redactor.names_in(change["title"] or "") is not None)}
+            if (len(person.ids), len(person.names)) == before:
+                break
+
+
+def is_name(text):
+    """A name worth looking for: not lost characters (??), not a lone syllable."""
+    if not text or not text.strip() or set(text.strip()) <= set("? "):
+        return False
+    if CJK.search(text):
+        return len(CJK.findall(text)) >= 2
+    return len(re.sub(r"[^a-z0-9]", "", fold(text).lower())) >= 4 and len(tokens(text)) >= 2
+
+
+def distinctive(identifier):
+    """An id worth looking for in other texts: not a bare line or case number, which any text may hold."""
+    return bool(identifier) and len(identifier) >= 6 and not identifier.isdigit()
+
+
+def tokens(text):
+    return re.findall(r"[a-z0-9]+", fold(text).lower())
+
+
+def surname(name, chinese):
+    """How a narrative refers to someone it has named in full: Chinese names by the family name, others by the last."""
+    parts = tokens(name)
+    return (parts[0] if chinese else parts[-1]) if len(parts) >= 2 else None
+
+
+# Removing, anonymising and redacting in the stage
+
+def remove_records(stage, record_ids):
+    """Records withheld alone gone, with every row they gave, and the person one defined if none other names them."""
+    conn = stage.conn
+    conn.execute("CREATE TEMP TABLE gone_records AS SELECT _record_source AS source, _record_upstream AS upstream, "
+                 "person_id FROM records WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(record_ids)),))
+    remove_rows_of_records(stage)
+    left_alone = [p for (p,) in conn.execute("SELECT DISTINCT person_id FROM temp.gone_records WHERE person_id "
+                                             "NOT IN (SELECT person_id FROM records) ORDER BY person_id")]
+    conn.execute("DROP TABLE temp.gone_records")
+    remove_people(stage, left_alone)
+
+
+def remove_people(stage, person_ids_gone):
+    """Persons gone, with their records, every row those gave and every row about them; a case whose every
+    target went goes with its events."""
+    conn = stage.conn
+    conn.execute("CREATE TEMP TABLE gone_people AS SELECT value AS id FROM json_each(?)", (json.dumps(person_ids_gone),))
+    conn.execute("CREATE TEMP TABLE gone_records AS SELECT _record_source AS source, _record_upstream AS upstream "
+                 "FROM records WHERE person_id IN (SELECT id FROM temp.gone_people)")
+    remove_rows_of_records(stage)
+    conn.execute("CREATE TEMP TABLE cases_before AS SELECT DISTINCT case_id FROM reprisals")
+    conn.execute("DELETE FROM persons WHERE id IN (SELECT id FROM temp.gone_people)")
+    for name in ("records", *ABOUT_PERSON):
+        conn.execute(f"DELETE FROM [{name}] WHERE person_id IN (SELECT id FROM temp.gone_people)")
     conn.execute("DELETE FROM detention_charges WHERE detention_id NOT IN (SELECT id FROM detentions)")
-    conn.execute("DROP TABLE temp.withheld")
-    conn.execute("DROP TABLE temp.gone_people")
+    conn.execute("CREATE TEMP TABLE gone_cases AS SELECT case_id FROM temp.cases_before "
+                 "WHERE case_id NOT IN (SELECT case_id FROM reprisals)")
+    conn.execute("DELETE FROM events WHERE case_id IN (SELECT case_id FROM temp.gone_cases)")
+    conn.execute("DELETE FROM cases WHERE id IN (SELECT case_id FROM temp.gone_cases)")
+    for table in ("gone_people", "gone_records", "cases_before", "gone_cases"):
+        conn.execute(f"DROP TABLE temp.{table}")
+
+
+def remove_rows_of_records(stage):
+    """Every staged row that came from a record in temp.gone_records, gone."""
+    for name in stage.public:
+        stage.conn.execute(f"DELETE FROM [{name}] WHERE (_record_source, _record_upstream) IN "
+                           f"(SELECT source, upstream FROM temp.gone_records)")
+
+
+def person_ids(stage, person):
+    """The persons the withheld records belong to now (linking may have merged them)."""
+    marks = ", ".join("?" * len(person.records))
+    return [p for (p,) in stage.conn.execute(f"SELECT DISTINCT person_id FROM records WHERE id IN ({marks}) "
+                                             f"ORDER BY person_id", sorted(person.records))]
+
+
+def apply(stage, withheld, province_of):
+    """Withhold, count or anonymise each withheld person (already linked), then redact what names them.
+
+    `province_of(country, latitude, longitude)` gives the (latitude, longitude) of the province around a point.
+    Returns the redactions, for the maintainer's report.
+    """
+    for person in withheld.persons:
+        person.ids |= set(person_ids(stage, person))
+    gone = [p for p in withheld.persons if p.request.level in ("withhold", "counts only")]
+    counted = [pid for p in gone if p.request.level == "counts only" for pid in person_ids(stage, p)]
+    count_persons(stage, counted)
+    remove_people(stage, sorted({pid for p in gone for pid in person_ids(stage, p)}))
+    for person in withheld.persons:
+        if person.request.level == "anonymous":
+            anonymise(stage, person, province_of)
+    return redact(stage, withheld.persons)
+
+
+def count_persons(stage, person_ids_counted):
+    """Persons published in counts only, by country and status."""
+    if not person_ids_counted:
+        return
+    marks = ", ".join("?" * len(person_ids_counted))
+    rows = stage.conn.execute(f"SELECT country, status, count(*) FROM persons WHERE id IN ({marks}) "
+                              f"GROUP BY country, status ORDER BY country, status", person_ids_counted).fetchall()
+    stage.add("withheld_counts", ((Origin("raw/withheld.csv"), {"country": c, "status": s, "persons": n})
+                                  for c, s, n in rows))
+
+
+def anonymise(stage, person, province_of):
+    """The person as a case without a name: public id, no name, narrative or upstream record; province, month."""
+    conn = stage.conn
+    public_id = person.request.public_id
+    found = person_ids(stage, person)
+    if len(found) != 1:
+        raise person.request.error("the person's records are no longer linked as one person",
+                                   "Withhold each person on a line of its own.")
+    old_id = found[0]
+    country, latitude, longitude, precision = conn.execute(
+        "SELECT country, latitude, longitude, coordinate_precision FROM persons WHERE id = ?", (old_id,)).fetchone()
+    if precision == "city":
+        latitude, longitude = province_of(country, latitude, longitude) or (None, None)
+        precision = "province" if latitude is not None else None
+    conn.execute("""UPDATE persons SET id = ?, name = ?, name_native = NULL, name_folded = ?, alternate_names = NULL,
+                    birth_year = NULL, occupation = NULL, summary = NULL, place = NULL, latitude = ?, longitude = ?,
+                    coordinate_precision = ?, name_withheld = 1, upstream_ref = ?, _name_keys = NULL,
+                    _name_as_written = NULL WHERE id = ?""",
+                 (public_id, WITHHELD_NAME, fold(WITHHELD_NAME), latitude, longitude, precision, WITHHELD_REF, old_id))
+    conn.execute("""UPDATE records SET id = source_id || '/' || ?, upstream_id = ?, person_id = ?, name_as_written = ?,
+                    url = NULL, raw = '{}', upstream_ref = ? WHERE person_id = ?""",
+                 (public_id, public_id, public_id, WITHHELD_NAME, WITHHELD_REF, old_id))
+    for source_id, upstream in [(r.split("/", 1)[0], r.split("/", 1)[1]) for r in sorted(person.records)]:
+        conn.execute("DELETE FROM data_quality WHERE _record_source = ? AND _record_upstream = ?", (source_id, upstream))
+    renamed = rename_rows(stage, "detentions", old_id, public_id, "detention", "place = NULL, age_at_detention = NULL, "
+                          "sentence_as_written = iif(sentence_as_written GLOB ?, NULL, sentence_as_written)",
+                          ("*[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*",))  # a sentence written as its end date
+    for old, new in renamed:
+        conn.execute("UPDATE detention_charges SET detention_id = ?, upstream_ref = ? WHERE detention_id = ?",
+                     (new, WITHHELD_REF, old))
+    for date in ("detained_on", "sentenced_on", "sentence_ends_on", "released_on"):
+        to_the_month(stage, "detentions", date, public_id)
+    rename_rows(stage, "events", old_id, public_id, "event", "description = ?, date_note = NULL", (WITHHELD_DETAILS,))
+    to_the_month(stage, "events", "date", public_id)
+    rename_rows(stage, "reprisals", old_id, public_id, "reprisal",
+                "description = ?, date_note = NULL, un_mechanism_as_written = NULL", (WITHHELD_DETAILS,))
+    to_the_month(stage, "reprisals", "date", public_id)
+    conn.execute("UPDATE person_issues SET person_id = ?, upstream_ref = ? WHERE person_id = ?",
+                 (public_id, WITHHELD_REF, old_id))
+
+
+def rename_rows(stage, table, old_id, public_id, kind, blank, params=()):
+    """The person's rows of a table renumbered under the public id, what identifies them blanked; (old, new) ids."""
+    conn = stage.conn
+    rows = conn.execute(f"SELECT rowid, id FROM [{table}] WHERE person_id = ? ORDER BY rowid", (old_id,)).fetchall()
+    renamed = []
+    for number, (rowid, old) in enumerate(rows, start=1):
+        new = f"{public_id}-{kind}-{number}"
+        conn.execute(f"UPDATE [{table}] SET id = ?, person_id = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
+                     (new, public_id, WITHHELD_REF, *params, rowid))
+        renamed.append((old, new))
+    return renamed
+
+
+def to_the_month(stage, table, column, person_id):
+    """Dates of an anonymous person's rows kept only to the month."""
+    stage.conn.execute(f"""UPDATE [{table}] SET [{column}] = substr([{column}], 1, 7),
+        [{column}_precision] = 'month' WHERE person_id = ? AND [{column}_precision] = 'day'""", (person_id,))
+
+
+def narratives(stage, redactor):
+    """(table, column, rowid, text) of every narrative that may name a withheld person."""
+    for name, table in TABLES.items():
+        for column in (c for c in table.columns if c.narrative):
+            yield from ((table, column, rowid, text) for rowid, text in stage.conn.execute(
+                f"SELECT rowid, [{column.name}] FROM [{name}] WHERE {redactor.prefilter(column.name)} ORDER BY rowid"))
+
+
+def redact(stage, persons):
+    """Other rows' narratives that name a withheld person, redacted where they do; the redactions made.
+
+    A narrative may link a withheld person's record by an address that does not name them (CECC's links to
+    another record carry an internal number): every address that a link naming them uses is redacted too.
+    """
+    persons = [p for p in persons if p.request.level != "record only"]
+    if not persons:
+        return []
+    for _, column, _, text in narratives(stage, Redactor(persons)):
+        for value in json.loads(text).values() if column.kind == "json" else [text]:
+            if isinstance(value, str):
+                learn_links(value, persons)
+    redactor = Redactor(persons)
+    done = []
+    for table, column, rowid, text in list(narratives(stage, redactor)):
+        new, found = redact_json(text, redactor) if column.kind == "json" else redactor.redact(text)
+        if found:
+            stage.conn.execute(f"UPDATE [{table.name}] SET [{column.name}] = ? WHERE rowid = ?", (new, rowid))
+            (key,) = stage.conn.execute(f"SELECT {key_sql(table)} FROM [{table.name}] WHERE rowid = ?", (rowid,)).fetchone()
+            done += [(line, table.name, key, column.name, what) for line, what in found]
+    return done
+
+
+def learn_links(text, persons):
+    """The address of every link in the text whose words name a withheld person, added to their references."""
+    for href, words in LINK.findall(text) if "<a" in text.lower() else ():
+        for person in persons:
+            if href.startswith(("http://", "https://", "/")) and Redactor([person]).names_in(words) is not None:
+                person.references.add(href)
+
+
+def key_sql(table):
+    columns = table.pk if isinstance(table.pk, tuple) else (table.pk,)
+    return " || ' / ' || ".join(f"ifnull([{c}], '')" for c in columns)
+
+
+def redact_json(text, redactor):
+    """A JSON object's string values redacted, the object written as the adapters write it."""
+    values = json.loads(text)
+    found = []
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key], more = redactor.redact(value)
+            found += more
+    return (json.dumps(values, ensure_ascii=False) if found else text), found
+
+
+class Redactor:
+    """Finds a withheld person's names, ids and references in a text and replaces them by markers."""
+
+    def __init__(self, persons):
+        self.persons = persons
+        self.patterns = []  # (pattern on the folded text, marker, the request's line)
+        self.exact = []  # (text as written, marker, line): names in Chinese or Japanese characters, then ids
+        for person in self.persons:
+            line = person.request.origin.line
+            for name in sorted(person.names):
+                if CJK.search(name):
+                    self.exact.append((name, NAME_MARKER, line))
+                else:
+                    self.patterns.append((name_pattern(tokens(name)), NAME_MARKER, line))
+                    if len(tokens(name)) in (2, 3):  # written the other way round
+                        self.patterns.append((name_pattern(tokens(name)[::-1]), NAME_MARKER, line))
+            for identifier in sorted(person.ids | person.references):
+                self.exact.append((identifier, RECORD_MARKER, line))
+        self.surnames = {person.request.origin.line: person.surnames for person in self.persons}
+
+    def prefilter(self, column):
+        """SQL selecting the rows that may name someone: the longest part of any name, any id (LIKE ignores case)."""
+        needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
+        needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
+        likes = [f"[{column}] LIKE '%' || {quote(needle)} || '%'" for needle in sorted(needles)]
+        instrs = [f"instr([{column}], {quote(text)})" for text, _, _ in self.exact]
+        return "(" + " OR ".join(likes + instrs) + ")"
+
+    def redact(self, text):
+        """(redacted text, [(request line, what was replaced)])."""
+        found = []
+        text = self.redact_links(text, found)
+        named = {line for line, _ in found}  # a link naming someone is a mention: later, their surname is them
+        for needle, marker, line in self.exact:
+            if needle in text:
+                text, replaced = exact_pattern(needle).subn(marker, text)
+                found += [(line, needle)] * bool(replaced)
+        folded, source = folded_with_offsets(text)
+        spans = []
+        for pattern, marker, line in self.patterns:
+            for match in pattern.finditer(folded):
+                spans.append((source[match.start()], source[match.end() - 1] + 1, marker, line))
+        for line in sorted(named | {span[3] for span in spans}):
+            for name in sorted(self.surnames.get(line, ())):
+                spans += [(source[m.start()], source[m.end() - 1] + 1, NAME_MARKER, line)
+                          for m in surname_pattern(name).finditer(folded) if text[source[m.start()]].isupper()]
+        for start, end, marker, line in sorted(merge(spans), reverse=True):
+            found.append((line, text[start:end]))
+            text = text[:start] + marker + text[end:]
+        return text, found
+
+    def redact_links(self, text, found):
+        """A link whose address or words point at a withheld person's record goes whole: the marker stays."""
+        def replace(match):
+            line = self.names_in(match.group(2)) or self.names_in(match.group(1))
+            if line is None:
+                return match.group(0)
+            found.append((line, match.group(0)))
+            return NAME_MARKER
+
+        return LINK.sub(replace, text) if "<a" in text.lower() else text
+
+    def names_in(self, text):
+        """The withheld.csv line of the first withheld person the text names or points at, else None."""
+        folded, _ = folded_with_offsets(text)
+        for pattern, _, line in self.patterns:
+            if pattern.search(folded):
+                return line
+        for needle, marker, line in self.exact:
+            if marker == NAME_MARKER and exact_pattern(needle).search(text):
+                return line
+        return self.ids_in(text)
+
+    def ids_in(self, text):
+        """The withheld.csv line of the first withheld person whose id, upstream id or link the text holds, else None."""
+        for needle, marker, line in self.exact:
+            if marker == RECORD_MARKER and exact_pattern(needle).search(text):
+                return line
+        return None
+
+
+LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"'>\s]*)[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+
+
+# Two-letter family names that are English words too: a narrative's "He said" is not about Mr He.
+COMMON_WORDS = {"he", "an", "ma", "mo", "long", "man", "bo", "do", "to", "so"}
+
+
+def surname_pattern(name):
+    return re.compile(r"(?!)" if name in COMMON_WORDS else rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])")
+
+
+def exact_pattern(needle):
+    """An id or a name in Chinese characters, as written; an ASCII id not inside a longer one."""
+    return re.compile(rf"(?<![\w-]){re.escape(needle)}(?![\w-])" if needle.isascii() else re.escape(needle))
+
+
+def name_pattern(parts):
+    """A name's folded words, in order, apart only by spaces, hyphens or dots (also within a word: Yong-min)."""
+    apart = r"[\s\-.\u2010]"
+    words = [f"{apart}?".join(map(re.escape, part)) for part in parts]
+    return re.compile(r"(?<![a-z0-9])" + f"{apart}*".join(words) + r"(?![a-z0-9])")
+
+
+def folded_with_offsets(text):
+    """The text folded to lower-case ASCII letter by letter (Chinese characters kept), and each letter's source index."""
+    out, source = [], []
+    for index, char in enumerate(text):
+        folded = char if char.isascii() or CJK.match(char) else fold(char) or char
+        out.append(folded.lower())
+        source += [index] * len(folded)
+    return "".join(out), source
+
+
+def merge(spans):
+    """Overlapping spans as one, so that a name inside a longer match is replaced once."""
+    merged = []
+    for start, end, marker, line in sorted(spans):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2], last[3])
+        else:
+            merged.append((start, end, marker, line))
+    return merged
+
+
+def quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def write_report(path, redactions, requests):
+    """The redactions made, for the maintainer: never published (it names whom it protects)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["withheld_csv_line", "table", "row", "column", "replaced"])
+        writer.writerows(sorted(set(redactions), key=lambda r: (r[0] or 0, r[1], r[2], r[3], r[4])))
+    tmp.replace(path)
+    if requests:
+        print(f"withholding: {len(requests)} line(s) of raw/withheld.csv applied, {len(set(redactions))} "
+              f"redaction(s) listed in {display_path(path)} (never publish that file)", flush=True)

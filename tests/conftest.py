@@ -81,6 +81,16 @@ def raw(tmp_path):
     return copy_curated_raw(tmp_path / "raw")
 
 
+@pytest.fixture
+def lists_raw(tmp_path):
+    """The curated sources, with small extracts of CECC and CPPC (tests/fixtures/withholding: real rows about Qin
+    Yongmin, known to both, and two CECC narratives naming him) in place of the upstream lists: no mirror needed."""
+    raw = copy_curated_raw(tmp_path / "raw")
+    for folder in (ROOT / "tests" / "fixtures" / "withholding").iterdir():
+        shutil.copytree(folder, raw / folder.name)
+    return raw
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

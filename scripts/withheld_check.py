@@ -1,0 +1,70 @@
+"""The last check before a database is published: no trace of a withheld person is left in it.
+
+Every text column of every table is searched for every name, romanisation, id and upstream id of each withheld
+person (as scripts/withhold.py knows them), the full-text indexes for their names, and the file for free pages
+(which could hold deleted rows). The one exception is a namesake: another person or organisation whose own name
+is the same is not a trace. Messages name the table, column and row, never the person.
+"""
+
+import sqlite3
+
+from .schema import TABLES
+from .withhold import CJK, Redactor, tokens
+
+# Columns holding someone's own name: a withheld person's name there is a namesake's (their rows are gone).
+OWN_NAMES = {
+    "persons": ("name", "name_native", "name_folded", "alternate_names"),
+    "records": ("name_as_written",),
+    "organizations": ("name", "name_native", "name_folded", "names_as_written"),
+    "signatures": ("name_as_written",),
+}
+
+
+def traces_left(path, persons):
+    """[(request, where)] for every trace of a withheld person in the database file at `path` (request None: the file)."""
+    persons = [p for p in persons if p.request.level != "record only"]
+    if not persons:
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        left = [(None, f"{count} free pages (written anew, the file should have none)")
+                for (count,) in conn.execute("PRAGMA freelist_count") if count]
+        for person in persons:
+            redactor = Redactor([person])
+            namesakes = set()
+            for table, column, rowid, text in texts(conn, redactor):
+                if redactor.ids_in(text) is not None:
+                    left.append((person.request, f"{table}.{column}, rowid {rowid}: an id or address"))
+                elif redactor.names_in(text) is not None:
+                    if column in OWN_NAMES.get(table, ()):
+                        namesakes.add((table, rowid))
+                    else:
+                        left.append((person.request, f"{table}.{column}, rowid {rowid}: a name"))
+            left += [(person.request, f"{table}_fts, rowid {rowid}: a name in the full-text index")
+                     for table, rowid in indexed(conn, person) if (table, rowid) not in namesakes]
+        return left
+    finally:
+        conn.close()
+
+
+def texts(conn, redactor):
+    """(table, column, rowid, text) of every text cell that may hold a trace."""
+    for name, table in TABLES.items():
+        for column in text_columns(conn, name):
+            yield from ((name, column, rowid, text) for rowid, text in conn.execute(
+                f"SELECT rowid, [{column}] FROM [{name}] WHERE {redactor.prefilter(column)}"))
+
+
+def text_columns(conn, table):
+    return [column for _, column, kind, *_ in conn.execute(f"PRAGMA table_info([{table}])") if kind.upper() == "TEXT"]
+
+
+def indexed(conn, person):
+    """(table, rowid) of every full-text row whose index holds one of the person's names as a phrase."""
+    found = set()
+    for table in (name for name, table in TABLES.items() if table.fts):
+        for name in sorted(person.names):
+            query = f'unspaced : "{name}"' if CJK.search(name) else f'"{" ".join(tokens(name))}"'
+            found |= {(table, rowid) for (rowid,) in conn.execute(
+                f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", (query,))}
+    return found
