@@ -8,6 +8,7 @@ data_quality with its line, column and value.
 """
 
 import csv
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -46,7 +47,45 @@ class Plan:
     vocabularies: dict  # table -> ids
     issue_categories: dict  # issue id -> category implied, or None
     status_codes: dict = field(default_factory=dict)  # the list's status value -> StatusEntry
-    dates: dict = field(default_factory=dict)  # id(value spec) -> its DateReader
+    compiled: dict = field(default_factory=dict)  # id(value specs) -> their ValueReaders; id(spec) -> DateReader
+
+    @property
+    def missing(self):
+        return self.compiled.setdefault("missing", frozenset(self.mapping.missing))
+
+    def readers(self, specs, kind, name):
+        """The ValueReaders of a field's value specs, compiled on first use."""
+        key = (*map(id, specs or []), kind, name)  # the specs live as long as the mapping: their ids are theirs
+        if key not in self.compiled:
+            many = name in LIST_FIELDS or kind == "charge"
+            self.compiled[key] = [ValueReader(spec, kind, many, self) for spec in specs or []]
+        return self.compiled[key]
+
+    @functools.cached_property
+    def person_fields(self):
+        """(persons column, its ValueReaders, its constant) for every column the mapping fills but the place, which
+        is read with its coordinates."""
+        fields, constants = self.mapping.fields, self.mapping.constants
+        return [(name, self.readers(getattr(fields, name), FIELD_KINDS.get(name, "text"), name)
+                 if getattr(fields, name) and name != "place" else [], getattr(constants, name))
+                for name in language.PERSON_FIELDS
+                if getattr(fields, name) and name != "place" or getattr(constants, name) is not None]
+
+    def detention_fields(self, spec):
+        """(column, its ValueReaders, whether a date, whether a value makes the detention) of a detention block."""
+        key = ("detention", id(spec))
+        if key not in self.compiled:
+            self.compiled[key] = [
+                (name, self.readers(getattr(spec, name), FIELD_KINDS.get(name, "text"), name),
+                 FIELD_KINDS.get(name) == "date", not (name == "kind" and not getattr(spec, name)[0].columns()))
+                for name in language.DETENTION_COLUMNS if getattr(spec, name) is not None]
+        return self.compiled[key]
+
+    def date_reader(self, spec):
+        if id(spec) not in self.compiled:
+            self.compiled[id(spec)] = DateReader(spec.formats, self.meta.get("language"),
+                                                 spec.unknown.model_dump() if spec.unknown else None)
+        return self.compiled[id(spec)]
 
     def records(self, select=iter):
         """Each record as a list of rows: one row, or every row of one person (several_rows_per_person)."""
@@ -143,6 +182,96 @@ def cell_text(value):
     return None if value is None else str(value).strip()
 
 
+class ValueReader:
+    """A value spec compiled once per list: its columns, missing markers, translation and conversion to its kind."""
+
+    def __init__(self, spec, kind, many, plan):
+        self.columns, self.constant = tuple(spec.columns()), spec.value
+        self.missing = plan.missing | frozenset(spec.missing)
+        self.values, self.separator, self.join = spec.values, spec.separator, spec.join
+        self.patterns = [(re.compile(p.match), p.value, p.problem) for p in spec.patterns]
+        self.keep = (spec.otherwise or ("problem" if spec.translates() else "keep")) == "keep"
+        self.unmatched = "value not in the mapping's value map" + (" or patterns" if spec.patterns else "")
+        self.kind, self.many = kind, many
+        self.dates = plan.date_reader(spec) if kind == "date" or kind == "year" and spec.formats else None
+        self.vocabulary = plan.vocabularies.get(kind)
+
+    def read(self, record):
+        """[(value, column, as written)] the record's current row gives."""
+        if not self.columns:
+            value = self.converted(record, None, self.constant, self.constant)
+            return [] if value is NOTHING else [(value, None, self.constant)]
+        cells, texts = record.row.values, []
+        for column in self.columns:
+            text = cell_text(cells.get(column))
+            if text and text not in self.missing:
+                texts.append((column, text))
+        if self.constant is not None:
+            return [(self.constant, *texts[0])] if texts else []
+        if self.join is not None and texts:
+            texts = [(texts[0][0], self.join.join(text for _, text in texts))]
+        found = []
+        for column, text in texts:
+            for part in [p.strip() for p in text.split(self.separator)] if self.separator else (text,):
+                if not part or part in self.missing:
+                    continue
+                value = self.translated(record, column, part)
+                if value is not NOTHING:
+                    value = self.converted(record, column, part, value)
+                if value is not NOTHING:
+                    found.append((value, column, part))
+            if found and not self.many:
+                break
+        return found
+
+    def translated(self, record, column, text):
+        if self.values is not None and text in self.values:
+            value = self.values[text]
+            return NOTHING if value is None else value
+        for pattern, value, problem in self.patterns:
+            match = pattern.fullmatch(text)
+            if match:
+                if problem:
+                    record.problem(column, text, problem)
+                    return NOTHING
+                if value is None:
+                    return NOTHING
+                return re.sub(r"\{(\d+)\}", lambda m: match.group(int(m.group(1))) or "", value) \
+                    if isinstance(value, str) else value
+        if self.keep:
+            return text
+        record.problem(column, text, self.unmatched)
+        return NOTHING
+
+    def converted(self, record, column, written, value):
+        """The value as the field's kind: a date, a year, a number, a vocabulary id, or text."""
+        kind = self.kind
+        if self.dates:
+            try:
+                date, _ = found = self.dates.read(value)
+            except DateProblem as exc:
+                record.problem(column, written, str(exc))
+                return NOTHING
+            if date is None:
+                return NOTHING
+            return found if kind == "date" else int(date[:4])
+        if kind in ("integer", "real", "year"):
+            try:
+                number = float(str(value).replace(",", "."))
+            except ValueError:
+                record.problem(column, written, "not a number")
+                return NOTHING
+            if kind != "real" and not number.is_integer():
+                record.problem(column, written, "not a whole number")
+                return NOTHING
+            return number if kind == "real" else int(number)
+        if self.vocabulary is not None and str(value) not in self.vocabulary:
+            record.problem(column, written, f"'{value}' is not an id of the {kind} vocabulary "
+                                            f"(raw/reference/{kind}.csv); value left out")
+            return NOTHING
+        return str(value)
+
+
 def adapt(plan, records, context):
     """(table, row) for every row of our tables each record gives, tagged with its upstream record."""
     for rows in records:
@@ -158,11 +287,13 @@ class Record:
         id_column = self.mapping.id_column
         self.upstream_id = (cell_text(rows[0].values.get(id_column)) if id_column else None) or rows[0].number
         self.person_id = f"{self.source_id}-{self.upstream_id}"
-        self.problems = []
+        self.problems, self.refs = [], {}
         self.row = rows[0]  # the row being read
 
     def ref(self, row):
-        return (self.mapping.upstream_ref or "{where}").format(where=row.where, id=self.upstream_id)
+        if id(row) not in self.refs:
+            self.refs[id(row)] = (self.mapping.upstream_ref or "{where}").format(where=row.where, id=self.upstream_id)
+        return self.refs[id(row)]
 
     def problem(self, column, value, problem):
         """A value recorded in data_quality (once, though a detention and an event may read the same cell)."""
@@ -201,99 +332,24 @@ class Record:
     def text(self, column, missing=()):
         """The cell's text, or None when it is empty or a missing-value marker."""
         text = cell_text(self.row.values.get(column))
-        if not text or text in self.mapping.missing or text in missing:
+        if not text or text in self.plan.missing or text in missing:
             return None
         return text
 
     def values(self, specs, kind="text", name=None):
         """[(value, column, as written)] of a field: every value for a list field, else the first."""
+        return self.read(self.plan.readers(specs, kind, name))
+
+    def read(self, readers):
         found = []
-        for spec in specs or []:
-            found += self.spec_values(spec, kind, name)
-            if found and name not in LIST_FIELDS and kind != "charge":
+        for reader in readers:
+            found += reader.read(self)
+            if found and not reader.many:
                 return found[:1]
         return found
 
-    def spec_values(self, spec, kind, name):
-        columns = spec.columns()
-        if not columns:
-            value = self.converted(spec, None, spec.value, spec.value, kind)
-            return [] if value is NOTHING else [(value, None, spec.value)]
-        texts = [(column, text) for column in columns if (text := self.text(column, spec.missing)) is not None]
-        if spec.value is not None:
-            return [(spec.value, texts[0][0], texts[0][1])] if texts else []
-        if spec.join is not None and texts:
-            texts = [(texts[0][0], spec.join.join(text for _, text in texts))]
-        found = []
-        for column, text in texts:
-            parts = [p.strip() for p in text.split(spec.separator)] if spec.separator else [text]
-            for part in parts:
-                if not part or part in spec.missing or part in self.mapping.missing:
-                    continue
-                value = self.translated(spec, column, part)
-                if value is not NOTHING:
-                    value = self.converted(spec, column, part, value, kind)
-                if value is not NOTHING:
-                    found.append((value, column, part))
-            if found and name not in LIST_FIELDS and kind != "charge":
-                break
-        return found
-
-    def translated(self, spec, column, text):
-        if spec.values is not None and text in spec.values:
-            value = spec.values[text]
-            return NOTHING if value is None else value
-        for pattern in spec.patterns:
-            match = re.fullmatch(pattern.match, text)
-            if match:
-                if pattern.problem:
-                    self.problem(column, text, pattern.problem)
-                    return NOTHING
-                if pattern.value is None:
-                    return NOTHING
-                return re.sub(r"\{(\d+)\}", lambda m: match.group(int(m.group(1))) or "", pattern.value) \
-                    if isinstance(pattern.value, str) else pattern.value
-        if (spec.otherwise or ("problem" if spec.translates() else "keep")) == "keep":
-            return text
-        self.problem(column, text, "value not in the mapping's value map" + (" or patterns" if spec.patterns else ""))
-        return NOTHING
-
-    def converted(self, spec, column, written, value, kind):
-        """The value as the field's kind: a date, a year, a number, a vocabulary id, a web address, or text."""
-        if kind in ("date", "year"):
-            reader = self.date_reader(spec)
-            try:
-                date = reader.read(value) if kind == "date" or spec.formats else None
-            except DateProblem as exc:
-                self.problem(column, written, str(exc))
-                return NOTHING
-            if kind == "date":
-                return NOTHING if date[0] is None else date
-            if date is not None:
-                return NOTHING if date[0] is None else int(date[0][:4])
-            kind = "integer"
-        if kind in ("integer", "real"):
-            try:
-                number = float(str(value).replace(",", "."))
-            except ValueError:
-                self.problem(column, written, "not a number")
-                return NOTHING
-            if kind == "integer" and not number.is_integer():
-                self.problem(column, written, "not a whole number")
-                return NOTHING
-            return int(number) if kind == "integer" else number
-        if kind in self.plan.vocabularies:
-            if str(value) not in self.plan.vocabularies[kind]:
-                self.problem(column, written, f"'{value}' is not an id of the {kind} vocabulary "
-                                              f"(raw/reference/{kind}.csv); value left out")
-                return NOTHING
-        return str(value)
-
     def date_reader(self, spec):
-        if id(spec) not in self.plan.dates:
-            self.plan.dates[id(spec)] = DateReader(spec.formats, self.plan.meta.get("language"),
-                                                   spec.unknown.model_dump() if spec.unknown else None)
-        return self.plan.dates[id(spec)]
+        return self.plan.date_reader(spec)
 
     def first(self, specs, kind="text", name=None):
         found = self.values(specs, kind, name)
@@ -303,19 +359,14 @@ class Record:
 
     def person(self):
         """The person's columns: each from the first of the record's rows that gives it."""
-        fields, constants = self.mapping.fields, self.mapping.constants
-        person = {"id": self.person_id}
-        for name in language.PERSON_FIELDS:
-            specs = getattr(fields, name)
-            constant = getattr(constants, name)
-            if specs is None or name == "place":
-                value = None  # the place is read with its coordinates, below
-            elif name in LIST_FIELDS:
-                value = []
-                for self.row in self.rows:
-                    value += [v for v, _, _ in self.values(specs, FIELD_KINDS.get(name, "text"), name)]
+        person = {"id": self.person_id, **dict.fromkeys(language.PERSON_FIELDS)}
+        for name, readers, constant in self.plan.person_fields:
+            if name in LIST_FIELDS:
+                value = [found for self.row in self.rows for found, _, _ in self.read(readers)]
+            elif len(self.rows) == 1:
+                value = next(iter(self.read(readers)), (None,))[0]
             else:
-                value = self.across_rows(specs, name)
+                value = self.across_rows(readers, name)
             if constant is not None:
                 value = value or ([constant] if name in LIST_FIELDS else constant)
             person[name] = value
@@ -331,11 +382,11 @@ class Record:
                           self.status()))
         return person
 
-    def across_rows(self, specs, name):
+    def across_rows(self, readers, name):
         """A single-valued field from the first row giving it; a later row saying otherwise is a problem."""
-        value, kind = None, FIELD_KINDS.get(name, "text")
+        value = None
         for self.row in self.rows:
-            found = self.values(specs, kind, name)
+            found = self.read(readers)
             if found and value is None:
                 value = found[0][0]
             elif found and found[0][0] != value:
@@ -458,18 +509,16 @@ class Record:
 
     def detention(self, spec, number):
         """(detention, its charges) the row gives under one detention block, or (None, []) if it gives none."""
-        detention = {name: None for name in language.DETENTION_COLUMNS}
+        detention = dict.fromkeys(language.DETENTION_COLUMNS)
         given = False
-        for name in language.DETENTION_COLUMNS:
-            specs = getattr(spec, name)
-            if specs is None:
-                continue
-            value = self.first(specs, FIELD_KINDS.get(name, "text"), name)
-            if FIELD_KINDS.get(name) == "date":
+        for name, readers, is_date, counts in self.plan.detention_fields(spec):
+            found = self.read(readers)
+            value = found[0][0] if found else None
+            if is_date:
                 detention[name], detention[name + "_precision"] = value or (None, None)
             else:
                 detention[name] = value
-            given = given or (value is not None and not (name == "kind" and not specs[0].columns()))
+            given = given or (value is not None and counts)
         if spec.sentence_terms:
             months, written = self.terms(spec.sentence_terms)
             given = given or months is not None
@@ -532,17 +581,17 @@ def key_of(name):
 
 def term_months(text, words):
     """Months in a sentence such as '5 years 6 months' or '5 năm' (with the list's words); None otherwise."""
-    units = {**TERM_WORDS, **{word.lower(): unit for word, unit in words.items()}}
-    names = "|".join(re.escape(word) for word in sorted(units, key=len, reverse=True))
-    term = re.compile(rf"(\d+(?:[.,]\d+)?)\s*({names})\b\.?", re.IGNORECASE)
-    rest, months = text, 0.0
+    term, units = term_pattern(tuple(sorted(words.items())))
     found = term.findall(text)
-    if not found:
-        return None
-    rest = term.sub("", text)
-    if re.sub(r"[\s,;&+]|\band\b|\bvà\b", "", rest, flags=re.IGNORECASE):
-        return None  # more than terms: kept as written only
+    if not found or re.sub(r"[\s,;&+]|\band\b|\bvà\b", "", term.sub("", text), flags=re.IGNORECASE):
+        return None  # no term, or more than terms: kept as written only
     factors = dict(TERM_UNITS)
-    for number, word in found:
-        months += float(number.replace(",", ".")) * factors[units[word.lower()]]
-    return round(months, 2)
+    return round(sum(float(number.replace(",", ".")) * factors[units[word.lower()]] for number, word in found), 2)
+
+
+@functools.lru_cache(maxsize=None)
+def term_pattern(words):
+    """The expression finding '<number> <unit word>' terms, and {word: unit}, for the list's own unit words."""
+    units = {**TERM_WORDS, **{word.lower(): unit for word, unit in words}}
+    names = "|".join(re.escape(word) for word in sorted(units, key=len, reverse=True))
+    return re.compile(rf"(\d+(?:[.,]\d+)?)\s*({names})\b\.?", re.IGNORECASE), units
