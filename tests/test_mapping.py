@@ -285,6 +285,13 @@ def test_a_wrong_type_and_an_unknown_format_directive(tmp_path):
         mapping_fails(tmp_path / "b", '"%d/%m/%Y", "%b %Y", "%Y"]}\n      sentence', '"%d/%m/%y"]}\n      sentence')
 
 
+def test_a_pattern_naming_a_group_it_lacks_and_an_unknown_placeholder(tmp_path):
+    assert "line 42, field 'mapping.detentions.0.charges.patterns.0' — {2} names no group of 'Art\\. (\\d+)' (it has " \
+           "1)" in mapping_fails(tmp_path / "a", "'VN-PC2015-{1}'", "'VN-PC2015-{2}'")
+    assert "line 15, field 'mapping.upstream_ref': value 'row {row}' — use only {where} and {id} in upstream_ref" in \
+        mapping_fails(tmp_path / "b", "  id_column: Number\n", "  id_column: Number\n  upstream_ref: row {row}\n")
+
+
 def test_a_key_of_another_format(tmp_path):
     assert "line 13, field 'mapping.sheet': value 'People' — 'sheet' is for the xlsx and ods format(s), and this " \
            "list is csv. Remove it, or set format: to xlsx or ods." in mapping_fails(

@@ -53,6 +53,14 @@ class Pattern(Strict):
             raise ValueError(f"not a regular expression ({exc})") from None
         return text
 
+    @model_validator(mode="after")
+    def groups_exist(self):
+        groups = re.compile(self.match).groups
+        for number in re.findall(r"\{(\d+)\}", self.value if isinstance(self.value, str) else ""):
+            if not 1 <= int(number) <= groups:
+                raise ValueError(f"{{{number}}} names no group of '{self.match}' (it has {groups})")
+        return self
+
 
 class UnknownParts(Strict):
     """What a date writes for a part the list does not know, as in `1989/mm/dd`."""
@@ -257,6 +265,15 @@ class Mapping(Strict):
                                                         "is made when one of its values is in the row.")
     events: list[Event] = Field([], description="Dated events each row gives.")
     cross_references: list[CrossReference] = Field([], description="Columns holding another source's record ids.")
+
+    @field_validator("upstream_ref")
+    @classmethod
+    def known_placeholders(cls, text):
+        try:
+            text.format(where="", id="")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("use only {where} and {id} in upstream_ref") from None
+        return text
 
     @field_validator("encoding")
     @classmethod
