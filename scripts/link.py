@@ -6,15 +6,16 @@ the evidence; strong pairs are merged into one person, weaker ones wait in link_
 maintainer, who can force or forbid any pair in raw/links.csv.
 """
 
+import datetime
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 from .adapters.common import json_list
 from .adapters.romanise import pinyin_keys
-from .rawfiles import read_csv
+from .rawfiles import Origin, read_csv
 from .text import fold
 
 LINK_AT = 4  # score from which two records are merged
@@ -36,6 +37,8 @@ class Profile:
     sex: str | None
     birth: tuple | None  # (earliest, latest) possible year of birth
     detained_on: str | None  # a full date, when known
+    point: tuple | None = None  # (latitude, longitude) of the person's city, when placed at one
+    detentions: list = field(default_factory=list)  # (detained_on, precision, sentence_months, sentence ends on)
 
 
 def name_keys(names):
@@ -52,7 +55,8 @@ def name_keys(names):
 
 PROFILE_SQL = """
     SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year,
-           d.detained_on, d.detained_on_precision, d.age_at_detention
+           d.detained_on, d.detained_on_precision, d.age_at_detention,
+           iif(p.coordinate_precision = 'city', p.latitude, NULL), iif(p.coordinate_precision = 'city', p.longitude, NULL)
     FROM persons AS p JOIN records AS r ON r.person_id = p.id
     LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
     WHERE r.id IN (SELECT record_id FROM temp.wanted)
@@ -85,16 +89,31 @@ def profiles(conn, priorities, record_ids):
     conn.execute("CREATE TEMP TABLE wanted (record_id TEXT)")
     conn.executemany("INSERT INTO temp.wanted VALUES (?)", ((record_id,) for record_id in sorted(record_ids)))
     rows = conn.execute(PROFILE_SQL).fetchall()
+    people = {row[0]: profile(row, priorities) for row in rows}
+    by_person = defaultdict(list)
+    for person_id, *detention in conn.execute(DETENTIONS_SQL):
+        by_person[person_id].append(tuple(detention))
+    for person in people.values():
+        person.detentions = by_person[person.person_id]
     conn.execute("DROP TABLE temp.wanted")
-    return {row[0]: profile(row, priorities) for row in rows}
+    return people
+
+
+DETENTIONS_SQL = """
+    SELECT d.person_id, d.detained_on, d.detained_on_precision, d.sentence_months, d.sentence_ends_on
+    FROM detentions AS d
+    WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT record_id FROM temp.wanted))
+    ORDER BY d.rowid
+"""
 
 
 def profile(row, priorities):
-    record_id, person_id, source_id, native, sex, birth_year, detained_on, precision, age = row
+    record_id, person_id, source_id, native, sex, birth_year, detained_on, precision, age, latitude, longitude = row
     return Profile(
         person_id=person_id, record_id=record_id, source_id=source_id, priority=priorities[source_id],
         native=native, sex=sex, birth=birth_range(birth_year, age, detained_on),
         detained_on=detained_on if precision == "day" else None,
+        point=(latitude, longitude) if latitude is not None else None,
     )
 
 
@@ -118,11 +137,80 @@ def score(a, b, unique):
         if a.birth[0] > b.birth[1] + 1 or b.birth[0] > a.birth[1] + 1:
             return None, "birth years inconsistent"
         points, evidence = points + 2, evidence + ["birth year"]
-    if a.detained_on and a.detained_on == b.detained_on:
-        points, evidence = points + 2, evidence + ["date of detention"]
+    for agreement in (detention_dates_agree, places_agree, sentences_agree):
+        found = agreement(a, b)
+        if found:
+            points, evidence = points + found[0], evidence + [found[1]]
     if unique:
         points, evidence = points + 1, evidence + ["only match in each list"]
     return points, " + ".join(evidence)
+
+
+def detention_dates_agree(a, b):
+    """(2, ...) for a date of detention both give to the day, (1, ...) for one both give to the month; else None."""
+    days = {d for d, precision, *_ in a.detentions if precision == "day"}
+    if days & {d for d, precision, *_ in b.detentions if precision == "day"}:
+        return 2, "date of detention"
+    months = {d[:7] for d, precision, *_ in a.detentions if precision in ("day", "month")}
+    if months & {d[:7] for d, precision, *_ in b.detentions if precision in ("day", "month")}:
+        return 1, "month of detention"
+    return None
+
+
+def places_agree(a, b):
+    """(1, ...) when both are placed at the same city of the gazetteer."""
+    return (1, "place") if a.point and a.point == b.point else None
+
+
+def sentences_agree(a, b):
+    """(1, ...) for the same sentence term, or for one list's sentence end that the other's date of detention and
+    term reach within a month."""
+    if {d[2] for d in a.detentions if d[2]} & {d[2] for d in b.detentions if d[2]}:
+        return 1, "sentence term"
+    for one, other in ((a, b), (b, a)):
+        for detained_on, precision, months, _ in one.detentions:
+            if not (detained_on and precision == "day" and months):
+                continue
+            served = as_date(detained_on) + datetime.timedelta(days=months * 365.25 / 12)
+            for *_, ends_on in other.detentions:
+                if ends_on and len(ends_on) == 10 and abs((as_date(ends_on) - served).days) <= 31:
+                    return 1, "sentence end"
+    return None
+
+
+def as_date(iso):
+    return datetime.date.fromisoformat(iso)
+
+
+def references(conn):
+    """(record id, column, referenced record id, whether it exists) for every cross-reference of the staged records."""
+    rows = conn.execute("SELECT id, _refers_to FROM records WHERE _refers_to IS NOT NULL ORDER BY rowid").fetchall()
+    for record_id, refers_to in rows:
+        for column, other in json.loads(refers_to):
+            yield record_id, column, other, conn.execute("SELECT 1 FROM records WHERE id = ?", (other,)).fetchone()
+
+
+def cross_references(conn):
+    """{pair: ("same", "cross-reference")} for the records a list says are the same person as one of its own."""
+    return {tuple(sorted((record_id, other))): ("same", "cross-reference")
+            for record_id, _, other, found in references(conn) if found}
+
+
+def missing_references(conn):
+    """(origin, data_quality row) for each cross-reference to a record that does not exist, from the records as read
+    (before anything is withheld). A source this build lacks is not a fault of the list."""
+    read = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
+    problems = []
+    for record_id, column, other, found in references(conn):
+        if not found and other.split("/")[0] in read:
+            upstream_id, source_id, upstream_ref, file, line = conn.execute(
+                "SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ?",
+                (record_id,)).fetchone()
+            problems.append((Origin(file, line), {
+                "upstream_id": upstream_id, "field": column, "raw_value": other.split("/", 1)[1],
+                "problem": f"the referenced record {other} does not exist; nothing linked",
+                "source_id": source_id, "upstream_ref": upstream_ref, "_record": (source_id, upstream_id)}))
+    return problems
 
 
 def candidate_pairs(shared, people):
@@ -205,8 +293,10 @@ class LinkPlan:
 def plan(stage, priorities, overrides):
     """Which staged records are one person, as linking would merge them; nothing in the stage is changed.
 
-    `overrides` are the maintainer's decisions (read_overrides); a pair naming a record no longer staged is passed over.
+    `overrides` are the maintainer's decisions (read_overrides); a pair naming a record no longer staged is passed
+    over. A list's cross-references link as a maintainer's decision does; raw/links.csv overrides them.
     """
+    overrides = {**cross_references(stage.conn), **overrides}
     shared = shared_keys(stage.conn)
     people = profiles(stage.conn, priorities,
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})

@@ -148,7 +148,7 @@ def test_a_status_code_table_with_a_word_where_a_flag_belongs(lists_raw, tmp_pat
                          for i, v in enumerate(lines[1].split(","))])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     message = build_fails(lists_raw, tmp_path)
-    assert "cecc-ppd/status_codes.csv, line 2, field 'confirmed': value 'yes' — not 0 or 1" in message
+    assert "cecc-ppd/status_codes.csv, line 2, field 'confirmed': value 'yes' — not 1 or 0" in message
 
 
 def test_a_link_naming_no_record(raw, tmp_path):
