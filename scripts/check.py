@@ -56,7 +56,8 @@ def check(folder, db=DEFAULT_OUT, raw=RAW, out=sys.stdout):
             candidates = []
             if others:
                 stage.add("data_quality", link.missing_references(stage.conn))
-                candidates = link.apply(stage, link.plan(stage, priorities, raw / "links.csv"))
+                overrides = link.read_overrides(raw / "links.csv", stage.conn)
+                candidates = link.apply(stage, link.plan(stage, priorities, overrides))
             report_links(stage, meta["id"], candidates, db if others else None, out)
             for ref, field, value, problem in stage.conn.execute(
                     "SELECT upstream_ref, field, raw_value, problem FROM data_quality WHERE rowid > ?", (reported,)):
