@@ -98,7 +98,7 @@ class Clients:
                 path, params = requests[index % len(requests)]
                 started = time.perf_counter()
                 try:
-                    status = client.get(path, params=params).status_code
+                    status = client.get(path, params=params or None).status_code  # {} would drop the query string
                 except httpx.HTTPError:
                     status = None
                 self.answers.append((path, status, time.perf_counter() - started))
