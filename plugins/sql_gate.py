@@ -12,7 +12,8 @@ raw full-text syntax (`_searchmode=raw`). Each query is cut at the time limit (D
 - a client (its address, or the header a trusted proxy sets: `client_ip_header` in this plugin's configuration)
   has one such request under way at a time, and a budget of SQL time (BURST_SECONDS, refilled at REFILL_PER_SECOND);
 - a table page asked with arbitrary SQL runs its rows alone (no count, no facets: each would run the SQL again);
-- no request asks for more than MAX_FACETS facets.
+- no request asks for more than MAX_FACETS facets;
+- a client that keeps asking (more than SLOWED_AFTER requests lately) gets its refusals after SLOWED_SECONDS.
 
 A request refused is answered at once with Retry-After: the site's page (with the query kept in an editor) for a
 browser, JSON for JSON clients.
@@ -38,6 +39,10 @@ REFILL_PER_SECOND = 0.1  # a client kept busy runs one second of SQL every ten
 MAX_FACETS = 10  # a table page's own facets (six for persons) and a few more
 MAX_CLIENTS = 10_000  # clients remembered, least recent forgotten first
 HALF_LIFE_SECONDS = 30
+# A client that has asked this much lately is answered its refusals after a pause: a flood of refusals sent at
+# once costs the server as much as the readers' pages, and a client waiting for its answer sends nothing more.
+SLOWED_AFTER = 20
+SLOWED_SECONDS = 2
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date", "_facet_tags", "_facet_counted")
 
 
@@ -135,29 +140,33 @@ class Gate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if facets_asked(scope.get("query_string", b"")) > MAX_FACETS:
-            return await refuse(self.datasette, scope, receive, send, 400, None,
-                                f"A page may ask for at most {MAX_FACETS} facets.")
-        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        if not arbitrary(pairs):
+        too_many_facets = facets_asked(scope.get("query_string", b"")) > MAX_FACETS
+        pairs = [] if too_many_facets else parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                                     keep_blank_values=True)
+        if not too_many_facets and not arbitrary(pairs):
             return await self.app(scope, receive, send)
         client = self.client(scope)
         client.refilled(time.monotonic())
         client.asked += 1
+
+        async def refused(status, retry_after, message):
+            if client.asked > SLOWED_AFTER:  # it keeps asking: its refusals come slowly, and so do its requests
+                await asyncio.sleep(SLOWED_SECONDS)
+            await refuse(self.datasette, scope, receive, send, status, retry_after, message)
+
+        if too_many_facets:
+            return await refused(400, None, f"A page may ask for at most {MAX_FACETS} facets.")
         if client.under_way:
-            return await refuse(self.datasette, scope, receive, send, 429, 1,
-                                "Your previous query is still running: send the next one when it has finished.")
+            return await refused(429, 1, "Your previous query is still running: send the next one when it has finished.")
         if client.seconds <= 0:
-            wait = int(-client.seconds / REFILL_PER_SECOND) + 1
-            return await refuse(self.datasette, scope, receive, send, 429, wait,
-                                "You have run a lot of SQL in the last minutes: please wait before the next query.")
+            return await refused(429, int(-client.seconds / REFILL_PER_SECOND) + 1,
+                                 "You have run a lot of SQL in the last minutes: please wait before the next query.")
         client.under_way += 1
         try:
             turns = self.turns.setdefault(id(asyncio.get_running_loop()), Turns())
             if not await turns.take(client):
-                return await refuse(self.datasette, scope, receive, send, 503, WAIT_SECONDS,
-                                    "Other visitors' SQL queries are running: try again in a few seconds. "
-                                    "Pages, canned queries and feeds are not affected.")
+                return await refused(503, WAIT_SECONDS, "Other visitors' SQL queries are running: try again in a few "
+                                     "seconds. Pages, canned queries and feeds are not affected.")
             started = time.monotonic()
             try:
                 return await self.app(rows_alone(scope, pairs), receive, send)
