@@ -25,26 +25,27 @@ INDEXED = [table for table in TABLES.values() if table.fts]
 def indexes_alongside(stage_path, path):
     """Start indexing the stage into `path`; yield a function that waits for the indexes and copies them into a db."""
     path.unlink(missing_ok=True)
-    with in_background(write_indexes, stage_path, path) as indexed:
+    try:
+        with in_background(write_indexes, stage_path, path) as indexed:
 
-        def copy_into(db):
-            indexed()
-            db.execute("ATTACH DATABASE ? AS fulltext", [str(path)])
-            for table in INDEXED:
-                check_rowids_are_ranks(db, table)
-                create_index_table(db, table)
-                for part in INDEX_TABLES:
-                    name = f"[{table.name}_fts_{part}]"
-                    db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
-                    db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
-                    db.execute(f"ANALYZE main.{name}")
-            db.conn.commit()
-            db.execute("DETACH DATABASE fulltext")
+            def copy_into(db):
+                indexed()
+                db.execute("ATTACH DATABASE ? AS fulltext", [str(path)])
+                for table in INDEXED:
+                    check_rowids_are_ranks(db, table)
+                    create_index_table(db, table)
+                    for part in INDEX_TABLES:
+                        name = f"[{table.name}_fts_{part}]"
+                        db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
+                        db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
+                        db.execute(f"ANALYZE main.{name}")
+                db.conn.commit()
+                db.execute("DETACH DATABASE fulltext")
 
-        try:
             yield copy_into
-        finally:
-            path.unlink(missing_ok=True)
+    finally:  # the indexing process has ended: killed while writing (a write that failed), it leaves its journal
+        for leftover in (path, path.with_name(path.name + "-journal")):
+            leftover.unlink(missing_ok=True)
 
 
 def write_indexes(stage_path, path):
