@@ -26,6 +26,26 @@ def safe_url(url):
     return url if url and urlparse(url).scheme in ("http", "https") else None
 
 
+def linked_parts(text, links):
+    """[(words, url or None)] that rejoin into a summary, each of its links' words linked where they occur, in order.
+
+    The build keeps a summary as text and its links beside it (persons.summary_links); a link whose words are no
+    longer in the text (a redaction changed them) or whose address is not http(s) is left out.
+    """
+    parts, at = [], 0
+    for link in from_json(links):
+        found = text.find(link["text"], at)
+        if found < 0 or not safe_url(link["url"]):
+            continue
+        if found > at:
+            parts.append((text[at:found], None))
+        parts.append((link["text"], link["url"]))
+        at = found + len(link["text"])
+    if at < len(text):
+        parts.append((text[at:], None))
+    return parts
+
+
 def from_json(value):
     return json.loads(value) if value else []
 
@@ -36,7 +56,7 @@ def from_json_object(value):
 
 
 async def render(datasette, request, template, context):
-    context.update(safe_url=safe_url, from_json=from_json, from_json_object=from_json_object)
+    context.update(safe_url=safe_url, from_json=from_json, from_json_object=from_json_object, linked_parts=linked_parts)
     return Response.html(await datasette.render_template(template, context, request=request))
 
 

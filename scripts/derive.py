@@ -8,6 +8,7 @@ from pathlib import Path
 from .adapters.common import json_list
 from .dates import year_of
 from .rawfiles import RAW, read_csv
+from .summaries import summary_links, summary_text
 from .text import fold, slugify
 
 
@@ -111,10 +112,13 @@ def person_columns(stage):
 
     A status with no date of its own is as of its source's date; people placed no closer than their country
     get its centroid; a person from one record is from its own source (json_array writes a one-item list as
-    json_list does).
+    json_list does); a summary becomes text, its links kept beside it (scripts/summaries.py; after withholding,
+    which redacts and removes summaries as the source gave them).
     """
     no_date = "ifnull(status_as_of, '') = ''"
     centroid = "FROM countries AS c WHERE c.iso2 = persons.country AND c.latitude IS NOT NULL"
+    for function in (summary_text, summary_links):
+        stage.conn.create_function(function.__name__, 1, function, deterministic=True)
     stage.conn.execute(f"""
         UPDATE persons SET
             status_as_of = iif({no_date}, s.as_of, status_as_of),
@@ -122,7 +126,8 @@ def person_columns(stage):
             latitude = iif(latitude IS NULL, (SELECT c.latitude {centroid}), latitude),
             longitude = iif(latitude IS NULL, (SELECT c.longitude {centroid}), longitude),
             coordinate_precision = iif(latitude IS NULL, (SELECT 'country' {centroid}), coordinate_precision),
-            sources = json_array(persons.source_id)
+            sources = json_array(persons.source_id),
+            summary = summary_text(summary), summary_links = summary_links(summary)
         FROM sources AS s WHERE s.id = persons.source_id""")
 
 

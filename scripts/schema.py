@@ -193,6 +193,7 @@ TABLES = {
                 _C("charges", "list", references="charges", derived=True),
                 _C("sources", "list", references="sources", derived=True),
                 _C("summary", narrative=True),
+                _C("summary_links", "json", derived=True, narrative=True),
                 _C("name_withheld", "integer", derived=True),
             ),
             indexes=("name", "name_folded", "sex", "birth_year", "country", "status", "status_as_of", "status_confirmed",

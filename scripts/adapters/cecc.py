@@ -19,6 +19,7 @@ CHARGE_CODE = re.compile(r"^(CL79|CL97|PSAPL)-art(\d+)(?:\((\d+)\))?$")
 LAWS = {"CL79": "CN-CL1979", "CL97": "CN-CL1997", "PSAPL": "CN-PSAPL2005"}
 DAYS_PER_MONTH = 365.25 / 12
 PLACE_SUFFIX = re.compile(r"\s+(?:Shi|Cty\.|Pref\.|Province|Auto\.|Muni\.|Tibetan|SAR|Qu|Xian|Dist\.)\b.*$")
+LOST_NAME = re.compile(r"^[?？\s]+$")
 SENTENCE_UNITS = (("years", 12.0), ("months", 1.0), ("weeks", 7 / DAYS_PER_MONTH), ("days", 1 / DAYS_PER_MONTH))
 
 
@@ -133,7 +134,7 @@ def adapt_record(row, context):
     months, sentence_text = sentence(row)
     person = {
         "id": person_id, "name": name, "name_native": native,
-        "alternate_names": json_list(alternates(row, name)),
+        "alternate_names": json_list(alternates(row, name, problems)),
         "sex": {"M": "male", "F": "female"}.get(row["Sex"]), "birth_year": None,
         "ethnicity": given(row["ethnic_group"]), "religion": given(row["religion"]),
         "occupation": given(row["occupation"]),
@@ -175,12 +176,15 @@ def categories_of(issues, religion, issue_categories):
     return sorted(categories)
 
 
-def alternates(row, name):
+def alternates(row, name, problems):
+    """Other names, each once; a name made only of question marks (characters lost upstream) is not a name."""
     names = []
     for field in ("pinyin.name", "alternate.name..lay.or.pen.", "additional.name.s."):
         value = given(row[field])
-        if value:
-            names.extend(part.strip() for part in value.split(",") if part.strip())
+        parts = [part.strip() for part in (value or "").split(",") if part.strip()]
+        if any(LOST_NAME.match(part) for part in parts):
+            problems.add(field, value, "names made only of question marks (characters lost upstream) left out")
+        names.extend(part for part in parts if not LOST_NAME.match(part))
     return [n for n in dict.fromkeys(names) if n != name]
 
 
