@@ -8,6 +8,7 @@ from scripts.schema import TABLES, stored_columns
 from scripts.views import VIEWS
 
 CANNED_COLUMNS = {
+    "search?q=Liu+Xiaobo": ["id", "name", "name_native", "status", "status_as_of", "country", "matched_in", "sources"],
     "detained_under_article?article=105&country=": [
         "id", "name", "name_native", "status", "status_as_of", "country", "charge_id", "law", "article",
         "title_en", "charge_as_written", "detained_on", "sentenced_on"],
