@@ -7,13 +7,14 @@ from pathlib import Path
 
 from .adapters.common import json_list
 from .dates import year_of
+from .detentions import same_detentions
 from .rawfiles import RAW, read_csv
 from .summaries import summary_links, summary_text
 from .text import fold, slugify
 
 
-def derive(stage, raw=RAW):
-    """Fill derived columns in the stage."""
+def derive(stage, released_on, raw=RAW):
+    """Fill derived columns in the stage; `released_on` is this release's date."""
     signed = {name: list(stage.rows(name)) for name in ("organizations", "signatures")}
     resolve_signatories(signed, Path(raw) / "reference" / "organization_aliases.csv")
     organization_names(signed)
@@ -22,6 +23,8 @@ def derive(stage, raw=RAW):
     default_as_of(stage)
     person_columns(stage)
     person_facets(stage)
+    same_detentions(stage)
+    stale_statuses(stage, released_on)
     number_data_quality(stage)
 
 
@@ -145,6 +148,22 @@ def person_facets(stage):
             WHERE person_id IN (SELECT person_id FROM records GROUP BY person_id HAVING count(*) > 1)
             GROUP BY person_id
         ) AS per_person WHERE per_person.person_id = persons.id""")
+
+
+def stale_statuses(stage, released_on):
+    """A person still "detained" whose latest recorded sentence ended before this release, and who was not detained
+    again after it, may be out of date: flagged (status_may_be_stale = 1), never re-labelled. Compared with the
+    release's date, not the clock, so that a build is the same whenever it runs; at the precision the end date has.
+    """
+    stage.conn.execute("""
+        UPDATE persons SET status_may_be_stale = iif(status = 'detained' AND ends.latest IS NOT NULL
+            AND ends.latest < substr(:released_on, 1, length(ends.latest))
+            AND NOT EXISTS (SELECT 1 FROM detentions d WHERE d.person_id = persons.id
+                            AND substr(d.detained_on, 1, length(ends.latest)) > substr(ends.latest, 1, length(d.detained_on))),
+            1, 0)
+        FROM (SELECT p.id, (SELECT max(sentence_ends_on) FROM detentions WHERE person_id = p.id) AS latest
+              FROM persons p) AS ends
+        WHERE ends.id = persons.id""", {"released_on": released_on})
 
 
 def number_data_quality(stage):

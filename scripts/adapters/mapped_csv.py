@@ -136,6 +136,7 @@ def detention_rows(row, person_id, spec, problem):
     if value and re.match(r"^\d{4}", value):
         try:
             detention["sentence_ends_on"], detention["sentence_ends_on_precision"] = parse_partial_date(value)
+            detention["sentence_as_written"] = None  # a date says when the sentence ends: it is not a sentence
         except ValueError:
             problem(spec["sentence_column"], value, "unparseable date")
     return [detention]
