@@ -4,6 +4,7 @@ import json
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from datasette.views.base import DatasetteError
 
 REQUIRED_COLUMNS = {"atom_id", "atom_title", "atom_updated"}
 
@@ -13,6 +14,8 @@ def can_render(columns):
 
 
 async def render(datasette, request, rows, columns, database, query_name):
+    if not can_render(columns):  # a table or query that is not a feed: the visitor's mistake, as datasette-atom says
+        raise DatasetteError(f"A feed's query must return the columns {', '.join(sorted(REQUIRED_COLUMNS))}", status=400)
     title = query_name
     if query_name:
         title = datasette.metadata(database=database).get("queries", {}).get(query_name, {}).get("title", query_name)

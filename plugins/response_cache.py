@@ -8,7 +8,7 @@ Remembered: GET requests without cookies or credentials for pages of immutable d
 host (feeds hold absolute links), path and query string; answered 200 without setting a cookie; up to
 MAX_RESPONSE_BYTES each and MAX_TOTAL_BYTES in all, the least recently asked for forgotten first. Not
 remembered: /-/ pages, which describe the running server, and ?sql= queries, which take turns
-(plugins/sql_queue.py) and, each new, would only push pages out.
+(plugins/sql_gate.py) and, each new, would only push pages out.
 """
 
 from collections import OrderedDict

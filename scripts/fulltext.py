@@ -27,25 +27,26 @@ def indexes_alongside(stage_path, path):
     path.unlink(missing_ok=True)
     try:
         with in_background(write_indexes, stage_path, path) as indexed:
-
-            def copy_into(db):
-                indexed()
-                db.execute("ATTACH DATABASE ? AS fulltext", [str(path)])
-                for table in INDEXED:
-                    check_rowids_are_ranks(db, table)
-                    create_index_table(db, table)
-                    for part in INDEX_TABLES:
-                        name = f"[{table.name}_fts_{part}]"
-                        db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
-                        db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
-                        db.execute(f"ANALYZE main.{name}")
-                db.conn.commit()
-                db.execute("DETACH DATABASE fulltext")
-
-            yield copy_into
-    finally:  # the indexing process has ended: killed while writing (a write that failed), it leaves its journal
+            yield lambda db: copy_into(db, indexed, path)
+    finally:  # once the second process has stopped: it could otherwise write the file again
         for leftover in (path, path.with_name(path.name + "-journal")):
             leftover.unlink(missing_ok=True)
+
+
+def copy_into(db, indexed, path):
+    """Wait for the indexes, then copy them into `db`."""
+    indexed()
+    db.execute("ATTACH DATABASE ? AS fulltext", [str(path)])
+    for table in INDEXED:
+        check_rowids_are_ranks(db, table)
+        create_index_table(db, table)
+        for part in INDEX_TABLES:
+            name = f"[{table.name}_fts_{part}]"
+            db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
+            db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
+            db.execute(f"ANALYZE main.{name}")
+    db.conn.commit()
+    db.execute("DETACH DATABASE fulltext")
 
 
 def write_indexes(stage_path, path):

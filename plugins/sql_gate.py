@@ -1,0 +1,218 @@
+"""One gate for the SQL a visitor writes: a fair share for every client, and readers never wait behind it.
+
+Arbitrary SQL reaches the database three ways: `?sql=` on a database or query page, `_where=` on a table page, and
+raw full-text syntax (`_searchmode=raw`). Each query is cut at the time limit (Datasette's) and bounded in memory
+(plugins/sql_limits.py); this gate bounds how many run and who waits:
+
+- AT_ONCE of them run at a time, so they cannot take every core: pages, canned queries and feeds never wait here;
+- at most WAITING wait for a turn, each for at most WAIT_SECONDS; a turn goes to the waiting client that has asked
+  least lately (its requests and the seconds of SQL they took, fading with a half-life of HALF_LIFE_SECONDS), so a
+  visitor's query passes the clients that keep the database busy; when the queue is full, a client that has asked
+  less takes the place of the one that has asked most, which is refused;
+- a client (its address, or the header a trusted proxy sets: `client_ip_header` in this plugin's configuration)
+  has one such request under way at a time, and a budget of SQL time (BURST_SECONDS, refilled at REFILL_PER_SECOND);
+- a table page asked with arbitrary SQL runs its rows alone (no count, no facets: each would run the SQL again);
+- no request asks for more than MAX_FACETS facets.
+
+A request refused is answered at once with Retry-After: the site's page (with the query kept in an editor) for a
+browser, JSON for JSON clients.
+"""
+
+import asyncio
+import itertools
+import json
+import time
+from collections import OrderedDict
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import Request
+from markupsafe import escape
+
+AT_ONCE = 1  # this machine has two cores: the other is the readers'
+WAITING = 8
+WAIT_SECONDS = 2
+BURST_SECONDS = 3.0
+REFILL_PER_SECOND = 0.1  # a client kept busy runs one second of SQL every ten
+MAX_FACETS = 10  # a table page's own facets (six for persons) and a few more
+MAX_CLIENTS = 10_000  # clients remembered, least recent forgotten first
+HALF_LIFE_SECONDS = 30
+FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date", "_facet_tags", "_facet_counted")
+
+
+def arbitrary(pairs):
+    """Whether a request's query string makes the database run SQL the visitor wrote."""
+    keys = {key for key, _ in pairs}
+    raw_search = ("_searchmode", "raw") in pairs and any(key.startswith("_search") for key in keys - {"_searchmode"})
+    return "sql" in keys or "_where" in keys or raw_search
+
+
+def facets_asked(pairs):
+    return sum(1 for key, _ in pairs if key in FACET_PARAMETERS)
+
+
+class Client:
+    """A client's SQL budget (seconds it may still spend, refilled as time passes) and how much it has asked lately."""
+
+    def __init__(self, now):
+        self.seconds, self.at, self.under_way, self.asked = BURST_SECONDS, now, 0, 0.0
+
+    def refilled(self, now):
+        self.seconds = min(BURST_SECONDS, self.seconds + (now - self.at) * REFILL_PER_SECOND)
+        self.asked *= 0.5 ** ((now - self.at) / HALF_LIFE_SECONDS)
+        self.at = now
+        return self.seconds
+
+
+class Turns:
+    """Who runs next: AT_ONCE at a time; the waiting client that has asked least lately first, then in order.
+
+    A waiting client is ranked by what it has asked up to now (a client that keeps asking while it waits falls back).
+    """
+
+    def __init__(self):
+        self.running = 0
+        self.waiting = []  # (client, order of arrival, future), in order of arrival
+        self.order = itertools.count()
+
+    async def take(self, client):
+        """Wait for a turn; False if none came within WAIT_SECONDS or a client that had asked less took the place."""
+        if self.running < AT_ONCE and not self.waiting:
+            self.running += 1
+            return True
+        if len(self.waiting) >= WAITING:
+            most = max(self.waiting, key=rank)
+            if rank(most) <= (client.asked, float("inf")):
+                return False
+            self.waiting.remove(most)
+            most[2].set_result(False)
+        entry = (client, next(self.order), asyncio.get_running_loop().create_future())
+        self.waiting.append(entry)
+        try:
+            return await asyncio.wait_for(asyncio.shield(entry[2]), WAIT_SECONDS)
+        except asyncio.TimeoutError:
+            self.leave(entry)
+            return False
+        except BaseException:  # the request went away while it waited
+            self.leave(entry)
+            raise
+
+    def leave(self, entry):
+        """A waiter gone: out of the queue, or, if its turn came as it left, the turn passed on."""
+        turn = entry[2]
+        if turn.done() and turn.result():
+            self.give_back()
+        elif not turn.done():
+            turn.cancel()
+            self.waiting.remove(entry)
+
+    def give_back(self):
+        """The turn passes to the waiting client that has asked least (running stays the same), else the slot frees."""
+        if self.waiting:
+            first = min(self.waiting, key=rank)
+            self.waiting.remove(first)
+            first[2].set_result(True)
+        else:
+            self.running -= 1
+
+
+def rank(entry):
+    client, order, _ = entry
+    return client.asked, order
+
+
+class Gate:
+    def __init__(self, app, datasette):
+        self.app, self.datasette = app, datasette
+        self.clients = OrderedDict()
+        self.turns = {}  # one per event loop: the server's loop is not the one plugins load in
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if facets_asked(pairs) > MAX_FACETS:
+            return await refuse(self.datasette, scope, receive, send, 400, None,
+                                f"A page may ask for at most {MAX_FACETS} facets.")
+        if not arbitrary(pairs):
+            return await self.app(scope, receive, send)
+        client = self.client(scope)
+        client.refilled(time.monotonic())
+        client.asked += 1
+        if client.under_way:
+            return await refuse(self.datasette, scope, receive, send, 429, 1,
+                                "Your previous query is still running: send the next one when it has finished.")
+        if client.seconds <= 0:
+            wait = int(-client.seconds / REFILL_PER_SECOND) + 1
+            return await refuse(self.datasette, scope, receive, send, 429, wait,
+                                "You have run a lot of SQL in the last minutes: please wait before the next query.")
+        client.under_way += 1
+        try:
+            turns = self.turns.setdefault(id(asyncio.get_running_loop()), Turns())
+            if not await turns.take(client):
+                return await refuse(self.datasette, scope, receive, send, 503, WAIT_SECONDS,
+                                    "Other visitors' SQL queries are running: try again in a few seconds. "
+                                    "Pages, canned queries and feeds are not affected.")
+            started = time.monotonic()
+            try:
+                return await self.app(rows_alone(scope, pairs), receive, send)
+            finally:
+                turns.give_back()
+                client.refilled(time.monotonic())
+                client.seconds -= time.monotonic() - started
+                client.asked += time.monotonic() - started
+        finally:
+            client.under_way -= 1
+
+    def client(self, scope):
+        header = (self.datasette.plugin_config("sql_gate") or {}).get("client_ip_header")
+        headers = dict(scope.get("headers") or [])
+        key = headers.get(header.lower().encode()) if header else None
+        key = key.decode("latin-1") if key else (scope.get("client") or ("unknown",))[0]
+        if key not in self.clients:
+            self.clients[key] = Client(time.monotonic())
+            while len(self.clients) > MAX_CLIENTS:
+                self.clients.popitem(last=False)
+        self.clients.move_to_end(key)
+        return self.clients[key]
+
+
+def rows_alone(scope, pairs):
+    """A table page's request asked with arbitrary SQL runs it once: its rows, without count or facets."""
+    if scope["path"].count("/") < 2:  # a database or query page: one query already
+        return scope
+    pairs = [(k, v) for k, v in pairs if k not in ("_nocount", "_nofacet")] + [("_nocount", "1"), ("_nofacet", "1")]
+    return {**scope, "query_string": urlencode(pairs).encode("latin-1")}
+
+
+def wants_json(scope, pairs):
+    headers = dict(scope.get("headers") or [])
+    return scope["path"].endswith(".json") or any(k == "_shape" for k, _ in pairs) or (
+        b"application/json" in headers.get(b"accept", b"") and b"text/html" not in headers.get(b"accept", b""))
+
+
+async def refuse(datasette, scope, receive, send, status, retry_after, message):
+    """The refusal as the client asked for the page: JSON, plain text for CSV, or the site's HTML page."""
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    headers = [(b"retry-after", str(retry_after).encode())] if retry_after else []
+    if wants_json(scope, pairs):
+        body = json.dumps({"ok": False, "error": message, "status": status, "retry_after": retry_after}).encode()
+        headers.append((b"content-type", b"application/json; charset=utf-8"))
+    elif scope["path"].endswith(".csv"):
+        body = (message + "\n").encode()
+        headers.append((b"content-type", b"text/plain; charset=utf-8"))
+    else:
+        sql = dict(pairs).get("sql")
+        html = await datasette.render_template("sql_refused.html", {
+            "status": status, "message": message, "retry_after": retry_after, "sql": sql,
+            "action": escape(scope["path"].removesuffix(".json")),
+        }, request=Request({**scope, "csrftoken": lambda: ""}, receive))  # outside CSRF: a GET form needs none
+        body = html.encode()
+        headers.append((b"content-type", b"text/html; charset=utf-8"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return lambda app: Gate(app, datasette)

@@ -1,0 +1,64 @@
+"""A visitor's mistake is a 400 that says what was wrong, never a 500.
+
+Datasette 0.65 answers several malformed requests with a 500 (a server fault): an unknown `_sort` column, both
+`_sort` and `_sort_desc`, a `_timelimit` that is not a number, a `_through` or `__in` value that is not the JSON
+it should be, a `_next` no page gave, and SQL a visitor wrote that SQLite refuses (a value too big, a result too
+large). Datasette's documented handle_exception hook sees each exception first: when it comes from the
+request's own parameters it is answered 400 with Datasette's error page or JSON; anything else is left to
+Datasette, as the fault of ours it is.
+"""
+
+import json
+import sqlite3
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+# Messages of DatasetteError that Datasette raises, with status 500, about a request's own parameters.
+PARAMETER_ERRORS = ("Cannot sort table by", "Cannot use _sort and _sort_desc at the same time", "Invalid _through")
+WRITTEN_SQL = ("sql", "_where", "_search", "_searchmode")
+
+
+def mistake(request, exception):
+    """What the visitor got wrong, if the exception comes from the request itself; None for a fault of ours."""
+    args = request.args
+    message = getattr(exception, "message", None)
+    if getattr(exception, "status", None) == 500 and isinstance(message, str) and message.startswith(PARAMETER_ERRORS):
+        return message
+    if "_timelimit" in args and not args["_timelimit"].isdigit():
+        return "_timelimit must be a whole number of milliseconds."
+    if "_through" in args and not is_json(args["_through"], dict, ("table", "column", "value")):
+        return '_through must be a JSON object with "table", "column" and "value".'
+    for key, value in ((key, value) for key in args.keys() for value in args.getlist(key)):
+        if key.endswith(("__in", "__notin")) and value.startswith("[") and not is_json(value, list):
+            return f"{key} must be a JSON list, or values separated by commas."
+    if "_next" in args:
+        return "_next is not a position this page gave: follow the next link of a page to page through rows."
+    if isinstance(exception, sqlite3.DatabaseError) and any(key in args for key in WRITTEN_SQL):
+        return f"The query could not be run: {exception}."
+    return None
+
+
+def is_json(text, kind, keys=()):
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, kind) and all(key in value for key in keys)
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    message = mistake(request, exception)
+    if message is None:
+        return None
+
+    async def bad_request():
+        info = {"ok": False, "error": message, "status": 400, "title": None}
+        if request.path.endswith(".json"):
+            return Response.json(info, status=400)
+        template = datasette.jinja_env.select_template(["400.html", "error.html"])
+        return Response.html(await template.render_async(
+            dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])), status=400)
+
+    return bad_request

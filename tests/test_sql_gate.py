@@ -1,0 +1,145 @@
+"""The SQL a visitor writes is bounded in time, memory and share (plugins/sql_gate.py, plugins/sql_limits.py).
+
+Each test speaks as a client of its own (the fly-client-ip header metadata.yml names), as visitors behind Fly's
+proxy do, so that one test's SQL time does not count against another's.
+"""
+
+import asyncio
+import itertools
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from scripts.settings import SETTINGS
+
+from .test_plugins import plugin_module
+
+LIMIT = SETTINGS["sql_time_limit_ms"] / 1000
+RUNAWAY = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+CLIENTS = (f"test-client-{n}" for n in itertools.count())
+
+
+def as_client(name=None):
+    return {"fly-client-ip": name or next(CLIENTS)}
+
+
+async def timed(ds, path, headers=None, **params):
+    started = time.perf_counter()
+    response = await ds.client.get(path, params=params, headers=headers or as_client())
+    return response, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("sql, error", [
+    ("select zeroblob(200000000)", "string or blob too big"),
+    ("select length(randomblob(1000000000))", "string or blob too big"),
+    ("with recursive c(x) as (select 1 union all select x + 1 from c limit 1001) select "
+     + ", ".join(f"printf('%.99000c', 'x') as c{i}" for i in range(60)) + " from c", "result is larger than 32 MB"),
+    ("select length(group_concat(printf('%.200000c', 'x'))) from persons", "string or blob too big"),
+])
+async def test_a_query_asking_for_gigabytes_is_refused_at_once(ds, sql, error):
+    response, took = await timed(ds, "/conscience.json", sql=sql)
+    assert response.status_code == 400 and error in response.json()["error"] and took < LIMIT
+
+
+async def test_printf_never_loops_past_the_time_limit(ds):
+    """printf's precision is a loop in SQLite, even for a result too long to keep: 23 s for a one-second limit."""
+    sql = "select count(printf('%.*c', 100000000 + length(name), 'x')) from persons"
+    response, took = await timed(ds, "/conscience.json", sql=sql)
+    assert response.status_code == 200 and response.json()["rows"] == [[0]] and took < LIMIT
+    ok, _ = await timed(ds, "/conscience.json", sql="select printf('%5.2f|%,d|%q', 3.14159, 1234567, 'it''s')",
+                        _shape="array")
+    assert list(ok.json()[0].values()) == [" 3.14|1,234,567|it''s"]
+
+
+async def test_a_runaway_query_is_cut_at_the_time_limit_as_datasette_cuts_it(ds):
+    response, took = await timed(ds, "/conscience.json", sql=RUNAWAY)
+    assert response.status_code == 400 and "SQL query took too long" in response.json()["error"]
+    assert took < LIMIT + 0.5
+
+
+async def test_a_where_clause_runs_once_without_count_or_facets(ds):
+    """_where= is arbitrary SQL too: it takes its turn, and runs its rows alone (each facet would run it again)."""
+    response, took = await timed(ds, "/conscience/persons.json", _where="length(randomblob(200000)) = 0")
+    assert response.status_code == 400 and took < LIMIT + 0.5
+    fine, _ = await timed(ds, "/conscience/persons.json", _where="status = 'detained'", _size=1)
+    assert fine.status_code == 200 and fine.json()["facet_results"] == {} and fine.json()["rows"]
+
+
+async def test_a_client_has_one_query_under_way_and_a_budget_of_sql_time(ds):
+    client = as_client()
+    (first, _), (second, took) = await asyncio.gather(
+        timed(ds, "/conscience.json", client, sql=RUNAWAY), timed(ds, "/conscience.json", client, sql="select 1"))
+    assert first.status_code == 400 and second.status_code == 429 and took < 0.5
+    assert second.headers["retry-after"] == "1" and "still running" in second.json()["error"]
+    statuses = []
+    while 429 not in statuses and len(statuses) < 5:  # runaway queries spend the burst, a few seconds of SQL time
+        statuses.append((await timed(ds, "/conscience.json", client, sql=RUNAWAY))[0].status_code)
+    spent, took = await timed(ds, "/conscience.json", client, sql="select 1")
+    assert statuses[-1] == 429 and len(statuses) <= 4
+    assert spent.status_code == 429 and int(spent.headers["retry-after"]) >= 1 and took < 0.5
+    other, _ = await timed(ds, "/conscience.json", sql="select 1")  # another visitor is served
+    assert other.status_code == 200
+
+
+async def test_a_refusal_keeps_the_query_on_the_sites_page(ds):
+    await ds.invoke_startup()
+    client = as_client()
+    sql = "select name from persons where name like '%<b>%'"
+    waiting = asyncio.ensure_future(timed(ds, "/conscience", client, sql=RUNAWAY))
+    await asyncio.sleep(0.2)
+    page, _ = await timed(ds, "/conscience", client, sql=sql)
+    await waiting
+    assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+    assert '<textarea id="sql-editor" name="sql"' in page.text
+    assert "select name from persons where name like &#39;%&lt;b&gt;%&#39;" in page.text
+    assert "<b>" not in page.text.split("<textarea")[1].split("</textarea>")[0]
+
+
+async def test_pages_do_not_wait_while_arbitrary_sql_runs(ds):
+    async def page_soon():
+        await asyncio.sleep(0.1)
+        return await timed(ds, "/conscience/persons.json", _size=5, _nocache="1")
+
+    (runaway, _), (page, page_took) = await asyncio.gather(timed(ds, "/conscience.json", sql=RUNAWAY), page_soon())
+    assert runaway.status_code == 400 and page.status_code == 200 and page_took < LIMIT / 2
+
+
+async def test_a_page_asking_for_too_many_facets_is_refused(ds):
+    response = await ds.client.get("/conscience/persons.json?" + "&".join(["_facet=country"] * 11))
+    assert response.status_code == 400 and "at most 10 facets" in response.json()["error"]
+
+
+async def test_a_waiting_visitor_goes_before_clients_that_keep_the_database_busy(monkeypatch):
+    """Turns: the next turn goes to the waiting client that has asked least lately; a full queue makes room for it."""
+    gate = plugin_module("sql_gate")
+    monkeypatch.setattr(gate, "WAITING", 3)
+    turns, served = gate.Turns(), []
+
+    async def visit(name, asked, hold=0.01):
+        if await turns.take(SimpleNamespace(asked=asked)):
+            served.append(name)
+            await asyncio.sleep(hold)
+            turns.give_back()
+        else:
+            served.append(f"{name} refused")
+
+    first = asyncio.ensure_future(visit("running", 1, hold=0.2))
+    await asyncio.sleep(0.05)
+    waiting = [asyncio.ensure_future(visit(name, asked)) for name, asked in [("busy 1", 9), ("busy 2", 5), ("busy 3", 7)]]
+    await asyncio.sleep(0.01)
+    waiting.append(asyncio.ensure_future(visit("visitor", 1)))
+    await asyncio.gather(first, *waiting)
+    assert served == ["running", "busy 1 refused", "visitor", "busy 2", "busy 3"]
+
+
+async def test_a_wait_ends_with_a_refusal_and_the_queue_stays_bounded(monkeypatch):
+    gate = plugin_module("sql_gate")
+    monkeypatch.setattr(gate, "WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(gate, "WAITING", 2)
+    turns = gate.Turns()
+    assert await turns.take(SimpleNamespace(asked=1))  # the running one, never giving its turn back
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(*(turns.take(SimpleNamespace(asked=1)) for _ in range(4)))
+    assert outcomes == [False] * 4 and time.perf_counter() - started < 0.5
+    assert turns.waiting == [] and turns.running == 1
