@@ -6,6 +6,7 @@ to data_quality. Each row carries `_record`, the (source, upstream id) it came f
 """
 
 from ..errors import BuildError
+from ..gazetteer import placed
 from ..rawfiles import display_path
 from . import cecc, esi_azerbaijan, mapped_csv
 
@@ -18,7 +19,10 @@ def read_upstream(meta, path, folder, context):
     """
     if meta.get("mapping"):
         mapped_csv.check_mapping(meta["mapping"], mapped_csv.read_header(path), display_path(folder / "source.yml"))
-        return lambda select=iter: mapped_csv.adapt(mapped_csv.read_rows(path, select), meta)
+        place = (meta["mapping"].get("fields") or {}).get("place")
+        place_column = place if isinstance(place, str) else (place or {}).get("column")
+        return lambda select=iter: placed(mapped_csv.adapt(mapped_csv.read_rows(path, select), meta),
+                                          context["gazetteer"], place_column)
     if meta.get("adapter") == "cecc":
         context = {**context, "status_codes": cecc.load_codes(folder), "source_id": meta["id"]}
         return lambda select=iter: cecc.adapt(cecc.read_rows(path, select), context)

@@ -18,7 +18,12 @@ CECC_DATE = re.compile(r"^(\d{4}|yyyy)/(\d{2}|mm)/(\d{2}|dd)$")
 CHARGE_CODE = re.compile(r"^(CL79|CL97|PSAPL)-art(\d+)(?:\((\d+)\))?$")
 LAWS = {"CL79": "CN-CL1979", "CL97": "CN-CL1997", "PSAPL": "CN-PSAPL2005"}
 DAYS_PER_MONTH = 365.25 / 12
-PLACE_SUFFIX = re.compile(r"\s+(?:Shi|Cty\.|Pref\.|Province|Auto\.|Muni\.|Tibetan|SAR|Qu|Xian|Dist\.)\b.*$")
+# What follows a place's name in CECC's gazetteer strings: its kind ("Cty.", "Auto. Region", "AP"), after the peoples
+# an autonomous area is named for ("Changji Hui Auto. Pref.", "Xinjiang Uyghur Auto. Region").
+PEOPLES = ("Uyghur|Hui|Zhuang|Mongol|Kazakh|Kyrgyz|Tibetan|Korean|Yi|Miao|Dong|Bai|Dai|Hani|Qiang|Tujia|Buyi|Yao|Lisu|"
+           "Naxi|Salar|Tu|Dongxiang|Bonan|Xibe|Daur|Ewenki|Oroqen|Tajik|Manchu|She|Li|Jingpo|Va|Lahu|Nu|Pumi|Derung")
+PLACE_SUFFIX = re.compile(rf"(?:(?:\s+(?:{PEOPLES}))*\s+(?:Auto|Autonomous|AP)|"
+                          r"\s+(?:Shi|Cty|Pref|Province|Muni|SAR|Qu|Xian|Dist|Region))\b.*$")
 LOST_NAME = re.compile(r"^[?？\s]+$")
 SENTENCE_UNITS = (("years", 12.0), ("months", 1.0), ("weeks", 7 / DAYS_PER_MONTH), ("days", 1 / DAYS_PER_MONTH))
 
