@@ -63,4 +63,4 @@ bench: install
 	$(BIN)/python benchmarks/scale.py $(if $(SCALES),--scales $(SCALES))
 
 clean:
-	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts conscience.withholding-report.csv .cache
+	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts* $(DB).lock conscience.withholding-report.csv .cache

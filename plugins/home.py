@@ -16,23 +16,27 @@ QUERIES = {
                "join sources s on s.id = p.source_id group by s.id order by persons desc, s.id",
     "by_country": "select p.country, c.name, count(*) as n from persons p left join countries c on c.iso2 = p.country "
                   "group by p.country order by n desc limit 12",
-    "top_charges": "select dc.charge_id, ch.law, ch.article, ch.title_en, count(distinct d.person_id) as n "
+    "top_charges": "select dc.charge_id, ch.law, ch.article, ch.title_en, ch.title_original, ch.original_language, "
+                   "count(distinct d.person_id) as n "
                    "from detention_charges dc join detentions d on d.id = dc.detention_id "
                    "join charges ch on ch.id = dc.charge_id group by dc.charge_id order by n desc limit 10",
     "latest_events": "select e.date, e.date_precision, e.event_type, e.description, e.person_id, e.organization_id, "
                      "coalesce(p.name, o.name, k.title) as subject from events e "
                      "left join persons p on p.id = e.person_id left join organizations o on o.id = e.organization_id "
                      "left join cases k on k.id = e.case_id where e.date is not null order by e.date desc limit 10",
-    "figures": "select sc.*, s.title as source_title, o.name as reporter from statistics_compared sc "
-               "join sources s on s.id = sc.source_id left join organizations o on o.id = sc.reported_by "
-               "order by sc.as_of desc, sc.source_id",
+    # The latest figure of each reporter (or campaign) for each metric and country; statistics_compared has them all.
+    "figures": "select * from (select sc.*, s.title as source_title, o.name as reporter, row_number() over ("
+               "partition by coalesce(sc.reported_by, sc.campaign_id, sc.source_id), sc.metric, sc.country "
+               "order by sc.as_of desc, sc.source_id) as nth from statistics_compared sc "
+               "join sources s on s.id = sc.source_id left join organizations o on o.id = sc.reported_by) "
+               "where nth = 1 order by as_of desc, source_id, id",
 }
 # Detentions per year for the countries and charges with the most detentions.
 PER_YEAR = {
     "country": "select p.country as key, c.name as name, count(*) as n from detentions d "
                "join persons p on p.id = d.person_id join countries c on c.iso2 = p.country "
                "where d.detained_year is not null group by p.country order by n desc limit 3",
-    "charge": "select dc.charge_id as key, ch.law || ', art. ' || coalesce(ch.article, '') as name, "
+    "charge": "select dc.charge_id as key, ch.law as name, ch.article, "
               "count(*) as n from detention_charges dc join detentions d on d.id = dc.detention_id "
               "join charges ch on ch.id = dc.charge_id where d.detained_year is not null "
               "group by dc.charge_id order by n desc limit 3",

@@ -1,33 +1,204 @@
-"""Interface language for our pages: ?lang=en|vi|zh, words from templates/translations.yml."""
+"""Interface language: ?_lang=vi or ?_lang=zh on any page (English without it).
 
+The parameter starts with an underscore so that Datasette's table pages treat it as an option, not as a filter on a
+column called lang, and keep it in their facet, sort, paging and export links and in the filter form.
+
+- interface words: templates/translations.yml;
+- vocabularies (statuses, categories, event and reprisal types, UN mechanisms, sex): templates/vocabularies.yml;
+- country names: ISO 3166-1 translations shipped with pycountry (Debian's iso-codes), unless vocabularies.yml
+  gives one;
+- charge titles: the law's own title where it is in the reader's language, else the original beside English.
+
+Data stays as sourced: names, quotes and summaries are never translated.
+"""
+
+import gettext
+import json
+import re
+from functools import lru_cache
 from pathlib import Path
 
+import pycountry
 import yaml
 from datasette import hookimpl
 from datasette.utils import path_with_replaced_args
+from markupsafe import Markup
 
-TRANSLATIONS = yaml.safe_load((Path(__file__).parent.parent / "templates" / "translations.yml").read_text("utf-8"))
+TEMPLATES = Path(__file__).parent.parent / "templates"
+TRANSLATIONS = yaml.safe_load((TEMPLATES / "translations.yml").read_text("utf-8"))
+VOCABULARIES = yaml.safe_load((TEMPLATES / "vocabularies.yml").read_text("utf-8"))
 LANGUAGES = TRANSLATIONS["languages"]
 DEFAULT = "en"
+PARAMETER = "_lang"
+# The language tag pages declare (BCP 47): the Chinese interface is in simplified characters.
+HTML_LANG = {"en": "en", "vi": "vi", "zh": "zh-Hans"}
+# pycountry's gettext catalogue for each interface language.
+COUNTRY_LOCALES = {"vi": "vi", "zh": "zh_CN"}
+# Columns holding a vocabulary id (or a JSON array of them): their values are shown in the reader's language.
+VOCABULARY_COLUMNS = {
+    "status": "statuses", "categories": "categories", "event_type": "event_types", "change_type": "change_types",
+    "reprisal_types": "reprisal_types", "un_mechanisms": "un_mechanisms", "un_mechanism": "un_mechanisms",
+    "sex": "sex", "country": "countries", "state": "countries",
+}
 
 
 def language(request):
-    lang = request.args.get("lang") if request else None
+    lang = request.args.get(PARAMETER) if request else None
     return lang if lang in LANGUAGES else DEFAULT
 
 
 def translator(lang):
     def t(text):
-        return TRANSLATIONS["strings"].get(text, {}).get(lang) or (
-            TRANSLATIONS["strings"].get(text, {}).get("en") or text)
+        entry = TRANSLATIONS["strings"].get(text, {})
+        return entry.get(lang) or entry.get("en") or text
 
     return t
 
 
-@hookimpl
-def extra_template_vars(request):
+@lru_cache(maxsize=None)
+def country_catalogue(lang):
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[COUNTRY_LOCALES[lang]])
+
+
+def country_name(lang, code, english=None):
+    """A country's name in the reader's language: vocabularies.yml, else ISO 3166's translation, else English."""
+    if not code:
+        return english or ""
+    if lang == DEFAULT:
+        return english or code
+    chosen = VOCABULARIES["countries"].get(code, {}).get(lang)
+    if chosen:
+        return chosen
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return english or code
+    catalogue = country_catalogue(lang)
+    common = getattr(country, "common_name", None)
+    if common and catalogue.gettext(common) != common:
+        return catalogue.gettext(common)
+    return catalogue.gettext(country.name)
+
+
+def vocabulary_label(lang, vocabulary, value, english=None):
+    """The label of a vocabulary id in the reader's language; English is the id itself unless `english` is given."""
+    if value is None or value == "":
+        return ""
+    if vocabulary == "countries":
+        return country_name(lang, value, english)
+    if lang == DEFAULT:
+        return english or value
+    return VOCABULARIES[vocabulary].get(value, {}).get(lang) or english or value
+
+
+def charge_title(lang, charge):
+    """(title, English beside it or None) of a row with title_en, title_original and original_language."""
+    original, english = charge.get("title_original"), charge.get("title_en")
+    if lang == DEFAULT or not original:
+        return english or original or "", None
+    if (charge.get("original_language") or "").split("-")[0] == lang:
+        return original, None
+    return original, english
+
+
+def add_language(path, lang):
+    """`path` with ?_lang= for a non-default language (a local path; anything else is returned as it is)."""
+    if lang == DEFAULT or not path or not path.startswith("/") or path.startswith("//") or f"{PARAMETER}=" in path:
+        return path
+    path, hash_mark, fragment = path.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}{PARAMETER}={lang}{hash_mark}{fragment}"
+
+
+LOCAL_LINK = re.compile(r'href="(/[^"/][^"]*|/)"')
+FIRST_LINK = re.compile(r'<a href="([^"]*)"')
+
+
+def links_with_language(markup, lang):
+    """Local links in a piece of Datasette's markup (a foreign-key cell, say) keep the reader's language."""
+    if lang == DEFAULT or "href=" not in markup:
+        return markup
+    return Markup(LOCAL_LINK.sub(lambda m: f'href="{add_language(m.group(1), lang)}"', str(markup)))
+
+
+def translated_cell(cell, value, vocabulary, lang):
+    """A vocabulary cell in the reader's language: a foreign key keeps its link, a JSON array becomes a list."""
+    raw = cell["raw"]
+    if raw is None or raw == "":
+        return value
+    if isinstance(raw, str) and raw.startswith("["):
+        try:
+            return ", ".join(vocabulary_label(lang, vocabulary, str(item)) for item in json.loads(raw))
+        except ValueError:
+            return value
+    label = vocabulary_label(lang, vocabulary, str(raw))
+    link = FIRST_LINK.match(value) if isinstance(value, Markup) else None
+    if link is None:
+        return label
+    code = Markup("&nbsp;<em>{}</em>").format(raw) if vocabulary == "countries" else ""
+    return Markup('<a href="{}">{}</a>').format(add_language(link.group(1), lang), label) + code
+
+
+def cell_translator(lang, columns):
+    """For templates/_table.html: a function translating a row's cell values, or None in English."""
+    if lang == DEFAULT:
+        return None
+    vocabularies = [VOCABULARY_COLUMNS.get(column["name"]) for column in columns]
+
+    def translate(cells, values):
+        return [translated_cell(cell, value, vocabulary, lang) if vocabulary
+                else links_with_language(value, lang) if isinstance(value, Markup) else value
+                for cell, value, vocabulary in zip(cells, values, vocabularies, strict=True)]
+
+    return translate
+
+
+def metadata_text(lang, page, field, english):
+    """A table's (or the site's, page "") title or description from metadata.yml, in the reader's language."""
+    return TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang) or english
+
+
+def column_label(lang, column):
+    return TRANSLATIONS["columns"].get(column, {}).get(lang) or column
+
+
+def page_in(request, code):
+    """This page's address in another language (its query kept)."""
+    if request is None:
+        return "/" if code == DEFAULT else f"/?{PARAMETER}={code}"
+    return path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code})
+
+
+def template_vars(request, datasette):
     lang = language(request)
-    switch = [(code, name, path_with_replaced_args(request, {"lang": code}) if request else f"?lang={code}")
-              for code, name in LANGUAGES.items()]
-    return {"lang": lang, "t": translator(lang), "language_switch": switch,
-            "with_lang": (lambda path: path if lang == DEFAULT else f"{path}{'&' if '?' in path else '?'}lang={lang}")}
+    switch = [(code, name, page_in(request, code)) for code, name in LANGUAGES.items()]
+    return {
+        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "language_switch": switch,
+        "language_alternates": [(HTML_LANG[code], datasette.absolute_url(request, url) if request else url)
+                                for code, _, url in switch if code != lang],
+        "with_lang": lambda path: add_language(path, lang),
+        "vocabulary": lambda vocabulary, value, english=None: vocabulary_label(lang, vocabulary, value, english),
+        "country_name": lambda code, english=None: country_name(lang, code, english),
+        "charge_title": lambda charge: charge_title(lang, charge),
+        "column_label": lambda column: column_label(lang, column),
+        "metadata_text": lambda page, field, english: metadata_text(lang, page, field, english),
+        "cell_translator": lambda columns: cell_translator(lang, columns),
+        "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
+        "is_vocabulary": lambda column: column in VOCABULARY_COLUMNS,
+    }
+
+
+@hookimpl
+def extra_template_vars(request, datasette):
+    return template_vars(request, datasette)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    """English for pages Datasette renders without asking plugins, such as its error pages."""
+    env.globals.update(template_vars(None, None))
+
+
+def facet_label(lang, column, value, label):
+    vocabulary = VOCABULARY_COLUMNS.get(column)
+    if vocabulary is None or lang == DEFAULT:
+        return label
+    return vocabulary_label(lang, vocabulary, str(value), None if vocabulary != "countries" else str(label))

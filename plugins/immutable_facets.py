@@ -79,7 +79,7 @@ def unfiltered_sql(table):
 # Arguments of a table page that choose its order, page, shape or facets, never which rows it is about.
 NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", "_nosuggest", "_facet", "_facet_array",
                "_facet_date", "_facet_counted", "_facet_tags", "_facet_size", "_col", "_nocol", "_labels", "_label",
-               "_shape", "_json", "_json_infinity", "_nl", "_trace", "_timelimit", "_stream", "_dl", "_header", "lang"}
+               "_shape", "_json", "_json_infinity", "_nl", "_trace", "_timelimit", "_stream", "_dl", "_header", "_lang"}
 
 
 def unfiltered(request):

@@ -46,6 +46,12 @@ def linked_parts(text, links):
     return parts
 
 
+def page_links(upstream_ref):
+    """(address, host) of each web page a row cites ("; "-separated in upstream_ref); none for a line reference."""
+    urls = [safe_url(url) for url in (upstream_ref or "").split("; ")]
+    return [(url, urlparse(url).hostname) for url in urls if url]
+
+
 def from_json(value):
     return json.loads(value) if value else []
 
@@ -56,7 +62,8 @@ def from_json_object(value):
 
 
 async def render(datasette, request, template, context):
-    context.update(safe_url=safe_url, from_json=from_json, from_json_object=from_json_object, linked_parts=linked_parts)
+    context.update(safe_url=safe_url, page_links=page_links, from_json=from_json, from_json_object=from_json_object,
+                   linked_parts=linked_parts)
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
@@ -70,6 +77,7 @@ async def person_page(datasette, request):
                                        "order by detained_on is null, detained_on", id=person_id)
     charges = await rows(datasette, """
         select dc.detention_id, dc.charge_id, dc.charge_as_written, ch.law, ch.article, ch.title_en, ch.title_original,
+               ch.original_language,
                later.id as replaced_by, later.law as replaced_by_law, later.article as replaced_by_article,
                earlier.id as replaces, earlier.law as replaces_law, earlier.article as replaces_article
         from detention_charges dc
@@ -93,7 +101,7 @@ async def person_page(datasette, request):
             select * from campaigns where source_id in (select source_id from records where person_id = :id)
             order by title""", id=person_id),
         "records": await rows(datasette, """
-            select r.*, s.title as source_title, s.url as source_url, s.publisher, s.licence
+            select r.*, s.title as source_title, s.url as source_url, s.publisher, s.licence, s.language as source_language
             from records r join sources s on s.id = r.source_id where r.person_id = :id order by r.id""", id=person_id),
     }
     return await render(datasette, request, "person.html", context)
@@ -117,7 +125,8 @@ def one_row_per_detention(detentions):
 
 def merged_detention(rows):
     merged = {"id": rows[0]["id"], "kinds": list(dict.fromkeys(r["kind"] for r in rows)),
-              "sources": list(dict.fromkeys(r["source_id"] for r in rows)), "charges": {}}
+              "sources": list(dict.fromkeys(r["source_id"] for r in rows)),
+              "refs": [(r["source_id"], r["upstream_ref"]) for r in rows], "charges": {}}
     for column in DETENTION_VALUES:
         values = {}
         for row in rows:
@@ -138,11 +147,11 @@ def merged_detention(rows):
 
 async def reprisals(datasette, column, value):
     found = await rows(datasette, f"""
-        select r.*, k.title as case_title, k.summary as case_summary
+        select r.*, k.title as case_title, k.summary as case_summary, k.sg_report_year, k.sg_case_reference
         from reprisals r join cases k on k.id = r.case_id where r.{column} = :value order by r.date""", value=value)
     mechanisms = {m["id"]: m["name"] for m in await rows(datasette, "select id, name from un_mechanisms")}
     for reprisal in found:
-        reprisal["mechanisms"] = [mechanisms[m] for m in from_json(reprisal["un_mechanisms"])]
+        reprisal["mechanisms"] = [{"id": m, "name": mechanisms[m]} for m in from_json(reprisal["un_mechanisms"])]
     return found
 
 

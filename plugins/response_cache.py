@@ -5,8 +5,9 @@ takes about 23 ms, most of it Datasette writing 2,700 table cells; sending it ag
 well under a millisecond. The database changes only with a redeploy, which starts a new process.
 
 Remembered: GET requests without cookies or credentials for pages of immutable databases, keyed by scheme,
-host (feeds hold absolute links), path and query string; answered 200 without setting a cookie; up to
-MAX_RESPONSE_BYTES each and MAX_TOTAL_BYTES in all, the least recently asked for forgotten first. Not
+host (feeds hold absolute links), path, query string and whether the client accepts gzip; answered 200 without
+setting a cookie; up to MAX_RESPONSE_BYTES each (as sent, so compressed pages take a tenth of the room) and
+MAX_TOTAL_BYTES in all, the least recently asked for forgotten first. Not
 remembered: /-/ pages, which describe the running server, and ?sql= queries, which take turns
 (plugins/sql_gate.py) and, each new, would only push pages out.
 """
@@ -88,7 +89,9 @@ def key_of(scope, datasette):
         return None
     if any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal"):
         return None
-    return scope.get("scheme"), headers.get(b"host"), scope["path"], query
+    # Pages are remembered as sent: compressed for clients that accept gzip (plugins/compression.py), plain for others.
+    accepts_gzip = b"gzip" in headers.get(b"accept-encoding", b"")
+    return scope.get("scheme"), headers.get(b"host"), scope["path"], query, accepts_gzip
 
 
 @hookimpl

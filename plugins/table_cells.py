@@ -29,8 +29,9 @@ def person_link_columns(columns, table):
     return None
 
 
-def table_cells(row, column_classes, person_link=None):
-    """A row's <td> cells; column classes (escaped) and the person_link_columns are worked out once per page."""
+def table_cells(row, column_classes, person_link=None, translate=None):
+    """A row's <td> cells; column classes (escaped) and the person_link_columns are worked out once per page.
+    `translate` (plugins/i18n.py's cell_translator, for a language other than English) rewrites the values."""
     cells = list(row)
     values = [cell["value"] for cell in cells]
     if person_link:
@@ -38,6 +39,8 @@ def table_cells(row, column_classes, person_link=None):
         name, person_id = cells[name_at]["raw"], cells[id_at]["raw"]
         if name is not None and person_id is not None:
             values[name_at] = Markup(f'<a href="/person/{escape(person_id)}">{escape(name)}</a>')
+    if translate:
+        values = translate(cells, values)
     return Markup("\n".join([
         f'<td class="col-{css} type-{cell["value_type"]}">{value if isinstance(value, Markup) else escape(value)}</td>'
         for css, cell, value in zip(column_classes, cells, values, strict=True)]))

@@ -8,9 +8,13 @@ The same inputs give the same bytes.
 """
 
 import argparse
+import fcntl
+import json
 import os
+import sqlite3
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -41,15 +45,46 @@ DEFAULT_OUT = ROOT / "conscience.db"
 # Records carry their upstream row (about 1 KB): on 4 KiB pages the write takes a third longer at 1M persons.
 # Larger pages cost reads that touch scattered rows (a search's count at 32 KiB took twice as long), so not larger.
 PAGE_SIZE = 16_384
+# What a build writes beside its database and removes when it ends: a killed build leaves them, the next removes them.
+LEFTOVERS = (".tmp", ".stage", ".stage-journal", ".fts", ".fts-journal")
+MAX_SHRINK = 0.1  # a new database with a tenth fewer persons than the one it replaces needs --allow-shrink
 
 
-def build(out, strict=False, raw=RAW, previous=None, released_on=None):
+def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shrink=False):
     """Build the database at `out`; return its row count per table.
 
     `previous` is the last release's database, to record what changed since; `released_on` this release's date.
-    Tables are staged in a SQLite file beside `out` while sources are read, linked and checked.
+    Tables are staged in a SQLite file beside `out` while sources are read, linked and checked. One build at a
+    time writes `out` (a second stops at once); what a build that was killed left beside it is removed first.
+    A database with far fewer persons than the one it would replace is written only with `allow_shrink`.
     """
     out, raw = Path(out), Path(raw)
+    with building(out):
+        return build_locked(out, strict, raw, previous, released_on, allow_shrink)
+
+
+@contextmanager
+def building(out):
+    """The build's lock on `out`, held while it runs; files a killed build left beside `out` are removed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(out.name + ".lock"), "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise BuildError(display_path(out), None, None, None,
+                             f"another build is writing this database (process {lock.read().strip() or 'unknown'})",
+                             "Wait for it to finish, or stop it, then build again.") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        for leftover in LEFTOVERS:
+            out.with_name(out.name + leftover).unlink(missing_ok=True)
+        yield
+
+
+def build_locked(out, strict, raw, previous, released_on, allow_shrink):
     stage = Stage(out.with_name(out.name + ".stage"))
     try:
         priorities = collect(stage, strict, raw)
@@ -70,6 +105,8 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None):
             def checked(tmp):
                 validated()
                 check_withheld(tmp, withheld)
+                if not allow_shrink:
+                    check_shrink(out, stage)
             try:
                 write(stage, out, before_rename=checked)
             except Exception:
@@ -87,11 +124,12 @@ def link_and_withhold(stage, priorities, raw, out):
     the person (or stops the build). A record withheld alone is gone before the records are linked for good.
     """
     requests = withhold.read_all(raw)
-    linked = link.plan(stage, priorities, raw / "links.csv")
+    overrides = link.read_overrides(raw / "links.csv", stage.conn)
+    linked = link.plan(stage, priorities, overrides)
     withheld = withhold.resolve(stage, requests, linked, {folder.name for folder in source_folders(raw)})
     if withheld.records:
         withhold.remove_records(stage, withheld.records)
-        linked = link.plan(stage, priorities, raw / "links.csv")
+        linked = link.plan(stage, priorities, overrides)
     candidates = link.apply(stage, linked)
     redactions = withhold.apply(stage, withheld, province_point)
     withhold.write_report(report_path(out), redactions, requests)
@@ -110,12 +148,37 @@ def check_release(path, strict=False, raw=RAW):
         try:
             priorities = collect(stage, strict, raw)
             stage.index()
-            linked = link.plan(stage, priorities, raw / "links.csv")
+            linked = link.plan(stage, priorities, link.read_overrides(raw / "links.csv", stage.conn))
             requests = withhold.read_all(raw)
             withheld = withhold.resolve(stage, requests, linked, {folder.name for folder in source_folders(raw)})
             return traces_left(path, withheld.persons)
         finally:
             stage.close()
+
+
+def check_shrink(out, stage):
+    """Stop before replacing a database with one holding far fewer persons, unless told to (allow_shrink)."""
+    persons, before = stage.count("persons"), counted(out, "SELECT count(*) FROM persons")
+    if before and persons < before * (1 - MAX_SHRINK):
+        had = set(counted(out, "SELECT json_group_array(DISTINCT source_id) FROM records", json.loads))
+        has = {source for (source,) in stage.conn.execute("SELECT DISTINCT source_id FROM records")}
+        raise BuildError(display_path(out), None, None, None,
+                         f"the new database would hold {persons:,} persons where the one it replaces holds "
+                         f"{before:,}; sources with records there and none here: {', '.join(sorted(had - has)) or 'none'}",
+                         "Nothing was replaced. Fetch the missing sources (make fetch), or, if the shrink is meant, "
+                         "build again with --allow-shrink.")
+
+
+def counted(path, sql, convert=lambda value: value):
+    """A one-value query's answer from a database file, or None if the file is not one of ours."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return convert(conn.execute(sql).fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
 def report_path(out):
@@ -269,6 +332,8 @@ def main(argv=None):
     parser.add_argument("--raw", default=RAW, type=Path, help="folder of sources to build from (default: raw/)")
     parser.add_argument("--previous", type=Path, help="the previous release's database, to record what changed")
     parser.add_argument("--release-date", help="this release's date, YYYY-MM-DD (default: the last commit's date)")
+    parser.add_argument("--allow-shrink", action="store_true",
+                        help=f"replace the database even if the new one has over {MAX_SHRINK:.0%} fewer persons")
     parser.add_argument("--check-withheld", type=Path, metavar="DB",
                         help="build nothing: search DB for any trace of the persons raw/withheld.csv withholds")
     args = parser.parse_args(argv)
@@ -276,7 +341,7 @@ def main(argv=None):
         return check_withheld_command(args)
     try:
         counts = build(args.out, strict=args.strict, raw=args.raw, previous=args.previous,
-                       released_on=args.release_date)
+                       released_on=args.release_date, allow_shrink=args.allow_shrink)
     except BuildError as exc:
         sys.exit(f"build failed: {exc}\nThe previous {args.out.name}, if any, is unchanged.")
     print(f"built {args.out.name}: {', '.join(f'{name} {count}' for name, count in counts.items())}")

@@ -2,18 +2,25 @@
 
 A file's name is the table it fills (persons.csv -> persons) and its columns are that
 table's columns as declared in schema.py, so adding a curated list needs no Python.
-Two extra columns are read: source_line (the line of the archived document stating
-the fact, required) and name_as_written (the name exactly as the source spells it).
+Each row says where its facts come from, in one of two ways the source.yml declares:
+
+- a transcribed document (an archived copy): source_line, the line(s) of the copy;
+- cited web pages (kind: cited web pages): source_url, the page(s) stating the fact, on
+  one of the sites source.yml lists, and accessed, the date the page was read.
+
+name_as_written (the name exactly as the source spells it) may be given in either.
 """
 
 import json
+from urllib.parse import urlsplit
 
 from .adapters.common import json_list
 from .errors import BuildError
-from .rawfiles import display_path, parse_date, read_csv, split_list
+from .rawfiles import Origin, display_path, parse_date, read_csv, split_list
 from .schema import CURATED_TABLES, TABLES
 
-EXTRA_COLUMNS = ("source_line", "name_as_written")
+CITED_PAGES = "cited web pages"  # the source.yml kind of a source whose rows cite web pages
+CITATION_COLUMNS = {"archived copy": ("source_line",), CITED_PAGES: ("source_url", "accessed")}
 
 
 def input_columns(table):
@@ -22,6 +29,8 @@ def input_columns(table):
 
 def read_curated_source(folder, meta):
     """Return {table: [(origin, row)]} for every <table>.csv in the folder."""
+    if cites_pages(meta):
+        meta = {**meta, "sites": cited_sites(folder, meta)}
     for path in sorted(folder.glob("*.csv")):
         if path.stem not in CURATED_TABLES:
             raise BuildError(display_path(path), None, None, None, f"'{path.stem}' is not a table a source can fill",
@@ -38,12 +47,36 @@ def read_curated_source(folder, meta):
     return out
 
 
+def cites_pages(meta):
+    return (meta or {}).get("kind") == CITED_PAGES
+
+
+def citation_columns(meta):
+    return CITATION_COLUMNS[CITED_PAGES if cites_pages(meta) else "archived copy"]
+
+
+def cited_sites(folder, meta):
+    """The hosts a cited-pages source's rows may cite ("www." ignored), from source.yml's sites."""
+    sites = meta.get("sites")
+    if not sites or not isinstance(sites, list) or not all(isinstance(site, str) and site.strip() for site in sites):
+        raise Origin(display_path(folder / "source.yml")).error(
+            "sites", sites, "a source of cited web pages needs the list of sites its pages are on",
+            "Add sites: [example.org] with the host of every site the rows cite (without https://).")
+    return {host_of(site.strip() if "//" in site else "//" + site.strip()) for site in sites}
+
+
+def host_of(url):
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
 def read_table(path, table, meta=None):
     """Rows of one CSV file as rows of `table`; reference tables (no provenance) need no meta."""
     columns = input_columns(table)
-    required = [c.name for c in columns if c.required] + (["source_line"] if table.provenance else [])
+    citation = citation_columns(meta) if table.provenance else ()
+    required = [c.name for c in columns if c.required] + list(citation)
     rows = read_csv(path, required=required)
-    known = {c.name for c in columns} | set(EXTRA_COLUMNS)
+    known = {c.name for c in columns} | set(citation) | {"name_as_written"}
     for position, (origin, raw) in enumerate(rows, start=1):
         if position == 1:
             unknown = [name for name in raw if name not in known]
@@ -53,7 +86,15 @@ def read_table(path, table, meta=None):
         row = convert_row(origin, raw, columns)
         if table.provenance:
             row["source_id"] = meta["id"]
-            row["upstream_ref"] = upstream_ref(origin, raw["source_line"])
+            if cites_pages(meta):
+                row["upstream_ref"] = cited_pages(origin, raw["source_url"], meta["sites"])
+                read_on(origin, raw["accessed"])
+                if table.name == "persons" and not row["status_as_of"]:
+                    raise origin.error("status_as_of", raw.get("status_as_of"), "a cited page's status needs its date",
+                                       "Give the date of the page that states the status (YYYY, YYYY-MM or "
+                                       "YYYY-MM-DD): pages differ in age, so the status is as of that page.")
+            else:
+                row["upstream_ref"] = upstream_ref(origin, raw["source_line"])
         if table.name == "signatures":
             row.update(position=position, organization_id=None)
         if "name_as_written" in raw:
@@ -92,14 +133,42 @@ def upstream_ref(origin, source_line):
     return ("line " if len(lines) == 1 else "lines ") + ", ".join(lines)
 
 
+def cited_pages(origin, source_url, sites):
+    """The upstream_ref of a row citing web pages: its addresses, each an http(s) page on one of the source's sites."""
+    urls = split_list(source_url)
+    if not urls:
+        raise origin.error("source_url", source_url, "no page is cited",
+                           "Give the address of the page that states this fact (several: ';'-separated).")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+            raise origin.error("source_url", url, "not the address of a web page",
+                               "Give the page's full address, starting with https:// (or http://).")
+        if host_of(url) not in sites:
+            raise origin.error("source_url", url, f"not a page of this source's sites ({', '.join(sorted(sites))})",
+                               "Cite a page of this publisher, put the row in the source of the page's publisher, "
+                               "or add the site to sites: in source.yml if this publisher really publishes there.")
+    return "; ".join(urls)
+
+
+def read_on(origin, accessed):
+    """The date a cited page was read: a full date, never missing."""
+    date, precision = parse_date(origin, "accessed", accessed)
+    if precision != "day":
+        raise origin.error("accessed", accessed, "the date the page was read is missing or not a full date",
+                           "Write the day you read the page, as YYYY-MM-DD.")
+    return date
+
+
 def person_record(source_id, person):
-    """The records row tying a person to the source line that names them."""
+    """The records row tying a person to the source line or page that names them."""
+    cited = person["upstream_ref"].startswith(("http://", "https://"))
     return {
         "id": f"{source_id}/{person['id']}",
         "upstream_id": person["id"],
         "person_id": person["id"],
         "name_as_written": person.get("_name_as_written") or person["name"],
-        "url": None,
+        "url": person["upstream_ref"].split("; ")[0] if cited else None,
         "raw": json.dumps(person["_raw"], ensure_ascii=False),
         "source_id": source_id,
         "upstream_ref": person["upstream_ref"],

@@ -8,7 +8,7 @@ from pathlib import Path
 from .adapters.common import json_list
 from .dates import year_of
 from .detentions import same_detentions
-from .rawfiles import RAW, read_csv
+from .rawfiles import RAW, Origin, read_csv
 from .summaries import summary_links, summary_text
 from .text import fold, slugify
 
@@ -25,6 +25,7 @@ def derive(stage, released_on, raw=RAW):
     person_facets(stage)
     same_detentions(stage)
     stale_statuses(stage, released_on)
+    note_implausible_values(stage)
     number_data_quality(stage)
 
 
@@ -164,6 +165,46 @@ def stale_statuses(stage, released_on):
         FROM (SELECT p.id, (SELECT max(sentence_ends_on) FROM detentions WHERE person_id = p.id) AS latest
               FROM persons p) AS ends
         WHERE ends.id = persons.id""", {"released_on": released_on})
+
+
+# Values a source may well give but that cannot be right: (table, field, condition on the row `t` and its source
+# `s`, what is wrong). Each is kept as given, noted in data_quality and shown as a warning.
+IMPLAUSIBLE = [
+    ("detentions", "released_on", "t.released_on < substr(t.detained_on, 1, length(t.released_on))",
+     "released before the date of detention"),
+    ("detentions", "sentenced_on", "t.sentenced_on < substr(t.detained_on, 1, length(t.sentenced_on))",
+     "sentenced before the date of detention"),
+    ("detentions", "detained_on", "substr(t.detained_on, 1, length(s.as_of)) > s.as_of",
+     "after the date of the source that reports it"),
+    ("detentions", "age_at_detention", "t.age_at_detention NOT BETWEEN 5 AND 110", "not a plausible age"),
+    ("persons", "birth_year", "t.birth_year > CAST(substr(s.as_of, 1, 4) AS INTEGER) OR t.birth_year < 1880",
+     "not a plausible year of birth for the source's date"),
+]
+
+
+SHOWN_WARNINGS = 5  # printed one by one; the rest counted
+
+
+def note_implausible_values(stage):
+    """Values that cannot be right, kept as given: each noted in data_quality, the first few printed as warnings."""
+    noted = 0
+    for table, field, condition, problem in IMPLAUSIBLE:
+        found = stage.conn.execute(f"""
+            SELECT coalesce(t._record_upstream, t.id), t.[{field}], t.source_id, t.upstream_ref, t._file, t._line,
+                   t._record_source, t._record_upstream
+            FROM [{table}] AS t JOIN sources AS s ON s.id = t.source_id
+            WHERE t.[{field}] IS NOT NULL AND ({condition}) ORDER BY t.rowid""").fetchall()
+        for _, value, _, _, file, line, _, _ in found[:max(0, SHOWN_WARNINGS - noted)]:
+            print(f"warning: {Origin(file, line).where()}, field '{field}': value {value!r} — {problem}; kept as "
+                  f"given and noted in data_quality", flush=True)
+        noted += len(found)
+        stage.add("data_quality", ((Origin(file, line), {
+            "upstream_id": upstream_id, "field": field, "raw_value": str(value), "problem": f"implausible: {problem}",
+            "source_id": source_id, "upstream_ref": upstream_ref, "_record": (record_source, record_upstream)})
+            for upstream_id, value, source_id, upstream_ref, file, line, record_source, record_upstream in found))
+    if noted > SHOWN_WARNINGS:
+        print(f"warning: {noted - SHOWN_WARNINGS} more implausible values, kept as given: see data_quality "
+              f"(problem LIKE 'implausible%')", flush=True)
 
 
 def number_data_quality(stage):

@@ -14,14 +14,15 @@ from itertools import product
 
 from .adapters.common import json_list
 from .adapters.romanise import pinyin_keys
-from .rawfiles import read_csv
+from .rawfiles import read_csv, source_folders
 from .text import fold
 
 LINK_AT = 4  # score from which two records are merged
 CANDIDATE_AT = 2  # score from which a pair is listed for review
 MAX_SCORE = 8
 CJK = re.compile(r"[\u3400-\u9fff]")
-STATUS_FIELDS = ("status", "status_as_of", "status_as_of_precision", "status_confirmed", "status_detail", "source_id")
+STATUS_FIELDS = ("status", "status_as_of", "status_as_of_precision", "status_confirmed", "status_detail", "source_id",
+                 "upstream_ref")
 PRECISION_RANK = {"city": 0, "province": 1, "country": 2, None: 3}
 
 
@@ -157,15 +158,34 @@ def by_sex(records, people):
     return groups
 
 
-def read_overrides(path):
+def read_overrides(path, conn):
+    """The maintainer's decisions in raw/links.csv, by pair of record ids; a record that does not exist stops the build.
+
+    A record of a source raw/ declares but this build lacks (a non-strict build without its file) is passed over.
+    """
     decisions = {}
-    if path.exists():
-        for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")):
-            if row["decision"] not in ("same", "different"):
-                raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
-            pair = tuple(sorted((row["record_id"], row["other_record_id"])))
+    if not path.exists():
+        return decisions
+    declared = {folder.name for folder in source_folders(path.parent)}
+    for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")):
+        if row["decision"] not in ("same", "different"):
+            raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
+        pair = tuple(sorted((row["record_id"], row["other_record_id"])))
+        if all(known_record(conn, origin, field, row[field], declared) for field in ("record_id", "other_record_id")):
             decisions[pair] = (row["decision"], f"maintainer decision (raw/links.csv line {origin.line})")
     return decisions
+
+
+def known_record(conn, origin, field, record_id, declared):
+    """Whether the record exists; False for one of a source missing from this build; else the build stops."""
+    if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone():
+        return True
+    source_id = (record_id or "").split("/", 1)[0]
+    if source_id in declared and not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone():
+        print(f"{origin.where()}: source {source_id} is missing from this build; the line is passed over", flush=True)
+        return False
+    raise origin.error(field, record_id, "no record has this id",
+                       "Copy the record id from its row in the records table (source/upstream id).")
 
 
 @dataclass
@@ -182,9 +202,11 @@ class LinkPlan:
         return self.groups.get(record_id, {record_id})
 
 
-def plan(stage, priorities, overrides_path):
-    """Which staged records are one person, as linking would merge them; nothing in the stage is changed."""
-    overrides = read_overrides(overrides_path)
+def plan(stage, priorities, overrides):
+    """Which staged records are one person, as linking would merge them; nothing in the stage is changed.
+
+    `overrides` are the maintainer's decisions (read_overrides); a pair naming a record no longer staged is passed over.
+    """
     shared = shared_keys(stage.conn)
     people = profiles(stage.conn, priorities,
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
@@ -231,7 +253,8 @@ def merge_groups(stage, people, groups, via):
         ids = [people[r].person_id for r in members]
         found = {row["id"]: row for _, row in stage.rows("persons", f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
         rows = [found[person_id] for person_id in ids]
-        stage.update("persons", {**merge_people(rows), "_rowid": rows[0]["_rowid"]}, stage.public["persons"])
+        merged = merge_people(rows, [people[r].priority for r in members])
+        stage.update("persons", {**merged, "_rowid": rows[0]["_rowid"]}, stage.public["persons"])
         merged_into.update((person_id, ids[0]) for person_id in ids[1:])
     conn = stage.conn
     conn.execute("CREATE TEMP TABLE merged_into (person_id TEXT PRIMARY KEY, into_id TEXT)")
@@ -247,16 +270,27 @@ def merge_groups(stage, people, groups, via):
                       for record_id, (evidence, points) in sorted(via.items())))
 
 
-def merge_people(rows):
-    """One person from several: each field from the highest-priority source that gives it."""
+def status_row(rows, priorities):
+    """The row a merged person's status comes from, with its date, confirmation and detail.
+
+    The highest-priority source that knows a status; among sources of that priority, the latest dated status
+    (a page reporting a release outdates an older one still saying "imprisoned").
+    """
+    knowing = [(priority, row) for priority, row in zip(priorities, rows) if row.get("status") not in (None, "unknown")]
+    if not knowing:
+        return rows[0]
+    top = [row for priority, row in knowing if priority == knowing[0][0]]
+    return max(top, key=lambda row: row.get("status_as_of") or "")  # the first of equal dates
+
+
+def merge_people(rows, priorities):
+    """One person from several (rows in priority order): each field from the highest-priority source that gives it."""
     merged = dict(rows[0])
     for row in rows[1:]:
         for key, value in row.items():
             if key not in STATUS_FIELDS and merged.get(key) is None and value is not None:
                 merged[key] = value
-    # A status travels with its date, confirmation and detail: all from the first source that knows it.
-    knows = next((row for row in rows if row.get("status") not in (None, "unknown")), rows[0])
-    merged.update({key: knows.get(key) for key in STATUS_FIELDS})
+    merged.update({key: status_row(rows, priorities).get(key) for key in STATUS_FIELDS})
     names = []
     for row in rows:
         names += [row["name"], row.get("name_native"), *json.loads(row.get("alternate_names") or "[]")]

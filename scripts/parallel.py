@@ -5,8 +5,10 @@ chunk 1, ... (a worker waits for the chunk before its own to be written), so the
 one process would have staged them, and the build's bytes do not depend on the number of workers.
 """
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import traceback
 from contextlib import contextmanager
 from multiprocessing import connection
@@ -15,7 +17,8 @@ from .stage import Stage
 
 CHUNK = 2_000  # records per chunk
 WORKERS = min(4, os.cpu_count() or 1)
-FORK = multiprocessing.get_context("fork")  # a second process inherits what its function uses (gazetteer, caches)
+FORK = multiprocessing.get_context("fork")
+PR_SET_PDEATHSIG = 1  # prctl option: the signal a child receives when its parent dies  # a second process inherits what its function uses (gazetteer, caches)
 
 
 def stage_in_parallel(stage, produce, workers=WORKERS):
@@ -48,12 +51,26 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
 
 
 def started(target, *args):
-    """(the receiving end of its pipe, the process) for target(*args, sending end) run in a forked process."""
+    """(the receiving end of its pipe, the process) for target(*args, sending end) run in a forked process.
+
+    The process dies with the build's: when the build is killed, no worker goes on writing beside the database.
+    """
     receiver, sender = FORK.Pipe(duplex=False)
-    process = FORK.Process(target=target, args=(*args, sender), daemon=True)
+    process = FORK.Process(target=dying_with_parent, args=(os.getpid(), target, *args, sender), daemon=True)
     process.start()
     sender.close()
     return receiver, process
+
+
+def dying_with_parent(parent, target, *args):
+    """Run target(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+    target(*args)
 
 
 def stop(process):

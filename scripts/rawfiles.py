@@ -1,6 +1,8 @@
 """Reading raw/: source.yml files and CSV tables, each row tagged with where it came from."""
 
 import csv
+import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,9 @@ from .errors import BuildError
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"
 LIST_SEPARATOR = ";"
+# No value is longer: the server refuses values over 256 KB (plugins/sql_limits.py), and a narrative is a few KB.
+MAX_FIELD_BYTES = 64 * 1024
+csv.field_size_limit(2**26)  # a longer field is read, then refused with its line and field
 
 SOURCE_FIELDS_REQUIRED = ("id", "title", "publisher", "licence", "language", "kind", "description")
 
@@ -36,23 +41,76 @@ def display_path(path):
 
 
 def read_csv(path, required=()):
-    """Yield (Origin, row) for each data row; a missing required column stops the build."""
+    """Yield (Origin, row) for each data row; a fault in the file stops the build naming its line and field.
+
+    The file must be UTF-8 (a byte-order mark is allowed), have a header naming each column once, and hold each
+    value on one line (a value spanning lines is almost always a quote opened and never closed), with no NUL
+    character and none longer than MAX_FIELD_BYTES.
+    """
     name = display_path(path)
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for column in required:
-            if column not in header:
-                raise BuildError(
-                    name, 1, column, None, "required column is missing from the header",
-                    f"Add a '{column}' column (the header has: {', '.join(header)}).",
-                )
-        for row in reader:
-            origin = Origin(name, reader.line_num)
-            if None in row:
-                raise origin.error(None, row[None], "the row has more fields than the header",
-                                   "Quote values that contain commas.")
-            yield origin, row
+    text = decoded(path, name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        check_header(name, header, required)
+        line = reader.line_num
+        for values in reader:
+            line, last = line + 1, reader.line_num  # a row starts on the line after the last one read
+            if values:
+                fields = [*header, *(f"column {n}" for n in range(len(header) + 1, len(values) + 1))]
+                check_values(name, line, dict(zip(fields, values)))
+                if len(values) > len(header):
+                    raise BuildError(name, line, None, values[len(header)], "the row has more fields than the header",
+                                     "Quote values that contain commas.")
+                yield Origin(name, line), {column: values[i] if i < len(values) else None
+                                           for i, column in enumerate(header)}
+            line = last
+    except csv.Error as exc:
+        raise BuildError(name, reader.line_num, None, None, f"not readable as CSV ({exc})",
+                         "Check the quotes on this line: a value with a comma or a quote is quoted, and a quote "
+                         "inside it doubled.") from None
+
+
+def decoded(path, name):
+    """The file's text, read as UTF-8; another encoding stops the build at its first line that is not UTF-8."""
+    data = Path(path).read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BuildError(name, 1, None, None, "the file is UTF-16, not UTF-8",
+                         "Save it as CSV UTF-8 (in a spreadsheet: Save as, CSV UTF-8).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise BuildError(name, line, None, data[exc.start:exc.start + 8], "the file is not UTF-8 from this line "
+                         "(Latin-1 or Windows-1252?)", "Save it as CSV UTF-8 (in a spreadsheet: Save as, CSV UTF-8).") from None
+
+
+def check_header(name, header, required):
+    for column in required:
+        if column not in header:
+            raise BuildError(
+                name, 1, column, None, "required column is missing from the header",
+                f"Add a '{column}' column (the header has: {', '.join(header)}).",
+            )
+    twice = [column for column in header if header.count(column) > 1]
+    if twice:
+        raise BuildError(name, 1, twice[0], None, "the header names this column twice",
+                         "Give each column one name: rename or remove the second.")
+
+
+def check_values(name, line, row):
+    for field, value in row.items():
+        if value is None:
+            continue
+        if "\n" in value or "\r" in value:
+            raise BuildError(name, line, field, value[:60], "the value spans several lines",
+                             "Write it on one line; if a quote opens it, close the quote.")
+        if "\x00" in value:
+            raise BuildError(name, line, field, value[:60], "the value holds a NUL character",
+                             "Remove it (it is not text: the file was probably exported with a wrong setting).")
+        if len(value.encode("utf-8")) > MAX_FIELD_BYTES:
+            raise BuildError(name, line, field, value[:60], f"the value is longer than {MAX_FIELD_BYTES // 1024} KB",
+                             "Shorten it: a cell holds a value, not a document.")
 
 
 def read_source_yml(folder):
@@ -65,6 +123,11 @@ def read_source_yml(folder):
             mark = getattr(exc, "problem_mark", None)
             raise BuildError(origin.file, mark.line + 1 if mark else None, None, None, f"not valid YAML ({exc.problem})",
                              "Quote values that contain ': ' or start with a special character.") from None
+        except ValueError as exc:  # YAML reads an unquoted 2020-13-45 as a date, which the calendar refuses
+            raise origin.error(None, None, f"a value is not a valid date ({exc})",
+                               'Write dates as quoted text, such as as_of: "2020-07-23", and check the day and month.') from None
+    if not isinstance(meta, dict):
+        raise origin.error(None, None, "not a list of keys and values", "Write one 'key: value' per line.")
     for key in SOURCE_FIELDS_REQUIRED:
         if not meta.get(key):
             raise origin.error(key, meta.get(key), "required field is missing or empty",
@@ -92,4 +155,12 @@ def split_list(value):
 
 
 def source_folders(raw=RAW):
-    return sorted(p for p in Path(raw).iterdir() if (p / "source.yml").exists())
+    """The source folders of raw/: every folder with a source.yml. raw/ holds files, never links (a link could
+    publish a file from anywhere on the machine)."""
+    raw = Path(raw)
+    for folder, folders, files in os.walk(raw):  # links are listed, never followed
+        for name in sorted(folders + files):
+            if os.path.islink(os.path.join(folder, name)):
+                raise BuildError(display_path(Path(folder) / name), None, None, None, "a symbolic link in raw/",
+                                 "Copy the file or folder into raw/ instead of linking to it.")
+    return sorted(p for p in raw.iterdir() if (p / "source.yml").exists())

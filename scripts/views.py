@@ -75,6 +75,21 @@ VIEWS = {
                        WHERE c.country = st.country AND c.status IN ('detained', 'at risk'))
                    WHEN 'activists harassed' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
                        WHERE c.country = st.country AND c.status = 'at risk')
+                   WHEN 'prisoners of conscience' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
+                       WHERE c.country = st.country AND c.status = 'detained')
+                   WHEN 'pre-trial detainees' THEN (SELECT count(*) FROM persons p
+                       WHERE p.country = st.country AND p.status = 'detained' AND NOT EXISTS (
+                           SELECT 1 FROM detentions d WHERE d.person_id = p.id AND d.sentenced_on IS NOT NULL))
+                   WHEN 'detained Kinh' THEN (SELECT count(*) FROM persons p
+                       WHERE p.country = st.country AND p.status = 'detained' AND p.ethnicity = 'Kinh')
+                   WHEN 'detained Hmong' THEN (SELECT count(*) FROM persons p
+                       WHERE p.country = st.country AND p.status = 'detained' AND p.ethnicity = 'Hmong')
+                   WHEN 'detained Khmer Krom' THEN (SELECT count(*) FROM persons p
+                       WHERE p.country = st.country AND p.status = 'detained' AND p.ethnicity = 'Khmer Krom')
+                   WHEN 'media professionals arrested' THEN (SELECT count(DISTINCT p.id) FROM persons p
+                       JOIN detentions d ON d.person_id = p.id
+                       WHERE p.country = st.country AND d.detained_year = CAST(substr(st.as_of, 1, 4) AS INTEGER)
+                         AND EXISTS (SELECT 1 FROM json_each(p.categories) c WHERE c.value = 'journalist/blogger'))
                    WHEN 'reprisal cases' THEN (SELECT count(*) FROM cases)
                    WHEN 'states with reprisal cases' THEN (SELECT count(DISTINCT state) FROM cases)
                END AS dataset_count,

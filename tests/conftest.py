@@ -5,11 +5,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
+from lxml import etree
 from datasette.app import Datasette
 
 from scripts.build import build
@@ -122,3 +124,23 @@ def serve_site(database, command=None, cwd=None):
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base, server)
     return server, base
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ATOM_SCHEMA = etree.RelaxNG(etree.parse(str(ROOT / "tests" / "fixtures" / "atom.rng")))
+
+
+def check_atom_feed(xml):
+    """A feed valid by RFC 4287: its schema, and the rules stated beside it (an author on the feed or on every
+    entry, absolute IRIs, entry ids unique). Returns the entries."""
+    feed = etree.fromstring(xml)
+    assert ATOM_SCHEMA.validate(feed), ATOM_SCHEMA.error_log.last_error
+    entries = feed.findall(f"{ATOM}entry")
+    assert feed.find(f"{ATOM}author") is not None or all(e.find(f"{ATOM}author") is not None for e in entries)
+    for link in feed.iter(f"{ATOM}link"):
+        assert urllib.parse.urlparse(link.get("href")).scheme in ("http", "https"), link.get("href")
+    for element in feed.iter(f"{ATOM}id"):
+        assert urllib.parse.urlparse(element.text).scheme, element.text
+    ids = [e.find(f"{ATOM}id").text for e in entries]
+    assert len(ids) == len(set(ids))
+    return entries

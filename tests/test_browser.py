@@ -24,6 +24,7 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: 'make browser' (part of make test) installs Debian's chromium")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
+axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,61 @@ def test_the_language_switch_changes_labels(page, site):
     page.locator(".lang-switch a", has_text="中文").click()
     page.wait_for_url("**lang=zh")
     assert page.locator("h2", has_text="按状态分类的人员").count() == 1
+
+
+ACCESSIBILITY_PAGES = ["/", "/conscience/persons", "/person/jiang-tianyong", "/charge/CN-CL1997-105",
+                       "/campaign/china-mechanism-letter", "/conscience/persons_map"]
+
+
+@pytest.mark.parametrize("lang", ["en", "vi", "zh"])
+@pytest.mark.parametrize("path", ACCESSIBILITY_PAGES)
+def test_axe_finds_no_serious_or_critical_violation(page, site, path, lang):
+    page.goto(site + path + ("" if lang == "en" else f"?_lang={lang}"))
+    if "persons_map" in path:
+        page.locator(".leaflet-marker-icon").first.wait_for(timeout=15000)
+    assert page.locator("main").count() == 1
+    violations = axe_playwright.Axe().run(page).response["violations"]
+    serious = [(v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3]) for v in violations
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+
+
+PHONE_PAGES = ["/", "/conscience/persons", "/conscience/persons_map", "/person/jiang-tianyong",
+               "/person/cecc-ppd-2004-03114", "/charge/CN-CL1997-105", "/campaign/china-mechanism-letter", "/about"]
+
+
+@pytest.mark.parametrize("lang", ["en", "vi", "zh"])
+def test_nothing_scrolls_sideways_on_a_phone(browser, site, lang):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        for path in PHONE_PAGES:
+            phone.goto(site + path + ("" if lang == "en" else f"?_lang={lang}"))
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+            for chart in phone.locator("svg.chart").all():
+                assert chart.bounding_box()["width"] <= 390, path
+            title = phone.locator("h1").first
+            words = title.inner_text().split()
+            assert title.bounding_box()["height"] < 2 * 48 * max(1, len(words)), path  # lines break between words
+        SHOTS.mkdir(exist_ok=True)
+        phone.goto(site + f"/conscience/persons?_lang={lang}")
+        phone.screenshot(path=str(SHOTS / f"phone_persons_{lang}.png"))
+    finally:
+        context.close()
+
+
+def test_a_table_shows_its_rows_first_and_its_column_descriptions_one_click_away(browser, site):
+    for width, height, most in [(1280, 900, 1600), (390, 844, 2200)]:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        tab = context.new_page()
+        tab.goto(site + "/conscience/persons")
+        first_row = tab.locator("table.rows-and-columns tbody tr").first.bounding_box()["y"]
+        assert first_row < most, (width, first_row)
+        descriptions = tab.locator("details.column-descriptions")
+        assert not descriptions.locator("dl").is_visible()
+        descriptions.locator("summary").click()
+        assert descriptions.locator("dt", has_text="status_confirmed").is_visible()
+        context.close()
 
 
 def test_a_feed_link_resolves(page, site):

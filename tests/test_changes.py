@@ -11,7 +11,7 @@ import pytest
 
 from scripts.build import main
 
-from .conftest import copy_curated_raw, make_datasette
+from .conftest import check_atom_feed, copy_curated_raw, make_datasette
 
 SOURCE_YML = """id: test-synthetic
 title: Synthetic test fixture (not real data)
@@ -114,9 +114,11 @@ def atom_entries(text):
 
 async def test_feeds_list_the_changes_with_stable_ids_and_links(releases, metadata):
     ds = make_datasette(releases[1], metadata)
+    for feed in ["feed_new_arrests", "feed_releases", "feed_changes", "feed_events"]:
+        check_atom_feed((await ds.client.get(f"/conscience/{feed}.atom")).content)
     arrests = atom_entries((await ds.client.get("/conscience/feed_new_arrests.atom")).text)
     assert [(title, link) for _, title, link in arrests if not title.startswith("Release")] == [
-        ("Synthetic Person B detained (2026-01-15)", "/person/synthetic-b")]
+        ("Synthetic Person B detained (2026-01-15)", "http://localhost/person/synthetic-b")]  # absolute, for feed readers
     freed = atom_entries((await ds.client.get("/conscience/feed_releases.atom?country=VN")).text)
     assert [title for _, title, _ in freed if not title.startswith("Release")] == [
         "Synthetic Person A: detained → released"]

@@ -66,13 +66,13 @@ async def test_home_page_headlines_link_to_the_faceted_tables(ds, conn):
 @pytest.mark.parametrize("lang,label", [("en", "Persons by status"), ("vi", "Cá nhân theo tình trạng"),
                                         ("zh", "按状态分类的人员")])
 async def test_home_page_in_three_languages(ds, lang, label):
-    assert label in await page(ds, f"/?lang={lang}")
+    assert label in await page(ds, f"/?_lang={lang}")
 
 
 async def test_the_language_switch_keeps_the_page(ds):
-    html = await page(ds, "/person/jiang-tianyong?lang=zh")
+    html = await page(ds, "/person/jiang-tianyong?_lang=zh")
     assert "时间线" in html and "Jiang Tianyong" in html  # interface words translated, data as sourced
-    assert 'href="/person/jiang-tianyong?lang=vi"' in html and 'href="/charge/CN-CL1997-105?lang=zh"' in html
+    assert 'href="/person/jiang-tianyong?_lang=vi"' in html and 'href="/charge/CN-CL1997-105?_lang=zh"' in html
 
 
 async def test_search_results_link_to_person_pages(ds):

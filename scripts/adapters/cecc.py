@@ -61,8 +61,13 @@ def plain(value):
 
 def load_codes(folder):
     """The status code table kept beside source.yml, as {code: (status, confirmed, detail)}."""
-    return {row["code"]: (row["status"], int(row["confirmed"]), row["detail"] or None)
-            for _, row in read_csv(folder / "status_codes.csv", required=("code", "status", "confirmed", "detail"))}
+    codes = {}
+    for origin, row in read_csv(folder / "status_codes.csv", required=("code", "status", "confirmed", "detail")):
+        if row["confirmed"] not in ("0", "1"):
+            raise origin.error("confirmed", row["confirmed"], "not 0 or 1",
+                               "Write 1 if the code states the status as confirmed, 0 if it marks it uncertain.")
+        codes[row["code"]] = (row["status"], int(row["confirmed"]), row["detail"] or None)
+    return codes
 
 
 def parse_date(value, field, problems):

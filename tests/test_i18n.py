@@ -1,0 +1,109 @@
+"""Three languages all the way: every page kind in Vietnamese and Chinese leaves no English interface word and no
+untranslated vocabulary id; every vocabulary id has its translations; links keep the language; the templates
+copied from Datasette are those of the installed version."""
+
+import hashlib
+import re
+from pathlib import Path
+
+import datasette
+import lxml.html
+import pytest
+import yaml
+
+from scripts.rawfiles import ROOT
+
+TRANSLATIONS = yaml.safe_load((ROOT / "templates" / "translations.yml").read_text("utf-8"))
+VOCABULARIES = yaml.safe_load((ROOT / "templates" / "vocabularies.yml").read_text("utf-8"))
+PAGES = ["/", "/about", "/person/jiang-tianyong", "/person/nguyen-lan-thang", "/organization/viasna",
+         "/campaign/china-mechanism-letter", "/charge/CN-CL1997-105", "/charge/VN-PC1999-88",
+         "/conscience/persons", "/conscience/persons?status=detained&country=VN", "/conscience/persons_map",
+         "/conscience/events", "/conscience/reprisals"]
+# Text that is data or code, not interface: the rows of a table, code samples, the raw values of source records,
+# and what the page marks translate="no" (names of organisations, facet values outside the vocabularies).
+NOT_INTERFACE = ("//table[contains(@class, 'rows-and-columns')]//tbody | //code | //pre | //script | //style"
+                 " | //*[@translate='no']"
+                 " | //dl[contains(@class, 'raw')] | //details[contains(@class, 'column-descriptions')]//dl")
+
+
+def interface_text(html, lang):
+    """The page's visible text outside data: elements in another language than the page's (lang="en" on a
+    source's summary, say) and NOT_INTERFACE are left out."""
+    tree = lxml.html.fromstring(html)
+    for element in tree.xpath(NOT_INTERFACE) + [e for e in tree.xpath("//body//*[@lang]")
+                                                 if not e.get("lang").startswith(lang)]:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return " ".join(tree.xpath("//body")[0].text_content().split())
+
+
+def english_strings():
+    """The interface strings shown in English: translations.yml's keys (or their `en`), table titles of
+    metadata.yml, and every vocabulary id."""
+    strings = {entry.get("en") or key for key, entry in TRANSLATIONS["strings"].items()}
+    strings |= {key for key in TRANSLATIONS["columns"] if "_" in key}
+    ids = {value for vocabulary, entries in VOCABULARIES.items() if vocabulary != "countries" for value in entries}
+    return {s for s in strings | ids if len(s) > 3 and not re.fullmatch(r"[\W\d]+", s)}
+
+
+@pytest.mark.parametrize("lang", ["vi", "zh"])
+@pytest.mark.parametrize("path", PAGES)
+async def test_no_english_interface_word_is_left(ds, path, lang):
+    response = await ds.client.get(path + ("&" if "?" in path else "?") + f"_lang={lang}")
+    assert response.status_code == 200
+    html = response.text
+    assert f'<html lang="{ {"vi": "vi", "zh": "zh-Hans"}[lang]}">' in html
+    text = interface_text(html, lang)
+    left = sorted(s for s in english_strings() if re.search(rf"(?<![\w/=-]){re.escape(s)}(?![\w/-])", text))
+    assert not left, f"{path} in {lang}: {left}"
+
+
+def test_every_vocabulary_id_has_its_translations(conn):
+    tables = {"statuses": "statuses", "categories": "categories", "event_types": "event_types",
+              "reprisal_types": "reprisal_types", "un_mechanisms": "un_mechanisms", "metrics": "metrics"}
+    for vocabulary, table in tables.items():
+        for (value,) in conn.execute(f"select id from {table}"):
+            assert set(VOCABULARIES[vocabulary].get(value, {})) >= {"vi", "zh"}, (vocabulary, value)
+    for column, vocabulary in [("sex", "sex"), ("kind", "detention_kinds")]:
+        table = "persons" if column == "sex" else "detentions"
+        for (value,) in conn.execute(f"select distinct {column} from {table} where {column} is not null"):
+            assert set(VOCABULARIES[vocabulary].get(value, {})) >= {"vi", "zh"}, (vocabulary, value)
+    for (value,) in conn.execute("select distinct kind from campaigns"):
+        assert set(VOCABULARIES["campaign_kinds"].get(value, {})) >= {"vi", "zh"}, value
+    for key, entry in TRANSLATIONS["strings"].items():
+        assert set(entry) >= {"vi", "zh"}, key
+
+
+async def test_country_names_and_charge_titles_in_the_readers_language(ds):
+    vi = (await ds.client.get("/person/nguyen-lan-thang?_lang=vi")).text
+    assert "Việt Nam" in vi
+    zh = (await ds.client.get("/charge/CN-CL1997-105?_lang=zh")).text
+    assert "中国" in zh and "煽动颠覆国家政权罪" in zh and "Inciting subversion" not in zh  # the law's own title
+    vi_charge = (await ds.client.get("/charge/CN-CL1997-105?_lang=vi")).text
+    assert "煽动颠覆国家政权罪" in vi_charge and 'lang="en"' in vi_charge  # no Vietnamese title: original + English
+
+
+async def test_table_pages_keep_the_language_in_their_links(ds):
+    html = (await ds.client.get("/conscience/persons?_lang=vi&country=BY")).text
+    tree = lxml.html.fromstring(html)
+    local = [a.get("href") for a in tree.xpath("//a[@href][not(@hreflang)]")  # the language switch aside
+             if a.get("href").startswith(("/", "http://localhost/"))
+             and not re.search(r"\.(json|csv|db|atom|jsonfeed)\b|/-/", a.get("href"))]
+    assert len(local) > 50
+    assert [href for href in local if "_lang=vi" not in href] == []
+    assert "đang bị giam" in html and "Ales Bialiatski" in html  # translated status cells, names as sourced
+
+
+# Our own page in place of Datasette's, not a copy of it.
+OWN_PAGES = {"index.html"}
+
+
+def test_templates_copied_from_datasette_name_the_version_they_come_from():
+    installed = Path(datasette.__file__).parent / "templates"
+    copies = [path for path in (ROOT / "templates").glob("*.html")
+              if (installed / path.name).exists() and path.name not in OWN_PAGES]
+    assert len(copies) >= 6
+    for copy in copies:
+        sha = hashlib.sha256((installed / copy.name).read_bytes()).hexdigest()
+        assert f"Datasette {datasette.__version__}'s {copy.name} (sha256 {sha})" in copy.read_text("utf-8"), (
+            f"templates/{copy.name} was copied from another Datasette: start again from the installed one")
