@@ -62,7 +62,7 @@ def test_liu_xiaobos_summary_is_text_with_its_links_and_the_upstream_text_is_kep
 
 async def test_the_person_page_links_the_summarys_words(ds):
     page = (await ds.client.get(f"/person/{LIU_XIAOBO}")).text
-    summary = page.split('<p class="summary">')[1].split("</p>")[0]
+    summary = page.split('<p class="summary"')[1].split(">", 1)[1].split("</p>")[0]
     assert '<a href="http://www.cecc.gov/pages/virtualAcad/index.phpd?showsingle=115517" rel="nofollow noopener">' \
            'Charter 08</a>' in summary
     shown = html.unescape(re.sub(r'<a href="https?://[^"<>]*" rel="nofollow noopener">|</a>', "", summary))
