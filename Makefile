@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install browser fetch build serve test publish bench-build bench clean check-withheld
+.PHONY: install browser fetch build check serve test publish bench-build bench clean check-withheld
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,11 @@ build: $(DB)
 
 $(DB): $(VENV)/.installed $(BUILD_INPUTS)
 	$(BIN)/python -m scripts.build $(STRICT)
+
+# One list alone, in seconds: make check SOURCE=raw/<id> (a report; non-zero exit on any error).
+check: install
+	@test -n "$(SOURCE)" || { echo "usage: make check SOURCE=raw/<source id>"; exit 2; }
+	$(BIN)/python -m scripts.check $(SOURCE) $(if $(wildcard $(DB)),--db $(DB))
 
 serve: $(DB)
 	$(BIN)/datasette serve -i $(DB) --metadata metadata.yml --plugins-dir plugins --template-dir templates \

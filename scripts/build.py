@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import adapters, countries, curated, fetch, link, withhold
+from .adapters import mapped
 from .changes import history, release_date
 from .derive import derive
 from .errors import BuildError
@@ -91,6 +92,7 @@ def build_locked(out, strict, raw, previous, released_on, allow_shrink):
         stage.index()
         check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
         quarantine_unknown_charges(stage)
+        stage.add("data_quality", link.missing_references(stage.conn))
         withheld, candidates = link_and_withhold(stage, priorities, raw, out)
         stage.add("link_candidates", ((Origin("link"), row) for row in candidates))
         released_on = release_date(released_on)
@@ -204,22 +206,43 @@ def collect(stage, strict, raw):
     for name in REFERENCE_TABLES:
         stage.add(name, curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
     stage.add("countries", countries.country_rows(paths.get(countries.SOURCE_ID)))
+    sources = [(folder, *read_source_yml(folder)) for folder in source_folders(raw)]
+    plans = prepare_lists(sources, paths, raw)  # every mapping checked against its file before any list is read
     context = None  # built on first use: loading the gazetteer takes seconds
-    for folder in source_folders(raw):
-        origin, meta = read_source_yml(folder)
+    for folder, origin, meta in sources:
         priorities[meta["id"]] = meta.get("priority", 0)
-        stage.add("sources", [(origin, source_row(meta))])
-        if not (meta.get("adapter") or meta.get("mapping")):
+        is_list = meta.get("adapter") or meta.get("mapping")
+        path = list_path(folder, origin, meta, paths) if is_list else None
+        # A list kept beside its source.yml is named by its own checksum, as a fetched one is by the declared one.
+        checksum = {"sha256": fetch.sha256_of(path)} if path and not meta.get("sha256") else {}
+        stage.add("sources", [(origin, {**source_row(meta), **checksum})])
+        if not is_list:
             if not meta.get("sha256"):
                 for name, rows in curated.read_curated_source(folder, meta).items():
                     stage.add(name, rows)
             continue
-        path = paths.get(meta["id"]) if meta.get("sha256") else local_list(folder, meta, origin)
         if path:
             where = display_path(path)
-            context = context or upstream_context(stage, raw)
+            context = context or upstream_context(raw, plans)
             stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
     return priorities
+
+
+def list_path(folder, origin, meta, paths):
+    """The file of an upstream list (None if it could not be fetched), or of a list kept beside its source.yml."""
+    return paths.get(meta["id"]) if meta.get("sha256") else local_list(folder, meta, origin)
+
+
+def prepare_lists(sources, paths, raw):
+    """{source id: Plan} of every list read through a mapping, each checked against its file (mapped.prepare)."""
+    vocabularies, issue_categories = mapped.vocabularies(raw)
+    plans = {}
+    for folder, origin, meta in sources:
+        if meta.get("mapping"):
+            path = list_path(folder, origin, meta, paths)
+            if path:
+                plans[meta["id"]] = mapped.prepare(meta, folder, path, vocabularies, issue_categories)
+    return plans
 
 
 def staged(stage, adapt, where):
@@ -239,14 +262,16 @@ def local_list(folder, meta, origin):
     return path
 
 
-def upstream_context(stage, raw):
-    """What upstream adapters look values up in: the gazetteer and reference tables."""
+def upstream_context(raw, plans):
+    """What upstream adapters look values up in: the gazetteer (for the countries the lists name), reference
+    tables, and the mapped lists' plans."""
     capitals = {row["province"]: row["capital"] for _, row in
                 read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
+    countries = {"CN", "HK", "MO", "AZ"}.union(*(mapped.countries_named(plan) for plan in plans.values()))
     return {
-        "gazetteer": Gazetteer({"CN", "HK", "MO", "AZ"}),
+        "plans": plans,
+        "gazetteer": Gazetteer(countries),
         "province_capitals": capitals,
-        "issues": dict(stage.conn.execute("SELECT id, category FROM issue_categories")),
     }
 
 

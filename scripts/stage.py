@@ -18,7 +18,7 @@ from .schema import TABLES, stored_columns
 
 SQL_TYPE = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
 HIDDEN = {"_file": "TEXT", "_line": "INTEGER", "_record_source": "TEXT", "_record_upstream": "TEXT",
-          "_name_as_written": "TEXT", "_name_keys": "TEXT"}
+          "_name_as_written": "TEXT", "_name_keys": "TEXT", "_refers_to": "TEXT"}
 BATCH = 20_000  # rows buffered before an insert
 PAGE_SIZE = 32_768  # written and read in bulk: a 1M build took 116 s with the stage on these pages, 127 s on 4 KiB
 
@@ -90,7 +90,7 @@ class Stage:
         """A row as staged, made where rows are adapted (in the worker processes for long lists).
 
         As read, a record defines its own person (linking changes that where it merges); a person carries
-        its name keys, for linking.
+        its name keys, and a record the records of other sources its list says are the same person, for linking.
         """
         record = row.get("_record") or (None, None)
         row = from_the_row_alone(name, row)
@@ -99,7 +99,8 @@ class Stage:
             row = {"link_method": "defines the person", "link_confidence": 1.0, **row}
         if name == "persons":
             keys = json_list(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
-        return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"), keys)
+        return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"), keys,
+                row.get("_refers_to"))
 
     def index(self):
         """Indexes for the lookups the build makes once everything is read: keys, people, detentions."""

@@ -1,9 +1,12 @@
-"""Each upstream adapter as a pure function on three lines of input (values copied from the real lists)."""
+"""Each upstream adapter (and the real mappings) on three lines of input (values copied from the real lists)."""
 
 import json
 from collections import defaultdict
 
-from scripts.adapters import cecc, esi_azerbaijan, mapped_csv
+import csv
+import shutil
+
+from scripts.adapters import esi_azerbaijan, mapped
 from scripts.gazetteer import Gazetteer
 from scripts.rawfiles import RAW, read_source_yml
 
@@ -38,9 +41,7 @@ CECC_ROWS = [
              "pinyin.name": "Yilihamu Tuheti"}, date_of_detention="yyyy/mm/dd", sentence_date="2014/09/23",
              charge_statute="CL79-art103/XX-1"),
 ]
-CONTEXT = {"gazetteer": GAZETTEER, "province_capitals": {"Tibet": "Lhasa"},
-           "issues": {"eth": "ethnic minority rights", "rel": None, "spch": None, "dem": None},
-           "status_codes": cecc.load_codes(RAW / "cecc-ppd"), "source_id": "cecc-ppd"}
+CONTEXT = {"gazetteer": GAZETTEER, "province_capitals": {"Tibet": "Lhasa"}}
 
 
 def by_table(pairs):
@@ -51,8 +52,18 @@ def by_table(pairs):
     return out
 
 
-def test_cecc_statuses_dates_sentences_and_places():
-    out = by_table(cecc.adapt(CECC_ROWS, CONTEXT))
+def cecc_mapped(rows, tmp_path):
+    """CECC's mapping (raw/cecc-ppd/source.yml) reading rows from a CSV with CECC's columns instead of the R file."""
+    folder = tmp_path / "cecc-ppd"
+    folder.mkdir()
+    shutil.copy(RAW / "cecc-ppd" / "status_codes.csv", folder)
+    text = (RAW / "cecc-ppd" / "source.yml").read_text("utf-8")
+    (folder / "source.yml").write_text(text.replace("format: rdata", "format: csv").replace("  object: cecc\n", ""))
+    return mapped_rows(folder, rows, tmp_path)
+
+
+def test_cecc_statuses_dates_sentences_and_places(tmp_path):
+    out = cecc_mapped(CECC_ROWS, tmp_path)
     ajo, liu, tohti = out["persons"]
     assert (ajo["status"], ajo["status_confirmed"]) == ("released", 1)
     assert (tohti["status"], tohti["status_confirmed"], tohti["status_detail"]) == ("detained", 0, "life sentence")
@@ -67,8 +78,8 @@ def test_cecc_statuses_dates_sentences_and_places():
     assert json.loads(tohti["alternate_names"]) == ["Yilihamu Tuheti"]
 
 
-def test_cecc_charges_become_rows_and_oddities_go_to_data_quality():
-    out = by_table(cecc.adapt(CECC_ROWS, CONTEXT))
+def test_cecc_charges_become_rows_and_oddities_go_to_data_quality(tmp_path):
+    out = cecc_mapped(CECC_ROWS, tmp_path)
     assert [(c["charge_id"], c["charge_as_written"]) for c in out["detention_charges"]] == [
         ("CN-CL1997-105", "CL97-art105(2)"), ("CN-CL1979-103", "CL79-art103")]
     problems = {(q["upstream_id"], q["field"], q["raw_value"]) for q in out["data_quality"]}
@@ -77,17 +88,28 @@ def test_cecc_charges_become_rows_and_oddities_go_to_data_quality():
     assert all(row["_record"][0] == "cecc-ppd" for rows in out.values() for row in rows)
 
 
-def test_cppc_mapping_reads_names_dates_statuses_and_deaths():
-    _, meta = read_source_yml(RAW / "cppc-china")
-    lines = [
-        (2, {"Name": "刘晓波", "Gender": "male", "Date of Birth": "1955-12-28", "Date of Death": "2017-07-13",
-             "Place": "长春", "Sentence": "2019-12-07", "Source": "https://cppc1989.blogspot.com/2014/02/blog-post.html"}),
-        (4, {"Name": "王炳章", "Gender": "male", "Date of Birth": "1947-12-30", "Date of Death": "", "Place": "石家庄",
-             "Sentence": "life", "Source": "https://cppc1989.blogspot.com/2014/02/cppc00003.html"}),
-        (651, {"Name": "洛桑桑杰", "Gender": "male", "Date of Birth": "19812", "Date of Death": "", "Place": "果洛州",
-               "Sentence": "2024-08-19", "Source": "https://cppc1989.blogspot.com/2018/03/cppc00650.html"}),
+def mapped_rows(folder, rows, tmp_path, context=None):
+    """The mapped adapter's output for rows (dicts) written to a CSV and read through folder's source.yml."""
+    path = tmp_path / "list.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    _, meta = read_source_yml(folder)
+    plan = mapped.prepare(meta, folder, path, *mapped.vocabularies(RAW))
+    return by_table(mapped.adapt(plan, plan.records(), context or CONTEXT))
+
+
+def test_cppc_mapping_reads_names_dates_statuses_and_deaths(tmp_path):
+    rows = [
+        {"Name": "刘晓波", "Gender": "male", "Date of Birth": "1955-12-28", "Date of Death": "2017-07-13",
+         "Place": "长春", "Sentence": "2019-12-07", "Source": "https://cppc1989.blogspot.com/2014/02/blog-post.html"},
+        {"Name": "王炳章", "Gender": "male", "Date of Birth": "1947-12-30", "Date of Death": "", "Place": "石家庄",
+         "Sentence": "life", "Source": "https://cppc1989.blogspot.com/2014/02/cppc00003.html"},
+        {"Name": "洛桑桑杰", "Gender": "male", "Date of Birth": "19812", "Date of Death": "", "Place": "果洛州",
+         "Sentence": "2024-08-19", "Source": "https://cppc1989.blogspot.com/2018/03/cppc00650.html"},
     ]
-    out = by_table(mapped_csv.adapt(lines, meta))
+    out = mapped_rows(RAW / "cppc-china", rows, tmp_path)
     liu, wang, lobsang = out["persons"]
     assert (liu["name"], liu["name_native"], liu["birth_year"], liu["status"]) == ("Liu Xiaobo", "刘晓波", 1955, "deceased")
     assert (wang["status"], wang["status_detail"]) == ("detained", "life sentence")
@@ -95,7 +117,9 @@ def test_cppc_mapping_reads_names_dates_statuses_and_deaths():
     assert out["detentions"][0]["sentence_ends_on"] == "2019-12-07"
     assert [(e["person_id"], e["date"], e["event_type"]) for e in out["events"]] == [("cppc-china-2", "2017-07-13", "death")]
     assert out["records"][0]["url"].endswith("blog-post.html")
-    assert [(q["field"], q["raw_value"]) for q in out["data_quality"]] == [("Date of Birth", "19812")]
+    assert (liu["coordinate_precision"], round(liu["latitude"])) == ("city", 44)  # 长春: Changchun
+    assert [(q["field"], q["raw_value"], q["upstream_ref"]) for q in out["data_quality"]] == [
+        ("Date of Birth", "19812", "line 4"), ("Place", "果洛州", "line 4")]
 
 
 AZ_DOCUMENT = """<b>A.  JOURNALISTS AND BLOGGERS ..... 8 </b><br/>

@@ -98,7 +98,7 @@ def test_liu_xiaobo_is_one_person_across_cecc_and_cppc(conn, cppc_lines):
     assert one(conn, "SELECT date FROM events WHERE person_id = ? AND event_type = 'death'", person["id"]) == (
         line["Date of Death"],)
     assert one(conn, "SELECT url, link_method FROM records WHERE id = 'cppc-china/2'") == (
-        line["Source"], "romanised name + birth year + only match in each list")
+        line["Source"], "romanised name + birth year + sentence end + only match in each list")
 
 
 @pytest.mark.parametrize("line", ["3", "4", "150"])

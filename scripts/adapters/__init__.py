@@ -1,14 +1,13 @@
 """One adapter per upstream source: a pure function from upstream rows to our table rows.
 
 A source.yml names its adapter with `adapter:` (a module here), or gives a `mapping:` for the
-declarative CSV adapter. Adapters never stop the build over a value: what they cannot read goes
+declarative adapter (mapped.py). Adapters never stop the build over a value: what they cannot read goes
 to data_quality. Each row carries `_record`, the (source, upstream id) it came from.
 """
 
 from ..errors import BuildError
-from ..gazetteer import placed
 from ..rawfiles import display_path
-from . import cecc, esi_azerbaijan, mapped_csv
+from . import esi_azerbaijan, mapped
 
 
 def read_upstream(meta, path, folder, context):
@@ -18,14 +17,8 @@ def read_upstream(meta, path, folder, context):
     of our tables each selected record gives, record by record, as it reads.
     """
     if meta.get("mapping"):
-        mapped_csv.check_mapping(meta["mapping"], mapped_csv.read_header(path), display_path(folder / "source.yml"))
-        place = (meta["mapping"].get("fields") or {}).get("place")
-        place_column = place if isinstance(place, str) else (place or {}).get("column")
-        return lambda select=iter: placed(mapped_csv.adapt(mapped_csv.read_rows(path, select), meta),
-                                          context["gazetteer"], place_column)
-    if meta.get("adapter") == "cecc":
-        context = {**context, "status_codes": cecc.load_codes(folder), "source_id": meta["id"]}
-        return lambda select=iter: cecc.adapt(cecc.read_rows(path, select), context)
+        plan = context["plans"][meta["id"]]  # checked before any list was read (mapped.prepare)
+        return lambda select=iter: mapped.adapt(plan, plan.records(select), context)
     if meta.get("adapter") == "esi_azerbaijan":
         cases = esi_azerbaijan.read_cases(path.read_text(encoding="utf-8"))
         return lambda select=iter: esi_azerbaijan.adapt(select(cases), context)

@@ -1,0 +1,597 @@
+"""The declarative adapter: a list read entirely through the `mapping` block of its source.yml.
+
+A maintainer adds such a list without Python (README, "Adding a list"; the language is declared in
+mapping_language.py). `prepare` checks the mapping against the file before anything is staged: an unknown key, a
+column the file lacks or an unknown vocabulary id stops the build naming source.yml's line. `adapt` then turns
+each record (a row, or the rows of one person) into rows of our tables; a value it cannot read goes to
+data_quality with its line, column and value.
+"""
+
+import csv
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+
+import pycountry
+
+from ..errors import BuildError
+from ..rawfiles import display_path, read_csv
+from ..text import fold
+from . import mapping_language as language
+from .common import json_list
+from .dateformats import DateProblem, DateReader
+from .places import locate
+from .readers import ListFile, is_web_address
+from .romanise import romanise
+
+NOTHING = object()  # no value: a missing marker, a null in a value map, or a problem recorded
+LIST_FIELDS = {"alternate_names", "categories", "issues"}
+FIELD_KINDS = {"birth_year": "year", "country": "countries", "categories": "categories", "issues": "issue_categories",
+               "age_at_detention": "integer", "sentence_months": "real", "detained_on": "date", "sentenced_on": "date",
+               "sentence_ends_on": "date", "released_on": "date", "charges": "charge"}
+TERM_UNITS = (("years", 12.0), ("months", 1.0), ("weeks", 7 / (365.25 / 12)), ("days", 1 / (365.25 / 12)))
+TERM_WORDS = {"year": "years", "years": "years", "yr": "years", "yrs": "years", "month": "months", "months": "months",
+              "mo": "months", "mos": "months", "week": "weeks", "weeks": "weeks", "wk": "weeks", "wks": "weeks",
+              "day": "days", "days": "days"}
+
+
+@dataclass
+class Plan:
+    """A list ready to read: its checked mapping, its file, and what its values are checked against."""
+
+    meta: dict
+    mapping: language.Mapping
+    file: ListFile
+    shown: str  # the list's file as messages name it
+    vocabularies: dict  # table -> ids
+    issue_categories: dict  # issue id -> category implied, or None
+    status_codes: dict = field(default_factory=dict)  # the list's status value -> StatusEntry
+    compiled: dict = field(default_factory=dict)  # id(value specs) -> their ValueReaders; id(spec) -> DateReader
+
+    @property
+    def missing(self):
+        return self.compiled.setdefault("missing", frozenset(self.mapping.missing))
+
+    def readers(self, specs, kind, name):
+        """The ValueReaders of a field's value specs, compiled on first use."""
+        key = (*map(id, specs or []), kind, name)  # the specs live as long as the mapping: their ids are theirs
+        if key not in self.compiled:
+            many = name in LIST_FIELDS or kind == "charge"
+            self.compiled[key] = [ValueReader(spec, kind, many, self) for spec in specs or []]
+        return self.compiled[key]
+
+    @functools.cached_property
+    def person_fields(self):
+        """(persons column, its ValueReaders, its constant) for every column the mapping fills but the place, which
+        is read with its coordinates."""
+        fields, constants = self.mapping.fields, self.mapping.constants
+        return [(name, self.readers(getattr(fields, name), FIELD_KINDS.get(name, "text"), name)
+                 if getattr(fields, name) and name != "place" else [], getattr(constants, name))
+                for name in language.PERSON_FIELDS
+                if getattr(fields, name) and name != "place" or getattr(constants, name) is not None]
+
+    def detention_fields(self, spec):
+        """(column, its ValueReaders, whether a date, whether a value makes the detention) of a detention block."""
+        key = ("detention", id(spec))
+        if key not in self.compiled:
+            self.compiled[key] = [
+                (name, self.readers(getattr(spec, name), FIELD_KINDS.get(name, "text"), name),
+                 FIELD_KINDS.get(name) == "date", not (name == "kind" and not getattr(spec, name)[0].columns()))
+                for name in language.DETENTION_COLUMNS if getattr(spec, name) is not None]
+        return self.compiled[key]
+
+    def date_reader(self, spec):
+        if id(spec) not in self.compiled:
+            self.compiled[id(spec)] = DateReader(spec.formats, self.meta.get("language"),
+                                                 spec.unknown.model_dump() if spec.unknown else None)
+        return self.compiled[id(spec)]
+
+    def records(self, select=iter):
+        """Each record as a list of rows: one row, or every row of one person (several_rows_per_person)."""
+        rows = self.file.rows()
+        if not self.mapping.several_rows_per_person:
+            return select([row] for row in rows)
+        groups = {}
+        for row in rows:
+            groups.setdefault(cell_text(row.values.get(self.mapping.id_column)) or row.number, []).append(row)
+        return select(iter(groups.values()))
+
+
+def prepare(meta, folder, path, vocabularies, issue_categories):
+    """The list's Plan, once its mapping is valid, names only columns the file has and ids the vocabularies know."""
+    source_yml = folder / "source.yml"
+    shown_yml = display_path(source_yml)
+    data, lines = language.mapping_node(source_yml)
+    mapping, fault = language.parse(data, lines)
+    if fault:
+        line, key, value, problem, fix = fault
+        raise BuildError(shown_yml, line, key, value, problem, fix)
+    shown = display_path(path)
+    plan = Plan(meta, mapping, ListFile(path, mapping, shown), shown, vocabularies, issue_categories)
+    for key_path, column in language.column_references(mapping):
+        if column not in plan.file.header:
+            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), column,
+                             f"the list {shown} has no column of this name",
+                             f"Its columns ({plan.file.header_where}) are: {', '.join(plan.file.header)}. "
+                             "Fix the mapping or the file.")
+    if mapping.status and mapping.status.codes_file:
+        plan.status_codes = read_codes(folder / mapping.status.codes_file,
+                                       language.yaml_place(("mapping", "status", "codes_file"), data, lines)[0],
+                                       shown_yml, vocabularies["statuses"])
+    for key_path, table, value in language.vocabulary_references(mapping):
+        known = vocabularies[table]
+        if str(value) not in known:
+            listed = ", ".join(sorted(known)) if len(known) <= 40 else f"the ids in raw/reference/{table}.csv"
+            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), value,
+                             f"not an id of the {table} vocabulary", f"Use one of: {listed}.")
+    for index, reference in enumerate(mapping.cross_references):
+        if not (folder.parent / reference.source / "source.yml").exists():
+            raise BuildError(shown_yml, *language.yaml_place(("mapping", "cross_references", index, "source"), data, lines),
+                             reference.source, "no source has this id",
+                             "Name a folder of raw/ (a source id), such as cecc-ppd.")
+    return plan
+
+
+def vocabularies(raw):
+    """({vocabulary table: ids}, {issue id: the category it implies}) from raw/reference and ISO 3166-1."""
+    ids = {"countries": {country.alpha_2 for country in pycountry.countries}}
+    for table in ("categories", "issue_categories", "statuses", "event_types", "charges"):
+        ids[table] = {row["id"] for _, row in read_csv(raw / "reference" / f"{table}.csv", required=("id",))}
+    implied = {row["id"]: row["category"] or None
+               for _, row in read_csv(raw / "reference" / "issue_categories.csv", required=("id", "category"))}
+    return ids, implied
+
+
+def countries_named(plan):
+    """The countries a list's persons can be in: those its mapping names, or those its country column holds."""
+    specs = plan.mapping.fields.country or []
+    named = {plan.mapping.constants.country} - {None}
+    for spec in specs:
+        named |= {spec.value} | set((spec.values or {}).values()) | {p.value for p in spec.patterns}
+        if spec.columns() and not spec.translates() and spec.value is None:
+            named |= {cell_text(row.values.get(column)) for row in plan.file.rows() for column in spec.columns()}
+    return {str(country) for country in named if country}
+
+
+def read_codes(path, line, shown_yml, statuses):
+    """A status code table: code,status,confirmed,detail (a status id; confirmed 1 or 0)."""
+    if not path.is_file():
+        raise BuildError(shown_yml, line, "mapping.status.codes_file", path.name, "no such file beside source.yml",
+                         "Put the code table beside source.yml, or fix its name.")
+    codes, shown = {}, display_path(path)
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        for column in ("code", "status", "confirmed", "detail"):
+            if column not in (reader.fieldnames or []):
+                raise BuildError(shown, 1, column, None, "required column is missing from the header",
+                                 "The header must be: code,status,confirmed,detail.")
+        for row in reader:
+            if row["status"] not in statuses:
+                raise BuildError(shown, reader.line_num, "status", row["status"], "not an id of the statuses "
+                                 "vocabulary", f"Use one of: {', '.join(sorted(statuses))}.")
+            if row["confirmed"] not in ("0", "1"):
+                raise BuildError(shown, reader.line_num, "confirmed", row["confirmed"], "not 1 or 0",
+                                 "Write 1 where the code states the status for sure, 0 where it is uncertain.")
+            codes[row["code"]] = language.StatusEntry(status=row["status"], confirmed=row["confirmed"] == "1",
+                                                      detail=row["detail"] or None)
+    return codes
+
+
+def cell_text(value):
+    return None if value is None else str(value).strip()
+
+
+class ValueReader:
+    """A value spec compiled once per list: its columns, missing markers, translation and conversion to its kind."""
+
+    def __init__(self, spec, kind, many, plan):
+        self.columns, self.constant = tuple(spec.columns()), spec.value
+        self.missing = plan.missing | frozenset(spec.missing)
+        self.values, self.separator, self.join = spec.values, spec.separator, spec.join
+        self.patterns = [(re.compile(p.match), p.value, p.problem) for p in spec.patterns]
+        self.keep = (spec.otherwise or ("problem" if spec.translates() else "keep")) == "keep"
+        self.unmatched = "value not in the mapping's value map" + (" or patterns" if spec.patterns else "")
+        self.kind, self.many = kind, many
+        self.dates = plan.date_reader(spec) if kind == "date" or kind == "year" and spec.formats else None
+        self.vocabulary = plan.vocabularies.get(kind)
+
+    def read(self, record):
+        """[(value, column, as written)] the record's current row gives."""
+        if not self.columns:
+            value = self.converted(record, None, self.constant, self.constant)
+            return [] if value is NOTHING else [(value, None, self.constant)]
+        cells, texts = record.row.values, []
+        for column in self.columns:
+            text = cell_text(cells.get(column))
+            if text and text not in self.missing:
+                texts.append((column, text))
+        if self.constant is not None:
+            return [(self.constant, *texts[0])] if texts else []
+        if self.join is not None and texts:
+            texts = [(texts[0][0], self.join.join(text for _, text in texts))]
+        found = []
+        for column, text in texts:
+            for part in [p.strip() for p in text.split(self.separator)] if self.separator else (text,):
+                if not part or part in self.missing:
+                    continue
+                value = self.translated(record, column, part)
+                if value is not NOTHING:
+                    value = self.converted(record, column, part, value)
+                if value is not NOTHING:
+                    found.append((value, column, part))
+            if found and not self.many:
+                break
+        return found
+
+    def translated(self, record, column, text):
+        if self.values is not None and text in self.values:
+            value = self.values[text]
+            return NOTHING if value is None else value
+        for pattern, value, problem in self.patterns:
+            match = pattern.fullmatch(text)
+            if match:
+                if problem:
+                    record.problem(column, text, problem)
+                    return NOTHING
+                if value is None:
+                    return NOTHING
+                return re.sub(r"\{(\d+)\}", lambda m: match.group(int(m.group(1))) or "", value) \
+                    if isinstance(value, str) else value
+        if self.keep:
+            return text
+        record.problem(column, text, self.unmatched)
+        return NOTHING
+
+    def converted(self, record, column, written, value):
+        """The value as the field's kind: a date, a year, a number, a vocabulary id, or text."""
+        kind = self.kind
+        if self.dates:
+            try:
+                date, _ = found = self.dates.read(value)
+            except DateProblem as exc:
+                record.problem(column, written, str(exc))
+                return NOTHING
+            if date is None:
+                return NOTHING
+            return found if kind == "date" else int(date[:4])
+        if kind in ("integer", "real", "year"):
+            try:
+                number = float(str(value).replace(",", "."))
+            except ValueError:
+                record.problem(column, written, "not a number")
+                return NOTHING
+            if kind != "real" and not number.is_integer():
+                record.problem(column, written, "not a whole number")
+                return NOTHING
+            return number if kind == "real" else int(number)
+        if self.vocabulary is not None and str(value) not in self.vocabulary:
+            record.problem(column, written, f"'{value}' is not an id of the {kind} vocabulary "
+                                            f"(raw/reference/{kind}.csv); value left out")
+            return NOTHING
+        return str(value)
+
+
+def adapt(plan, records, context):
+    """(table, row) for every row of our tables each record gives, tagged with its upstream record."""
+    for rows in records:
+        yield from Record(plan, rows, context).tables()
+
+
+class Record:
+    """One upstream record (a row, or the rows of one person) read into our tables."""
+
+    def __init__(self, plan, rows, context):
+        self.plan, self.rows, self.context = plan, rows, context
+        self.mapping, self.source_id = plan.mapping, plan.meta["id"]
+        id_column = self.mapping.id_column
+        self.upstream_id = (cell_text(rows[0].values.get(id_column)) if id_column else None) or rows[0].number
+        self.person_id = f"{self.source_id}-{self.upstream_id}"
+        self.problems, self.refs = [], {}
+        self.row = rows[0]  # the row being read
+
+    def ref(self, row):
+        if id(row) not in self.refs:
+            self.refs[id(row)] = (self.mapping.upstream_ref or "{where}").format(where=row.where, id=self.upstream_id)
+        return self.refs[id(row)]
+
+    def problem(self, column, value, problem):
+        """A value recorded in data_quality (once, though a detention and an event may read the same cell)."""
+        found = {"upstream_id": self.upstream_id, "field": column, "raw_value": None if value is None else str(value),
+                 "problem": problem, "upstream_ref": self.ref(self.row)}
+        if found not in self.problems:
+            self.problems.append(found)
+
+    def tables(self):
+        out = {"persons": [], "records": [], "detentions": [], "detention_charges": [], "events": [],
+               "person_issues": [], "data_quality": self.problems}
+        person = self.person()
+        out["persons"].append(person)
+        out["person_issues"] = [{"person_id": self.person_id, "issue": issue}
+                                for issue in json.loads(person.get("issues") or "[]")]
+        out["records"].append(self.record(person))
+        number = 0
+        for row in self.rows:
+            self.row = row
+            for spec in self.mapping.detentions:
+                detention, charges = self.detention(spec, number)
+                if detention:
+                    number += 1
+                    out["detentions"].append({**detention, "upstream_ref": self.ref(row)})
+                    out["detention_charges"] += [{**charge, "upstream_ref": self.ref(row)} for charge in charges]
+            out["events"] += [{**event, "upstream_ref": self.ref(row)} for event in self.events(out["events"])]
+        self.row = self.rows[0]
+        for table, rows in out.items():
+            for new in rows:
+                new.setdefault("upstream_ref", self.ref(self.rows[0]))
+                new.update(source_id=self.source_id, _record=(self.source_id, self.upstream_id))
+                yield table, new
+
+    # Reading values ------------------------------------------------------------------------------------------
+
+    def text(self, column, missing=()):
+        """The cell's text, or None when it is empty or a missing-value marker."""
+        text = cell_text(self.row.values.get(column))
+        if not text or text in self.plan.missing or text in missing:
+            return None
+        return text
+
+    def values(self, specs, kind="text", name=None):
+        """[(value, column, as written)] of a field: every value for a list field, else the first."""
+        return self.read(self.plan.readers(specs, kind, name))
+
+    def read(self, readers):
+        found = []
+        for reader in readers:
+            found += reader.read(self)
+            if found and not reader.many:
+                return found[:1]
+        return found
+
+    def date_reader(self, spec):
+        return self.plan.date_reader(spec)
+
+    def first(self, specs, kind="text", name=None):
+        found = self.values(specs, kind, name)
+        return found[0][0] if found else None
+
+    # Persons -------------------------------------------------------------------------------------------------
+
+    def person(self):
+        """The person's columns: each from the first of the record's rows that gives it."""
+        person = {"id": self.person_id, **dict.fromkeys(language.PERSON_FIELDS)}
+        for name, readers, constant in self.plan.person_fields:
+            if name in LIST_FIELDS:
+                value = [found for self.row in self.rows for found, _, _ in self.read(readers)]
+            elif len(self.rows) == 1:
+                value = next(iter(self.read(readers)), (None,))[0]
+            else:
+                value = self.across_rows(readers, name)
+            if constant is not None:
+                value = value or ([constant] if name in LIST_FIELDS else constant)
+            person[name] = value
+        self.row = self.rows[0]
+        self.names(person)
+        issues = list(dict.fromkeys(person["issues"] or []))
+        implied = [self.plan.issue_categories.get(issue) for issue in issues]
+        person["categories"] = json_list(sorted(set((person["categories"] or []) + [c for c in implied if c])))
+        person["issues"] = json_list(issues)
+        person["alternate_names"] = json_list(person["alternate_names"] or [])
+        self.place(person)
+        person.update(zip(("status", "status_confirmed", "status_detail", "status_as_of", "status_as_of_precision"),
+                          self.status()))
+        return person
+
+    def across_rows(self, readers, name):
+        """A single-valued field from the first row giving it; a later row saying otherwise is a problem."""
+        value = None
+        for self.row in self.rows:
+            found = self.read(readers)
+            if found and value is None:
+                value = found[0][0]
+            elif found and found[0][0] != value:
+                self.problem(found[0][1], found[0][2], f"the rows of one person disagree on {name}; "
+                                                       "the first row's value is kept")
+        self.row = self.rows[0]
+        return value
+
+    def names(self, person):
+        """The romanisation of a native-script name: the name when the list gives none, else an alternate name."""
+        native, script = person.get("name_native"), self.mapping.name_script
+        romanised = None
+        if native and script:
+            romanised = romanise(native, script) if script in ("Hans", "Hant") else fold(native)
+        if not person.get("name"):
+            person["name"] = romanised or native
+        elif romanised and key_of(romanised) != key_of(person["name"]):
+            person["alternate_names"] = (person["alternate_names"] or []) + [romanised]
+        if not person["name"]:
+            raise BuildError(self.plan.shown, self.row.where, None, None, "the row names nobody (no name in it)",
+                             "Fill in the name, or remove the row.")
+        person["alternate_names"] = [n for n in dict.fromkeys(person["alternate_names"] or [])
+                                     if n not in (person["name"], native)]
+
+    def place(self, person):
+        """The place as written, and its coordinates from the gazetteer (a miss is recorded)."""
+        person.update(latitude=None, longitude=None, coordinate_precision=None)
+        column, parts = None, [person["place"]] if person.get("place") else []  # a constant place
+        for spec in self.mapping.fields.place or []:
+            found = [self.text(column, spec.missing) for column in spec.columns()]
+            if any(found):
+                column = spec.columns()[0]
+                written = [part for part in found if part]
+                parts = found if spec.join is not None else written[:1]
+                person["place"] = spec.join.join(written) if spec.join is not None else written[0]
+                break
+        if not parts:
+            return
+        located = locate(person.get("country"), parts, self.context["gazetteer"], self.context["province_capitals"])
+        if located:
+            person["latitude"], person["longitude"], person["coordinate_precision"] = located
+        else:
+            self.problem(column or "place", person["place"], "place not found in the gazetteer; mapped at the "
+                                                               "country's centroid")
+
+    def status(self):
+        """(status, confirmed, detail, as of, its precision) from the status value, or a date against as_of."""
+        spec = self.mapping.status
+        if not spec:
+            return "unknown", None, None, None, None
+        as_of = self.first([spec.as_of], "date") if spec.as_of else None
+        as_of = as_of or (None, None)
+        if spec.deceased_when and self.text(spec.deceased_when):
+            return "deceased", 1, None, *as_of
+        columns = language.as_list(spec.column) if spec.column else []
+        column, value = next(((c, t) for c in columns if (t := self.text(c, spec.missing)) is not None), (None, None))
+        confirmed = self.confirmed(spec.confirmed)
+        detail = self.first([spec.detail]) if spec.detail else None
+        if value is None:
+            return "unknown", None, detail, *as_of
+        entry = spec.values.get(value, self.plan.status_codes.get(value, NOTHING))
+        if entry is None:
+            return "unknown", None, detail, *as_of
+        if entry is not NOTHING:
+            if isinstance(entry, str):
+                entry = language.StatusEntry(status=entry)
+            flag = None if confirmed is None else int(entry.confirmed and bool(confirmed))
+            return entry.status, flag, detail or entry.detail or spec.details.get(value), *as_of
+        if spec.date_after_as_of or spec.date_before_as_of:
+            try:
+                date, _ = self.date_reader(spec).read(value)
+            except DateProblem:
+                date = None
+            if date:
+                after = date > self.plan.meta["as_of"][: len(date)]
+                status = spec.date_after_as_of if after else spec.date_before_as_of
+                return status, confirmed, detail or f"{spec.date_means} {date}", *as_of
+            self.problem(column, value, "neither a known value nor a date; status recorded as unknown")
+        else:
+            self.problem(column, value, "unknown status code (not in the mapping's status values); recorded as unknown")
+        return "unknown", 0, None, *as_of
+
+    def confirmed(self, spec):
+        if isinstance(spec, bool):
+            return int(spec)
+        value = self.first([spec])
+        if value is None:
+            return 1
+        if str(value).lower() not in ("true", "false", "1", "0"):
+            self.problem(language.as_list(spec.column)[0], value, "not true or false (map the list's flags in "
+                                                                  "values); status taken as confirmed")
+            return 1
+        return int(str(value).lower() in ("true", "1"))
+
+    # Records, detentions, events -----------------------------------------------------------------------------
+
+    def record(self, person):
+        urls = []
+        for self.row in self.rows:
+            text = self.text(self.mapping.url_column) if self.mapping.url_column else None
+            if text and all(is_web_address(part) for part in text.split()):
+                urls.append(text.split()[0])  # a cell may hold several: the first is the record's link
+            elif text:
+                self.problem(self.mapping.url_column, text, "not a web address (http:// or https://); left out")
+        references = []
+        for reference in self.mapping.cross_references:
+            for self.row in self.rows:
+                text = self.text(reference.column, reference.missing)
+                parts = [p.strip() for p in text.split(reference.separator)] if text and reference.separator else [text]
+                references += [[reference.column, f"{reference.source}/{part}"] for part in parts if part]
+        self.row = self.rows[0]
+        values = [row.values for row in self.rows]
+        written = self.first(self.mapping.name_as_written) if self.mapping.name_as_written else None
+        return {"id": f"{self.source_id}/{self.upstream_id}", "upstream_id": self.upstream_id,
+                "person_id": self.person_id, "name_as_written": written or person.get("name_native") or person["name"],
+                "url": urls[0] if urls else None,
+                "raw": json.dumps(values[0] if len(values) == 1 else values, ensure_ascii=False, default=str),
+                "upstream_ref": ", ".join(dict.fromkeys(self.ref(row) for row in self.rows)),
+                "_refers_to": json.dumps(references, ensure_ascii=False) if references else None}
+
+    def detention(self, spec, number):
+        """(detention, its charges) the row gives under one detention block, or (None, []) if it gives none."""
+        detention = dict.fromkeys(language.DETENTION_COLUMNS)
+        given = False
+        for name, readers, is_date, counts in self.plan.detention_fields(spec):
+            found = self.read(readers)
+            value = found[0][0] if found else None
+            if is_date:
+                detention[name], detention[name + "_precision"] = value or (None, None)
+            else:
+                detention[name] = value
+            given = given or (value is not None and counts)
+        if spec.sentence_terms:
+            months, written = self.terms(spec.sentence_terms)
+            given = given or months is not None
+            detention["sentence_months"] = detention["sentence_months"] or months
+            detention["sentence_as_written"] = detention["sentence_as_written"] or written
+        elif detention["sentence_as_written"] and detention["sentence_months"] is None:
+            detention["sentence_months"] = term_months(detention["sentence_as_written"], spec.term_words)
+        charges = self.values(spec.charges, "charge") if spec.charges else []
+        if not (given or charges or spec.every_row):
+            return None, []
+        detention_id = self.person_id if number == 0 else f"{self.person_id}-{number + 1}"
+        detention.update(id=detention_id, person_id=self.person_id, kind=detention["kind"] or "detention")
+        rows = {}
+        for charge_id, _, written in charges:
+            rows.setdefault(written, {"detention_id": detention_id, "charge_id": charge_id, "charge_as_written": written})
+        return detention, list(rows.values())
+
+    def terms(self, terms):
+        """(months, as written) from the years, months, weeks and days columns."""
+        given = []
+        for unit, factor in TERM_UNITS:
+            column = getattr(terms, unit)
+            value = self.row.values.get(column) if column else None
+            if value is None or str(value).strip() in ("", *self.mapping.missing):
+                continue
+            try:
+                number = float(value) if isinstance(value, str) else value
+            except ValueError:
+                self.problem(column, value, "not a number of " + unit)
+                continue
+            number = int(number) if isinstance(number, float) and number.is_integer() else number
+            given.append((number, unit, factor))
+        if not given:
+            return None, None
+        months = round(sum(number * factor for number, _, factor in given), 2)
+        return months, ", ".join(f"{number} {unit if number != 1 else unit[:-1]}" for number, unit, _ in given)
+
+    def events(self, earlier):
+        events = []
+        taken = {event["id"] for event in earlier}
+        for spec in self.mapping.events:
+            found = self.first([spec], "date")
+            if not found:
+                continue
+            base = f"{self.person_id}-{spec.event_type}"
+            event_id, n = base, 1
+            while event_id in taken:
+                n += 1
+                event_id = f"{base}-{n}"
+            taken.add(event_id)
+            events.append({"id": event_id, "person_id": self.person_id, "date": found[0], "date_precision": found[1],
+                           "event_type": spec.event_type, "description": spec.description,
+                           "date_note": spec.date_note})
+        return events
+
+
+def key_of(name):
+    return re.sub(r"[^a-z0-9]", "", (fold(name) or "").lower())
+
+
+def term_months(text, words):
+    """Months in a sentence such as '5 years 6 months' or '5 năm' (with the list's words); None otherwise."""
+    term, units = term_pattern(tuple(sorted(words.items())))
+    found = term.findall(text)
+    if not found or re.sub(r"[\s,;&+]|\band\b|\bvà\b", "", term.sub("", text), flags=re.IGNORECASE):
+        return None  # no term, or more than terms: kept as written only
+    factors = dict(TERM_UNITS)
+    return round(sum(float(number.replace(",", ".")) * factors[units[word.lower()]] for number, word in found), 2)
+
+
+@functools.lru_cache(maxsize=None)
+def term_pattern(words):
+    """The expression finding '<number> <unit word>' terms, and {word: unit}, for the list's own unit words."""
+    units = {**TERM_WORDS, **{word.lower(): unit for word, unit in words}}
+    names = "|".join(re.escape(word) for word in sorted(units, key=len, reverse=True))
+    return re.compile(rf"(\d+(?:[.,]\d+)?)\s*({names})\b\.?", re.IGNORECASE), units

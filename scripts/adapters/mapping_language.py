@@ -1,0 +1,462 @@
+"""The mapping language: how a source.yml's `mapping:` block reads a list, declared once.
+
+The models below validate every mapping (an unknown key, a wrong type or an unknown vocabulary id is an error
+naming source.yml's line and key, and what is allowed), drive the adapter (scripts/adapters/mapped.py), and
+generate README's reference table (scripts/mapping_reference.py). Field names are our tables' columns
+(scripts/schema.py), so a list fills exactly the columns the database has.
+"""
+
+import codecs
+import re
+import typing
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator, \
+    model_validator
+
+from ..schema import TABLES
+from .dateformats import check_format
+from .readers import FORMATS
+
+Scalar = str | int | float | bool
+# Persons columns a mapping fills under `fields:` (the status columns come from `status:`; derived ones never).
+STATUS_COLUMNS = {"id", "status", "status_as_of", "status_confirmed", "status_detail"}
+PERSON_FIELDS = [c.name for c in TABLES["persons"].columns if not c.derived and c.name not in STATUS_COLUMNS]
+# Fields whose values are ids of a vocabulary, checked in the mapping and in every cell.
+VOCABULARIES = {"country": "countries", "categories": "categories", "issues": "issue_categories"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+class Pattern(Strict):
+    """A regular expression tried, in order, on a value that is not in `values`."""
+
+    match: str = Field(description="Regular expression matched against the whole value (Python syntax; "
+                                   "`(…)` captures a group).")
+    value: Scalar | None = Field(None, description="What a matching value becomes; `{1}`, `{2}`… stand for the "
+                                                   "groups. `null`: no value.")
+    problem: str | None = Field(None, description="Instead of `value`: a matching value goes to data_quality "
+                                                  "with this problem.")
+
+    @field_validator("match")
+    @classmethod
+    def compiles(cls, text):
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc})") from None
+        return text
+
+    @model_validator(mode="after")
+    def groups_exist(self):
+        groups = re.compile(self.match).groups
+        for number in re.findall(r"\{(\d+)\}", self.value if isinstance(self.value, str) else ""):
+            if not 1 <= int(number) <= groups:
+                raise ValueError(f"{{{number}}} names no group of '{self.match}' (it has {groups})")
+        return self
+
+
+class UnknownParts(Strict):
+    """What a date writes for a part the list does not know, as in `1989/mm/dd`."""
+
+    year: str | None = Field(None, description="Placeholder for an unknown year, e.g. `yyyy`.")
+    month: str | None = Field(None, description="Placeholder for an unknown month, e.g. `mm`.")
+    day: str | None = Field(None, description="Placeholder for an unknown day, e.g. `dd`.")
+
+
+class Value(Strict):
+    """Where a value comes from: a column (or several), with its translation. A plain string is a column name."""
+
+    column: str | list[str] | None = Field(
+        None, description="The column; or a list of columns: a list field takes the values of every one, any other "
+                          "field the first that has a value (or all of them joined with `join`).",
+        json_schema_extra={"names_columns": True})
+    value: Scalar | None = Field(None, description="A constant. With `column`: given to every row whose column has "
+                                                   "a value (e.g. `{column: Religion, value: religious}`).")
+    missing: list[str] = Field([], description="Values meaning 'no value' in this column, beside the mapping's "
+                                               "`missing` (an empty cell never has a value).")
+    values: dict[str, Scalar | None] | None = Field(
+        None, description="Value map, the list's value → ours; `null` means no value. Checked against the "
+                          "vocabulary of the field (countries, categories, issues, statuses, charges…).")
+    patterns: list[Pattern] = Field([], description="Tried in order on a value not in `values`.")
+    otherwise: Literal["problem", "keep"] | None = Field(
+        None, description="A value neither in `values` nor matched by `patterns`: `problem` (the default when either "
+                          "is given) sends it to data_quality, `keep` keeps it as written.")
+    separator: str | None = Field(None, description="Several values in one cell, e.g. `\";\"` or `\"/\"`.")
+    join: str | None = Field(None, description="With several columns: all their values joined by this text "
+                                               "(e.g. `\", \"` for county, prefecture, province).")
+    formats: list[str] | None = Field(
+        None, description="Date formats tried in order: `%Y` year, `%m` month, `%d` day, `%B`/`%b` month name or "
+                          "abbreviation in the list's `language` (and English); `ISO` = `%Y`, `%Y-%m`, `%Y-%m-%d` "
+                          "(the default for dates). A year-only format gives a year-precision date.")
+    unknown: UnknownParts | None = Field(None, description="Placeholders for unknown parts of a date.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_column_name(cls, data):
+        return {"column": data} if isinstance(data, str) else data
+
+    @field_validator("formats")
+    @classmethod
+    def known_directives(cls, formats):
+        for text in formats:
+            if text != "ISO":
+                check_format(text)
+        return formats
+
+    @model_validator(mode="after")
+    def has_a_source(self):
+        if self.column is None and self.value is None:
+            raise ValueError("give a column, or a constant value")
+        return self
+
+    def columns(self):
+        return [] if self.column is None else as_list(self.column)
+
+    def translates(self):
+        return bool(self.values is not None or self.patterns)
+
+
+Values = Annotated[list[Value], BeforeValidator(as_list)]
+
+Fields = create_model("Fields", __base__=Strict, **{
+    name: (Values | None, Field(None, json_schema_extra={"column_of": "persons"})) for name in PERSON_FIELDS})
+Constants = create_model("Constants", __base__=Strict, **{
+    name: (Scalar | None, Field(None, json_schema_extra={"column_of": "persons"})) for name in PERSON_FIELDS})
+
+
+class StatusEntry(Strict):
+    """A status value map entry with more than the status."""
+
+    status: str = Field(description="A status id (raw/reference/statuses.csv).")
+    confirmed: bool = Field(True, description="false where the list marks the status uncertain.")
+    detail: str | None = Field(None, description="What the list's code adds (bail, life sentence…).")
+
+
+class Status(Strict):
+    """The person's status (a vocabulary: raw/reference/statuses.csv), its date and whether it is confirmed."""
+
+    column: str | list[str] | None = Field(None, description="The column(s) holding the status.",
+                                           json_schema_extra={"names_columns": True})
+    missing: list[str] = Field([], description="Values meaning 'no value' in this column.")
+    values: dict[str, str | StatusEntry | None] = Field(
+        {}, description="The list's value → a status id, or `{status, confirmed, detail}`; `null`: unknown.")
+    codes_file: str | None = Field(None, description="A CSV beside source.yml with columns `code,status,confirmed,"
+                                                     "detail` (confirmed 1 or 0), read as more `values`.")
+    details: dict[str, str] = Field({}, description="The list's value → status_detail.")
+    date_after_as_of: str | None = Field(None, description="Status of a row whose value is a date after the list's "
+                                                           "`as_of` (e.g. a sentence end date still to come).")
+    date_before_as_of: str | None = Field(None, description="Status of a row whose value is a date before `as_of`.")
+    date_means: str = Field("date", description="What such a date is, for status_detail (e.g. `sentence ends`).")
+    formats: list[str] | None = Field(None, description="Formats of such dates (as for a date value).")
+    unknown: UnknownParts | None = Field(None, description="Placeholders for unknown parts of such dates.")
+    confirmed: bool | Value = Field(True, description="`false` if the list's statuses are unconfirmed, or a value "
+                                                      "whose `values` map the list's flags to true or false.")
+    as_of: Value | None = Field(None, description="The status's date (a date value); else the list's `as_of`.")
+    detail: Value | None = Field(None, description="status_detail from a column.")
+    deceased_when: str | None = Field(None, description="A column that, when it has a value, makes the person "
+                                                        "deceased (e.g. a date of death).",
+                                      json_schema_extra={"names_columns": True})
+
+    @field_validator("formats")
+    @classmethod
+    def known_directives(cls, formats):
+        return Value.known_directives(formats)
+
+
+class Terms(Strict):
+    """A sentence given in numeric columns: years, months, weeks and days added up into sentence_months."""
+
+    years: str | None = Field(None, json_schema_extra={"names_columns": True})
+    months: str | None = Field(None, json_schema_extra={"names_columns": True})
+    weeks: str | None = Field(None, json_schema_extra={"names_columns": True})
+    days: str | None = Field(None, json_schema_extra={"names_columns": True})
+
+
+DETENTION_COLUMNS = ["kind", "detained_on", "age_at_detention", "sentenced_on", "sentence_as_written",
+                     "sentence_months", "sentence_ends_on", "released_on", "place"]
+
+
+class DetentionBase(Strict):
+    every_row: bool = Field(False, description="Make this detention for every row, even one that gives none of its "
+                                               "values (every person on the list was detained).")
+    charges: Values | None = Field(
+        None, description="Charge ids (raw/reference/charges.csv), several per cell with `separator`; the list's "
+                          "wording translated with `values` or `patterns` (e.g. `{match: 'CL97-art(\\d+).*', "
+                          "value: 'CN-CL1997-{1}'}`). Kept as written beside the id.")
+    sentence_terms: Terms | None = Field(None, description="The sentence in numeric columns (years, months, weeks, "
+                                                           "days): sentence_months and sentence_as_written from them.")
+    term_words: dict[str, Literal["years", "months", "weeks", "days"]] = Field(
+        {}, description="Words the list uses for units in sentence_as_written, beside English (e.g. `{năm: years, "
+                        "tháng: months}`): a sentence such as `5 years 6 months` gives sentence_months.")
+
+
+Detention = create_model("Detention", __base__=DetentionBase, **{
+    name: (Values | None, Field(None, json_schema_extra={"column_of": "detentions"})) for name in DETENTION_COLUMNS})
+
+
+class Event(Value):
+    """A dated event: its date is the value (a date value); one event per row that has it."""
+
+    event_type: str = Field(description="An event type id (raw/reference/event_types.csv).")
+    description: str = Field(description="The event, in our words (the date stays as the list gives it).")
+    date_note: str | None = Field(None, description="A note on the date.")
+
+
+class CrossReference(Strict):
+    """A column holding another source's upstream id of the same person: the two records are linked."""
+
+    column: str = Field(description="The column (e.g. a CECC record number).", json_schema_extra={"names_columns": True})
+    source: str = Field(description="The other source's id (a folder of raw/).")
+    separator: str | None = Field(None, description="Several ids in one cell.")
+    missing: list[str] = Field([], description="Values meaning 'no reference' in this column.")
+
+
+FORMAT_KEYS = {"encoding": ("csv", "tsv", "json", "html"), "delimiter": ("csv", "tsv"), "sheet": ("xlsx", "ods"),
+               "table": ("html",), "pages": ("pdf",), "pdf_columns": ("pdf",), "object": ("rdata",)}
+
+
+class Mapping(Strict):
+    """How a list is read: its file's format, its rows, and which of its columns fill which of our columns."""
+
+    format: Literal[FORMATS] = Field("csv", description="The file's format: " + ", ".join(FORMATS) + ".")
+    encoding: str = Field("utf-8", description="The text encoding of a csv, tsv, json or html file (e.g. `latin-1`, "
+                                               "`cp1252`, `utf-16`).")
+    delimiter: str | None = Field(None, description="csv: the separator between cells (default `,`; tsv: tab).")
+    sheet: str | None = Field(None, description="xlsx, ods: the sheet's name (default: the first).")
+    header_row: int = Field(1, ge=1, description="The row (line) holding the column names; rows above it are "
+                                                 "left out.")
+    header: list[str] | None = Field(None, description="Column names, for a file without a header row (every row "
+                                                       "is then data).")
+    table: int = Field(1, ge=1, description="html: which table of the page (1 = the first).")
+    pages: str | None = Field(None, description="pdf: the pages holding the table, e.g. `2-5` or `1,3` "
+                                                "(default: all).")
+    pdf_columns: list[float] | None = Field(None, description="pdf: x positions (in points) of the lines between "
+                                                              "columns, for a table drawn without rules.")
+    object: str | None = Field(None, description="rdata: the data frame's name in the R workspace.")
+    first_columns: int | None = Field(None, ge=1, description="Read only the first N columns (the rest are left "
+                                                              "out of every record).")
+    missing: list[str] = Field([], description="Values meaning 'no value' in every column (e.g. `[NA, \".\", "
+                                               "\"0\"]`). An empty cell never has a value.")
+    id_column: str | None = Field(None, description="The column of the list's own record ids; empty: rows are "
+                                                    "numbered by their line (or row).",
+                                  json_schema_extra={"names_columns": True})
+    several_rows_per_person: bool = Field(False, description="Rows sharing an `id_column` value are one person: "
+                                                             "each row adds its detentions and events.")
+    url_column: str | None = Field(None, description="A link to the record upstream (a web address).",
+                                   json_schema_extra={"names_columns": True})
+    upstream_ref: str | None = Field(None, description="How a record is cited: `{where}` (e.g. `line 12`) and "
+                                                       "`{id}`; default `{where}`.")
+    name_script: str | None = Field(None, description="The ISO 15924 script of `name_native` (e.g. `Hans`, `Hant`, "
+                                                      "`Cyrl`): its romanisation (pinyin for Chinese) becomes "
+                                                      "`name` when the list gives none, else an alternate name.")
+    name_as_written: Values | None = Field(None, description="records.name_as_written: the name exactly as the "
+                                                             "list writes it (default: name_native, else name).")
+    fields: Fields = Field(Fields(), description="persons columns ← values (a column name, or a value).")
+    constants: Constants = Field(Constants(), description="persons columns with one value for every row.")
+    status: Status | None = Field(None, description="The status, its date and whether it is confirmed.")
+    detentions: list[Detention] = Field([], description="Detentions each row gives (several allowed); a detention "
+                                                        "is made when one of its values is in the row.")
+    events: list[Event] = Field([], description="Dated events each row gives.")
+    cross_references: list[CrossReference] = Field([], description="Columns holding another source's record ids.")
+
+    @field_validator("upstream_ref")
+    @classmethod
+    def known_placeholders(cls, text):
+        try:
+            text.format(where="", id="")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("use only {where} and {id} in upstream_ref") from None
+        return text
+
+    @field_validator("encoding")
+    @classmethod
+    def known_encoding(cls, name):
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise ValueError(f"unknown encoding {name!r} (try utf-8, latin-1, cp1252 or utf-16)") from None
+        return name
+
+    @model_validator(mode="after")
+    def object_for_rdata(self):
+        if self.format == "rdata" and not self.object:
+            raise ValueError("an rdata list needs object: the data frame's name")
+        return self
+
+
+def misplaced_key(data):
+    """(key, problem, fix) for a key that does not belong with the rest of the mapping, or None."""
+    form = data.get("format", "csv")
+    for key, formats in FORMAT_KEYS.items():
+        if data.get(key) is not None and form not in formats:
+            return key, f"'{key}' is for the {' and '.join(formats)} format(s), and this list is {form}", \
+                f"Remove it, or set format: to {' or '.join(formats)}."
+    if data.get("several_rows_per_person") and not data.get("id_column"):
+        return "several_rows_per_person", "several rows per person need an id_column", \
+            "Name the column of the list's own ids in id_column: rows with the same id are one person."
+    return None
+
+
+# Reading the mapping from source.yml, with line numbers ------------------------------------------------------
+
+def yaml_value(node, path, lines):
+    """Python values from a YAML node with YAML 1.2's plain scalars (yes, no, on, off stay text), noting each line."""
+    import yaml
+
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        yaml.SafeLoader("").flatten_mapping(node)  # YAML merge keys (<<: *anchor) as a YAML loader applies them
+        return {key.value: yaml_value(value, (*path, key.value), lines) for key, value in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [yaml_value(item, (*path, index), lines) for index, item in enumerate(node.value)]
+    return node.value if node.style else plain_scalar(node.value)  # quoted or block text stays text
+
+
+def plain_scalar(text):
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE", "false", "False", "FALSE"):
+        return text.lower() == "true"
+    if re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", text):
+        return float(text)
+    return text
+
+
+def mapping_node(path):
+    """(the mapping block as Python values, {key path: line}) from a source.yml; ({}, {}) if it has none."""
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        root = yaml.compose(handle, Loader=yaml.SafeLoader)
+    lines = {}
+    for key, value in getattr(root, "value", []):
+        if key.value == "mapping":
+            return yaml_value(value, ("mapping",), lines), lines
+    return {}, {}
+
+
+def line_of(loc, data, lines):
+    """The line of the deepest key of `loc` the YAML has (the language's list wrapping skipped)."""
+    path, node = ("mapping",), data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path, node = (*path, part), node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            path, node = (*path, part), node[part]
+    return lines.get(path), ".".join(map(str, path)), node
+
+
+def model_at(loc):
+    """The model class a validation error's location points into (for the keys it allows)."""
+    model = Mapping
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        if field is not None:  # not a union member's name
+            model = next((t for t in model_types(field.annotation)), None)
+    return model
+
+
+def model_types(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in typing.get_args(annotation):
+        yield from model_types(argument)
+
+
+def mapping_error(exc: ValidationError, data, lines):
+    """(line, key path, value, problem, fix) for the first fault pydantic found."""
+    error = max(exc.errors(), key=lambda e: len(e["loc"]))  # the deepest: inside the union member that was meant
+    loc = error["loc"]
+    line, key, node = line_of(loc, data, lines)
+    if error["type"] == "extra_forbidden":
+        parent = model_at(loc[:-1])
+        allowed = ", ".join(parent.model_fields) if parent else ""
+        where = "persons column a mapping can fill" if parent in (Fields, Constants) else "key here"
+        return (line, key, error["input"], f"'{loc[-1]}' is not a {where}",
+                f"Use one of: {allowed}. See README, 'Mapping reference'.")
+    if error["type"] == "missing":
+        return (line, key, None, f"'{loc[-1]}' is required here", "See README, 'Mapping reference'.")
+    message = error["msg"].removeprefix("Value error, ")
+    return (line, key, node if not isinstance(node, (dict, list)) else None, message,
+            "See README, 'Mapping reference', for what this key takes.")
+
+
+def parse(data, lines):
+    """The validated Mapping, or (line, key, value, problem, fix) of its first fault."""
+    misplaced = misplaced_key(data) if isinstance(data, dict) else None
+    if misplaced:
+        key, problem, fix = misplaced
+        return None, (lines.get(("mapping", key)), f"mapping.{key}", data[key], problem, fix)
+    try:
+        return Mapping.model_validate(data), None
+    except ValidationError as exc:
+        return None, mapping_error(exc, data, lines)
+
+
+def column_references(model, path=("mapping",)):
+    """(key path, column name) for every column a validated mapping names."""
+    found = []
+    if isinstance(model, BaseModel):
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            extra = field.json_schema_extra or {}
+            if extra.get("names_columns") and value is not None:
+                found += [((*path, name), column) for column in as_list(value)]
+            elif value is not None:
+                found += column_references(value, (*path, name))
+    elif isinstance(model, (list, tuple)):
+        for index, item in enumerate(model):
+            found += column_references(item, (*path, index))
+    return found
+
+
+def vocabulary_references(mapping):
+    """(key path, vocabulary table, id) for every constant id a mapping gives where a vocabulary is expected."""
+    found = []
+
+    def targets(specs, path, table):
+        for index, spec in enumerate(specs or []):
+            here = (*path, index)
+            if spec.value is not None:
+                found.append(((*here, "value"), table, spec.value))
+            for key, target in (spec.values or {}).items():
+                if target is not None:
+                    found.append(((*here, "values", key), table, target))
+            for number, pattern in enumerate(spec.patterns):
+                if pattern.value is not None and "{" not in str(pattern.value):
+                    found.append(((*here, "patterns", number, "value"), table, pattern.value))
+
+    for name, table in VOCABULARIES.items():
+        targets(getattr(mapping.fields, name), ("mapping", "fields", name), table)
+        if getattr(mapping.constants, name) is not None:
+            found.append((("mapping", "constants", name), table, getattr(mapping.constants, name)))
+    if mapping.status:
+        for key, target in mapping.status.values.items():
+            status = target.status if isinstance(target, StatusEntry) else target
+            if status is not None:
+                found.append((("mapping", "status", "values", key), "statuses", status))
+        for key in ("date_after_as_of", "date_before_as_of"):
+            if getattr(mapping.status, key):
+                found.append((("mapping", "status", key), "statuses", getattr(mapping.status, key)))
+    for index, event in enumerate(mapping.events):
+        found.append((("mapping", "events", index, "event_type"), "event_types", event.event_type))
+    for index, detention in enumerate(mapping.detentions):
+        targets(detention.charges, ("mapping", "detentions", index, "charges"), "charges")
+    return found
+
+
+def yaml_place(path, data, lines):
+    """(line, key as written in the YAML) of a path into the validated mapping."""
+    line, key, _ = line_of(path[1:], data, lines)
+    return line, key

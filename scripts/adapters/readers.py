@@ -1,0 +1,414 @@
+"""The formats NGOs publish, read into rows of named cells: CSV/TSV in any encoding, XLSX, ODS, JSON, HTML, PDF, R.
+
+Every reader gives the column names and, for each data row, its number (a row's upstream id when the list
+has no id column), where it is in the file ("line 12", "row 12", "page 2, row 5") and its cells. What makes a
+list unreadable as a table stops the build with the file, the place in it, the column and the value: bytes
+that are not in the declared encoding, a NUL character, a cell over 128 KiB (a stray quote, usually), a
+header naming a column twice, a row with more cells than the header.
+"""
+
+import bisect
+import csv
+import datetime
+import json
+import re
+from dataclasses import dataclass
+
+from ..errors import BuildError
+
+MAX_CELL = 131_072  # characters: Python's csv limit, applied to every format
+FORMATS = ("csv", "tsv", "xlsx", "ods", "json", "html", "pdf", "rdata")
+
+
+@dataclass(frozen=True)
+class Row:
+    number: str  # the row's number in the file: its upstream id when the list has no id column
+    where: str  # where it is, for references and messages: "line 12", "row 12", "page 2, row 5"
+    values: dict  # column name -> value as the file gives it (text, a whole number, a number or None)
+
+
+class ListFile:
+    """A list's file read as a table: `header` (column names) and `rows(select)` (Row objects, as `select` picks).
+
+    Files other than CSV are read whole once and kept: the processes that adapt a long list in parallel are
+    forked from this one and share what it read.
+    """
+
+    def __init__(self, path, mapping, shown):
+        self.path, self.mapping, self.shown = path, mapping, shown
+        self.header, self.header_where = None, None
+        self.records = None if mapping.format in ("csv", "tsv") else list(self.read())
+        for _ in self.rows():  # reads the header: a file that cannot be read at all says so now
+            break
+        if self.header is None:
+            raise BuildError(shown, None, None, None, "the file holds no table (no header row was found)",
+                             "Check the file, and the format, sheet, table or pages the mapping names.")
+
+    def read(self):
+        return READERS[self.mapping.format](self.path, self.mapping, self.shown)
+
+    def rows(self, select=iter):
+        return select(self.checked(self.read() if self.records is None else self.records))
+
+    def checked(self, records):
+        """Rows from (number, where, cells) records; the first record (or the declared header) names the columns."""
+        header = list(self.mapping.header or []) or None
+        if header:
+            self.header, self.header_where = header, "the mapping's header"
+        to_skip = 0 if header else self.mapping.header_row - 1
+        for number, where, cells in records:
+            if to_skip:
+                to_skip -= 1
+                continue
+            cells = [plain(value) for value in cells]
+            if header is None:
+                header = self.header = self.named(where, cells)
+                self.header_where = where
+                continue
+            if self.mapping.first_columns:
+                cells = cells[: self.mapping.first_columns]
+            if all(value is None or str(value).strip() == "" for value in cells):
+                continue  # a row with nothing in it carries nothing (spreadsheets end with them)
+            yield Row(number, where, self.cells(where, header, cells))
+
+    def named(self, where, cells):
+        names = [str(value).strip() if value is not None else "" for value in cells]
+        while names and not names[-1]:
+            names.pop()  # trailing empty header cells: columns nobody named
+        names = [name or f"(column {position})" for position, name in enumerate(names, start=1)]
+        names = names[: self.mapping.first_columns] if self.mapping.first_columns else names
+        seen = {}
+        for position, name in enumerate(names, start=1):
+            if name in seen:
+                raise BuildError(self.shown, where, name, name,
+                                 f"the header names the column '{name}' twice (columns {seen[name]} and {position})",
+                                 "Give every column its own name: otherwise one column's values would silently "
+                                 "replace the other's.")
+            seen[name] = position
+        return names
+
+    def cells(self, where, header, cells):
+        if len(cells) > len(header) and any(
+                value not in (None, "") for value in cells[len(header):]):
+            extra = next(value for value in cells[len(header):] if value not in (None, ""))
+            raise BuildError(self.shown, where, None, extra, "the row has more cells than the header has columns",
+                             "Quote values that contain the separator, or name the extra column in the header.")
+        row = dict(zip(header, cells))
+        for column, value in row.items():
+            if isinstance(value, str):
+                if "\x00" in value:
+                    raise BuildError(self.shown, where, column, shortened(value),
+                                     "the value holds a NUL character (a zero byte)",
+                                     "The file may be in another encoding (UTF-16?) or damaged: declare its "
+                                     "encoding in the mapping, or remove the character.")
+                if len(value) > MAX_CELL:
+                    raise too_long(self.shown, where, column, value)
+        for column in header[len(cells):]:
+            row[column] = None
+        return row
+
+
+def plain(value):
+    """A cell as text or a number; dates as ISO dates, whole numbers without a decimal point."""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return plain(value.item())
+    return value
+
+
+def shortened(value, limit=80):
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def too_long(shown, where, column, value):
+    return BuildError(shown, where, column, shortened(value),
+                      f"the value is longer than {MAX_CELL:,} characters (128 KiB)",
+                      "A quote that opens a value and never closes usually does this: check the quotes on this "
+                      "line and the lines after it.")
+
+
+# CSV and TSV --------------------------------------------------------------------------------------------------
+
+def python_encoding(name):
+    """The codec for a declared encoding; UTF-8 also skips the byte-order mark spreadsheets write."""
+    return "utf-8-sig" if name.lower().replace("_", "-") in ("utf-8", "utf8") else name
+
+
+def csv_records(path, mapping, shown):
+    delimiter = mapping.delimiter or ("\t" if mapping.format == "tsv" else ",")
+    encoding = python_encoding(mapping.encoding)
+    with open(path, newline="", encoding=encoding) as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            for cells in reader:
+                if cells:
+                    yield str(reader.line_num), f"line {reader.line_num}", cells
+        except UnicodeDecodeError as exc:
+            raise encoding_error(path, mapping, shown, delimiter, exc) from None
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise long_field_error(path, encoding, delimiter, shown) from None
+            raise BuildError(shown, f"line {reader.line_num + 1}", None, None, f"not readable as CSV ({exc})",
+                             "Check the quotes on this line.") from None
+
+
+def encoding_error(path, mapping, shown, delimiter, exc):
+    """Which line, column and value hold the bytes the declared encoding cannot read."""
+    data = path.read_bytes()
+    encoding = python_encoding(mapping.encoding)
+    try:
+        data.decode(encoding)
+        bad = exc.object[exc.start:exc.start + 1]
+    except UnicodeDecodeError as whole:
+        bad = data[whole.start:whole.start + 1]
+    line, column, value = line_with_replacement(data.decode(encoding, errors="replace"), delimiter)
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    problem = (f"the file is UTF-16 (it starts with a UTF-16 byte-order mark), not {mapping.encoding}" if utf16 else
+               f"byte 0x{bad.hex()} cannot be read as {mapping.encoding}")
+    fix = ("Add encoding: utf-16 to the mapping, or save the file as UTF-8." if utf16 else
+           "Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'), or declare the encoding it is in, "
+           "such as encoding: latin-1 or encoding: cp1252.")
+    return BuildError(shown, f"line {line}" if line else None, None if utf16 else column, None if utf16 else value,
+                      problem, fix)
+
+
+def line_with_replacement(text, delimiter):
+    """(line, column, value) of the first cell holding a character that could not be decoded."""
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    header = None
+    try:
+        for cells in reader:
+            if header is None:
+                header = cells
+            for position, value in enumerate(cells):
+                if "\ufffd" in value:
+                    name = header[position] if header is not cells and position < len(header) else None
+                    return reader.line_num, name, shortened(value)
+    except csv.Error:
+        pass
+    return None, None, None
+
+
+def long_field_error(path, encoding, delimiter, shown):
+    """The line (where its row starts), column and start of the value longer than any cell should be."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    try:
+        with open(path, newline="", encoding=encoding) as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = next(reader, [])
+            while True:
+                line = reader.line_num + 1
+                cells = next(reader)
+                for position, value in enumerate(cells):
+                    if len(value) > MAX_CELL:
+                        return too_long(shown, f"line {line}", header[position] if position < len(header) else None,
+                                        value)
+    finally:
+        csv.field_size_limit(limit)
+
+
+# Spreadsheets -------------------------------------------------------------------------------------------------
+
+def xlsx_records(path, mapping, shown):
+    import openpyxl  # imported where used: only spreadsheet lists need it
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = pick_sheet(workbook.sheetnames, mapping.sheet, shown)
+        for number, cells in enumerate(workbook[sheet].iter_rows(values_only=True), start=1):
+            yield str(number), f"row {number}", list(cells)
+    finally:
+        workbook.close()
+
+
+def pick_sheet(names, wanted, shown):
+    if wanted is None:
+        return names[0]
+    if wanted not in names:
+        raise BuildError(shown, None, "sheet", wanted, "the workbook has no sheet of this name",
+                         f"Name one of its sheets in the mapping's sheet: {', '.join(names)}.")
+    return wanted
+
+
+def ods_records(path, mapping, shown):
+    from odf import teletype
+    from odf.namespaces import OFFICENS, TABLENS
+    from odf.opendocument import load
+    from odf.table import Table, TableRow
+
+    tables = {table.getAttribute("name"): table for table in load(str(path)).spreadsheet.getElementsByType(Table)}
+    sheet = pick_sheet(list(tables), mapping.sheet, shown)
+    number = 0
+    for element in tables[sheet].getElementsByType(TableRow):
+        repeated = int(element.attributes.get((TABLENS, "number-rows-repeated")) or 1)
+        cells = []
+        for cell in element.childNodes:
+            value_type = cell.attributes.get((OFFICENS, "value-type"))
+            if value_type in ("float", "percentage", "currency"):
+                value = float(cell.attributes.get((OFFICENS, "value")))
+            elif value_type == "date":
+                value = cell.attributes.get((OFFICENS, "date-value"))[:10]
+            elif value_type == "boolean":
+                value = cell.attributes.get((OFFICENS, "boolean-value"))
+            else:
+                value = teletype.extractText(cell) or None
+            cells += [value] * int(cell.attributes.get((TABLENS, "number-columns-repeated")) or 1)
+        if all(value is None for value in cells):
+            number += repeated  # blank rows, often repeated a million times: counted, not expanded
+            continue
+        for _ in range(repeated):
+            number += 1
+            yield str(number), f"row {number}", cells
+
+
+# JSON, HTML, PDF, R -------------------------------------------------------------------------------------------
+
+def json_records(path, mapping, shown):
+    """Each object of a JSON array, numbered from 1, with the line it starts on."""
+    text = path.read_bytes().decode(python_encoding(mapping.encoding), errors="strict")
+    decoder = json.JSONDecoder()
+    position = skip_space(text, 0)
+    if text[position:position + 1] != "[":
+        raise BuildError(shown, "line 1", None, None, "the file is not a JSON array of objects",
+                         "Give the list as [ {\"column\": \"value\", …}, … ].")
+    items, position, line = [], skip_space(text, position + 1), 1
+    while text[position:position + 1] != "]":
+        line += text.count("\n", 0, position) - line + 1
+        try:
+            item, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise BuildError(shown, f"line {exc.lineno}", None, None, f"not valid JSON ({exc.msg})",
+                             "Check the file with a JSON validator.") from None
+        if not isinstance(item, dict):
+            raise BuildError(shown, f"line {line}", None, shortened(item), "an item of the array is not an object",
+                             "Give each row as an object of column names and values.")
+        items.append((len(items) + 1, line, item))
+        position = skip_space(text, end)
+        if text[position:position + 1] == ",":
+            position = skip_space(text, position + 1)
+        elif text[position:position + 1] != "]":
+            raise BuildError(shown, f"line {text.count(chr(10), 0, position) + 1}", None, None,
+                             "not valid JSON (expected ',' or ']')", "Check the file with a JSON validator.")
+    header = list(dict.fromkeys(key for _, _, item in items for key in item))
+    yield "0", "line 1", header
+    for number, line, item in items:
+        yield str(number), f"item {number} (line {line})", [json_cell(item.get(key)) for key in header]
+
+
+def skip_space(text, position):
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def json_cell(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def html_records(path, mapping, shown):
+    """The rows of the n-th table of a web page (1 = first); each row's line in the page."""
+    import lxml.html
+
+    document = lxml.html.parse(str(path), parser=lxml.html.HTMLParser(encoding=mapping.encoding))
+    tables = document.getroot().xpath("//table") if document.getroot() is not None else []
+    if len(tables) < mapping.table:
+        raise BuildError(shown, None, "table", mapping.table, f"the page has {len(tables)} table(s)",
+                         "Name the table by its position on the page (1 = first).")
+    for number, row in enumerate(tables[mapping.table - 1].xpath(".//tr"), start=1):
+        cells = []
+        for cell in row.xpath("./th|./td"):
+            cells += [" ".join(cell.text_content().split())] * int(cell.get("colspan") or 1)
+        yield str(number), f"line {row.sourceline}", cells
+
+
+def pdf_records(path, mapping, shown):
+    """The table rows on the declared pages (rows numbered on each page, header included); a header row repeated
+    at the top of a page is left out. With `pdf_columns`, words are put in columns by those x positions."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        header = None
+        for page_number in page_numbers(mapping.pages, len(pdf.pages), shown):
+            page = pdf.pages[page_number - 1]
+            tables = [columns_of_words(page, mapping.pdf_columns)] if mapping.pdf_columns else page.extract_tables()
+            number = 0
+            for table in tables:
+                for cells in table:
+                    number += 1
+                    cells = [" ".join(value.split()) if value else None for value in cells]
+                    if header is None:
+                        header = cells
+                    elif cells == header:
+                        continue
+                    yield f"{page_number}.{number}", f"page {page_number}, row {number}", cells
+
+
+def columns_of_words(page, borders, tolerance=3):
+    """Rows of a table drawn without rules: words on one line (within `tolerance` points), in the columns between
+    consecutive `borders` (x positions, in points)."""
+    rows, top = [], None
+    for word in sorted(page.extract_words(), key=lambda w: (round(w["top"]), w["x0"])):
+        column = bisect.bisect_right(borders, word["x0"]) - 1
+        if not 0 <= column < len(borders) - 1:
+            continue
+        if top is None or word["top"] - top > tolerance:
+            rows.append([[] for _ in borders[1:]])
+            top = word["top"]
+        rows[-1][column].append(word["text"])
+    return [[" ".join(words) or None for words in row] for row in rows]
+
+
+def page_numbers(pages, count, shown):
+    if not pages:
+        return range(1, count + 1)
+    numbers = []
+    for part in str(pages).split(","):
+        first, _, last = part.strip().partition("-")
+        numbers += range(int(first), int(last or first) + 1)
+    if not numbers or max(numbers) > count:
+        raise BuildError(shown, None, "pages", pages, f"the PDF has {count} page(s)",
+                         "Give pages as 1-3,5 within the document.")
+    return numbers
+
+
+def rdata_records(path, mapping, shown):
+    """A data frame of an R workspace (.RData): `object` names it; NA becomes no value."""
+    import warnings
+
+    import rdata
+
+    with warnings.catch_warnings():
+        # rdata warns about R classes it leaves unconverted (Date, difftime): the cells keep R's own values.
+        warnings.simplefilter("ignore", UserWarning)
+        objects = rdata.read_rda(str(path))
+    if mapping.object not in objects:
+        raise BuildError(shown, None, "object", mapping.object, "the R workspace holds no object of this name",
+                         f"Name one of: {', '.join(map(str, objects))}.")
+    frame = objects[mapping.object]
+    if mapping.first_columns:
+        frame = frame.iloc[:, : mapping.first_columns]
+    frame = frame.astype(object).where(frame.notna(), None)
+    yield "0", "row 0", [str(column) for column in frame.columns]
+    for number, cells in enumerate(frame.itertuples(index=False, name=None), start=1):
+        yield str(number), f"row {number}", list(cells)
+
+
+READERS = {"csv": csv_records, "tsv": csv_records, "xlsx": xlsx_records, "ods": ods_records, "json": json_records,
+           "html": html_records, "pdf": pdf_records, "rdata": rdata_records}
+
+assert set(READERS) == set(FORMATS)
+
+
+def is_web_address(text):
+    return bool(re.match(r"^https?://[^\s/]+\.[^\s]+$", text))

@@ -1,0 +1,482 @@
+"""The mapping language on SYNTHETIC lists made for the purpose (tests/fixtures/mapping): every construct, every
+input format, and every error, with its message."""
+
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+from collections import defaultdict
+
+import pytest
+
+from scripts import mapping_reference
+from scripts.adapters import mapped
+from scripts.adapters.mapping_language import mapping_node, parse
+from scripts.build import main as build_main
+from scripts.check import check
+from scripts.check import main as check_main
+from scripts.adapters.dateformats import DateProblem, DateReader
+from scripts.errors import BuildError
+from scripts.gazetteer import Gazetteer
+from scripts.rawfiles import RAW, ROOT, read_source_yml
+from tests.conftest import copy_curated_raw, make_datasette
+
+FIXTURES = ROOT / "tests" / "fixtures" / "mapping"
+CONTEXT = {"gazetteer": Gazetteer({"VN", "CN"}), "province_capitals": {}}
+
+
+def copy_list(tmp_path, change=lambda text: text, source="ngo-list"):
+    """A copy of a fixture list (and the list it refers to), its source.yml changed by `change`."""
+    for name in ("ngo-list", "other-list"):
+        shutil.copytree(FIXTURES / name, tmp_path / name)
+    path = tmp_path / source / "source.yml"
+    path.write_text(change(path.read_text("utf-8")), "utf-8")
+    return tmp_path / source
+
+
+def prepared(folder, file=None):
+    _, meta = read_source_yml(folder)
+    return mapped.prepare(meta, folder, file or folder / meta["file"], *mapped.vocabularies(RAW))
+
+
+def adapted(folder, file=None):
+    plan = prepared(folder, file)
+    out = defaultdict(list)
+    for table, row in mapped.adapt(plan, plan.records(), CONTEXT):
+        out[table].append(row)
+    return out
+
+
+def fails(folder, file=None):
+    with pytest.raises(BuildError) as failure:
+        adapted(folder, file)
+    return str(failure.value)
+
+
+@pytest.fixture(scope="module")
+def ngo():
+    return adapted(FIXTURES / "ngo-list")
+
+
+def problems(out):
+    return [(q["upstream_ref"], q["field"], q["raw_value"], q["problem"]) for q in out["data_quality"]]
+
+
+# Constructs -------------------------------------------------------------------------------------------------
+
+def test_persons_fields_value_maps_constants_and_several_columns(ngo):
+    thu, liu, three = ngo["persons"]
+    assert (thu["name"], thu["sex"], thu["birth_year"], thu["country"]) == ("Nguyễn Văn Thử", "male", 1970, "VN")
+    assert json.loads(thu["categories"]) == ["journalist/blogger"]  # occupation and activity both map to it
+    assert json.loads(liu["categories"]) == ["lawyer"] and liu["birth_year"] == 1980  # from 1980-05
+    assert three["categories"] is None and three["sex"] is None  # teacher: null; NA is a missing value
+    assert json.loads(three["issues"]) == ["spch"]  # spch;bogus: bogus is recorded, not kept
+    assert [(i["person_id"], i["issue"]) for i in ngo["person_issues"]] == [
+        ("ngo-list-T-002", "spch"), ("ngo-list-T-003", "spch")]
+
+
+def test_native_names_are_romanised_beside_or_as_the_name(ngo):
+    _, liu, three = ngo["persons"]
+    assert (liu["name"], liu["name_native"], json.loads(liu["alternate_names"])) == ("Lu Ceshi", "刘测试", ["Liu Ceshi"])
+    assert (three["name"], three["name_native"]) == ("Ce Shisan", "测试三")  # no romanised name: the pinyin is it
+
+
+def test_status_with_its_date_and_confirmed_flag_from_columns(ngo):
+    thu, liu, three = ngo["persons"]
+    assert (thu["status"], thu["status_confirmed"], thu["status_as_of"], thu["status_as_of_precision"]) == (
+        "detained", 1, "2024-05-01", "day")
+    assert (liu["status"], liu["status_confirmed"], liu["status_as_of"]) == ("released", 0, None)
+    assert (three["status"], three["status_confirmed"]) == ("unknown", 0)
+
+
+def test_mapped_places_are_geocoded(ngo):
+    thu, liu, three = ngo["persons"]
+    assert (thu["place"], thu["coordinate_precision"], round(thu["latitude"])) == ("Hà Nội", "city", 21)
+    assert liu["latitude"] is None and three["latitude"] is None  # 长春 is not in Vietnam; Nowhere Town nowhere
+
+
+def test_detentions_dates_terms_places_and_charges(ngo):
+    first, second, third = ngo["detentions"]
+    assert (first["detained_on"], first["detained_on_precision"], first["sentence_months"], first["place"]) == (
+        "2014-12-17", "day", 66.0, "Hỏa Lò")
+    assert (second["detained_on"], second["detained_on_precision"], second["sentence_months"]) == ("2014-12", "month", 36.0)
+    assert (third["detained_on"], third["sentence_as_written"], third["sentence_months"]) == (None, "life", None)
+    assert [(c["detention_id"], c["charge_id"], c["charge_as_written"]) for c in ngo["detention_charges"]] == [
+        ("ngo-list-T-001", "VN-PC2015-117", "Art. 117"), ("ngo-list-T-001", "VN-PC2015-331", "Art. 331"),
+        ("ngo-list-T-002", "VN-PC2015-331", "Art. 331"), ("ngo-list-T-003", "VN-PC2015-999", "Art. 999")]
+
+
+def test_events_urls_and_cross_references(ngo):
+    assert [(e["id"], e["date"]) for e in ngo["events"]] == [("ngo-list-T-001-arrest", "2014-12-17"),
+                                                              ("ngo-list-T-002-arrest", "2014-12")]
+    urls = [r["url"] for r in ngo["records"]]
+    assert urls == ["https://example.org/t-001", None, None]  # "." is a missing value, not an address
+    assert [r["_refers_to"] for r in ngo["records"]] == [
+        '[["Ref", "other-list/B-1"]]', None, '[["Ref", "other-list/B-404"]]']
+
+
+def test_unreadable_values_go_to_data_quality_with_line_column_and_value(ngo):
+    assert problems(ngo) == [
+        ("line 3", "Province", "长春", "place not found in the gazetteer; mapped at the country's centroid"),
+        ("line 4", "Born", "19x0", "unparseable date (expected YYYY, YYYY-MM or YYYY-MM-DD)"),
+        ("line 4", "Issues", "bogus", "'bogus' is not an id of the issue_categories vocabulary "
+                                      "(raw/reference/issue_categories.csv); value left out"),
+        ("line 4", "Province", "Nowhere Town", "place not found in the gazetteer; mapped at the country's centroid"),
+        ("line 4", "Status", "unknown-word", "unknown status code (not in the mapping's status values); recorded as "
+                                             "unknown"),
+        ("line 4", "Arrested", "sometime 2015", "unparseable date (expected DD/MM/YYYY, <month abbreviation> YYYY or "
+                                                "YYYY)")]
+
+
+def test_several_rows_of_one_person_give_several_detentions(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.replace("  id_column: Number", "  id_column: Number\n"
+                                                           "  several_rows_per_person: true"))
+    with open(folder / "list.csv", "a", encoding="utf-8") as handle:
+        handle.write("T-001,Nguyễn Văn Thử,,F,1970,03/2019,2 years,Art. 117,B14,Hà Nội,,,,,,,,\n")
+    out = adapted(folder)
+    assert [p["id"] for p in out["persons"]] == ["ngo-list-T-001", "ngo-list-T-002", "ngo-list-T-003"]
+    assert [(d["id"], d["upstream_ref"]) for d in out["detentions"] if d["person_id"] == "ngo-list-T-001"] == [
+        ("ngo-list-T-001", "line 2"), ("ngo-list-T-001-2", "line 5")]
+    assert out["records"][0]["upstream_ref"] == "line 2, line 5" and len(json.loads(out["records"][0]["raw"])) == 2
+    assert ("line 5", "Sex", "F", "the rows of one person disagree on sex; the first row's value is kept") \
+        in problems(out)
+    assert ("line 5", "Arrested", "03/2019", "unparseable date (expected DD/MM/YYYY, <month abbreviation> YYYY or "
+                                             "YYYY)") in problems(out)
+
+
+def test_one_row_can_give_several_detentions_and_numeric_sentence_terms(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.replace("  events:", """    - every_row: true
+      kind: {value: conviction in absentia}
+      sentence_terms: {years: Born}
+  events:"""))
+    out = adapted(folder)
+    assert [(d["id"], d["kind"]) for d in out["detentions"] if d["person_id"] == "ngo-list-T-003"] == [
+        ("ngo-list-T-003", "detention"), ("ngo-list-T-003-2", "conviction in absentia")]
+    second = [d for d in out["detentions"] if d["id"] == "ngo-list-T-001-2"][0]
+    assert (second["sentence_months"], second["sentence_as_written"]) == (1970 * 12.0, "1970 years")
+    assert ("line 4", "Born", "19x0", "not a number of years") in problems(out)
+
+
+def test_patterns_can_record_a_problem_and_otherwise_keep(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.replace("    occupation: Occupation", """    occupation:
+      column: Occupation
+      patterns: [{match: 'teach.*', problem: not an occupation we publish}, {match: 'law(yer)', value: 'law {1}'}]
+      otherwise: keep"""))
+    out = adapted(folder)
+    assert [p["occupation"] for p in out["persons"]] == ["journalist", "law yer", None]
+    assert ("line 4", "Occupation", "teacher", "not an occupation we publish") in problems(out)
+
+
+def test_a_value_map_may_send_a_value_to_null_and_a_value_outside_it_to_data_quality(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.replace("{M: male, F: female}", "{M: male, NA: null}")
+                       .replace("  missing: [NA, \".\"]", "  missing: [\".\"]"))
+    out = adapted(folder)
+    assert [p["sex"] for p in out["persons"]] == ["male", None, None]
+    assert ("line 3", "Sex", "F", "value not in the mapping's value map") in problems(out)
+
+
+def test_dates_as_lists_write_them():
+    reader = DateReader(["%Y.%m.%d", "%d/%m/%Y", "%B %Y", "%Y"], "vi")
+    assert reader.read("2014.12.17") == ("2014-12-17", "day")
+    assert reader.read("17/12/2014") == ("2014-12-17", "day")
+    assert reader.read("tháng 12 2014") == ("2014-12", "month")  # month names in the list's language
+    assert reader.read("December 2014") == ("2014-12", "month")  # and in English
+    assert reader.read("2014") == ("2014", "year")
+    assert reader.read("2014-12-17") == ("2014-12-17", "day")  # a spreadsheet's date cell, whatever the formats
+    cecc = DateReader(["%Y/%m/%d"], "en", {"year": "yyyy", "month": "mm", "day": "dd"})
+    assert [cecc.read(v) for v in ("1989/mm/dd", "1990/09/dd", "yyyy/mm/dd")] == [
+        ("1989", "year"), ("1990-09", "month"), (None, None)]
+    for value, message in (("yyyy/05/dd", "month or day given without a year"),
+                           ("1990/mm/05", "day given without a month"),
+                           ("1997/02/29", "not a date in the calendar (month or day out of range)"),
+                           ("28.02.1997", "unparseable date (expected YYYY/MM/DD with yyyy, mm or dd for unknown parts)")):
+        with pytest.raises(DateProblem, match=message.replace("(", r"\(").replace(")", r"\)")):
+            cecc.read(value)
+
+
+# Input formats ----------------------------------------------------------------------------------------------
+
+FORMATS = [
+    ("list.xlsx", "  format: xlsx\n  sheet: People\n  header_row: 2\n"),
+    ("list.ods", "  format: ods\n  sheet: People\n"),
+    ("list.json", "  format: json\n"),
+    ("list.html", "  format: html\n  table: 2\n"),
+]
+
+
+@pytest.mark.parametrize("name,keys", FORMATS, ids=[name for name, _ in FORMATS])
+def test_each_format_gives_the_csv_lists_rows(tmp_path, ngo, name, keys):
+    folder = copy_list(tmp_path, lambda text: text.replace("mapping:\n", "mapping:\n" + keys))
+    out = adapted(folder, FIXTURES / name)
+    for table in ("persons", "detentions", "detention_charges", "events"):
+        assert [{k: v for k, v in row.items() if k != "upstream_ref"} for row in out[table]] == [
+            {k: v for k, v in row.items() if k != "upstream_ref"} for row in ngo[table]], table
+    where = [row["upstream_ref"] for row in out["persons"]]
+    assert where == {"list.xlsx": ["row 3", "row 4", "row 5"], "list.ods": ["row 2", "row 3", "row 4"],
+                     "list.json": ["item 1 (line 2)", "item 2 (line 22)", "item 3 (line 42)"],
+                     "list.html": ["line 11", "line 12", "line 13"]}[name]
+
+
+PLAIN_MAPPING = """mapping:
+{keys}  id_column: Number
+  fields: {{name: Name, birth_year: Born}}
+  constants: {{country: FR}}
+  detentions:
+    - detained_on: {{column: Arrested, formats: ["%d/%m/%Y"]}}
+      sentence_as_written: Sentence
+      charges: {{column: Charges, patterns: [{{match: 'Art\\. (\\d+)', value: 'VN-PC2015-{{1}}'}}]}}
+"""
+
+
+@pytest.mark.parametrize("name,keys", [("plain-latin1.tsv", "  format: tsv\n  encoding: latin-1\n"),
+                                       ("plain.pdf", "  format: pdf\n  pages: \"1\"\n")])
+def test_a_latin1_tsv_and_a_pdf_table(tmp_path, name, keys):
+    folder = copy_list(tmp_path, lambda text: text.split("mapping:")[0] + PLAIN_MAPPING.format(keys=keys))
+    out = adapted(folder, FIXTURES / name)
+    assert [(p["name"], p["birth_year"]) for p in out["persons"]] == [("José Martínez", 1970), ("Zoé Dupré", 1981)]
+    assert [(d["detained_on"], d["sentence_months"]) for d in out["detentions"]] == [("2014-12-17", 60.0),
+                                                                                     ("2015-03-02", 18.0)]
+    assert [c["charge_id"] for c in out["detention_charges"]] == ["VN-PC2015-117", "VN-PC2015-331"]
+    if name.endswith(".pdf"):
+        assert [p["upstream_ref"] for p in out["persons"]] == ["page 1, row 2", "page 1, row 3"]
+
+
+def test_pdf_columns_can_be_declared(tmp_path):
+    keys = "  format: pdf\n  pdf_columns: [40, 80, 190, 230, 300, 370, 440]\n"
+    folder = copy_list(tmp_path, lambda text: text.split("mapping:")[0] + PLAIN_MAPPING.format(keys=keys))
+    out = adapted(folder, FIXTURES / "plain-unruled.pdf")  # a table drawn without rules
+    assert [(p["name"], p["birth_year"]) for p in out["persons"]] == [("José Martínez", 1970), ("Zoé Dupré", 1981)]
+    assert [c["charge_id"] for c in out["detention_charges"]] == ["VN-PC2015-117", "VN-PC2015-331"]
+
+
+# Errors: each names source.yml's line (or the list's file, line, column and value) and says what to do ------
+
+def mapping_fails(tmp_path, old, new):
+    folder = copy_list(tmp_path, lambda text: text.replace(old, new))
+    assert old in (FIXTURES / "ngo-list" / "source.yml").read_text("utf-8")
+    return fails(folder)
+
+
+def test_a_misspelt_field_is_an_error_not_a_silent_drop(tmp_path):
+    message = mapping_fails(tmp_path, "    place: Province", "    plaec: Province")
+    assert "source.yml, line 27, field 'mapping.fields.plaec': value 'Province' — 'plaec' is not a persons column " \
+           "a mapping can fill. Use one of: name, name_native, alternate_names, sex, birth_year, ethnicity, religion, " \
+           "occupation, categories, country, issues, place, summary." in message
+
+
+def test_a_misspelt_key_inside_a_value_is_an_error_not_a_traceback(tmp_path):
+    message = mapping_fails(tmp_path, "    place: Province", "    place: {colum: Province}")
+    assert "source.yml, line 27, field 'mapping.fields.place.colum': value 'Province' — 'colum' is not a key here. " \
+           "Use one of: column, value, missing, values, patterns, otherwise, separator, join, formats, unknown." in message
+
+
+def test_an_unknown_vocabulary_id_names_the_line_and_the_allowed_values(tmp_path):
+    message = mapping_fails(tmp_path, "{journalist: journalist/blogger,", "{journalist: journalist,")
+    assert "source.yml, line 24, field 'mapping.fields.categories.0.values.journalist': value 'journalist' — not an " \
+           "id of the categories vocabulary. Use one of: activist, ethnic minority rights, human rights defender, " \
+           "journalist/blogger, land rights, lawyer, politician, religious, trade unionist." in message
+
+
+def test_a_wrong_type_and_an_unknown_format_directive(tmp_path):
+    assert "line 13, field 'mapping.missing': value 'NA' — Input should be a valid list" in mapping_fails(
+        tmp_path / "a", '  missing: [NA, "."]', "  missing: NA")
+    assert "line 35, field 'mapping.detentions.0.detained_on.formats' — %y is not a supported directive" in \
+        mapping_fails(tmp_path / "b", '"%d/%m/%Y", "%b %Y", "%Y"]}\n      sentence', '"%d/%m/%y"]}\n      sentence')
+
+
+def test_a_pattern_naming_a_group_it_lacks_and_an_unknown_placeholder(tmp_path):
+    assert "line 42, field 'mapping.detentions.0.charges.patterns.0' — {2} names no group of 'Art\\. (\\d+)' (it has " \
+           "1)" in mapping_fails(tmp_path / "a", "'VN-PC2015-{1}'", "'VN-PC2015-{2}'")
+    assert "line 15, field 'mapping.upstream_ref': value 'row {row}' — use only {where} and {id} in upstream_ref" in \
+        mapping_fails(tmp_path / "b", "  id_column: Number\n", "  id_column: Number\n  upstream_ref: row {row}\n")
+
+
+def test_a_key_of_another_format(tmp_path):
+    assert "line 13, field 'mapping.sheet': value 'People' — 'sheet' is for the xlsx and ods format(s), and this " \
+           "list is csv. Remove it, or set format: to xlsx or ods." in mapping_fails(
+               tmp_path, '  missing: [NA, "."]', '  sheet: People\n  missing: [NA, "."]')
+
+
+def test_a_column_the_file_lacks_names_the_mappings_line_and_the_header(tmp_path):
+    message = mapping_fails(tmp_path, "    occupation: Occupation", "    occupation: Ocupation")
+    assert "source.yml, line 22, field 'mapping.fields.occupation': value 'Ocupation' — the list " in message
+    assert "list.csv has no column of this name. Its columns (line 1) are: Number, Name, Native name," in message
+
+
+def test_a_cross_reference_to_an_unknown_source(tmp_path):
+    assert "line 46, field 'mapping.cross_references.0.source': value 'no-such-list' — no source has this id" in \
+        mapping_fails(tmp_path, "source: other-list}", "source: no-such-list}")
+
+
+def test_a_status_code_file_with_an_unreadable_flag(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.replace("    values: {in prison: detained, released: released}",
+                                                           "    codes_file: codes.csv"))
+    (folder / "codes.csv").write_text("code,status,confirmed,detail\nin prison,detained,yes,\n", "utf-8")
+    assert "codes.csv, line 2, field 'confirmed': value 'yes' — not 1 or 0. Write 1 where the code states the " \
+           "status for sure, 0 where it is uncertain." in fails(folder)
+    (folder / "codes.csv").write_text("code,status,confirmed,detail\nin prison,jailed,1,\n", "utf-8")
+    assert "codes.csv, line 2, field 'status': value 'jailed' — not an id of the statuses vocabulary. Use one of: " \
+           "at risk, deceased, detained," in fails(folder)
+
+
+def write_list(folder, data):
+    (folder / "list.csv").write_bytes(data)
+    return folder
+
+
+def good_csv():
+    return (FIXTURES / "ngo-list" / "list.csv").read_bytes()
+
+
+def test_a_header_naming_a_column_twice(tmp_path):
+    data = good_csv().replace(b"Status date", b"Province", 1)
+    message = fails(write_list(copy_list(tmp_path), data))
+    assert "list.csv, line 1, field 'Province': value 'Province' — the header names the column 'Province' twice " \
+           "(columns 10 and 12). Give every column its own name" in message
+
+
+def test_latin1_bytes_in_a_utf8_list(tmp_path):
+    data = good_csv().replace("Hỏa Lò".encode(), "Hôpital".encode("latin-1"))
+    message = fails(write_list(copy_list(tmp_path), data))
+    assert "list.csv, line 2, field 'Prison': value 'H\ufffdpital' — byte 0xf4 cannot be read as utf-8. Save the " \
+           "file as UTF-8 (in a spreadsheet: 'CSV UTF-8'), or declare the encoding it is in" in message
+
+
+def test_a_utf16_list_read_as_utf8(tmp_path):
+    message = fails(write_list(copy_list(tmp_path), good_csv().decode("utf-8").encode("utf-16")))
+    assert "list.csv, line 1 — the file is UTF-16 (it starts with a UTF-16 byte-order mark), not utf-8. Add " \
+           "encoding: utf-16 to the mapping, or save the file as UTF-8." in message
+
+
+def test_a_utf16_list_declared_so_reads(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.replace("mapping:\n", "mapping:\n  encoding: utf-16\n"))
+    write_list(folder, good_csv().decode("utf-8").encode("utf-16"))
+    assert [p["name"] for p in adapted(folder)["persons"]] == ["Nguyễn Văn Thử", "Lu Ceshi", "Ce Shisan"]
+
+
+def test_a_nul_byte(tmp_path):
+    message = fails(write_list(copy_list(tmp_path), good_csv().replace(b"Lu Ceshi", b"Lu\x00Ceshi")))
+    assert "list.csv, line 3, field 'Name': value 'Lu\\x00Ceshi' — the value holds a NUL character (a zero byte)" \
+        in message
+
+
+def test_a_field_over_128_kib(tmp_path):
+    data = good_csv().replace(b"Lu Ceshi", b'"Lu Ceshi' + b"x" * 140_000 + b'"')
+    message = fails(write_list(copy_list(tmp_path), data))
+    assert "list.csv, line 3, field 'Name': value 'Lu Ceshixxxx" in message
+    assert "— the value is longer than 131,072 characters (128 KiB). A quote that opens a value and never closes " \
+           "usually does this" in message
+
+
+def test_a_row_with_more_cells_than_the_header(tmp_path):
+    message = fails(write_list(copy_list(tmp_path), good_csv().replace(b"https://example.org/t-001",
+                                                                       b"https://example.org/t-001,extra")))
+    assert "list.csv, line 2: value 'extra' — the row has more cells than the header has columns" in message
+
+
+def test_a_row_naming_nobody(tmp_path):
+    folder = write_list(copy_list(tmp_path), good_csv().replace("测试三".encode(), b""))
+    assert "list.csv, line 4 — the row names nobody (no name in it). Fill in the name, or remove the row." in \
+        fails(folder)
+
+
+def test_a_sheet_or_table_the_file_lacks(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.replace("mapping:\n", "mapping:\n  format: xlsx\n  sheet: Poeple\n"))
+    assert "list.xlsx, field 'sheet': value 'Poeple' — the workbook has no sheet of this name. Name one of its " \
+           "sheets in the mapping's sheet: About, People." in fails(folder, FIXTURES / "list.xlsx")
+    folder = copy_list(tmp_path / "h", lambda text: text.replace("mapping:\n", "mapping:\n  format: html\n  table: 3\n"))
+    assert "list.html, field 'table': value 3 — the page has 2 table(s)" in fails(folder, FIXTURES / "list.html")
+
+
+# Built with the other sources, checked alone ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The curated sources and the two SYNTHETIC lists built into a throwaway database (never published)."""
+    folder = tmp_path_factory.mktemp("mapped")
+    raw = copy_curated_raw(folder / "raw")
+    for name in ("ngo-list", "other-list"):
+        shutil.copytree(FIXTURES / name, raw / name)
+    build_main(["--raw", str(raw), "--out", str(folder / "conscience.db")])  # the site serves it by this name
+    return raw, folder / "conscience.db"
+
+
+def test_a_list_kept_beside_its_source_yml_is_named_with_its_checksum(built):
+    conn = sqlite3.connect(built[1])
+    assert conn.execute("SELECT file, sha256 FROM sources WHERE id = 'ngo-list'").fetchone() == (
+        "list.csv", hashlib.sha256((FIXTURES / "ngo-list" / "list.csv").read_bytes()).hexdigest())
+
+
+def test_a_cross_reference_links_the_two_records(built):
+    conn = sqlite3.connect(built[1])
+    assert conn.execute("SELECT id, person_id, link_method FROM records WHERE source_id IN ('ngo-list', 'other-list') "
+                        "ORDER BY id").fetchall() == [
+        ("ngo-list/T-001", "other-list-B-1", "cross-reference"), ("ngo-list/T-002", "ngo-list-T-002", "defines the person"),
+        ("ngo-list/T-003", "ngo-list-T-003", "defines the person"), ("other-list/B-1", "other-list-B-1", "defines the person"),
+        ("other-list/B-2", "other-list-B-2", "defines the person")]
+    assert conn.execute("SELECT field, raw_value, problem FROM data_quality WHERE upstream_id = 'T-003' AND field "
+                        "IN ('Ref', 'charge')").fetchall() == [
+        ("Ref", "B-404", "the referenced record other-list/B-404 does not exist; nothing linked"),
+        ("charge", "Art. 999", "statute VN-PC2015-999 is not in the charges reference (raw/reference/charges.csv)")]
+
+
+async def test_the_person_page_shows_the_mapped_detention_charges_and_both_records(built, metadata):
+    page = (await make_datasette(built[1], metadata).client.get("/person/other-list-B-1")).text
+    for shown in ("Nguyễn Văn Thử", "2014-12-17", "Hỏa Lò", "5 years 6 months", "VN-PC2015-117", "VN-PC2015-331",
+                  "ngo-list/T-001", "other-list/B-1", "cross-reference"):
+        assert shown in page, shown
+
+
+def test_a_mapping_fault_stops_the_build_before_any_list_is_read(built, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(built[0], raw)
+    path = raw / "ngo-list" / "source.yml"
+    path.write_text(path.read_text("utf-8").replace("    place: Province", "    plaec: Province"), "utf-8")
+    out = tmp_path / "conscience.db"
+    out.write_bytes(b"the previous database")
+    with pytest.raises(SystemExit) as failure:
+        build_main(["--raw", str(raw), "--out", str(out)])
+    assert str(failure.value).startswith(f"build failed: {path}, line 27, field 'mapping.fields.plaec'")
+    assert out.read_bytes() == b"the previous database"
+
+
+def test_make_check_reports_one_list_alone(built):
+    report = io.StringIO()
+    check(built[0] / "ngo-list", db=built[1], raw=built[0], out=report)
+    text = report.getvalue()
+    for line in ("ngo-list: 3 rows read, 3 records", "  persons (3): name 100%, name_native 67%",
+                 "Values that went to data_quality: 7", "  2 × place not found in the gazetteer",
+                 "      line 4, column 'Born': '19x0'",
+                 "  1 × statute VN-PC2015-999 is not in the charges reference (raw/reference/charges.csv)",
+                 '  persons: {"id": "ngo-list-T-001", "name": "Nguyễn Văn Thử"',
+                 '      detention_charges: {"detention_id": "ngo-list-T-001", "charge_id": "VN-PC2015-117"',
+                 "Links it would make with the lists of", "  1 × cross-reference", "      ngo-list/T-001 = other-list/B-1",
+                 "  line 4, column 'Ref': 'B-404' — the referenced record other-list/B-404 does not exist; nothing linked"):
+        assert line in text, line
+
+
+def test_make_check_exits_non_zero_on_an_error(built, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(built[0], raw)
+    (raw / "ngo-list" / "list.csv").write_bytes(good_csv().replace(b"Lu Ceshi", b"Lu\x00Ceshi"))
+    with pytest.raises(SystemExit) as failure:
+        check_main([str(raw / "ngo-list"), "--db", str(built[1])])
+    assert str(failure.value).startswith("check failed: ") and "line 3, field 'Name'" in str(failure.value)
+
+
+# README ---------------------------------------------------------------------------------------------------------
+
+def test_the_readme_reference_is_generated_from_the_language():
+    text = (ROOT / "README.md").read_text("utf-8")
+    assert mapping_reference.in_readme(text) == text, "run: python -m scripts.mapping_reference"
+    for key in ("several_rows_per_person", "cross_references", "sentence_terms", "pdf_columns", "codes_file"):
+        assert f"| `{key}` |" in text
+
+
+def test_the_readme_example_is_a_valid_mapping(tmp_path):
+    text = (ROOT / "README.md").read_text("utf-8").split("## Adding a list (no Python needed)")[1]
+    example = text.split("```yaml\n")[1].split("```")[0]
+    (tmp_path / "source.yml").write_text(example, "utf-8")
+    mapping, fault = parse(*mapping_node(tmp_path / "source.yml"))
+    assert fault is None and mapping.format == "xlsx" and len(mapping.fields.categories) == 2
