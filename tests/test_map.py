@@ -4,8 +4,7 @@ only by their country never drawn as if placed, and the map page saying what it 
 import json
 import re
 
-from scripts.adapters.cecc import place_names
-from scripts.gazetteer import placed
+from scripts.adapters.places import place_names
 
 XINJIANG = {"latitude": (34, 50), "longitude": (73, 97)}
 
@@ -18,29 +17,8 @@ def test_cecc_place_names_lose_their_kind_and_peoples():
     assert place_names("Xinjiang Uyghur Auto. Region") == ["Xinjiang"]
     assert place_names("Changji Hui Auto. Pref.") == ["Changji"]
     assert place_names("Tibet Autonomous Region") == ["Tibet"]
-    assert place_names("Shayang Cty.") == ["Shayang"]
-    assert place_names("Ping Li Cty.") == ["Ping Li"]  # peoples are dropped only before "Auto."
-
-
-class OneCity:
-    countries = {"CN"}
-
-    def city(self, country, names):
-        return {"latitude": 29.65, "longitude": 91.1} if names == ["拉萨"] else None
-
-
-def test_a_mapped_lists_places_are_placed_or_recorded():
-    rows = [("persons", {"id": "x-1", "country": "CN", "place": "拉萨", "source_id": "x", "upstream_ref": "line 2",
-                         "_record": ("x", "2")}),
-            ("persons", {"id": "x-2", "country": "CN", "place": "某地", "source_id": "x", "upstream_ref": "line 3",
-                         "_record": ("x", "3")}),
-            ("records", {"id": "x/2"})]
-    out = list(placed(rows, OneCity(), "Place"))
-    assert out[0][1]["latitude"] == 29.65 and out[0][1]["coordinate_precision"] == "city"
-    assert out[1] == ("data_quality", {"upstream_id": "3", "field": "Place", "raw_value": "某地",
-                                       "problem": "place not found in the gazetteer; mapped at the country's centroid",
-                                       "source_id": "x", "upstream_ref": "line 3", "_record": ("x", "3")})
-    assert out[2][1].get("coordinate_precision") is None and out[3] == ("records", {"id": "x/2"})
+    assert place_names("Yanqi Hui Auto. Cty.") == ["Yanqi"]
+    assert place_names("Lasa [Lhasa] Shi (pref.)") == ["Lasa", "Lhasa"]
 
 
 def test_autonomous_regions_are_placed_in_them(conn):

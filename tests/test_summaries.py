@@ -87,6 +87,6 @@ def test_no_name_is_made_only_of_question_marks(conn):
     assert not any(lost.match(n) for (n,) in conn.execute("SELECT name_as_written FROM records"))
     # Qin Yongmin's other names are all lost upstream: recorded as a problem, and kept as given in records.raw.
     assert conn.execute("SELECT alternate_names FROM persons WHERE id = 'cecc-ppd-2004-02138'").fetchone() == (None,)
-    assert conn.execute("SELECT raw_value FROM data_quality WHERE upstream_id = '2004-02138' "
-                        "AND field = 'additional.name.s.'").fetchone() == ("??, ??, ???, ???",)
+    assert {value for (value,) in conn.execute("SELECT raw_value FROM data_quality WHERE upstream_id = '2004-02138' "
+                                               "AND field = 'additional.name.s.'")} == {"??", "???"}
     assert conn.execute("SELECT count(*) FROM persons_fts WHERE persons_fts MATCH '\"??\"'").fetchone() == (0,)
