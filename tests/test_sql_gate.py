@@ -143,3 +143,21 @@ async def test_a_wait_ends_with_a_refusal_and_the_queue_stays_bounded(monkeypatc
     outcomes = await asyncio.gather(*(turns.take(SimpleNamespace(asked=1)) for _ in range(4)))
     assert outcomes == [False] * 4 and time.perf_counter() - started < 0.5
     assert turns.waiting == [] and turns.running == 1
+
+
+def test_the_watchdog_interrupts_a_statement_whose_time_checks_come_late():
+    """A statement whose every step is slow (here a function that sleeps; under load, a busy interpreter) passes the
+    time checks late: the watchdog interrupts it from another thread, just past its limit."""
+    import sqlite3
+
+    sql_watchdog = plugin_module("sql_watchdog")
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.create_function("slowly", 1, lambda x: time.sleep(0.05) or x)
+    sql_watchdog.prepare_connection(conn)
+    sql_watchdog.WATCHDOG.watch(0.3)
+    started = time.perf_counter()
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        conn.execute("with recursive c(x) as (select 1 union all select x + 1 from c limit 100) "
+                      "select sum(slowly(x)) from c").fetchall()
+    assert time.perf_counter() - started < 0.5
+    assert conn.execute("select 1").fetchall() == [(1,)]  # the next statement runs as usual
