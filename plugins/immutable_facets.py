@@ -13,8 +13,10 @@ its unfiltered page never waits for them; filtered pages' facet counts are remem
 (the latest MAX_REMEMBERED). They appear on pages and in JSON as Datasette's column and array facets.
 """
 
+import asyncio
 import sqlite3
 from collections import OrderedDict
+from urllib.request import pathname2url
 
 import datasette.database as datasette_database
 from datasette import hookimpl
@@ -59,17 +61,25 @@ class RememberingDatasette:
         return self.remembered[key]
 
     async def execute_within_own_limit(self, database, sql, params):
-        def run(conn):
-            with datasette_database.sqlite_timelimit(conn, self.time_limit_ms):  # as Datasette's own queries are
-                try:
+        """The query on a read-only connection of its own, so that the watchdog that holds visitors' queries to
+        their limit (plugins/sql_watchdog.py, on every connection Datasette opens) lets it run its longer limit."""
+        path = self.datasette.databases[database].path
+
+        def run():
+            conn = sqlite3.connect(f"file:{pathname2url(path)}?mode=ro&immutable=1", uri=True)
+            conn.row_factory = sqlite3.Row
+            try:
+                with datasette_database.sqlite_timelimit(conn, self.time_limit_ms):  # as Datasette's own queries are
                     cursor = conn.execute(sql, params or {})
                     return Results(cursor.fetchall(), False, cursor.description)
-                except sqlite3.OperationalError as error:
-                    if error.args == ("interrupted",):
-                        raise QueryInterrupted(error, sql, params) from error
-                    raise
+            except sqlite3.OperationalError as error:
+                if error.args == ("interrupted",):
+                    raise QueryInterrupted(error, sql, params) from error
+                raise
+            finally:
+                conn.close()
 
-        return await self.datasette.databases[database].execute_fn(run)
+        return await asyncio.get_running_loop().run_in_executor(None, run)
 
 
 def unfiltered_sql(table):
