@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install browser fetch build check serve test publish bench-build bench clean check-withheld
+.PHONY: install browser fetch build check serve test publish bench-build bench bench-hostile clean check-withheld
 
 install: $(VENV)/.installed
 
@@ -66,6 +66,12 @@ bench-build: install
 bench: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/scale.py $(if $(SCALES),--scales $(SCALES))
+
+# Each attack of issue 20 for 30 s against a real server at real scale and 1M, readers measured meanwhile;
+# writes docs/hostile.{json,md}. SITE=<another checkout> measures its configuration (docs/hostile-<commit>.*).
+bench-hostile: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
+	$(BIN)/python benchmarks/hostile.py $(if $(SCALES),--scales $(SCALES)) $(if $(SITE),--site $(SITE))
 
 clean:
 	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts* $(DB).lock conscience.withholding-report.csv .cache
