@@ -108,6 +108,14 @@ def add_language(path, lang):
     return f"{path}{'&' if '?' in path else '?'}{PARAMETER}={lang}{hash_mark}{fragment}"
 
 
+def site_path(datasette, path):
+    """A path of this site ("/person/x", or metadata's source_url) under Datasette's base_url; anything else as it is.
+    Paths Datasette made (datasette.urls, request paths) carry the base_url already: use add_language alone."""
+    if datasette is None or not path or not path.startswith("/") or path.startswith("//"):
+        return path
+    return datasette.urls.path(path)
+
+
 LOCAL_LINK = re.compile(r'href="(/[^"/][^"]*|/)"')
 FIRST_LINK = re.compile(r'<a href="([^"]*)"')
 
@@ -160,21 +168,22 @@ def column_label(lang, column):
     return TRANSLATIONS["columns"].get(column, {}).get(lang) or column
 
 
-def page_in(request, code):
-    """This page's address in another language (its query kept)."""
+def page_in(request, code, datasette=None):
+    """This page's address in another language (its query kept); the home page's for a page without a request."""
     if request is None:
-        return "/" if code == DEFAULT else f"/?{PARAMETER}={code}"
+        return add_language(site_path(datasette, "/"), code)
     return path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code})
 
 
 def template_vars(request, datasette):
     lang = language(request)
-    switch = [(code, name, page_in(request, code)) for code, name in LANGUAGES.items()]
+    switch = [(code, name, page_in(request, code, datasette)) for code, name in LANGUAGES.items()]
     return {
         "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "language_switch": switch,
         "language_alternates": [(HTML_LANG[code], datasette.absolute_url(request, url) if request else url)
                                 for code, _, url in switch if code != lang],
         "with_lang": lambda path: add_language(path, lang),
+        "link": lambda path: add_language(site_path(datasette, path), lang),
         "vocabulary": lambda vocabulary, value, english=None: vocabulary_label(lang, vocabulary, value, english),
         "country_name": lambda code, english=None: country_name(lang, code, english),
         "charge_title": lambda charge: charge_title(lang, charge),
@@ -192,9 +201,9 @@ def extra_template_vars(request, datasette):
 
 
 @hookimpl
-def prepare_jinja2_environment(env):
+def prepare_jinja2_environment(env, datasette):
     """English for pages Datasette renders without asking plugins, such as its error pages."""
-    env.globals.update(template_vars(None, None))
+    env.globals.update(template_vars(None, datasette))
 
 
 def facet_label(lang, column, value, label):

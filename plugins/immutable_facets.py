@@ -14,9 +14,9 @@ its unfiltered page never waits for them; filtered pages' facet counts are remem
 """
 
 import sqlite3
+import time
 from collections import OrderedDict
 
-import datasette.database as datasette_database
 from datasette import hookimpl
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet, Facet
@@ -60,14 +60,17 @@ class RememberingDatasette:
 
     async def execute_within_own_limit(self, database, sql, params):
         def run(conn):
-            with datasette_database.sqlite_timelimit(conn, self.time_limit_ms):  # as Datasette's own queries are
-                try:
-                    cursor = conn.execute(sql, params or {})
-                    return Results(cursor.fetchall(), False, cursor.description)
-                except sqlite3.OperationalError as error:
-                    if error.args == ("interrupted",):
-                        raise QueryInterrupted(error, sql, params) from error
-                    raise
+            deadline = time.monotonic() + self.time_limit_ms / 1000
+            conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)  # as Datasette limits its queries
+            try:
+                cursor = conn.execute(sql, params or {})
+                return Results(cursor.fetchall(), False, cursor.description)
+            except sqlite3.OperationalError as error:
+                if error.args == ("interrupted",):
+                    raise QueryInterrupted(error, sql, params) from error
+                raise
+            finally:
+                conn.set_progress_handler(None, 1000)
 
         return await self.datasette.databases[database].execute_fn(run)
 
@@ -137,6 +140,14 @@ def register_facet_classes():
     return [CountedFacet, TagsFacet]
 
 
+async def facet_configuration(datasette, database, table):
+    """The keyword and value Datasette gives a facet class for a table's facets: its metadata up to 0.65, its
+    table_config (kept apart from metadata) from 1.0 on."""
+    if hasattr(datasette, "table_config"):
+        return {"table_config": await datasette.table_config(database, table)}
+    return {"metadata": datasette.table_metadata(database, table)}
+
+
 @hookimpl
 def startup(datasette):
     async def count_default_facets():
@@ -144,12 +155,12 @@ def startup(datasette):
             if database.is_mutable:
                 continue
             for table in [*await database.table_names(), *await database.view_names()]:
-                metadata = datasette.table_metadata(name, table)
-                if not metadata.get("facets"):
+                configuration = await facet_configuration(datasette, name, table)
+                if not next(iter(configuration.values())).get("facets"):
                     continue
                 request = Request.fake(datasette.urls.table(name, table))
                 for facet_class in (CountedFacet, TagsFacet):
                     await facet_class(datasette, request, name, sql=unfiltered_sql(table), table=table,
-                                      metadata=metadata, time_limit_ms=STARTUP_TIME_LIMIT_MS).facet_results()
+                                      time_limit_ms=STARTUP_TIME_LIMIT_MS, **configuration).facet_results()
 
     return count_default_facets

@@ -2,7 +2,7 @@
 
 The build creates tables from TABLES, checks every reference declared here, and
 indexes every column listed as a facet or sort column. Column descriptions for
-readers live in metadata.yml; tests/test_schema.py checks both stay in step.
+readers live in metadata.yml; tests/test_metadata.py checks both stay in step.
 
 Column kinds:
   text, integer, real  stored as is
