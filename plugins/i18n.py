@@ -4,7 +4,9 @@ The parameter starts with an underscore so that Datasette's table pages treat it
 column called lang, and keep it in their facet, sort, paging and export links and in the filter form.
 
 - interface words: templates/translations.yml;
-- vocabularies (statuses, categories, event and reprisal types, UN mechanisms, sex): templates/vocabularies.yml;
+- vocabularies: those of raw/reference/ (statuses, categories, event and reprisal types, UN mechanisms, metrics)
+  from their label_vi and label_zh columns, read from the database at startup; the others (sex, change types,
+  kinds of campaigns and detentions) from templates/vocabularies.yml;
 - country names: ISO 3166-1 translations shipped with pycountry (Debian's iso-codes), unless vocabularies.yml
   gives one;
 - charge titles: the law's own title where it is in the reader's language, else the original beside English.
@@ -29,6 +31,11 @@ TRANSLATIONS = yaml.safe_load((TEMPLATES / "translations.yml").read_text("utf-8"
 VOCABULARIES = yaml.safe_load((TEMPLATES / "vocabularies.yml").read_text("utf-8"))
 LANGUAGES = TRANSLATIONS["languages"]
 DEFAULT = "en"
+DATABASE = "conscience"
+# The vocabularies kept in raw/reference/, each a table with its labels: English (label or name, where the id is not
+# itself the English) and label_vi, label_zh.
+REFERENCE_VOCABULARIES = {"statuses": "label", "categories": None, "event_types": None, "reprisal_types": None,
+                          "un_mechanisms": "name", "metrics": None}
 PARAMETER = "_lang"
 # The language tag pages declare (BCP 47): the Chinese interface is in simplified characters.
 HTML_LANG = {"en": "en", "vi": "vi", "zh": "zh-Hans"}
@@ -85,9 +92,10 @@ def vocabulary_label(lang, vocabulary, value, english=None):
         return ""
     if vocabulary == "countries":
         return country_name(lang, value, english)
+    labels = VOCABULARIES.get(vocabulary, {}).get(value, {})
     if lang == DEFAULT:
-        return english or value
-    return VOCABULARIES[vocabulary].get(value, {}).get(lang) or english or value
+        return english or labels.get(DEFAULT) or value
+    return labels.get(lang) or english or value
 
 
 def charge_title(lang, charge):
@@ -193,6 +201,19 @@ def template_vars(request, datasette):
         "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
         "is_vocabulary": lambda column: column in VOCABULARY_COLUMNS,
     }
+
+
+@hookimpl
+def startup(datasette):
+    async def read_reference_vocabularies():
+        if DATABASE not in datasette.databases:
+            return
+        db = datasette.get_database(DATABASE)
+        for vocabulary, english in REFERENCE_VOCABULARIES.items():
+            rows = (await db.execute(f"select id, {english or 'id'}, label_vi, label_zh from {vocabulary}")).rows
+            VOCABULARIES[vocabulary] = {value: {"en": en, "vi": vi, "zh": zh} for value, en, vi, zh in rows}
+
+    return read_reference_vocabularies
 
 
 @hookimpl
