@@ -7,7 +7,13 @@ QUERIES = {
     "totals": "select (select count(*) from persons) as persons, (select count(*) from records) as records, "
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
               "(select sum(persons) from withheld_counts) as withheld",
-    "by_status": "select p.status, count(*) as n from persons p group by p.status order by n desc",
+    # Each status's count split by the source the status comes from, with the dates the statuses are as of.
+    "status_sources": "select p.status, p.source_id, count(*) as n, min(p.status_as_of) as first, "
+                      "max(p.status_as_of) as last from persons p group by p.status, p.source_id "
+                      "order by p.status, n desc, p.source_id",
+    # Every source the counts draw on, with its date.
+    "sources": "select s.id, s.as_of, s.as_of_precision, count(*) as persons from persons p "
+               "join sources s on s.id = p.source_id group by s.id order by persons desc, s.id",
     "by_country": "select p.country, c.name, count(*) as n from persons p left join countries c on c.iso2 = p.country "
                   "group by p.country order by n desc limit 12",
     "top_charges": "select dc.charge_id, ch.law, ch.article, ch.title_en, ch.title_original, ch.original_language, "
@@ -35,10 +41,20 @@ PER_YEAR = {
               "join charges ch on ch.id = dc.charge_id where d.detained_year is not null "
               "group by dc.charge_id order by n desc limit 3",
 }
+# The sources each chart's detentions come from, with their dates: a year after a source's date is not covered by it.
+SERIES_SOURCES = {
+    "country": "select d.source_id, s.as_of, count(distinct d.same_detention) as n from detentions d "
+               "join persons p on p.id = d.person_id join sources s on s.id = d.source_id "
+               "where p.country = :key and d.detained_year is not null group by d.source_id order by n desc, d.source_id",
+    "charge": "select d.source_id, s.as_of, count(distinct d.same_detention) as n from detentions d "
+              "join detention_charges dc on dc.detention_id = d.id join sources s on s.id = d.source_id "
+              "where dc.charge_id = :key and d.detained_year is not null group by d.source_id order by n desc, d.source_id",
+}
 SERIES = {
-    "country": "select d.detained_year as label, count(*) as value from detentions d join persons p on p.id = d.person_id "
-               "where p.country = :key and d.detained_year is not null group by 1 order by 1",
-    "charge": "select d.detained_year as label, count(distinct d.id) as value from detentions d "
+    "country": "select d.detained_year as label, count(distinct d.same_detention) as value from detentions d "
+               "join persons p on p.id = d.person_id where p.country = :key and d.detained_year is not null "
+               "group by 1 order by 1",
+    "charge": "select d.detained_year as label, count(distinct d.same_detention) as value from detentions d "
               "join detention_charges dc on dc.detention_id = d.id where dc.charge_id = :key "
               "and d.detained_year is not null group by 1 order by 1",
 }
@@ -52,11 +68,23 @@ async def home_data(datasette):
     db = datasette.get_database(DATABASE)
     data = {name: await rows(db, sql) for name, sql in QUERIES.items()}
     data["totals"] = data["totals"][0]
+    data["by_status"] = by_status(data.pop("status_sources"))
     data["charts"] = {}
     for kind, sql in PER_YEAR.items():
         data["charts"][kind] = [
-            {**top, "series": await rows(db, SERIES[kind], key=top["key"])} for top in await rows(db, sql)]
+            {**top, "series": await rows(db, SERIES[kind], key=top["key"]),
+             "sources": await rows(db, SERIES_SOURCES[kind], key=top["key"])} for top in await rows(db, sql)]
     return data
+
+
+def by_status(status_sources):
+    """[{status, n, sources: [{source_id, n, first, last}]}], most persons first."""
+    statuses = {}
+    for row in status_sources:
+        status = statuses.setdefault(row["status"], {"status": row["status"], "n": 0, "sources": []})
+        status["n"] += row["n"]
+        status["sources"].append(row)
+    return sorted(statuses.values(), key=lambda status: (-status["n"], status["status"]))
 
 
 @hookimpl

@@ -79,14 +79,30 @@ def unfiltered_sql(table):
     return f"select * from {escape_sqlite(table)}"
 
 
+# Arguments of a table page that choose its order, page, shape or facets, never which rows it is about.
+NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", "_nosuggest", "_facet", "_facet_array",
+               "_facet_date", "_facet_counted", "_facet_tags", "_facet_size", "_col", "_nocol", "_labels", "_label",
+               "_shape", "_json", "_json_infinity", "_nl", "_trace", "_timelimit", "_stream", "_dl", "_header", "_lang"}
+
+
+def unfiltered(request):
+    return request is not None and all(key in NOT_FILTERS for key in request.args)
+
+
 class RememberedFacet(Facet):
-    """Runs its SQL through RememberingDatasette; an unfiltered table's facets share one SQL text."""
+    """Runs its SQL through RememberingDatasette; an unfiltered table's facets share one SQL text.
+
+    A page whose arguments filter nothing counts the whole table, whatever its order or page: Datasette's SQL for
+    a sorted page holds a keyset clause (from the page before, or plugins/sorted_pages.py's start of the order),
+    which would make each page's facets a query of its own, or count only the rows after the page.
+    """
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)
         self.ds = RememberingDatasette(datasette, time_limit_ms)
-        if self.table and not self.params and self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}"):
-            self.sql = unfiltered_sql(self.table)
+        if self.table and (unfiltered(self.request) or not self.params and
+                           self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}")):
+            self.sql, self.params = unfiltered_sql(self.table), {}
 
     async def suggest(self):
         return []  # suggestions come from Datasette's own facet types

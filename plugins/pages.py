@@ -26,6 +26,26 @@ def safe_url(url):
     return url if url and urlparse(url).scheme in ("http", "https") else None
 
 
+def linked_parts(text, links):
+    """[(words, url or None)] that rejoin into a summary, each of its links' words linked where they occur, in order.
+
+    The build keeps a summary as text and its links beside it (persons.summary_links); a link whose words are no
+    longer in the text (a redaction changed them) or whose address is not http(s) is left out.
+    """
+    parts, at = [], 0
+    for link in from_json(links):
+        found = text.find(link["text"], at)
+        if found < 0 or not safe_url(link["url"]):
+            continue
+        if found > at:
+            parts.append((text[at:found], None))
+        parts.append((link["text"], link["url"]))
+        at = found + len(link["text"])
+    if at < len(text):
+        parts.append((text[at:], None))
+    return parts
+
+
 def page_links(upstream_ref):
     """(address, host) of each web page a row cites ("; "-separated in upstream_ref); none for a line reference."""
     urls = [safe_url(url) for url in (upstream_ref or "").split("; ")]
@@ -42,7 +62,8 @@ def from_json_object(value):
 
 
 async def render(datasette, request, template, context):
-    context.update(safe_url=safe_url, page_links=page_links, from_json=from_json, from_json_object=from_json_object)
+    context.update(safe_url=safe_url, page_links=page_links, from_json=from_json, from_json_object=from_json_object,
+                   linked_parts=linked_parts)
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
@@ -67,7 +88,9 @@ async def person_page(datasette, request):
         detention["charges"] = [c for c in charges if c["detention_id"] == detention["id"]]
     context = {
         "person": person,
-        "detentions": detentions,
+        "released_on": (await one(datasette, "select max(released_on) as day from releases", "Release"))["day"],
+        "latest_sentence_end": max((d["sentence_ends_on"] for d in detentions if d["sentence_ends_on"]), default=None),
+        "detentions": one_row_per_detention(detentions),
         "events": await rows(datasette, """
             select * from events where person_id = :id
                or case_id in (select case_id from reprisals where person_id = :id and organization_id is null)
@@ -81,6 +104,44 @@ async def person_page(datasette, request):
             from records r join sources s on s.id = r.source_id where r.person_id = :id order by r.id""", id=person_id),
     }
     return await render(datasette, request, "person.html", context)
+
+
+# What a detention row says, each shown with the sources that say it.
+DETENTION_VALUES = ("detained_on", "sentenced_on", "sentence_ends_on", "released_on", "place", "sentence_as_written")
+
+
+def one_row_per_detention(detentions):
+    """The sources' rows of one detention (detentions.same_detention, made by the build) as one row.
+
+    Each field is a list of {value, precision, sources}: one item where the sources agree, one per value where they
+    differ. Charges are listed once each, with the sources that give them.
+    """
+    groups = {}
+    for detention in detentions:
+        groups.setdefault(detention["same_detention"] or detention["id"], []).append(detention)
+    return [merged_detention(rows) for rows in groups.values()]
+
+
+def merged_detention(rows):
+    merged = {"id": rows[0]["id"], "kinds": list(dict.fromkeys(r["kind"] for r in rows)),
+              "sources": list(dict.fromkeys(r["source_id"] for r in rows)),
+              "refs": [(r["source_id"], r["upstream_ref"]) for r in rows], "charges": {}}
+    for column in DETENTION_VALUES:
+        values = {}
+        for row in rows:
+            if row[column] is not None:
+                key = (row[column], row.get(f"{column}_precision"), row["sentence_months"] if column ==
+                       "sentence_as_written" else None)
+                values.setdefault(key, []).append(row["source_id"])
+        merged[column] = [{"value": value, "precision": precision, "months": months, "sources": sources}
+                          for (value, precision, months), sources in values.items()]
+    for row in rows:
+        for charge in row["charges"]:
+            merged["charges"].setdefault(charge["charge_id"], {**charge, "sources": [], "as_written": []})
+            merged["charges"][charge["charge_id"]]["sources"].append(row["source_id"])
+            merged["charges"][charge["charge_id"]]["as_written"].append(charge["charge_as_written"])
+    merged["charges"] = list(merged["charges"].values())
+    return merged
 
 
 async def reprisals(datasette, column, value):
@@ -137,12 +198,24 @@ async def charge_page(datasette, request):
         "equivalents": await rows(datasette, f"select * from charges where id in ({equivalent}) and id != :id",
                                   id=charge_id),
         "per_year": await rows(datasette, f"""
-            select detained_year as label, count(distinct detention_id) as value from person_charges
-            where charge_id in ({equivalent}) and detained_year is not null group by detained_year order by 1""",
+            select d.detained_year as label, count(distinct d.same_detention) as value
+            from detention_charges dc join detentions d on d.id = dc.detention_id
+            where dc.charge_id in ({equivalent}) and d.detained_year is not null group by d.detained_year order by 1""",
                                 id=charge_id),
+        "per_year_sources": await rows(datasette, f"""
+            select d.source_id, s.as_of, count(distinct d.same_detention) as n
+            from detention_charges dc join detentions d on d.id = dc.detention_id join sources s on s.id = d.source_id
+            where dc.charge_id in ({equivalent}) and d.detained_year is not null
+            group by d.source_id order by n desc, d.source_id""", id=charge_id),
+        "persons_count": (await one(datasette, f"""
+            select count(distinct person_id) as n from person_charges where charge_id in ({equivalent})""",
+                                    "Count", id=charge_id))["n"],
         "persons": await rows(datasette, f"""
-            select distinct person_id, person_name, status, detained_on, charge_as_written from person_charges
-            where charge_id in ({equivalent}) order by detained_on desc limit 200""", id=charge_id),
+            select pc.person_id, pc.person_name, p.status, p.status_as_of, p.status_as_of_precision,
+                   max(pc.detained_on) as detained_on
+            from person_charges pc join persons p on p.id = pc.person_id
+            where pc.charge_id in ({equivalent}) group by pc.person_id order by detained_on desc limit 200""",
+                                id=charge_id),
     }
     return await render(datasette, request, "charge.html", context)
 

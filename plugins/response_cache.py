@@ -12,11 +12,12 @@ remembered: /-/ pages, which describe the running server, and ?sql= queries, whi
 (plugins/sql_gate.py) and, each new, would only push pages out.
 """
 
+import re
 from collections import OrderedDict
-from urllib.parse import parse_qs
 
 from datasette import hookimpl
 
+SQL_PARAMETER = re.compile(rb"(?:^|&)sql=")
 MAX_RESPONSE_BYTES = 2 * 2**20
 MAX_TOTAL_BYTES = 64 * 2**20
 
@@ -85,7 +86,7 @@ def key_of(scope, datasette):
     if b"cookie" in headers or b"authorization" in headers:
         return None
     query = scope.get("query_string", b"")
-    if "sql" in parse_qs(query.decode("latin-1")):
+    if SQL_PARAMETER.search(query):
         return None
     if any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal"):
         return None

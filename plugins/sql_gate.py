@@ -12,7 +12,8 @@ raw full-text syntax (`_searchmode=raw`). Each query is cut at the time limit (D
 - a client (its address, or the header a trusted proxy sets: `client_ip_header` in this plugin's configuration)
   has one such request under way at a time, and a budget of SQL time (BURST_SECONDS, refilled at REFILL_PER_SECOND);
 - a table page asked with arbitrary SQL runs its rows alone (no count, no facets: each would run the SQL again);
-- no request asks for more than MAX_FACETS facets.
+- no request asks for more than MAX_FACETS facets;
+- a client that keeps asking (more than SLOWED_AFTER requests lately) gets its refusals after SLOWED_SECONDS.
 
 A request refused is answered at once with Retry-After: the site's page (with the query kept in an editor) for a
 browser, JSON for JSON clients.
@@ -21,6 +22,7 @@ browser, JSON for JSON clients.
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
@@ -37,6 +39,10 @@ REFILL_PER_SECOND = 0.1  # a client kept busy runs one second of SQL every ten
 MAX_FACETS = 10  # a table page's own facets (six for persons) and a few more
 MAX_CLIENTS = 10_000  # clients remembered, least recent forgotten first
 HALF_LIFE_SECONDS = 30
+# A client that has asked this much lately is answered its refusals after a pause: a flood of refusals sent at
+# once costs the server as much as the readers' pages, and a client waiting for its answer sends nothing more.
+SLOWED_AFTER = 20
+SLOWED_SECONDS = 2
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date", "_facet_tags", "_facet_counted")
 
 
@@ -47,8 +53,12 @@ def arbitrary(pairs):
     return "sql" in keys or "_where" in keys or raw_search
 
 
-def facets_asked(pairs):
-    return sum(1 for key, _ in pairs if key in FACET_PARAMETERS)
+# Counted before the query string is parsed: parsing 1,000 facets takes milliseconds, and attackers send many.
+FACET_PARAMETER = re.compile(rb"(?:^|&)(?:" + b"|".join(p.encode() for p in FACET_PARAMETERS) + rb")=")
+
+
+def facets_asked(query_string):
+    return len(FACET_PARAMETER.findall(query_string))
 
 
 class Client:
@@ -130,29 +140,33 @@ class Gate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        if facets_asked(pairs) > MAX_FACETS:
-            return await refuse(self.datasette, scope, receive, send, 400, None,
-                                f"A page may ask for at most {MAX_FACETS} facets.")
-        if not arbitrary(pairs):
+        too_many_facets = facets_asked(scope.get("query_string", b"")) > MAX_FACETS
+        pairs = [] if too_many_facets else parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                                     keep_blank_values=True)
+        if not too_many_facets and not arbitrary(pairs):
             return await self.app(scope, receive, send)
         client = self.client(scope)
         client.refilled(time.monotonic())
         client.asked += 1
+
+        async def refused(status, retry_after, message):
+            if client.asked > SLOWED_AFTER:  # it keeps asking: its refusals come slowly, and so do its requests
+                await asyncio.sleep(SLOWED_SECONDS)
+            await refuse(self.datasette, scope, receive, send, status, retry_after, message)
+
+        if too_many_facets:
+            return await refused(400, None, f"A page may ask for at most {MAX_FACETS} facets.")
         if client.under_way:
-            return await refuse(self.datasette, scope, receive, send, 429, 1,
-                                "Your previous query is still running: send the next one when it has finished.")
+            return await refused(429, 1, "Your previous query is still running: send the next one when it has finished.")
         if client.seconds <= 0:
-            wait = int(-client.seconds / REFILL_PER_SECOND) + 1
-            return await refuse(self.datasette, scope, receive, send, 429, wait,
-                                "You have run a lot of SQL in the last minutes: please wait before the next query.")
+            return await refused(429, int(-client.seconds / REFILL_PER_SECOND) + 1,
+                                 "You have run a lot of SQL in the last minutes: please wait before the next query.")
         client.under_way += 1
         try:
             turns = self.turns.setdefault(id(asyncio.get_running_loop()), Turns())
             if not await turns.take(client):
-                return await refuse(self.datasette, scope, receive, send, 503, WAIT_SECONDS,
-                                    "Other visitors' SQL queries are running: try again in a few seconds. "
-                                    "Pages, canned queries and feeds are not affected.")
+                return await refused(503, WAIT_SECONDS, "Other visitors' SQL queries are running: try again in a few "
+                                     "seconds. Pages, canned queries and feeds are not affected.")
             started = time.monotonic()
             try:
                 return await self.app(rows_alone(scope, pairs), receive, send)
@@ -185,24 +199,25 @@ def rows_alone(scope, pairs):
     return {**scope, "query_string": urlencode(pairs).encode("latin-1")}
 
 
-def wants_json(scope, pairs):
+def wants_json(scope, json_asked):
     headers = dict(scope.get("headers") or [])
-    return scope["path"].endswith(".json") or any(k == "_shape" for k, _ in pairs) or (
+    return json_asked or (
         b"application/json" in headers.get(b"accept", b"") and b"text/html" not in headers.get(b"accept", b""))
 
 
 async def refuse(datasette, scope, receive, send, status, retry_after, message):
     """The refusal as the client asked for the page: JSON, plain text for CSV, or the site's HTML page."""
-    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    query = scope.get("query_string", b"").decode("latin-1")
+    json_asked = scope["path"].endswith(".json") or "_shape=" in query
     headers = [(b"retry-after", str(retry_after).encode())] if retry_after else []
-    if wants_json(scope, pairs):
+    if wants_json(scope, json_asked):
         body = json.dumps({"ok": False, "error": message, "status": status, "retry_after": retry_after}).encode()
         headers.append((b"content-type", b"application/json; charset=utf-8"))
     elif scope["path"].endswith(".csv"):
         body = (message + "\n").encode()
         headers.append((b"content-type", b"text/plain; charset=utf-8"))
     else:
-        sql = dict(pairs).get("sql")
+        sql = dict(parse_qsl(query, keep_blank_values=True)).get("sql")
         html = await datasette.render_template("sql_refused.html", {
             "status": status, "message": message, "retry_after": retry_after, "sql": sql,
             "action": escape(scope["path"].removesuffix(".json")),

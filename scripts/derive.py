@@ -7,12 +7,14 @@ from pathlib import Path
 
 from .adapters.common import json_list
 from .dates import year_of
+from .detentions import same_detentions
 from .rawfiles import RAW, Origin, read_csv
+from .summaries import summary_links, summary_text
 from .text import fold, slugify
 
 
-def derive(stage, raw=RAW):
-    """Fill derived columns in the stage."""
+def derive(stage, released_on, raw=RAW):
+    """Fill derived columns in the stage; `released_on` is this release's date."""
     signed = {name: list(stage.rows(name)) for name in ("organizations", "signatures")}
     resolve_signatories(signed, Path(raw) / "reference" / "organization_aliases.csv")
     organization_names(signed)
@@ -21,6 +23,8 @@ def derive(stage, raw=RAW):
     default_as_of(stage)
     person_columns(stage)
     person_facets(stage)
+    same_detentions(stage)
+    stale_statuses(stage, released_on)
     note_implausible_values(stage)
     number_data_quality(stage)
 
@@ -112,10 +116,13 @@ def person_columns(stage):
 
     A status with no date of its own is as of its source's date; people placed no closer than their country
     get its centroid; a person from one record is from its own source (json_array writes a one-item list as
-    json_list does).
+    json_list does); a summary becomes text, its links kept beside it (scripts/summaries.py; after withholding,
+    which redacts and removes summaries as the source gave them).
     """
     no_date = "ifnull(status_as_of, '') = ''"
     centroid = "FROM countries AS c WHERE c.iso2 = persons.country AND c.latitude IS NOT NULL"
+    for function in (summary_text, summary_links):
+        stage.conn.create_function(function.__name__, 1, function, deterministic=True)
     stage.conn.execute(f"""
         UPDATE persons SET
             status_as_of = iif({no_date}, s.as_of, status_as_of),
@@ -123,7 +130,8 @@ def person_columns(stage):
             latitude = iif(latitude IS NULL, (SELECT c.latitude {centroid}), latitude),
             longitude = iif(latitude IS NULL, (SELECT c.longitude {centroid}), longitude),
             coordinate_precision = iif(latitude IS NULL, (SELECT 'country' {centroid}), coordinate_precision),
-            sources = json_array(persons.source_id)
+            sources = json_array(persons.source_id),
+            summary = summary_text(summary), summary_links = summary_links(summary)
         FROM sources AS s WHERE s.id = persons.source_id""")
 
 
@@ -141,6 +149,22 @@ def person_facets(stage):
             WHERE person_id IN (SELECT person_id FROM records GROUP BY person_id HAVING count(*) > 1)
             GROUP BY person_id
         ) AS per_person WHERE per_person.person_id = persons.id""")
+
+
+def stale_statuses(stage, released_on):
+    """A person still "detained" whose latest recorded sentence ended before this release, and who was not detained
+    again after it, may be out of date: flagged (status_may_be_stale = 1), never re-labelled. Compared with the
+    release's date, not the clock, so that a build is the same whenever it runs; at the precision the end date has.
+    """
+    stage.conn.execute("""
+        UPDATE persons SET status_may_be_stale = iif(status = 'detained' AND ends.latest IS NOT NULL
+            AND ends.latest < substr(:released_on, 1, length(ends.latest))
+            AND NOT EXISTS (SELECT 1 FROM detentions d WHERE d.person_id = persons.id
+                            AND substr(d.detained_on, 1, length(ends.latest)) > substr(ends.latest, 1, length(d.detained_on))),
+            1, 0)
+        FROM (SELECT p.id, (SELECT max(sentence_ends_on) FROM detentions WHERE person_id = p.id) AS latest
+              FROM persons p) AS ends
+        WHERE ends.id = persons.id""", {"released_on": released_on})
 
 
 # Values a source may well give but that cannot be right: (table, field, condition on the row `t` and its source

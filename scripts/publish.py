@@ -27,7 +27,7 @@ from .settings import as_flags
 
 DATABASE = ROOT / "conscience.db"
 # What the published app runs; everything they need comes along, at the versions pinned in requirements.txt.
-RUNTIME = ("datasette", "datasette-cluster-map", "datasette-atom")
+RUNTIME = ("datasette", "datasette-cluster-map", "datasette-atom", "anyascii")  # anyascii: plugins/search.py
 CONFIGURATION = ("metadata.yml", "scripts/settings.py", "requirements.txt", "plugins", "templates")
 
 

@@ -1,20 +1,25 @@
 """Views for the common joins. Part of the public schema, like the tables."""
 
 VIEWS = {
-    # One row per person with coordinates; "popup" is what datasette-cluster-map shows.
+    # One row per person placed to a city or a province; "popup" is what datasette-cluster-map shows, saying how
+    # precisely the person is placed. Persons known only by their country are left off: a marker at the country's
+    # centroid would look like a place.
     "persons_map": """
         SELECT p.id, p.name, p.name_native, p.status, p.country, p.categories, p.sex,
                p.latitude, p.longitude, p.coordinate_precision,
                json_object(
                    'title', p.name || CASE WHEN p.name_native IS NOT NULL AND p.name_native != p.name
                                            THEN ' (' || p.name_native || ')' ELSE '' END,
-                   'description', s.label || coalesce(' as of ' || p.status_as_of, '') || ' · ' || c.name,
+                   'description', s.label || coalesce(' as of ' || p.status_as_of, '') || ' · ' || c.name
+                       || coalesce(' · ' || p.place, '')
+                       || CASE p.coordinate_precision WHEN 'province' THEN ' (drawn at the middle of the province)'
+                                                      ELSE ' (drawn at the city)' END,
                    'link', '/person/' || p.id
                ) AS popup
         FROM persons p
         JOIN statuses s ON s.id = p.status
         JOIN countries c ON c.iso2 = p.country
-        WHERE p.latitude IS NOT NULL""",
+        WHERE p.latitude IS NOT NULL AND p.coordinate_precision IN ('city', 'province')""",
     # Each charge with itself and the article that replaced it or that it replaced.
     "charge_equivalents": """
         SELECT id AS charge_id, id AS equivalent_id FROM charges

@@ -1,7 +1,7 @@
 """The site in a real headless Chromium (Debian's package, driven by Playwright; no browser download).
 
-Screenshots go to screenshots/ (git-ignored). The escaping test builds a database with a
-SYNTHETIC, test-only source whose names are script injections; it is never published.
+Screenshots go to screenshots/ (git-ignored). The escaping test builds a database with two
+SYNTHETIC, test-only sources whose names and summary are script injections; they are never published.
 """
 
 import os
@@ -59,6 +59,23 @@ def page(browser, request):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / (re.sub(r"[^\w.-]+", "_", request.node.name) + ".png")), full_page=False)
     context.close()
+
+
+@pytest.fixture(params=[1280, 390], ids=["1280px", "390px"])
+def sized_page(browser, request):
+    """A page at a desktop width and at a phone's (390 px)."""
+    context = browser.new_context(viewport={"width": request.param, "height": 900})
+    page = context.new_page()
+    page.width, page.dialogs = request.param, []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / (re.sub(r"[^\w.-]+", "_", request.node.name) + ".png")), full_page=True)
+    context.close()
+
+
+def fits_the_screen(page):
+    return page.evaluate("document.documentElement.scrollWidth") <= page.width
 
 
 def row_count(page):
@@ -200,21 +217,101 @@ def test_every_page_kind_runs_under_the_content_security_policy(page, site):
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.violations") == [], path
     assert refused == []
-    page.goto(site + "/conscience/persons_map?country=BY")
+    page.goto(site + "/conscience/persons_map?country=AZ")  # Belarus's persons are known only by their country: not drawn
     page.locator(".leaflet-marker-icon").first.wait_for(timeout=15000)  # the map's scripts ran
 
 
+LIU_XIAOBO = "/person/cecc-ppd-2004-03114"
+WELL_KNOWN = {"Liu Xiaobo": "Liu Xiaobo", "刘晓波": "Liu Xiaobo", "Ilham Tohti": "Ilham Tohti", "Xu Zhiyong": "Xu Zhiyong",
+              "Jiang Tianyong": "Jiang Tianyong", "Nguyen Lan Thang": "Nguyễn Lân Thắng",
+              "Nguyễn Lân Thắng": "Nguyễn Lân Thắng", "Ding Jiaxi": "Ding Jiaxi", "Ales Bialiatski": "Ales Bialiatski",
+              "江天勇": "Jiang Tianyong"}
+
+
+def test_a_biography_reads_as_text_with_its_links(sized_page, site):
+    sized_page.goto(site + LIU_XIAOBO)
+    summary = sized_page.locator("p.summary")
+    text = summary.inner_text()
+    assert text.startswith("On December 25, 2009") and "<A" not in text and "&rsquo;" not in text and "’" in text
+    assert summary.locator("a[href^='http']").count() >= 10
+    assert summary.locator("a", has_text="Charter 08").get_attribute("href").endswith("showsingle=115517")
+    assert fits_the_screen(sized_page)
+
+
+@pytest.mark.parametrize("path", ["/", "/person/jiang-tianyong", LIU_XIAOBO, "/person/cecc-ppd-2009-00315",
+                                  "/search?q=Uyghur", "/conscience/persons", "/conscience/persons_map",
+                                  "/charge/CN-CL1997-105", "/conscience/persons/cecc-ppd-2004-03114"])
+def test_no_page_is_wider_than_a_phone(browser, site, path):
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(site + path)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 390, (path, width)
+
+
+@pytest.mark.parametrize("typed", WELL_KNOWN)
+def test_a_well_known_name_searched_from_the_home_page_comes_first(page, site, typed):
+    page.goto(site + "/")
+    page.fill("#search-persons", typed)
+    page.press("#search-persons", "Enter")
+    page.wait_for_url("**/search?q=**")
+    first = page.locator("ol.results li a").first
+    assert first.inner_text() == WELL_KNOWN[typed]
+    first.click()
+    page.wait_for_url("**/person/**")
+    assert page.locator("h1").inner_text().startswith(WELL_KNOWN[typed])
+
+
+def test_search_at_a_phones_width_and_from_the_persons_table(sized_page, site):
+    sized_page.goto(site + "/conscience/persons")
+    sized_page.fill("#_search", "Liu Xiaobo")
+    sized_page.press("#_search", "Enter")
+    sized_page.wait_for_url("**_search=**")
+    assert sized_page.locator(".best-matches li a").first.inner_text() == "Liu Xiaobo"
+    sized_page.goto(site + "/search?q=" + "%22")  # a lone quote: no error
+    assert "No person matches" in sized_page.locator("body").inner_text()
+    assert fits_the_screen(sized_page)
+
+
+def test_the_map_says_what_it_draws_and_how_precisely(sized_page, site):
+    sized_page.goto(site + "/conscience/persons_map?id=jiang-tianyong")
+    assert "known only by their country" in sized_page.locator(".map-note").inner_text()
+    marker = sized_page.locator(".leaflet-marker-icon").first
+    marker.wait_for(timeout=15000)
+    marker.click()
+    popup = sized_page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "(drawn at the city)" in popup.inner_text()
+    sized_page.goto(site + "/conscience/persons_map?coordinate_precision=country")
+    assert sized_page.locator(".leaflet-marker-icon").count() == 0
+    assert fits_the_screen(sized_page)
+
+
 INJECTIONS = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>"]
+HOSTILE_SUMMARY = ('<script>alert(5)</script><b onmouseover=alert(4)>bold</b> <a href="javascript:alert(6)">js</a> '
+                   '<a href="https://example.org/x" onclick="alert(7)">a link</a> &amp; &rsquo;done')
+HOSTILE_SUMMARY_CSV = '"' + HOSTILE_SUMMARY.replace('"', '""') + '"'
 SYNTHETIC = {
     "source.yml": "id: test-escaping\ntitle: Escaping fixture (synthetic, tests only)\npublisher: Conscience tests\n"
                   "url: javascript:alert(3)\nlicence: test\nas_of: '2026-01-01'\nlanguage: en\nkind: test fixture\n"
                   "description: Invented hostile names for the escaping test.\n",
     "persons.csv": "id,name,alternate_names,country,status,summary,source_line\n"
-                   f"xss-person,{INJECTIONS[0]},{INJECTIONS[1]},VN,detained,\"<b onmouseover=alert(4)>bold</b>\",1\n",
+                   f"xss-person,{INJECTIONS[0]},{INJECTIONS[1]},VN,detained,{HOSTILE_SUMMARY_CSV},1\n",
     "detentions.csv": "id,person_id,kind,detained_on,source_line\nxss-1,xss-person,detention,2026-01,1\n",
     "detention_charges.csv": f"detention_id,charge_id,charge_as_written,source_line\nxss-1,VN-PC1999-88,\"{INJECTIONS[1]}\",1\n",
     "events.csv": "id,person_id,date,event_type,description,source_line\n"
                   f"xss-event,xss-person,2026-01,arrest,{INJECTIONS[0]},1\n",
+}
+
+
+# A synthetic list read through a mapping, whose place the gazetteer knows: its person is drawn on the map.
+SYNTHETIC_LIST = {
+    "source.yml": "id: test-escaping-list\ntitle: Escaping fixture list (synthetic, tests only)\npublisher: Conscience "
+                  "tests\nlicence: test\nas_of: '2026-01-01'\nlanguage: en\nkind: test fixture\nfile: list.csv\n"
+                  "description: Invented hostile names for the escaping test.\nmapping:\n  id_column: Id\n"
+                  "  fields: {name: Name, place: Place}\n  constants: {country: CN}\n",
+    "list.csv": f"Id,Name,Place\nx1,\"{INJECTIONS[0]} {INJECTIONS[1]}\",拉萨\n",
 }
 
 
@@ -226,6 +323,9 @@ def hostile_site(tmp_path_factory):
     (raw / "test-escaping").mkdir()
     for name, text in SYNTHETIC.items():
         (raw / "test-escaping" / name).write_text(text, encoding="utf-8")
+    (raw / "test-escaping-list").mkdir()
+    for name, text in SYNTHETIC_LIST.items():
+        (raw / "test-escaping-list" / name).write_text(text, encoding="utf-8")
     (tmp / "site").mkdir()
     build(["--raw", str(raw), "--out", str(tmp / "site" / "conscience.db"), "--release-date", "2026-02-01",
            "--previous", str(tmp / "before.db")])
@@ -236,7 +336,7 @@ def hostile_site(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path", ["/conscience/persons?id=xss-person", "/person/xss-person",
-                                  "/conscience/persons_map?id=xss-person", "/conscience/feed_changes.atom",
+                                  "/conscience/persons_map?id=test-escaping-list-x1", "/conscience/feed_changes.atom",
                                   "/conscience/feed_events.jsonfeed", "/charge/VN-PC1999-88",
                                   "/conscience/persons/xss-person"])
 def test_hostile_names_show_as_text_and_no_script_runs(page, hostile_site, path):
@@ -254,3 +354,18 @@ def test_hostile_names_show_as_text_and_no_script_runs(page, hostile_site, path)
     assert page.dialogs == []
     assert page.locator("a[href^='javascript:']").count() == 0
     assert page.locator("img[src=x]").count() == 0
+
+
+@pytest.mark.parametrize("path", ["/person/xss-person", "/conscience/persons?id=xss-person",
+                                  "/conscience/persons/xss-person"])
+def test_a_hostile_summary_shows_as_text_with_its_http_link_only(sized_page, hostile_site, path):
+    sized_page.goto(hostile_site + path)
+    body = sized_page.locator("body").inner_text()
+    assert "bold js a link & ’done" in body and "<script>" not in body.replace(INJECTIONS[0], "")
+    assert "&rsquo;" not in body and "alert(5)" not in body
+    sized_page.wait_for_timeout(300)
+    assert sized_page.dialogs == [] and sized_page.locator("a[href^='javascript:']").count() == 0
+    if path.startswith("/person/"):
+        link = sized_page.locator("p.summary a")
+        assert link.count() == 1 and link.get_attribute("href") == "https://example.org/x"
+        assert link.get_attribute("onclick") is None

@@ -9,12 +9,12 @@ def person(source, detentions=(), point=None, birth=None):
 
 
 def test_detention_dates_agree_to_the_day_or_the_month():
-    cecc = person("cecc", [("2016-06-06", "day", 12.0, None)])
-    assert detention_dates_agree(cecc, person("list", [("2016-06-06", "day", None, None)])) == (2, "date of detention")
-    assert detention_dates_agree(cecc, person("list", [("2016-06", "month", None, None)])) == (1, "month of detention")
-    assert detention_dates_agree(cecc, person("list", [("2016", "year", None, None)])) is None
-    assert detention_dates_agree(cecc, person("list", [("2015-06-06", "day", None, None),
-                                                        ("2016-06-06", "day", None, None)]))[0] == 2  # any detention
+    cecc = person("cecc", [("2016-06-06", "day", 12.0, None, None)])
+    assert detention_dates_agree(cecc, person("list", [("2016-06-06", "day", None, None, None)])) == (2, "date of detention")
+    assert detention_dates_agree(cecc, person("list", [("2016-06", "month", None, None, None)])) == (1, "month of detention")
+    assert detention_dates_agree(cecc, person("list", [("2016", "year", None, None, None)])) is None
+    assert detention_dates_agree(cecc, person("list", [("2015-06-06", "day", None, None, None),
+                                                        ("2016-06-06", "day", None, None, None)]))[0] == 2  # any detention
 
 
 def test_places_agree_only_at_the_same_city():
@@ -23,16 +23,20 @@ def test_places_agree_only_at_the_same_city():
     assert places_agree(person("a"), person("b")) is None
 
 
-def test_sentences_agree_on_the_term_or_on_where_it_ends():
-    detained = person("cecc", [("2016-06-06", "day", 12.0, None)])  # Hu Changgen, CECC
-    assert sentences_agree(detained, person("cppc", [(None, None, None, "2017-06-05")])) == (1, "sentence end")
-    assert sentences_agree(person("cppc", [(None, None, None, "2017-06-05")]), detained) == (1, "sentence end")
-    assert sentences_agree(detained, person("cppc", [(None, None, None, "2019-06-05")])) is None
-    assert sentences_agree(detained, person("other", [("2016-07", "month", 12.0, None)])) == (1, "sentence term")
+def test_sentences_agree_on_the_day_of_release_the_term_or_where_it_ends():
+    detained = person("cecc", [("2016-06-06", "day", 12.0, None, None)])  # Hu Changgen, CECC: 12 months from 2016-06-06
+    ends = person("cppc", [(None, None, None, "2017-06-05", None)])
+    assert sentences_agree(detained, ends) == (2, "sentence end to the day")
+    assert sentences_agree(ends, detained) == (2, "sentence end to the day")
+    assert sentences_agree(detained, person("cppc", [(None, None, None, "2017-06-20", None)])) == (1, "sentence end")
+    assert sentences_agree(detained, person("cppc", [(None, None, None, "2019-06-05", None)])) is None
+    assert sentences_agree(detained, person("other", [("2016-07", "month", 12.0, None, None)])) == (1, "sentence term")
+    released = person("cecc", [("2016-06", "month", None, None, "2018-09-25")])  # Lin Mingjie: released on the day
+    assert sentences_agree(released, person("cppc", [(None, None, None, "2018-09-25", None)])) == (2, "day of release")
 
 
 def test_the_evidence_adds_up_in_the_score():
-    a = person("cecc", [("2016-06-06", "day", 12.0, None)], point=(1.0, 2.0), birth=(1970, 1970))
-    b = person("cppc", [(None, None, None, "2017-06-05")], point=(1.0, 2.0), birth=(1970, 1970))
-    assert score(a, b, unique=True) == (1 + 2 + 1 + 1 + 1, "romanised name + birth year + place + sentence end + "
-                                                           "only match in each list")
+    a = person("cecc", [("2016-06-06", "day", 12.0, None, None)], point=(1.0, 2.0), birth=(1970, 1970))
+    b = person("cppc", [(None, None, None, "2017-06-05", None)], point=(1.0, 2.0), birth=(1970, 1970))
+    assert score(a, b, unique=True) == (1 + 2 + 1 + 2 + 1, "romanised name + birth year + place + "
+                                                           "sentence end to the day + only match in each list")

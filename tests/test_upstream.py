@@ -98,7 +98,7 @@ def test_liu_xiaobo_is_one_person_across_cecc_and_cppc(conn, cppc_lines):
     assert one(conn, "SELECT date FROM events WHERE person_id = ? AND event_type = 'death'", person["id"]) == (
         line["Date of Death"],)
     assert one(conn, "SELECT url, link_method FROM records WHERE id = 'cppc-china/2'") == (
-        line["Source"], "romanised name + birth year + sentence end + only match in each list")
+        line["Source"], "romanised name + birth year + sentence end to the day + only match in each list")
 
 
 @pytest.mark.parametrize("line", ["3", "4", "150"])
@@ -109,7 +109,10 @@ def test_known_cppc_records_match_the_upstream_row(conn, cppc_lines, line):
     assert person["sex"] == row["Gender"]
     assert json.loads(one(conn, "SELECT raw FROM records WHERE id = ?", f"cppc-china/{line}")[0]) == row
     detention = as_dict(conn, "detentions", one(conn, "SELECT * FROM detentions WHERE id = ?", f"cppc-china-{line}"))
-    assert detention["sentence_as_written"] == row["Sentence"]
+    if re.match(r"\d{4}", row["Sentence"]):  # a date: when the sentence ends, in its own column
+        assert (detention["sentence_as_written"], detention["sentence_ends_on"]) == (None, row["Sentence"])
+    else:
+        assert detention["sentence_as_written"] == row["Sentence"]
 
 
 def test_jiang_tianyong_links_the_curated_case_to_cecc_and_cppc(conn):

@@ -8,8 +8,14 @@ miss (the person is then shown at the country's centroid).
 
 import re
 
-# Administrative words a gazetteer name does not carry ("Lasa [Lhasa] Shi (pref.)" is Lasa, or Lhasa).
-PLACE_SUFFIX = re.compile(r"\s+(?:Shi|Cty\.|Pref\.|Province|Auto\.|Muni\.|Tibetan|SAR|Qu|Xian|Dist\.)\b.*$")
+# Administrative words a gazetteer name does not carry ("Lasa [Lhasa] Shi (pref.)" is Lasa, or Lhasa), and an
+# autonomous area's kind after the peoples it is named for ("Xinjiang Uyghur Auto. Region" is Xinjiang, an admin-1
+# area found through its capital; "Changji Hui Auto. Pref." is Changji). "Cty." and "Pref." are left on the name as
+# before (the word boundary after the dot never matches): linking compares places at the precision this gives.
+PEOPLES = ("Uyghur|Hui|Zhuang|Mongol|Kazakh|Kyrgyz|Tibetan|Korean|Yi|Miao|Dong|Bai|Dai|Hani|Qiang|Tujia|Buyi|Yao|Lisu|"
+           "Naxi|Salar|Tu|Dongxiang|Bonan|Xibe|Daur|Ewenki|Oroqen|Tajik|Manchu|She|Li|Jingpo|Va|Lahu|Nu|Pumi|Derung")
+PLACE_SUFFIX = re.compile(rf"(?:(?:\s+(?:{PEOPLES}))*\s+(?:Auto\.|Autonomous|AP\b)|"
+                          r"\s+(?:Shi|Cty\.|Pref\.|Province|Muni\.|Tibetan|SAR|Qu|Xian|Dist\.)\b).*$")
 # Territories that are one city: any place in them is that city.
 CITY_TERRITORIES = {"HK": "Hong Kong", "MO": "Macau"}
 

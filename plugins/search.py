@@ -1,0 +1,101 @@
+"""Searching persons: best matches first, any query safe.
+
+/search?q= lists the persons a query finds, best first: a person whose full name is the query (in any script, with
+or without diacritics or tones) first, then those with the words in a name, then those with them only in a summary,
+occupation or place, each group by relevance (FTS5's bm25, names weighing most). The SQL is the canned query
+`search` in metadata.yml, which also answers as JSON and CSV (/conscience/search.json?q=). Datasette's own table
+search (?_search=) filters a table and keeps its sort, so a persons table page searched by the reader shows the
+best matches above the table.
+
+Queries never reach FTS5 as syntax: search_terms() quotes each word. Datasette's escape_fts(), which its table
+search uses, turns a query of nothing but quotes or spaces (a lone `"`) into an empty FTS5 query, which fails as
+"Invalid SQL"; for the Datasette version checked, this file's escape_fts() answers such a query with a phrase that
+matches nothing, and is otherwise Datasette's own.
+"""
+
+import logging
+import re
+import unicodedata
+
+import datasette
+from anyascii import anyascii
+from datasette import hookimpl
+from datasette.utils import escape_fts
+from datasette.utils.asgi import Response
+
+DATABASE = "conscience"
+ESCAPE_FTS_CHECKED = "0.65.5"
+MATCHES_NOTHING = '""'
+WORD = re.compile(r"[\w\u0300-\u036f]+")  # letters, digits and combining marks: FTS5's unicode61 tokens
+BEST_MATCHES_SHOWN = 5
+log = logging.getLogger(__name__)
+
+
+def search_terms(query):
+    """An FTS5 query finding every word of `query` (each quoted, so nothing in it is FTS5 syntax)."""
+    words = WORD.findall(unicodedata.normalize("NFKC", query or ""))
+    return " ".join(f'"{word}"' for word in words) or MATCHES_NOTHING
+
+
+def name_key(name):
+    """A name compared across scripts, diacritics, tones, case and spacing: 'Liú Xiǎobō', '刘晓波' -> 'liuxiaobo'."""
+    if not name:
+        return None
+    return re.sub(r"[^0-9a-z]", "", anyascii(unicodedata.normalize("NFKC", name)).lower()) or None
+
+
+def escape_fts_never_empty(query):
+    return escape_fts(query) or MATCHES_NOTHING
+
+
+@hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that this escape_fts is the one used
+def prepare_connection(conn):
+    conn.create_function("search_terms", 1, search_terms, deterministic=True)
+    conn.create_function("name_key", 1, name_key, deterministic=True)
+    if datasette.__version__ == ESCAPE_FTS_CHECKED:
+        conn.create_function("escape_fts", 1, escape_fts_never_empty, deterministic=True)
+
+
+async def best_matches(ds, query):
+    """(rows best first, cut at max_returned_rows; whether they were cut) for a query, through the canned query."""
+    canned = await ds.get_canned_query(DATABASE, "search", None)
+    results = await ds.get_database(DATABASE).execute(canned["sql"], {"q": query}, truncate=True)
+    return [dict(row) for row in results.rows], results.truncated
+
+
+async def search_page(datasette, request):
+    query = (request.args.get("q") or "").strip()
+    rows, truncated = await best_matches(datasette, query) if query else ([], False)
+    found = (await datasette.get_database(DATABASE).execute(
+        "select count(*) from persons_fts where persons_fts match search_terms(:q)", {"q": query})).single_value()
+    by_match = {}
+    for row in rows:
+        by_match[row["matched_in"]] = by_match.get(row["matched_in"], 0) + 1
+    context = {"query": query, "rows": rows, "found": found, "truncated": truncated, "by_match": by_match}
+    return Response.html(await datasette.render_template("search.html", context, request=request))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/search$", search_page)]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, request, datasette):
+    """A searched persons table page shows the best matches above the table, which keeps its own order."""
+    query = (request.args.get("_search") or "").strip() if request else ""
+    if template != "table.html" or database != DATABASE or table != "persons" or not query:
+        return {}
+
+    async def inner():
+        rows, _ = await best_matches(datasette, query)
+        return {"best_matches": rows[:BEST_MATCHES_SHOWN], "best_matches_query": query}
+
+    return inner
+
+
+@hookimpl
+def startup():
+    if datasette.__version__ != ESCAPE_FTS_CHECKED:
+        log.warning("plugins/search.py: written for Datasette %s, running %s: Datasette's own escape_fts is used "
+                    "(check that a search for a lone \" still answers)", ESCAPE_FTS_CHECKED, datasette.__version__)
