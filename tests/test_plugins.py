@@ -121,6 +121,35 @@ def functions_run_on_the_database(ds, monkeypatch):
     return names
 
 
+async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_every_time(ds, monkeypatch):
+    """immutable_schema: a second persons page runs only queries, no schema readers; an in-memory database still reads."""
+    await ds.client.get("/conscience/persons", headers=MADE_ANEW)
+    reads = functions_run_on_the_database(ds, monkeypatch)
+    page = await ds.client.get("/conscience/persons", headers=MADE_ANEW)
+    assert page.status_code == 200 and reads  # the rows and labels are still queried
+    assert all(read == "Database.execute.<locals>.sql_operation_in_thread" for read in reads), reads
+
+    memory = ds.add_memory_database("schema_read_every_time")
+    try:
+        assert await memory.table_names() == []
+        await memory.execute_write("create table added_later (id integer)")
+        assert await memory.table_names() == ["added_later"]
+    finally:
+        ds.remove_database("schema_read_every_time")
+
+
+async def test_what_the_schema_plugin_remembers_is_bounded_by_the_schema(ds):
+    """2,000 addresses naming tables that do not exist leave nothing remembered (the issue found 6,001 entries)."""
+    await ds.client.get("/conscience/persons", headers=MADE_ANEW)
+    db = ds.get_database("conscience")
+    before = dict(db._schema_answers)
+    for number in range(2000):
+        assert (await ds.client.get(f"/conscience/no_such_table_{number}", headers=MADE_ANEW)).status_code == 404
+    assert db._schema_answers == before and not await db.table_exists("no_such_table_1")
+    tables = len(await db.table_names()) + len(await db.view_names())
+    assert len(db._schema_answers) <= 15 * tables
+
+
 async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
     """cell_values: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
     import re
@@ -225,7 +254,7 @@ async def test_only_whole_successful_cookieless_responses_are_remembered_and_the
 
 
 def datasette_names_rebound(source):
-    """The names a plugin imports from Datasette and then assigns an attribute of (`TableView.data = ...`)."""
+    """The names a plugin imports from Datasette and then assigns an attribute of (`TableView.data = ...`, setattr)."""
     import ast
 
     tree = ast.parse(source)
@@ -235,8 +264,11 @@ def datasette_names_rebound(source):
             imported |= {alias.asname or alias.name for alias in node.names}
         elif isinstance(node, ast.Import):
             imported |= {alias.asname for alias in node.names if alias.name.startswith("datasette.") and alias.asname}
-    return {target.value.id for node in ast.walk(tree) if isinstance(node, ast.Assign) for target in node.targets
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in imported}
+    assigned = {target.value for node in ast.walk(tree) if isinstance(node, ast.Assign) for target in node.targets
+                if isinstance(target, ast.Attribute)}
+    assigned |= {node.args[0] for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and isinstance(node.func, ast.Name) and node.func.id == "setattr"}
+    return {name.id for name in assigned if isinstance(name, ast.Name) and name.id in imported}
 
 
 def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_checks_it():
@@ -246,7 +278,8 @@ def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_chec
 
     replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
     replacing = {name: rebound for name, rebound in replacing.items() if rebound}
-    assert replacing == {"cell_values.py": {"table_view"}, "sorted_pages.py": {"TableView"}}
+    assert replacing == {"cell_values.py": {"table_view"}, "sorted_pages.py": {"TableView"},
+                         "immutable_schema.py": {"Database", "Datasette"}}
     for name in replacing:
         text = (ROOT / "plugins" / name).read_text()
         assert re.search(r'^WRITTEN_FOR = "[\d.]+(a\d+)?"', text, re.M), name
@@ -265,6 +298,10 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
     assert capsys.readouterr().err.splitlines() == [
         "conscience: plugins/cell_values.py was written for Datasette 0.65.5, not 1.0a41: it steps aside and "
         "Datasette's own display_columns_and_rows works out table cells"]
+
+    immutable_schema = plugin_module("immutable_schema")
+    immutable_schema.startup()
+    assert "immutable_schema.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
 
     from jinja2 import Environment
 
