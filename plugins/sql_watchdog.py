@@ -7,8 +7,8 @@ check comes late, and a query runs on past its limit. SQLite can also be interru
 Datasette opens (the documented prepare_connection hook) reports when each of its statements starts (a trace
 callback, once a statement), and a watchdog thread interrupts a statement still running GRACE_SECONDS past the
 longest limit the site gives a visitor's query; SQLite reports it as Datasette's own "SQL query took too long".
-The watchdog starts with the first request: at startup, facets are counted with a longer limit of their own
-(plugins/immutable_facets.py).
+The watchdog starts with the first request; facets counted at startup with a longer limit of their own run on
+connections of their own (plugins/immutable_facets.py), which it does not watch.
 """
 
 import threading
