@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install browser fetch build check serve test publish bench-build bench bench-hostile clean check-withheld
+.PHONY: install browser fetch build check serve test test-quick publish bench-build bench bench-hostile clean check-withheld
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,11 @@ serve: $(DB)
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# What a maintainer runs while working, in under a minute: everything but the tests marked slow (several builds,
+# real servers, Chromium). `make test` runs them all.
+test-quick: install
+	$(BIN)/python -m pytest -m "not slow" -q
 
 # Deploy to Fly with the pinned versions the tests ran. FLY_APP names the app and FLY_API_TOKEN authorises
 # flyctl; PREVIOUS (the live site's conscience.db) lets the build record what changed since the last release.

@@ -143,8 +143,19 @@ def as_sent_and_made_anew(client, base, paths, requests):
     return result
 
 
+def with_site_functions(conn):
+    """The SQL functions the site's queries use (plugins/search.py's search_terms, name_key), as the server has them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("search_plugin", ROOT / "plugins" / "search.py")
+    search = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(search)
+    search.prepare_connection(conn)
+    return conn
+
+
 def direct(database, sql, params, requests):
-    conn = sqlite3.connect(f"file:{database}?immutable=1", uri=True)
+    conn = with_site_functions(sqlite3.connect(f"file:{database}?immutable=1", uri=True))
     samples = []
     for _ in range(requests):
         started = time.perf_counter()

@@ -31,12 +31,11 @@ async def about_page(datasette, request):
         "select id, title, publisher, licence, as_of, url from sources order by id")).rows]
     release = (await db.execute("select max(released_on) as released_on from releases")).first()
     context = {
-        "site": datasette.absolute_url(request, "/").rstrip("/"),
+        "site": datasette.absolute_url(request, datasette.urls.instance()).rstrip("/"),
         "sources": sources,
         "release": release["released_on"] if release else None,
         "database_hash": db.hash,
         "examples": API_EXAMPLES,
-        "queries": datasette.metadata("queries", database=DATABASE) or {},
         "limits": {name: datasette.setting(name) for name in (
             "sql_time_limit_ms", "max_returned_rows", "facet_time_limit_ms", "default_cache_ttl")},
     }

@@ -8,23 +8,29 @@ Datasette does (links for primary keys, labelled foreign keys and URLs, &nbsp; f
 texts), with a page's few distinct foreign-key links made once each; the column headers still come from
 Datasette's own function. Anything else (a render_cell plugin, units, a binary value) goes to Datasette's
 function. A test checks both give the same columns and cells on every table of the real database.
-Written against Datasette 0.65: check on upgrade.
+
+It replaces a function of Datasette's table view, so it applies only to the Datasette it was written against
+(WRITTEN_FOR): on any other version it steps aside at startup, saying so once in the log, and Datasette's own
+function is used. Measured at 1M persons (benchmarks/patches.py): the persons page made anew takes about 10 ms of
+CPU less with it (24 -> 14 ms).
 """
 
-import datasette.views.table as table_view
+import sys
+
+import datasette
 from datasette import hookimpl
-from datasette.plugins import pm
-from datasette.utils import (
-    CustomRow,
-    is_url,
-    path_from_row_pks,
-    tilde_encode,
-    truncate_url,
-)
 from markupsafe import Markup, escape
 
-# Datasette's own function, even when this file is loaded again for a second Datasette in the same process
-datasettes_display = getattr(table_view.display_columns_and_rows, "__wrapped__", table_view.display_columns_and_rows)
+WRITTEN_FOR = "0.65.5"
+APPLIES = datasette.__version__ == WRITTEN_FOR
+if APPLIES:  # Datasette's internals, as they are in that version
+    import datasette.views.table as table_view
+    from datasette.plugins import pm
+    from datasette.utils import CustomRow, is_url, path_from_row_pks, tilde_encode, truncate_url
+
+    # Datasette's own function, even when this file is loaded again for a second Datasette in the same process
+    datasettes_display = getattr(table_view.display_columns_and_rows, "__wrapped__",
+                                 table_view.display_columns_and_rows)
 EMPTY = Markup("&nbsp;")
 URL_STARTS = ("http://", "https://")  # is_url's first test, made here before the call
 
@@ -86,9 +92,11 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
     return columns, [table_view.Row(list(cells(row, row_values))) for row, row_values in zip(rows, values, strict=True)]
 
 
-display_columns_and_rows.__wrapped__ = datasettes_display
-
-
 @hookimpl
 def startup():
+    if not APPLIES:
+        print(f"conscience: plugins/cell_values.py was written for Datasette {WRITTEN_FOR}, not {datasette.__version__}: "
+              "it steps aside and Datasette's own display_columns_and_rows works out table cells", file=sys.stderr)
+        return
+    display_columns_and_rows.__wrapped__ = datasettes_display
     table_view.display_columns_and_rows = display_columns_and_rows  # what the table view calls

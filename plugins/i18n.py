@@ -4,7 +4,9 @@ The parameter starts with an underscore so that Datasette's table pages treat it
 column called lang, and keep it in their facet, sort, paging and export links and in the filter form.
 
 - interface words: templates/translations.yml;
-- vocabularies (statuses, categories, event and reprisal types, UN mechanisms, sex): templates/vocabularies.yml;
+- vocabularies: those of raw/reference/ (statuses, categories, event and reprisal types, UN mechanisms, metrics)
+  from their label_vi and label_zh columns, read from the database at startup; the others (sex, change types,
+  kinds of campaigns and detentions) from templates/vocabularies.yml;
 - country names: ISO 3166-1 translations shipped with pycountry (Debian's iso-codes), unless vocabularies.yml
   gives one;
 - charge titles: the law's own title where it is in the reader's language, else the original beside English.
@@ -29,6 +31,11 @@ TRANSLATIONS = yaml.safe_load((TEMPLATES / "translations.yml").read_text("utf-8"
 VOCABULARIES = yaml.safe_load((TEMPLATES / "vocabularies.yml").read_text("utf-8"))
 LANGUAGES = TRANSLATIONS["languages"]
 DEFAULT = "en"
+DATABASE = "conscience"
+# The vocabularies kept in raw/reference/, each a table with its labels: English (label or name, where the id is not
+# itself the English) and label_vi, label_zh.
+REFERENCE_VOCABULARIES = {"statuses": "label", "categories": None, "event_types": None, "reprisal_types": None,
+                          "un_mechanisms": "name", "metrics": None}
 PARAMETER = "_lang"
 # The language tag pages declare (BCP 47): the Chinese interface is in simplified characters.
 HTML_LANG = {"en": "en", "vi": "vi", "zh": "zh-Hans"}
@@ -85,9 +92,10 @@ def vocabulary_label(lang, vocabulary, value, english=None):
         return ""
     if vocabulary == "countries":
         return country_name(lang, value, english)
+    labels = VOCABULARIES.get(vocabulary, {}).get(value, {})
     if lang == DEFAULT:
-        return english or value
-    return VOCABULARIES[vocabulary].get(value, {}).get(lang) or english or value
+        return english or labels.get(DEFAULT) or value
+    return labels.get(lang) or english or value
 
 
 def charge_title(lang, charge):
@@ -106,6 +114,14 @@ def add_language(path, lang):
         return path
     path, hash_mark, fragment = path.partition("#")
     return f"{path}{'&' if '?' in path else '?'}{PARAMETER}={lang}{hash_mark}{fragment}"
+
+
+def site_path(datasette, path):
+    """A path of this site ("/person/x", or metadata's source_url) under Datasette's base_url; anything else as it is.
+    Paths Datasette made (datasette.urls, request paths) carry the base_url already: use add_language alone."""
+    if datasette is None or not path or not path.startswith("/") or path.startswith("//"):
+        return path
+    return datasette.urls.path(path)
 
 
 LOCAL_LINK = re.compile(r'href="(/[^"/][^"]*|/)"')
@@ -160,21 +176,22 @@ def column_label(lang, column):
     return TRANSLATIONS["columns"].get(column, {}).get(lang) or column
 
 
-def page_in(request, code):
-    """This page's address in another language (its query kept)."""
+def page_in(request, code, datasette=None):
+    """This page's address in another language (its query kept); the home page's for a page without a request."""
     if request is None:
-        return "/" if code == DEFAULT else f"/?{PARAMETER}={code}"
+        return add_language(site_path(datasette, "/"), code)
     return path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code})
 
 
 def template_vars(request, datasette):
     lang = language(request)
-    switch = [(code, name, page_in(request, code)) for code, name in LANGUAGES.items()]
+    switch = [(code, name, page_in(request, code, datasette)) for code, name in LANGUAGES.items()]
     return {
         "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "language_switch": switch,
         "language_alternates": [(HTML_LANG[code], datasette.absolute_url(request, url) if request else url)
                                 for code, _, url in switch if code != lang],
         "with_lang": lambda path: add_language(path, lang),
+        "link": lambda path: add_language(site_path(datasette, path), lang),
         "vocabulary": lambda vocabulary, value, english=None: vocabulary_label(lang, vocabulary, value, english),
         "country_name": lambda code, english=None: country_name(lang, code, english),
         "charge_title": lambda charge: charge_title(lang, charge),
@@ -187,14 +204,27 @@ def template_vars(request, datasette):
 
 
 @hookimpl
+def startup(datasette):
+    async def read_reference_vocabularies():
+        if DATABASE not in datasette.databases:
+            return
+        db = datasette.get_database(DATABASE)
+        for vocabulary, english in REFERENCE_VOCABULARIES.items():
+            rows = (await db.execute(f"select id, {english or 'id'}, label_vi, label_zh from {vocabulary}")).rows
+            VOCABULARIES[vocabulary] = {value: {"en": en, "vi": vi, "zh": zh} for value, en, vi, zh in rows}
+
+    return read_reference_vocabularies
+
+
+@hookimpl
 def extra_template_vars(request, datasette):
     return template_vars(request, datasette)
 
 
 @hookimpl
-def prepare_jinja2_environment(env):
+def prepare_jinja2_environment(env, datasette):
     """English for pages Datasette renders without asking plugins, such as its error pages."""
-    env.globals.update(template_vars(None, None))
+    env.globals.update(template_vars(None, datasette))
 
 
 def facet_label(lang, column, value, label):

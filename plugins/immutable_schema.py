@@ -1,31 +1,45 @@
 """The schema of an immutable database read once: its tables, columns, keys and definitions never change.
 
 Datasette reads a table's columns, primary keys, foreign keys and definition from sqlite_master on every page,
-about fifteen small queries for a persons page, each handed to a SQL thread and back: 5-8 ms of a ~35 ms page
-at 1M persons. For immutable databases (ours is served with -i) each answer is kept after its first reading;
-a mutable database is read every time, as Datasette does. Metadata, which label columns and hidden tables
-also depend on, is loaded once at startup. Likewise Datasette's record of each database's schema (in its
-_internal database), which it checks against every database's schema version before each page, is
-refreshed once when every database is immutable. Written against Datasette 0.65: check on upgrade.
+each answer a function handed to a SQL thread and back: a persons page made anew asks 24 times (our
+sorted_pages.py and facets ask too), the rows themselves 3. For immutable databases (ours is served with -i)
+each answer is kept after its first reading; a mutable database is read every time, as Datasette does. Only
+answers about the database's own tables and views are kept (an address naming a table that does not exist is
+answered afresh each time), so what is remembered is bounded by the schema, whatever visitors ask for. Datasette's
+record of each database's schema (in its _internal database), which it checks against every database's schema
+version before each page, is refreshed once when every database is immutable.
+
+It replaces methods of Datasette's Database and Datasette classes, so it applies only to the Datasette it was
+written against (WRITTEN_FOR): on any other version it steps aside at startup, saying so once in the log.
+Measured at 1M persons (benchmarks/patches.py): see README, Performance.
 """
 
 import functools
+import sys
 
+import datasette
 from datasette import hookimpl
-from datasette.app import Datasette
-from datasette.database import Database
 
-SCHEMA_READERS = ("table_exists", "table_names", "view_names", "table_columns", "table_column_details",
-                  "primary_keys", "foreign_keys_for_table", "get_all_foreign_keys", "fts_table",
-                  "label_column_for_table", "hidden_table_names", "get_table_definition", "get_view_definition")
+WRITTEN_FOR = "0.65.5"
+APPLIES = datasette.__version__ == WRITTEN_FOR
+if APPLIES:  # Datasette's internals, as they are in that version
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+# Readers whose answer depends on nothing but the schema; those taking a table name come first in each pair.
+SCHEMA_READERS = ("table_names", "view_names", "get_all_foreign_keys", "hidden_table_names")
+TABLE_READERS = ("table_exists", "table_columns", "table_column_details", "primary_keys", "foreign_keys_for_table",
+                 "fts_table", "label_column_for_table", "get_table_definition", "get_view_definition")
 
 
-def read_once(reader):
+def read_once(reader, names_a_table):
     @functools.wraps(reader)
     async def remembered(db, *args):
         if db.is_mutable:
             return await reader(db, *args)
         answers = db.__dict__.setdefault("_schema_answers", {})
+        if names_a_table and args[0] not in await known_names(db):
+            return await reader(db, *args)  # not one of its tables or views: never remembered
         key = (reader.__name__, *args)
         if key not in answers:
             answers[key] = await reader(db, *args)
@@ -33,6 +47,13 @@ def read_once(reader):
 
     remembered.reads_once = True
     return remembered
+
+
+async def known_names(db):
+    """The names of the database's tables and views, read once."""
+    if "_schema_names" not in db.__dict__:
+        db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
+    return db._schema_names
 
 
 def refresh_once(refresh):
@@ -52,9 +73,14 @@ def refresh_once(refresh):
 
 @hookimpl
 def startup():
-    for name in SCHEMA_READERS:
-        reader = getattr(Database, name)
-        if not getattr(reader, "reads_once", False):
-            setattr(Database, name, read_once(reader))
+    if not APPLIES:
+        print(f"conscience: plugins/immutable_schema.py was written for Datasette {WRITTEN_FOR}, not "
+              f"{datasette.__version__}: it steps aside and Datasette reads the schema on every page", file=sys.stderr)
+        return
+    for names in (SCHEMA_READERS, TABLE_READERS):
+        for name in names:
+            reader = getattr(Database, name)
+            if not getattr(reader, "reads_once", False):
+                setattr(Database, name, read_once(reader, names is TABLE_READERS))
     if not getattr(Datasette.refresh_schemas, "reads_once", False):
         Datasette.refresh_schemas = refresh_once(Datasette.refresh_schemas)

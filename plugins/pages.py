@@ -70,8 +70,7 @@ async def render(datasette, request, template, context):
 async def person_page(datasette, request):
     person_id = request.url_vars["id"]
     person = await one(datasette, """
-        select p.*, s.label as status_label, c.name as country_name
-        from persons p join statuses s on s.id = p.status left join countries c on c.iso2 = p.country
+        select p.*, c.name as country_name from persons p left join countries c on c.iso2 = p.country
         where p.id = :id""", "Person", id=person_id)
     detentions = await rows(datasette, "select * from detentions where person_id = :id "
                                        "order by detained_on is null, detained_on", id=person_id)

@@ -56,10 +56,16 @@ def prepare_connection(conn):
         conn.create_function("escape_fts", 1, escape_fts_never_empty, deterministic=True)
 
 
+async def search_sql(ds):
+    """The SQL of the canned query `search`: get_canned_query up to Datasette 0.65, a stored query from 1.0a41."""
+    if hasattr(ds, "get_query"):
+        return (await ds.get_query(DATABASE, "search")).sql
+    return (await ds.get_canned_query(DATABASE, "search", None))["sql"]
+
+
 async def best_matches(ds, query):
     """(rows best first, cut at max_returned_rows; whether they were cut) for a query, through the canned query."""
-    canned = await ds.get_canned_query(DATABASE, "search", None)
-    results = await ds.get_database(DATABASE).execute(canned["sql"], {"q": query}, truncate=True)
+    results = await ds.get_database(DATABASE).execute(await search_sql(ds), {"q": query}, truncate=True)
     return [dict(row) for row in results.rows], results.truncated
 
 

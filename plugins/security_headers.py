@@ -62,10 +62,15 @@ async def body_scripts(datasette):
     return scripts
 
 
+def jinja_environment(datasette):
+    """Datasette 1.0 replaced the jinja_env attribute by get_jinja_environment()."""
+    return datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment") else datasette.jinja_env
+
+
 @hookimpl
 def startup(datasette):
     async def work_out_the_policy():
-        scripts = template_scripts(datasette.jinja_env) | await body_scripts(datasette)
+        scripts = template_scripts(jinja_environment(datasette)) | await body_scripts(datasette)
         datasette._content_security_policy = POLICY.format(
             scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
 

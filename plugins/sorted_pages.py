@@ -13,26 +13,26 @@ import logging
 
 import datasette
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
-from datasette.views.table import TableView
 
-FIXED_IN = "0.65.5"  # the version whose table view this was checked against
+WRITTEN_FOR = "0.65.5"  # the version whose table view this was checked against
+APPLIES = datasette.__version__ == WRITTEN_FOR
+if APPLIES:  # Datasette's internals, as they are in that version (Datasette 1.0 has no TableView.data)
+    from datasette.utils import tilde_decode, tilde_encode
+    from datasette.views.table import TableView
+
+    # Datasette's own method, even when this file is loaded again for a second Datasette in the same process
+    datasettes_data = getattr(TableView.data, "__wrapped__", TableView.data)
 NUMERIC = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
 BEFORE_ANY_NUMBER = "-9e999"  # SQLite reads it as -infinity against a numeric column
 BEFORE_ANY_TEXT = ""  # primary keys are never empty
 AFTER_ANY_VALUE = "\U0010ffff"  # sorts after every number and every text (as UTF-8 bytes)
 log = logging.getLogger(__name__)
-# Datasette's own method, even when this file is loaded again for a second Datasette in the same process
-datasettes_data = getattr(TableView.data, "__wrapped__", TableView.data)
 
 
 async def data(self, request, default_labels=False, _next=None, _size=None):
     if _next is None and not request.args.get("_next"):
         _next = await start_key(self.ds, request)
     return await datasettes_data(self, request, default_labels, _next, _size)
-
-
-data.__wrapped__ = datasettes_data
 
 
 async def start_key(ds, request):
@@ -64,8 +64,9 @@ async def start_key(ds, request):
 
 @hookimpl
 def startup():
-    if datasette.__version__ != FIXED_IN:
+    if not APPLIES:
         log.warning("plugins/sorted_pages.py: written for Datasette %s, running %s: left off (check whether sorted "
-                    "tables still page through every row once)", FIXED_IN, datasette.__version__)
+                    "tables still page through every row once)", WRITTEN_FOR, datasette.__version__)
         return
+    data.__wrapped__ = datasettes_data
     TableView.data = data

@@ -57,7 +57,9 @@ def handle_exception(datasette, request, exception):
         info = {"ok": False, "error": message, "status": 400, "title": None}
         if request.path.endswith(".json"):
             return Response.json(info, status=400)
-        template = datasette.jinja_env.select_template(["400.html", "error.html"])
+        environment = (datasette.get_jinja_environment(request) if hasattr(datasette, "get_jinja_environment")
+                       else datasette.jinja_env)  # 1.0 replaced the attribute by the method
+        template = environment.select_template(["400.html", "error.html"])
         return Response.html(await template.render_async(
             dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])), status=400)
 

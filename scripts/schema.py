@@ -2,7 +2,7 @@
 
 The build creates tables from TABLES, checks every reference declared here, and
 indexes every column listed as a facet or sort column. Column descriptions for
-readers live in metadata.yml; tests/test_schema.py checks both stay in step.
+readers live in metadata.yml; tests/test_metadata.py checks both stay in step.
 
 Column kinds:
   text, integer, real  stored as is
@@ -69,6 +69,9 @@ def foreign_keys(table):
 
 _T = Table
 _C = Column
+# A vocabulary's labels in the interface's other languages (plugins/i18n.py), beside its id and English, so that
+# each vocabulary lives in one place: its file in raw/reference/.
+LABELS = (_C("label_vi", required=True), _C("label_zh", required=True))
 
 TABLES = {
     t.name: t
@@ -109,16 +112,17 @@ TABLES = {
             "statuses",
             pk="id",
             provenance=False,
-            columns=(_C("id", required=True), _C("label", required=True), _C("description", required=True)),
+            columns=(_C("id", required=True), _C("label", required=True), _C("description", required=True), *LABELS),
         ),
         _T("categories", pk="id", provenance=False,
-           columns=(_C("id", required=True), _C("description", required=True))),
+           columns=(_C("id", required=True), _C("description", required=True), *LABELS)),
         _T("event_types", pk="id", provenance=False,
-           columns=(_C("id", required=True), _C("description", required=True))),
+           columns=(_C("id", required=True), _C("description", required=True), *LABELS)),
         _T("reprisal_types", pk="id", provenance=False,
-           columns=(_C("id", required=True), _C("description", required=True))),
+           columns=(_C("id", required=True), _C("description", required=True), *LABELS)),
         _T("metrics", pk="id", provenance=False,
-           columns=(_C("id", required=True), _C("description", required=True), _C("dataset_count", required=True))),
+           columns=(_C("id", required=True), _C("description", required=True), _C("dataset_count", required=True),
+                    *LABELS)),
         _T(
             "issue_categories",
             pk="id",
@@ -129,7 +133,7 @@ TABLES = {
             "un_mechanisms",
             pk="id",
             provenance=False,
-            columns=(_C("id", required=True), _C("name", required=True), _C("kind", required=True)),
+            columns=(_C("id", required=True), _C("name", required=True), _C("kind", required=True), *LABELS),
             indexes=("kind",),
         ),
         _T(

@@ -17,6 +17,8 @@ from scripts.rawfiles import ROOT
 
 from .conftest import copy_curated_raw, serve_site
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "screenshots"
 if not Path(CHROMIUM).exists():

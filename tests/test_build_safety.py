@@ -42,6 +42,7 @@ def test_what_a_killed_build_left_is_removed_by_the_next(raw, tmp_path):
         "conscience.db", "conscience.db.lock", "conscience.withholding-report.csv"]
 
 
+@pytest.mark.slow
 def test_a_database_far_smaller_than_the_one_it_replaces_needs_a_flag(lists_raw, tmp_path, monkeypatch):
     import scripts.build
 
@@ -75,6 +76,7 @@ stage_in_parallel(stage, produce, workers=2)
 """
 
 
+@pytest.mark.slow
 def test_workers_die_with_a_killed_build(tmp_path):
     script = WORKER_SCRIPT.format(root=str(ROOT), stage=str(tmp_path / "test.stage"))
     build_process = subprocess.Popen([sys.executable, "-c", script])

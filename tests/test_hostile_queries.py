@@ -13,6 +13,8 @@ from scripts.settings import SETTINGS
 
 from .conftest import copy_curated_raw, serve_site
 
+pytestmark = pytest.mark.slow
+
 LIMIT = SETTINGS["sql_time_limit_ms"] / 1000
 HOSTILE = [
     "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",

@@ -13,6 +13,8 @@ import yaml
 
 from scripts.rawfiles import ROOT
 
+pytestmark = pytest.mark.pages
+
 TRANSLATIONS = yaml.safe_load((ROOT / "templates" / "translations.yml").read_text("utf-8"))
 VOCABULARIES = yaml.safe_load((ROOT / "templates" / "vocabularies.yml").read_text("utf-8"))
 PAGES = ["/", "/about", "/person/jiang-tianyong", "/person/nguyen-lan-thang", "/organization/viasna",
@@ -37,33 +39,35 @@ def interface_text(html, lang):
     return " ".join(tree.xpath("//body")[0].text_content().split())
 
 
-def english_strings():
+def english_strings(conn):
     """The interface strings shown in English: translations.yml's keys (or their `en`), table titles of
-    metadata.yml, and every vocabulary id."""
+    metadata.yml, and every vocabulary id (those of raw/reference/ read from the database)."""
     strings = {entry.get("en") or key for key, entry in TRANSLATIONS["strings"].items()}
     strings |= {key for key in TRANSLATIONS["columns"] if "_" in key}
     ids = {value for vocabulary, entries in VOCABULARIES.items() if vocabulary != "countries" for value in entries}
+    ids |= {value for vocabulary in ("statuses", "categories", "event_types", "reprisal_types", "un_mechanisms", "metrics")
+            for (value,) in conn.execute(f"select id from {vocabulary}")}
     return {s for s in strings | ids if len(s) > 3 and not re.fullmatch(r"[\W\d]+", s)}
 
 
 @pytest.mark.parametrize("lang", ["vi", "zh"])
 @pytest.mark.parametrize("path", PAGES)
-async def test_no_english_interface_word_is_left(ds, path, lang):
+async def test_no_english_interface_word_is_left(ds, conn, path, lang):
     response = await ds.client.get(path + ("&" if "?" in path else "?") + f"_lang={lang}")
     assert response.status_code == 200
     html = response.text
     assert f'<html lang="{ {"vi": "vi", "zh": "zh-Hans"}[lang]}">' in html
     text = interface_text(html, lang)
-    left = sorted(s for s in english_strings() if re.search(rf"(?<![\w/=-]){re.escape(s)}(?![\w/-])", text))
+    left = sorted(s for s in english_strings(conn) if re.search(rf"(?<![\w/=-]){re.escape(s)}(?![\w/-])", text))
     assert not left, f"{path} in {lang}: {left}"
 
 
 def test_every_vocabulary_id_has_its_translations(conn):
-    tables = {"statuses": "statuses", "categories": "categories", "event_types": "event_types",
-              "reprisal_types": "reprisal_types", "un_mechanisms": "un_mechanisms", "metrics": "metrics"}
-    for vocabulary, table in tables.items():
-        for (value,) in conn.execute(f"select id from {table}"):
-            assert set(VOCABULARIES[vocabulary].get(value, {})) >= {"vi", "zh"}, (vocabulary, value)
+    """The vocabularies of raw/reference/ carry their labels (label_vi, label_zh); the others are in vocabularies.yml."""
+    for vocabulary in ("statuses", "categories", "event_types", "reprisal_types", "un_mechanisms", "metrics"):
+        assert vocabulary not in VOCABULARIES  # one place each
+        rows = conn.execute(f"select id, label_vi, label_zh from {vocabulary}").fetchall()
+        assert rows and all(vi and zh and vi != value for value, vi, zh in rows), vocabulary
     for column, vocabulary in [("sex", "sex"), ("kind", "detention_kinds")]:
         table = "persons" if column == "sex" else "detentions"
         for (value,) in conn.execute(f"select distinct {column} from {table} where {column} is not null"):
@@ -94,16 +98,23 @@ async def test_table_pages_keep_the_language_in_their_links(ds):
     assert "đang bị giam" in html and "Ales Bialiatski" in html  # translated status cells, names as sourced
 
 
-# Our own page in place of Datasette's, not a copy of it.
-OWN_PAGES = {"index.html"}
+COPIED = ROOT / "templates" / f"datasette-{datasette.__version__}"
 
 
-def test_templates_copied_from_datasette_name_the_version_they_come_from():
+async def test_templates_copied_from_datasette_serve_only_the_version_they_come_from(ds):
+    """plugins/datasette_templates.py: on the version they were copied from, each copy names that version's file
+    and its sha256 (so an upgrade fails here until they are copied again); on any other, Datasette's own serve."""
+    page = (await ds.client.get("/conscience/persons?_lang=vi")).text
+    if not COPIED.is_dir():
+        assert 'hreflang="en"' not in page  # Datasette's own base.html, without our languages
+        return
     installed = Path(datasette.__file__).parent / "templates"
-    copies = [path for path in (ROOT / "templates").glob("*.html")
-              if (installed / path.name).exists() and path.name not in OWN_PAGES]
-    assert len(copies) >= 6
+    copies = sorted(COPIED.glob("*.html"))
+    assert [copy.name for copy in copies] == ["_crumbs.html", "_description_source_license.html",
+                                              "_facet_results.html", "_footer.html", "_table.html", "base.html",
+                                              "table.html"]
     for copy in copies:
         sha = hashlib.sha256((installed / copy.name).read_bytes()).hexdigest()
         assert f"Datasette {datasette.__version__}'s {copy.name} (sha256 {sha})" in copy.read_text("utf-8"), (
-            f"templates/{copy.name} was copied from another Datasette: start again from the installed one")
+            f"templates/{COPIED.name}/{copy.name} was copied from another Datasette: start again from the installed one")
+    assert 'hreflang="en"' in page and "đang bị giam" in page

@@ -7,6 +7,8 @@ link on their own (romanised name, birth year, only match in each list).
 import csv
 import sqlite3
 
+import pytest
+
 from scripts.build import main
 
 
@@ -26,6 +28,7 @@ def people_sharing_records(db, record_id):
     return {r for (r,) in conn.execute("SELECT id FROM records WHERE person_id = ?", (person,))}
 
 
+@pytest.mark.slow
 def test_maintainers_can_forbid_and_force_links(lists_raw, tmp_path):
     qin_cecc, qin_cppc = "cecc-ppd/2004-02138", "cppc-china/2"
     assert people_sharing_records(build(lists_raw, tmp_path / "auto.db"), qin_cecc) == {qin_cecc, qin_cppc}

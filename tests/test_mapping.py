@@ -402,12 +402,14 @@ def built(tmp_path_factory):
     return raw, folder / "conscience.db"
 
 
+@pytest.mark.slow
 def test_a_list_kept_beside_its_source_yml_is_named_with_its_checksum(built):
     conn = sqlite3.connect(built[1])
     assert conn.execute("SELECT file, sha256 FROM sources WHERE id = 'ngo-list'").fetchone() == (
         "list.csv", hashlib.sha256((FIXTURES / "ngo-list" / "list.csv").read_bytes()).hexdigest())
 
 
+@pytest.mark.slow
 def test_a_cross_reference_links_the_two_records(built):
     conn = sqlite3.connect(built[1])
     assert conn.execute("SELECT id, person_id, link_method FROM records WHERE source_id IN ('ngo-list', 'other-list') "
@@ -421,6 +423,7 @@ def test_a_cross_reference_links_the_two_records(built):
         ("charge", "Art. 999", "statute VN-PC2015-999 is not in the charges reference (raw/reference/charges.csv)")]
 
 
+@pytest.mark.slow
 async def test_the_person_page_shows_the_mapped_detention_charges_and_both_records(built, metadata):
     page = (await make_datasette(built[1], metadata).client.get("/person/other-list-B-1")).text
     for shown in ("Nguyễn Văn Thử", "2014-12-17", "Hỏa Lò", "5 years 6 months", "VN-PC2015-117", "VN-PC2015-331",
@@ -428,6 +431,7 @@ async def test_the_person_page_shows_the_mapped_detention_charges_and_both_recor
         assert shown in page, shown
 
 
+@pytest.mark.slow
 def test_a_mapping_fault_stops_the_build_before_any_list_is_read(built, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(built[0], raw)
@@ -441,6 +445,7 @@ def test_a_mapping_fault_stops_the_build_before_any_list_is_read(built, tmp_path
     assert out.read_bytes() == b"the previous database"
 
 
+@pytest.mark.slow
 def test_make_check_reports_one_list_alone(built):
     report = io.StringIO()
     check(built[0] / "ngo-list", db=built[1], raw=built[0], out=report)
@@ -456,6 +461,7 @@ def test_make_check_reports_one_list_alone(built):
         assert line in text, line
 
 
+@pytest.mark.slow
 def test_make_check_exits_non_zero_on_an_error(built, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(built[0], raw)

@@ -123,7 +123,7 @@ def functions_run_on_the_database(ds, monkeypatch):
 
 async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_every_time(ds, monkeypatch):
     """immutable_schema: a second persons page runs only queries, no schema readers; an in-memory database still reads."""
-    await ds.client.get("/conscience/persons")
+    await ds.client.get("/conscience/persons", headers=MADE_ANEW)
     reads = functions_run_on_the_database(ds, monkeypatch)
     page = await ds.client.get("/conscience/persons", headers=MADE_ANEW)
     assert page.status_code == 200 and reads  # the rows and labels are still queried
@@ -138,45 +138,16 @@ async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_eve
         ds.remove_database("schema_read_every_time")
 
 
-async def test_an_immutable_databases_labels_and_schema_version_are_looked_up_once(ds, monkeypatch):
-    """immutable_labels and immutable_schema: a second persons page asks for its rows, not for labels or schema versions;
-    an in-memory database's labels are looked up every time."""
+async def test_what_the_schema_plugin_remembers_is_bounded_by_the_schema(ds):
+    """2,000 addresses naming tables that do not exist leave nothing remembered (the issue found 6,001 entries)."""
     await ds.client.get("/conscience/persons", headers=MADE_ANEW)
-    queries = []
-    for name in ("conscience", "_internal"):
-        db = ds.get_database(name)
-        monkeypatch.setattr(db, "execute", lambda sql, *args, run=db.execute, **kwargs: queries.append(sql) or run(sql, *args, **kwargs))
-    page = await ds.client.get("/conscience/persons", headers=MADE_ANEW)
-    assert page.status_code == 200 and '<a href="/conscience/statuses/' in page.text  # statuses still labelled
-    assert not [sql for sql in queries if "schema_version" in sql or " in (?" in sql], queries
-
-    memory = ds.add_memory_database("labels_looked_up_every_time")
-    try:
-        await memory.execute_write_script("create table kinds (id text primary key, label text); "
-                                          "create table things (kind text references kinds(id)); "
-                                          "insert into kinds values ('a', 'first label'); insert into things values ('a');")
-        labels = [await ds.expand_foreign_keys("labels_looked_up_every_time", "things", "kind", ["a"])]
-        await memory.execute_write("update kinds set label = 'second label'")
-        labels.append(await ds.expand_foreign_keys("labels_looked_up_every_time", "things", "kind", ["a"]))
-        assert labels == [{("kind", "a"): "first label"}, {("kind", "a"): "second label"}]
-    finally:
-        ds.remove_database("labels_looked_up_every_time")
-
-
-async def test_a_tables_allow_blocks_are_found_once_for_the_metadata_datasette_holds(ds, monkeypatch):
-    """table_permissions: new metadata guarding persons is obeyed at once, then checked without copying metadata."""
-    import copy
-
-    guarded = copy.deepcopy(ds._metadata_local)
-    guarded["databases"]["conscience"]["tables"]["persons"]["allow"] = {"id": "editor"}
-    monkeypatch.setattr(ds, "_metadata_local", guarded)
-    assert (await ds.client.get("/conscience/persons", headers=MADE_ANEW)).status_code == 403
-    copies, deepcopy = [], copy.deepcopy
-    monkeypatch.setattr(copy, "deepcopy", lambda value, *args: copies.append(value) or deepcopy(value, *args))
-    editor = {"ds_actor": ds.sign({"a": {"id": "editor"}}, "actor")}
-    assert (await ds.client.get("/conscience/persons", headers=MADE_ANEW)).status_code == 403
-    assert (await ds.client.get("/conscience/persons?_size=1", cookies=editor)).status_code == 200
-    assert copies == []
+    db = ds.get_database("conscience")
+    before = dict(db._schema_answers)
+    for number in range(2000):
+        assert (await ds.client.get(f"/conscience/no_such_table_{number}", headers=MADE_ANEW)).status_code == 404
+    assert db._schema_answers == before and not await db.table_exists("no_such_table_1")
+    tables = len(await db.table_names()) + len(await db.view_names())
+    assert len(db._schema_answers) <= 15 * tables
 
 
 async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
@@ -280,3 +251,61 @@ async def test_only_whole_successful_cookieless_responses_are_remembered_and_the
     remembered.get("two")
     remembered.put("four", {"status": 200}, b"1234")
     assert list(remembered.responses) == ["two", "four"] and remembered.bytes == 8
+
+
+def datasette_names_rebound(source):
+    """The names a plugin imports from Datasette and then assigns an attribute of (`TableView.data = ...`, setattr)."""
+    import ast
+
+    tree = ast.parse(source)
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("datasette"):
+            imported |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            imported |= {alias.asname for alias in node.names if alias.name.startswith("datasette.") and alias.asname}
+    assigned = {target.value for node in ast.walk(tree) if isinstance(node, ast.Assign) for target in node.targets
+                if isinstance(target, ast.Attribute)}
+    assigned |= {node.args[0] for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and isinstance(node.func, ast.Name) and node.func.id == "setattr"}
+    return {name.id for name in assigned if isinstance(name, ast.Name) and name.id in imported}
+
+
+def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_checks_it():
+    """A plugin that rebinds something of Datasette's applies only on the version it names in WRITTEN_FOR, checked at
+    startup, and imports Datasette's internals only on that version (so that any other starts)."""
+    import re
+
+    replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
+    replacing = {name: rebound for name, rebound in replacing.items() if rebound}
+    assert replacing == {"cell_values.py": {"table_view"}, "sorted_pages.py": {"TableView"},
+                         "immutable_schema.py": {"Database", "Datasette"}}
+    for name in replacing:
+        text = (ROOT / "plugins" / name).read_text()
+        assert re.search(r'^WRITTEN_FOR = "[\d.]+(a\d+)?"', text, re.M), name
+        assert "APPLIES = datasette.__version__ == WRITTEN_FOR\nif APPLIES:" in text and "if not APPLIES:" in text, name
+
+
+def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkeypatch, capsys):
+    import datasette
+    import datasette.views.table as table_view
+
+    before = table_view.display_columns_and_rows
+    monkeypatch.setattr(datasette, "__version__", "1.0a41")
+    cell_values = plugin_module("cell_values")
+    cell_values.startup()
+    assert table_view.display_columns_and_rows is before
+    assert capsys.readouterr().err.splitlines() == [
+        "conscience: plugins/cell_values.py was written for Datasette 0.65.5, not 1.0a41: it steps aside and "
+        "Datasette's own display_columns_and_rows works out table cells"]
+
+    immutable_schema = plugin_module("immutable_schema")
+    immutable_schema.startup()
+    assert "immutable_schema.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
+
+    from jinja2 import Environment
+
+    templates = plugin_module("datasette_templates")
+    env = Environment()
+    templates.prepare_jinja2_environment(env)
+    assert env.loader is None and "step aside" in capsys.readouterr().err

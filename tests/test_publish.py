@@ -25,23 +25,38 @@ def workflow():
     return yaml.safe_load(WORKFLOW.read_text())
 
 
-def test_workflow_runs_on_data_changes_on_a_schedule_and_by_hand(workflow):
+def test_workflow_runs_on_data_changes_pull_requests_a_schedule_and_by_hand(workflow):
     triggers = workflow[True]  # YAML reads the key "on" as true
     assert set(triggers["push"]["paths"]) == {"raw/**", "scripts/**", "metadata.yml", "templates/**", "plugins/**"}
+    assert "pull_request" in triggers
     assert triggers["schedule"][0]["cron"]
     assert "workflow_dispatch" in triggers
 
 
-def test_workflow_tests_builds_strictly_compares_and_deploys_only_on_change(workflow):
-    steps = workflow["jobs"]["publish"]["steps"]
+def test_workflow_tests_then_builds_strictly_compares_and_deploys_only_on_change_never_for_a_pull_request(workflow):
+    jobs = workflow["jobs"]
+    assert [step.get("run") for step in jobs["test"]["steps"] if "run" in step] == ["make test"]
+    publish = jobs["publish"]
+    assert publish["needs"] == "test" and publish["if"] == "github.event_name != 'pull_request'"
+    steps = publish["steps"]
     runs = [step.get("run", "") for step in steps]
     order = [next(i for i, run in enumerate(runs) if marker in run) for marker in
-             ("make test", "previous.db", "scripts.build --strict", "scripts.publish compare", "scripts.publish deploy")]
+             ("make install", "previous.db", "scripts.build --strict", "scripts.publish compare", "scripts.publish deploy")]
     assert order == sorted(order)
     deploy = next(step for step in steps if "scripts.publish deploy" in step.get("run", ""))
     assert "steps.compare.outputs.changed == 'true'" in deploy["if"]
     assert "github.event_name == 'workflow_dispatch'" in deploy["if"]
     assert deploy["env"]["FLY_API_TOKEN"] == "${{ secrets.FLY_API_TOKEN }}"
+
+
+def test_workflow_runs_the_page_tests_on_the_latest_datasette_1_pre_release(workflow):
+    runs = " ".join(step.get("run", "") for step in workflow["jobs"]["test-datasette-1"]["steps"])
+    assert 'pip install --pre --upgrade "datasette>=1.0a0"' in runs and "pytest -m pages" in runs
+
+
+def test_workflow_actions_are_pinned_to_released_versions(workflow):
+    uses = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
+    assert uses and all(re.fullmatch(r"[\w./-]+@v?\d+(\.\d+)*", action) for action in uses), uses
 
 
 def test_workflow_names_secrets_only(workflow):
@@ -69,7 +84,7 @@ def test_generated_dockerfile_pins_inspects_and_tunes(deploy_dir):
     assert "RUN datasette inspect conscience.db --inspect-file inspect-data.json" in dockerfile
     assert " ".join(as_flags()) in dockerfile
     assert f"--version-note '{version_note(database)}'" in dockerfile
-    assert (target / "metadata.json").exists() and (target / "plugins" / "json_feed.py").exists()
+    assert (target / "metadata.json").exists() and (target / "plugins" / "feeds.py").exists()
     assert (target / "plugins" / "security_headers.py").exists()
 
 

@@ -53,7 +53,7 @@ def staged_rows(tmp_path, produce, workers=None):
 def one_to_three_statuses(select):
     for record in select(range(CHUNK * 5 + 7)):
         for copy in range(record % 3 + 1):
-            yield "statuses", (f"{record}-{copy}", None, None, "test", record, None, None, None, None, None)
+            yield "statuses", (f"{record}-{copy}", None, None, None, None, "test", record, None, None, None, None, None)
 
 
 def test_staging_in_parallel_keeps_the_order_one_process_would(tmp_path):
@@ -68,7 +68,7 @@ def test_staging_in_parallel_passes_over_a_chunk_that_gives_no_rows(tmp_path):
     def second_chunk_empty(select):
         for record in select(range(CHUNK * 4)):
             if record // CHUNK != 1:
-                yield "statuses", (str(record), None, None, "test", record, None, None, None, None, None)
+                yield "statuses", (str(record), None, None, None, None, "test", record, None, None, None, None, None)
 
     in_one_process = staged_rows(tmp_path, second_chunk_empty)
     assert len(in_one_process) == CHUNK * 3

@@ -1,4 +1,4 @@
-"""A visitor's mistake is a 400 that says what was wrong, never a 500 (plugins/visitor_errors.py, json_feed.py)."""
+"""A visitor's mistake is a 400 that says what was wrong, never a 500 (plugins/visitor_errors.py, feeds.py)."""
 
 import itertools
 
