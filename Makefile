@@ -67,10 +67,12 @@ bench-build: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/build_time.py
 
-# Scale, speed and load at 10k / 100k / 1M synthetic persons; writes docs/benchmarks.{json,md}. Takes long.
+# Scale, speed and load at 10k / 100k / 1M synthetic persons (docs/benchmarks.{json,md}), then the hostile load
+# below (docs/hostile.{json,md}). Takes long.
 bench: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/scale.py $(if $(SCALES),--scales $(SCALES))
+	$(BIN)/python benchmarks/hostile.py
 
 # Each attack of issue 20 for 30 s against a real server at real scale and 1M, readers measured meanwhile;
 # writes docs/hostile.{json,md}. SITE=<another checkout> measures its configuration (docs/hostile-<commit>.*).
