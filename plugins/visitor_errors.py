@@ -5,7 +5,8 @@ Datasette 0.65 answers several malformed requests with a 500 (a server fault): a
 it should be, a `_next` no page gave, and SQL a visitor wrote that SQLite refuses (a value too big, a result too
 large). Datasette's documented handle_exception hook sees each exception first: when it comes from the
 request's own parameters it is answered 400 with Datasette's error page or JSON; anything else is left to
-Datasette, as the fault of ours it is.
+Datasette, as the fault of ours it is. A page that does not exist (404) is answered the same way, so that both
+are rendered through datasette.render_template with the request: in the reader's language (plugins/i18n.py).
 """
 
 import json
@@ -47,20 +48,26 @@ def is_json(text, kind, keys=()):
     return isinstance(value, kind) and all(key in value for key in keys)
 
 
+def not_found(exception):
+    """Datasette's message for a page that does not exist, or None for any other exception."""
+    if getattr(exception, "status", None) != 404:
+        return None
+    return getattr(exception, "message", None) or (str(exception.args[0]) if exception.args else "Not Found")
+
+
 @hookimpl
 def handle_exception(datasette, request, exception):
-    message = mistake(request, exception)
+    message, status = mistake(request, exception), 400
+    if message is None:
+        message, status = not_found(exception), 404
     if message is None:
         return None
 
-    async def bad_request():
-        info = {"ok": False, "error": message, "status": 400, "title": None}
+    async def error_page():
+        info = {"ok": False, "error": message, "status": status, "title": None}
         if request.path.endswith(".json"):
-            return Response.json(info, status=400)
-        environment = (datasette.get_jinja_environment(request) if hasattr(datasette, "get_jinja_environment")
-                       else datasette.jinja_env)  # 1.0 replaced the attribute by the method
-        template = environment.select_template(["400.html", "error.html"])
-        return Response.html(await template.render_async(
-            dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])), status=400)
+            return Response.json(info, status=status)
+        return Response.html(await datasette.render_template([f"{status}.html", "error.html"], info, request=request),
+                             status=status)
 
-    return bad_request
+    return error_page

@@ -17,13 +17,16 @@ pytestmark = pytest.mark.pages
 
 TRANSLATIONS = yaml.safe_load((ROOT / "templates" / "translations.yml").read_text("utf-8"))
 VOCABULARIES = yaml.safe_load((ROOT / "templates" / "vocabularies.yml").read_text("utf-8"))
+CANNED_QUERIES = yaml.safe_load((ROOT / "metadata.yml").read_text("utf-8"))["databases"]["conscience"]["queries"]
 PAGES = ["/", "/about", "/person/jiang-tianyong", "/person/nguyen-lan-thang", "/organization/viasna",
          "/campaign/china-mechanism-letter", "/charge/CN-CL1997-105", "/charge/VN-PC1999-88",
          "/conscience/persons", "/conscience/persons?status=detained&country=VN", "/conscience/persons_map",
-         "/conscience/events", "/conscience/reprisals"]
+         "/conscience/events", "/conscience/reprisals", "/search?q=Liu+Xiaobo", "/conscience",
+         "/conscience/persons/jiang-tianyong", "/conscience/detained_under_article?article=88&country=VN",
+         "/conscience?sql=select+id,+name+from+persons+limit+3"]
 # Text that is data or code, not interface: the rows of a table, code samples, the raw values of source records,
 # and what the page marks translate="no" (names of organisations, facet values outside the vocabularies).
-NOT_INTERFACE = ("//table[contains(@class, 'rows-and-columns')]//tbody | //code | //pre | //script | //style"
+NOT_INTERFACE = ("//table[contains(@class, 'rows-and-columns')]//tbody | //code | //pre | //textarea | //script | //style"
                  " | //*[@translate='no']"
                  " | //dl[contains(@class, 'raw')] | //details[contains(@class, 'column-descriptions')]//dl")
 
@@ -44,6 +47,7 @@ def english_strings(conn):
     metadata.yml, and every vocabulary id (those of raw/reference/ read from the database)."""
     strings = {entry.get("en") or key for key, entry in TRANSLATIONS["strings"].items()}
     strings |= {key for key in TRANSLATIONS["columns"] if "_" in key}
+    strings |= {query["title"] for query in CANNED_QUERIES.values()}
     ids = {value for vocabulary, entries in VOCABULARIES.items() if vocabulary != "countries" for value in entries}
     ids |= {value for vocabulary in ("statuses", "categories", "event_types", "reprisal_types", "un_mechanisms", "metrics")
             for (value,) in conn.execute(f"select id from {vocabulary}")}
@@ -60,6 +64,16 @@ async def test_no_english_interface_word_is_left(ds, conn, path, lang):
     text = interface_text(html, lang)
     left = sorted(s for s in english_strings(conn) if re.search(rf"(?<![\w/=-]){re.escape(s)}(?![\w/-])", text))
     assert not left, f"{path} in {lang}: {left}"
+
+
+@pytest.mark.parametrize("lang", ["vi", "zh"])
+@pytest.mark.parametrize("path", ["/conscience/persons/no-such-person", "/no-such-database"])
+async def test_error_pages_speak_the_readers_language(ds, conn, path, lang):
+    response = await ds.client.get(f"{path}?_lang={lang}")
+    assert response.status_code == 404
+    text = interface_text(response.text, lang)
+    assert {"vi": "Không tìm thấy", "zh": "未找到"}[lang] in text
+    assert not [s for s in english_strings(conn) if re.search(rf"(?<![\w/=-]){re.escape(s)}(?![\w/-])", text)]
 
 
 def test_every_vocabulary_id_has_its_translations(conn):
@@ -112,7 +126,7 @@ async def test_templates_copied_from_datasette_serve_only_the_version_they_come_
     copies = sorted(COPIED.glob("*.html"))
     assert [copy.name for copy in copies] == ["_crumbs.html", "_description_source_license.html",
                                               "_facet_results.html", "_footer.html", "_table.html", "base.html",
-                                              "table.html"]
+                                              "database.html", "error.html", "query.html", "row.html", "table.html"]
     for copy in copies:
         sha = hashlib.sha256((installed / copy.name).read_bytes()).hexdigest()
         assert f"Datasette {datasette.__version__}'s {copy.name} (sha256 {sha})" in copy.read_text("utf-8"), (
