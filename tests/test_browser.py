@@ -240,7 +240,8 @@ def test_a_biography_reads_as_text_with_its_links(sized_page, site):
 
 @pytest.mark.parametrize("path", ["/", "/person/jiang-tianyong", LIU_XIAOBO, "/person/cecc-ppd-2009-00315",
                                   "/search?q=Uyghur", "/conscience/persons", "/conscience/persons_map",
-                                  "/charge/CN-CL1997-105", "/conscience/persons/cecc-ppd-2004-03114"])
+                                  "/charge/CN-CL1997-105", "/conscience/persons/cecc-ppd-2004-03114", "/conscience",
+                                  "/conscience/detained_under_article?article=88&country=VN"])
 def test_no_page_is_wider_than_a_phone(browser, site, path):
     context = browser.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()

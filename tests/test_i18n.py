@@ -76,6 +76,14 @@ async def test_error_pages_speak_the_readers_language(ds, conn, path, lang):
     assert not [s for s in english_strings(conn) if re.search(rf"(?<![\w/=-]){re.escape(s)}(?![\w/-])", text)]
 
 
+def test_every_column_header_has_its_translations(conn):
+    """A column added to the schema (scripts/schema.py) or a view shows its header in every language."""
+    names = [name for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view') "
+                                               "and name not like 'sqlite%' and name not like '%_fts%'")]
+    columns = {column for name in names for (column,) in conn.execute(f"select name from pragma_table_info('{name}')")}
+    assert sorted(c for c in columns if not {"vi", "zh"} <= set(TRANSLATIONS["columns"].get(c, {}))) == []
+
+
 def test_every_vocabulary_id_has_its_translations(conn):
     """The vocabularies of raw/reference/ carry their labels (label_vi, label_zh); the others are in vocabularies.yml."""
     for vocabulary in ("statuses", "categories", "event_types", "reprisal_types", "un_mechanisms", "metrics"):
