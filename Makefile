@@ -47,10 +47,10 @@ serve: $(DB)
 test: install browser
 	$(BIN)/python -m pytest
 
-# What a maintainer runs while working, in under a minute: everything but the tests marked slow (several builds,
-# real servers, Chromium). `make test` runs them all.
+# What a maintainer runs while working, in under a minute: everything but the tests marked slow (throwaway builds,
+# real servers, Chromium, paging through every row), on every core. `make test` runs them all.
 test-quick: install
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q -n auto
 
 # Deploy to Fly with the pinned versions the tests ran. FLY_APP names the app and FLY_API_TOKEN authorises
 # flyctl; PREVIOUS (the live site's conscience.db) lets the build record what changed since the last release.

@@ -24,6 +24,7 @@ def sortable(conn, table):
     return [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", TABLES)
 async def test_every_sorted_order_pages_through_every_row_once(ds, conn, table):
     total = conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]

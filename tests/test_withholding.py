@@ -65,6 +65,7 @@ def rows(path, sql, *params):
         conn.close()
 
 
+@pytest.mark.slow
 def test_without_withholding_the_names_are_there(lists_raw, tmp_path):
     """The control for every test below: each trace they look for is in a build that withholds nobody."""
     published = build(lists_raw, tmp_path / "all.db")
@@ -79,11 +80,13 @@ def test_a_typo_stops_the_build_naming_the_line(lists_raw, tmp_path):
     assert "no such record" in message
 
 
+@pytest.mark.slow
 def test_an_unknown_source_stops_the_build(lists_raw, tmp_path):
     withhold(lists_raw, ["ishr-endreprisal/marfa-rabkova"])
     assert "there is no source 'ishr-endreprisal'" in build_fails(lists_raw, tmp_path / "out.db")
 
 
+@pytest.mark.slow
 def test_a_private_list_outside_the_repository_is_read_too(lists_raw, tmp_path, monkeypatch):
     private = tmp_path / "private-withheld.csv"
     private.write_text("record,level,public_id,note\nperson:cecc-ppd-2004-02138,,,kept out of the public repository\n")
@@ -94,6 +97,7 @@ def test_a_private_list_outside_the_repository_is_read_too(lists_raw, tmp_path, 
     assert f"{private}, line 2, field 'record'" in message and "already (" in message
 
 
+@pytest.mark.slow
 def test_an_unknown_person_and_an_unknown_level_stop_the_build(lists_raw, tmp_path):
     withhold(lists_raw, ["person:qin-yongmin"])
     assert "line 2, field 'record': value 'person:qin-yongmin' — no person has this id" in build_fails(
@@ -102,6 +106,7 @@ def test_an_unknown_person_and_an_unknown_level_stop_the_build(lists_raw, tmp_pa
     assert "field 'level': value 'hidden' — unknown level" in build_fails(lists_raw, tmp_path / "b.db")
 
 
+@pytest.mark.slow
 def test_withholding_one_record_of_a_linked_person_asks_for_the_person(lists_raw, tmp_path):
     withhold(lists_raw, ["cecc-ppd/2004-02138"])
     message = build_fails(lists_raw, tmp_path / "out.db")
@@ -129,6 +134,7 @@ def test_a_person_known_to_two_sources_leaves_no_trace(lists_raw, tmp_path):
     assert {r["withheld_csv_line"] for r in report} == {"2"}
 
 
+@pytest.mark.slow
 def test_withholding_a_record_only_keeps_the_person(lists_raw, tmp_path):
     withhold(lists_raw, ["cecc-ppd/2004-02138", "record only"])
     out = build(lists_raw, tmp_path / "out.db")
@@ -137,6 +143,7 @@ def test_withholding_a_record_only_keeps_the_person(lists_raw, tmp_path):
     assert traces(out, ["2004-02138"]) == []
 
 
+@pytest.mark.slow
 def test_curated_text_naming_the_person_is_redacted(lists_raw, tmp_path):
     withhold(lists_raw, ["rfa-2021-04-22/nguyen-ngoc-gia"])
     out = build(lists_raw, tmp_path / "out.db")
@@ -145,6 +152,7 @@ def test_curated_text_naming_the_person_is_redacted(lists_raw, tmp_path):
     assert traces(out, GIA[:2]) == []
 
 
+@pytest.mark.slow
 def test_a_curated_person_and_their_reprisal_leave_no_trace(lists_raw, tmp_path):
     withhold(lists_raw, ["ishr-endreprisals/marfa-rabkova"])
     out = build(lists_raw, tmp_path / "out.db")
@@ -152,6 +160,7 @@ def test_a_curated_person_and_their_reprisal_leave_no_trace(lists_raw, tmp_path)
     assert "rabkova" not in indexed_terms(out)
 
 
+@pytest.mark.slow
 def test_history_keeps_no_trace_after_an_id_change(lists_raw, tmp_path):
     persons = lists_raw / "rfa-2021-04-22" / "persons.csv"
     original = persons.read_text(encoding="utf-8")
@@ -173,6 +182,7 @@ def test_history_keeps_no_trace_after_an_id_change(lists_raw, tmp_path):
         ("2026-01-01", 0), ("2026-02-01", 0), ("2026-03-01", 0)]
 
 
+@pytest.mark.slow
 async def test_an_anonymous_case_is_published_without_name_or_narrative(lists_raw, tmp_path, metadata):
     withhold(lists_raw, ["person:cecc-ppd-2004-02138", "anonymous", "anonymous-3f9a1c"])
     out = build(lists_raw, tmp_path / "site" / "conscience.db")
@@ -188,6 +198,7 @@ async def test_an_anonymous_case_is_published_without_name_or_narrative(lists_ra
     assert "Qin" not in page.text and "2004-02138" not in page.text
 
 
+@pytest.mark.slow
 async def test_a_person_counted_only_is_counted_and_nowhere_else(lists_raw, tmp_path, metadata):
     withhold(lists_raw, ["person:cecc-ppd-2004-02138", "counts only"])
     out = build(lists_raw, tmp_path / "site" / "conscience.db")
@@ -197,6 +208,7 @@ async def test_a_person_counted_only_is_counted_and_nowhere_else(lists_raw, tmp_
     assert "counted but not published" in home.text
 
 
+@pytest.mark.slow
 def test_a_person_counted_only_still_counts_beside_the_sources_figures(lists_raw, tmp_path):
     def political_prisoners(db):
         return rows(db, "SELECT dataset_count FROM statistics_compared WHERE metric = 'political prisoners'")[0][0]
@@ -208,6 +220,7 @@ def test_a_person_counted_only_still_counts_beside_the_sources_figures(lists_raw
     assert political_prisoners(out) == published
 
 
+@pytest.mark.slow
 def test_the_last_check_stops_a_build_that_would_leak(lists_raw, tmp_path, monkeypatch):
     """Should redaction miss a trace, nothing is published: the check of the written file stops the build."""
     import scripts.withhold
