@@ -100,10 +100,13 @@ def test_readers_and_a_visitors_query_are_served_while_an_attack_runs(small_site
                           headers={**MADE_ANEW, "fly-client-ip": "a-visitor"})
     assert {status for status, _ in pages + canned} == {200}
     took = sorted(took for _, took in pages + canned)
-    # Readers never wait behind hostile SQL (that would take them past the limit, and most of them). The attackers'
-    # clients share this process and the machine's two cores, so one reader in 25 may be late for reasons of the
-    # test's own: all but the slowest within the limit, that one within half a second more.
-    assert took[-2] < LIMIT and took[-1] < LIMIT + 0.5
+    # Readers never wait behind hostile SQL: hostile queries run back to back during the attack, each for the
+    # limit, so a reader queued behind them would take the limit, and so would most readers. Here nine in ten are
+    # answered within half of it, and every one before a queued reader could be. (Alone, this test's slowest reader
+    # takes about 0.2 s; within the full suite one or two of its 25 have taken 1.0 s, on a machine whose two cores
+    # the attackers' clients, this process and the server share. benchmarks/hostile.py measures readers from
+    # processes of their own: none over a second in 13,598 requests under attack at real scale.)
+    assert took[len(took) * 9 // 10] < LIMIT / 2 and took[-1] < LIMIT + 0.5
     assert [status for status, _ in visitor] == [200] * 3 and max(took for _, took in visitor) < LIMIT + 0.5
     assert None not in attack.statuses and set(attack.statuses) <= {200, 400, 429, 503}
 
