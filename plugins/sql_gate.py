@@ -15,8 +15,11 @@ raw full-text syntax (`_searchmode=raw`). Each query is cut at the time limit (D
 - no request asks for more than MAX_FACETS facets;
 - a client that keeps asking (more than SLOWED_AFTER requests lately) gets its refusals after SLOWED_SECONDS.
 
-A request refused is answered at once with Retry-After: the site's page (with the query kept in an editor) for a
-browser, JSON for JSON clients.
+Before any of this, and before Datasette reads a parameter, every request is bounded: a query string of at most
+MAX_QUERY_BYTES and MAX_PARAMETERS parameters (Datasette's table view takes time quadratic in their number: 6,000
+held the server for 30 s). Every count here is made on the parameters as Datasette decodes them (`%5Ffacet` is
+`_facet`). A request refused is answered at once, with Retry-After where waiting helps: the site's page (with the
+query kept in an editor) for a browser, JSON for JSON clients, text for CSV.
 """
 
 import asyncio
@@ -37,6 +40,8 @@ WAIT_SECONDS = 2
 BURST_SECONDS = 3.0
 REFILL_PER_SECOND = 0.1  # a client kept busy runs one second of SQL every ten
 MAX_FACETS = 10  # a table page's own facets (six for persons) and a few more
+MAX_PARAMETERS = 256  # the widest page of ours asks for about 40 (a table with filters, facets and sorts)
+MAX_QUERY_BYTES = 128 * 1024  # room for the longest SQL SQLite takes (100,000 bytes), percent-encoded
 MAX_CLIENTS = 10_000  # clients remembered, least recent forgotten first
 HALF_LIFE_SECONDS = 30
 # A client that has asked this much lately is answered its refusals after a pause: a flood of refusals sent at
@@ -53,12 +58,18 @@ def arbitrary(pairs):
     return "sql" in keys or "_where" in keys or raw_search
 
 
-# Counted before the query string is parsed: parsing 1,000 facets takes milliseconds, and attackers send many.
-FACET_PARAMETER = re.compile(rb"(?:^|&)(?:" + b"|".join(p.encode() for p in FACET_PARAMETERS) + rb")=")
+def parameters(query_string):
+    """The query string's parameters as Datasette decodes them, or why the request is refused (status, message)."""
+    if len(query_string) > MAX_QUERY_BYTES:
+        return 414, f"The address is too long: a query string may be at most {MAX_QUERY_BYTES // 1024} KB."
+    try:
+        return parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_PARAMETERS)
+    except ValueError:
+        return 400, f"A page may be asked with at most {MAX_PARAMETERS} parameters."
 
 
-def facets_asked(query_string):
-    return len(FACET_PARAMETER.findall(query_string))
+def facets_asked(pairs):
+    return sum(key in FACET_PARAMETERS for key, _ in pairs)
 
 
 class Client:
@@ -140,10 +151,10 @@ class Gate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        too_many_facets = facets_asked(scope.get("query_string", b"")) > MAX_FACETS
-        pairs = [] if too_many_facets else parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                                                     keep_blank_values=True)
-        if not too_many_facets and not arbitrary(pairs):
+        pairs = parameters(scope.get("query_string", b""))
+        if isinstance(pairs, tuple):  # the page says so without repeating the address (its links keep no query)
+            return await refuse(self.datasette, {**scope, "query_string": b""}, receive, send, *pairs)
+        if facets_asked(pairs) <= MAX_FACETS and not arbitrary(pairs):
             return await self.app(scope, receive, send)
         client = self.client(scope)
         client.refilled(time.monotonic())
@@ -152,9 +163,9 @@ class Gate:
         async def refused(status, retry_after, message):
             if client.asked > SLOWED_AFTER:  # it keeps asking: its refusals come slowly, and so do its requests
                 await asyncio.sleep(SLOWED_SECONDS)
-            await refuse(self.datasette, scope, receive, send, status, retry_after, message)
+            await refuse(self.datasette, scope, receive, send, status, message, retry_after, pairs)
 
-        if too_many_facets:
+        if facets_asked(pairs) > MAX_FACETS:
             return await refused(400, None, f"A page may ask for at most {MAX_FACETS} facets.")
         if client.under_way:
             return await refused(429, 1, "Your previous query is still running: send the next one when it has finished.")
@@ -205,10 +216,9 @@ def wants_json(scope, json_asked):
         b"application/json" in headers.get(b"accept", b"") and b"text/html" not in headers.get(b"accept", b""))
 
 
-async def refuse(datasette, scope, receive, send, status, retry_after, message):
+async def refuse(datasette, scope, receive, send, status, message, retry_after=None, pairs=()):
     """The refusal as the client asked for the page: JSON, plain text for CSV, or the site's HTML page."""
-    query = scope.get("query_string", b"").decode("latin-1")
-    json_asked = scope["path"].endswith(".json") or "_shape=" in query
+    json_asked = scope["path"].endswith(".json") or any(key == "_shape" for key, _ in pairs)
     headers = [(b"retry-after", str(retry_after).encode())] if retry_after else []
     if wants_json(scope, json_asked):
         body = json.dumps({"ok": False, "error": message, "status": status, "retry_after": retry_after}).encode()
@@ -217,9 +227,8 @@ async def refuse(datasette, scope, receive, send, status, retry_after, message):
         body = (message + "\n").encode()
         headers.append((b"content-type", b"text/plain; charset=utf-8"))
     else:
-        sql = dict(parse_qsl(query, keep_blank_values=True)).get("sql")
         html = await datasette.render_template("sql_refused.html", {
-            "status": status, "message": message, "retry_after": retry_after, "sql": sql,
+            "status": status, "message": message, "retry_after": retry_after, "sql": dict(pairs).get("sql"),
             "action": escape(scope["path"].removesuffix(".json")),
         }, request=Request({**scope, "csrftoken": lambda: ""}, receive))  # outside CSRF: a GET form needs none
         body = html.encode()

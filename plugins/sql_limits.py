@@ -21,6 +21,7 @@ limit cut the query. Each connection Datasette opens (the documented prepare_con
 import re
 import sqlite3
 import threading
+import weakref
 
 from datasette import hookimpl
 
@@ -43,9 +44,13 @@ class ResultTooLarge(sqlite3.DatabaseError):
 
 
 class ResultBudget:
-    """A row factory giving sqlite3.Row, that stops a query once its rows pass `limit` bytes of text and blobs.
+    """A row factory giving sqlite3.Row, that stops a query once its rows would pass `limit` bytes as sent.
 
-    A connection runs one query at a time, in its own thread: the count starts again with each new cursor.
+    A value is counted at what it may take in the JSON answer: text of printable ASCII at its length, any other text
+    or blob at six times it (a NUL or a Chinese character is written `\\u0000`, `\\u5218`), so no answer can be much
+    larger than the budget, however its values are made. A connection runs one query at a time, in its own thread:
+    the count starts again with each new cursor. Only a weak reference to the cursor is kept: a cursor kept alive
+    keeps its statement open, and an open statement would keep an interrupt meant for it alive for the next query.
     """
 
     def __init__(self, limit=RESULT_BYTES):
@@ -54,14 +59,21 @@ class ResultBudget:
 
     def __call__(self, cursor, row):
         counted = self.counted
-        if getattr(counted, "cursor", None) is not cursor:
-            counted.cursor, counted.bytes = cursor, 0
-        counted.bytes += sum(len(value) for value in row if isinstance(value, (str, bytes)))
+        if getattr(counted, "cursor", lambda: None)() is not cursor:
+            counted.cursor, counted.bytes = weakref.ref(cursor), 0
+        counted.bytes += sum(map(sent_size, row))
         if counted.bytes > self.limit:
-            counted.cursor = None
+            counted.cursor = lambda: None
             raise ResultTooLarge(f"the query's result is larger than {self.limit // 2**20} MB: "
                                  "ask for fewer rows or columns, or shorter values")
         return sqlite3.Row(cursor, row)
+
+
+def sent_size(value):
+    """At most how many bytes a value takes in a JSON answer (numbers and NULL count as nothing)."""
+    if isinstance(value, str):
+        return len(value) if value.isascii() and value.isprintable() else 6 * len(value)
+    return 6 * len(value) if isinstance(value, bytes) else 0
 
 
 # A conversion: flags, width, precision (digits or * for an argument), then the type; %% takes no argument.

@@ -279,7 +279,7 @@ def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_chec
     replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
     replacing = {name: rebound for name, rebound in replacing.items() if rebound}
     assert replacing == {"cell_values.py": {"table_view"}, "sorted_pages.py": {"TableView"},
-                         "immutable_schema.py": {"Database", "Datasette"}}
+                         "immutable_schema.py": {"Database", "Datasette"}, "sql_watchdog.py": {"Database"}}
     for name in replacing:
         text = (ROOT / "plugins" / name).read_text()
         assert re.search(r'^WRITTEN_FOR = "[\d.]+(a\d+)?"', text, re.M), name
@@ -302,6 +302,13 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
     immutable_schema = plugin_module("immutable_schema")
     immutable_schema.startup()
     assert "immutable_schema.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
+
+    from datasette.database import Database
+
+    execute_fn = Database.execute_fn
+    plugin_module("sql_watchdog").startup(None)
+    assert Database.execute_fn is execute_fn
+    assert "sql_watchdog.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
 
     from jinja2 import Environment
 

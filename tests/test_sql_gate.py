@@ -145,22 +145,27 @@ async def test_a_wait_ends_with_a_refusal_and_the_queue_stays_bounded(monkeypatc
     assert turns.waiting == [] and turns.running == 1
 
 
-def test_the_watchdog_interrupts_a_statement_whose_time_checks_come_late():
+def test_the_watchdog_interrupts_the_work_it_timed_and_nothing_after_it():
     """A statement whose every step is slow (here a function that sleeps; under load, a busy interpreter) passes the
-    time checks late: the watchdog interrupts it from another thread, just past its limit."""
+    time checks late: the watchdog interrupts it from another thread, just past its limit. A cursor left open after
+    its work ended (a result cut at the row limit) keeps its statement open: nothing is interrupted then, nor later."""
     import sqlite3
 
-    sql_watchdog = plugin_module("sql_watchdog")
+    watchdog = plugin_module("sql_watchdog").Watchdog()
     conn = sqlite3.connect(":memory:", check_same_thread=False)
     conn.create_function("slowly", 1, lambda x: time.sleep(0.05) or x)
-    sql_watchdog.prepare_connection(conn)
-    sql_watchdog.WATCHDOG.watch(0.3)
+    watchdog.watch(0.3)
     started = time.perf_counter()
     with pytest.raises(sqlite3.OperationalError, match="interrupted"):
-        conn.execute("with recursive c(x) as (select 1 union all select x + 1 from c limit 100) "
-                      "select sum(slowly(x)) from c").fetchall()
+        watchdog.run_timed(lambda c: c.execute("with recursive c(x) as (select 1 union all select x + 1 from c "
+                                               "limit 100) select sum(slowly(x)) from c").fetchall(), conn)
     assert time.perf_counter() - started < 0.5
-    assert conn.execute("select 1").fetchall() == [(1,)]  # the next statement runs as usual
+    cut_short = watchdog.run_timed(lambda c: c.execute("with recursive c(x) as (select 1 union all select x + 1 "
+                                                       "from c limit 5000) select x from c"), conn)
+    assert cut_short.fetchone() == (1,)
+    time.sleep(0.6)  # twice the limit, the cursor still open
+    assert watchdog.run_timed(lambda c: c.execute("select 1").fetchall(), conn) == [(1,)]
+    assert len(cut_short.fetchall()) == 4999
 
 
 async def test_a_client_that_keeps_asking_gets_its_refusals_slowly(monkeypatch):
@@ -184,3 +189,88 @@ async def test_a_client_that_keeps_asking_gets_its_refusals_slowly(monkeypatch):
         took.append(time.perf_counter() - started)
     assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [400] * 5
     assert max(took[:3]) < 0.1 and min(took[3:]) >= 0.2
+
+
+@pytest.mark.slow
+async def test_results_cut_at_the_row_limit_leave_every_page_answering(ds, metadata):
+    """Queries whose results pass the row limit (the search page, canned queries, table pages, ?sql=) leave nothing
+    open behind them: once the watchdog's limit has passed after each, pages still answer, and every page kind after
+    them all."""
+    from .test_site import PAGE_KINDS
+
+    canned = {"search": "q=Tibetan", "detained_under_article": "article=105&country=CN"}
+    cut = ["/search?q=Tibetan", "/conscience?sql=select+*+from+person_issues", "/conscience/person_issues.json?_size=max",
+           "/conscience/persons?_search=Tibetan&_size=max"]
+    cut += [f"/conscience/{name}.json?{canned.get(name, '')}" for name in metadata["databases"]["conscience"]["queries"]]
+
+    async def answers(path):
+        response = await ds.client.get(path, headers=as_client(), cookies={"made": "anew"}, follow_redirects=True)
+        assert response.status_code == 200, (path, response.text[:300])
+
+    for path in cut:
+        await answers(path)
+        await asyncio.sleep(LIMIT + 0.4)  # past the watchdog's limit and grace
+        for page in ("/", "/conscience/persons", "/person/jiang-tianyong"):
+            await answers(page)
+    for path in PAGE_KINDS:
+        await answers(path)
+
+
+@pytest.mark.slow
+async def test_no_innocent_query_is_refused_after_stopped_ones(ds):
+    """100 queries stopped by the result budget or the time limit, each followed by innocent ones, at once or after the
+    watchdog's limit has passed: all answer."""
+    stopped = ["select zeroblob(250000) from records limit 100"] * 9 + [RUNAWAY]
+    refused = []
+    for n in range(100):
+        await ds.client.get("/conscience.json", params={"sql": stopped[n % 10]}, headers=as_client())
+        if n % 5 == 4:
+            await asyncio.sleep(LIMIT + 0.4)
+        for path in ("/conscience.json?sql=select+count(*)+from+persons", "/conscience/persons.json?_size=3"):
+            response = await ds.client.get(path, headers=as_client(), cookies={"made": "anew"})
+            if response.status_code != 200:
+                refused.append((n, path, response.text[:200]))
+    assert refused == []
+
+
+async def test_a_request_with_thousands_of_parameters_is_refused_at_once_and_readers_go_on(ds):
+    many = "&".join(f"p{n}=1" for n in range(6000))
+    reader = asyncio.ensure_future(timed(ds, "/conscience/persons.json", _size=5, _nocache="1"))
+    started = time.perf_counter()
+    response = await ds.client.get("/conscience/persons.json?" + many)
+    took = time.perf_counter() - started
+    assert response.status_code == 400 and "at most 256 parameters" in response.json()["error"] and took < 0.2
+    (page, page_took) = await reader
+    assert page.status_code == 200 and page_took < LIMIT / 2
+
+
+@pytest.mark.parametrize("facet", ["_facet", "%5Ffacet", "_f%61cet", "_facet_array", "%5Ffacet%5Farray"])
+async def test_facets_are_counted_as_datasette_decodes_them(ds, facet):
+    response = await ds.client.get("/conscience/persons.json?" + "&".join([f"{facet}=country"] * 11))
+    assert response.status_code == 400 and "at most 10 facets" in response.json()["error"]
+
+
+async def test_an_address_longer_than_any_query_is_refused_before_it_is_read(ds):
+    """httpx itself refuses such an address, so the site's application is called as the server would call it."""
+    await ds.invoke_startup()
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/conscience/persons", "raw_path": b"/conscience/persons",
+             "query_string": b"sql=" + b"x" * (129 * 1024), "headers": [(b"accept", b"text/html")], "root_path": "",
+             "scheme": "http", "http_version": "1.1", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8001)}
+    await ds.app()(scope, None, send)
+    body = b"".join(m.get("body", b"") for m in sent)
+    assert sent[0]["status"] == 414 and b"too long" in body and b"x" * 100 not in body
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ""])
+async def test_a_result_larger_than_its_budget_as_written_is_refused(ds, suffix):
+    """Blobs are written in JSON as six bytes each (\\u0000): 25 MB of them would have been a 150 MB answer."""
+    response = await ds.client.get(f"/conscience{suffix}", params={"sql": "select zeroblob(250000) from records "
+                                                                   "limit 100"}, headers=as_client())
+    assert response.status_code == 400 and len(response.content) < 100_000
+    if suffix == ".csv":
+        assert response.text.startswith("The query could not be run") and "/conscience.json?sql=" in response.text
