@@ -11,6 +11,7 @@ limit cut the query. Each connection Datasette opens (the documented prepare_con
   an error saying so — about a hundred times what any page of ours needs;
 - a ceiling on all of SQLite's memory in the process (hard_heap_limit): past it, a query fails instead of the
   server swelling;
+- the path of the database file on the server, which pragma_database_list would show, read as NULL;
 - printf()'s width and precision held to the length of a value: SQLite loops over a precision even when the
   result is too long to keep, so `printf('%.*c', 100000000 + length(name), 'x')` took 0.14 s a row, between two
   checks of the time limit: 23 s for a one-second limit. The function is replaced by one that gives NULL at once
@@ -118,11 +119,19 @@ class GuardedPrintf:
 PRINTF = GuardedPrintf()
 
 
+def hide_file_paths(action, table, column, database, trigger):
+    """`select * from pragma_database_list` reads the path of the database file on the server as NULL."""
+    if action == sqlite3.SQLITE_READ and table == "pragma_database_list" and column == "file":
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
+
+
 @hookimpl
 def prepare_connection(conn):
     for limit, value in LIMITS.items():
         conn.setlimit(limit, value)
     conn.execute(f"PRAGMA hard_heap_limit = {HEAP_BYTES}")
     conn.row_factory = ResultBudget()
+    conn.set_authorizer(hide_file_paths)
     for name in ("printf", "format"):
         conn.create_function(name, -1, PRINTF, deterministic=True)

@@ -7,13 +7,17 @@ large). Datasette's documented handle_exception hook sees each exception first: 
 request's own parameters it is answered 400 with Datasette's error page or JSON; anything else is left to
 Datasette, as the fault of ours it is. A page that does not exist (404) is answered the same way, so that both
 are rendered through datasette.render_template with the request: in the reader's language (plugins/i18n.py).
+
+A database, table or row asked for in a format no renderer gives (`persons.xml`) is a 404 naming the formats there
+are: Datasette 0.65 answered it with the HTML page and a 200.
 """
 
 import json
+import re
 import sqlite3
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import Request, Response
 
 # Messages of DatasetteError that Datasette raises, with status 500, about a request's own parameters.
 PARAMETER_ERRORS = ("Cannot sort table by", "Cannot use _sort and _sort_desc at the same time", "Invalid _through")
@@ -53,6 +57,38 @@ def not_found(exception):
     if getattr(exception, "status", None) != 404:
         return None
     return getattr(exception, "message", None) or (str(exception.args[0]) if exception.args else "Not Found")
+
+
+# Datasette's routes for a database, a table or a row in a format: /db.fmt, /db/table.fmt, /db/table/row.fmt.
+FORMATTED = re.compile(r"^/([^/.]+)(?:/[^/.]+(?:/[^/]+?)?)?\.(\w+)$")
+
+
+def unknown_format(datasette, path):
+    """The format a path to a database, table or row asks for that no renderer gives, or None."""
+    match = FORMATTED.match(path)
+    if not match or match.group(1) not in datasette.databases:
+        return None
+    return None if match.group(2) in ("json", "csv", "db", *datasette.renderers) else match.group(2)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def known_formats(scope, receive, send):
+            fmt = unknown_format(datasette, scope.get("path", "")) if scope["type"] == "http" else None
+            if fmt is None:
+                return await app(scope, receive, send)
+            formats = ", ".join(f".{name}" for name in ("json", "csv", *sorted(datasette.renderers)))
+            message = f"There is no .{fmt} format: pages are given as {formats}."
+            await datasette.invoke_startup()  # templates are ready only then (done once; the first request may be this)
+            request = Request({**scope, "csrftoken": lambda: ""}, receive)  # outside CSRF: a GET page needs none
+            html = await datasette.render_template("error.html", {"ok": False, "error": message, "status": 404,
+                                                                  "title": None}, request=request)
+            await Response.html(html, status=404).asgi_send(send)
+
+        return known_formats
+
+    return wrap
 
 
 @hookimpl

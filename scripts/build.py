@@ -11,6 +11,7 @@ import argparse
 import fcntl
 import json
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -80,9 +81,16 @@ def building(out):
         lock.truncate()
         lock.write(str(os.getpid()))
         lock.flush()
-        for leftover in LEFTOVERS:
-            out.with_name(out.name + leftover).unlink(missing_ok=True)
-        yield
+        remove_leftovers(out)
+        try:
+            yield
+        finally:
+            remove_leftovers(out)
+
+
+def remove_leftovers(out):
+    for leftover in LEFTOVERS:
+        out.with_name(out.name + leftover).unlink(missing_ok=True)
 
 
 def build_locked(out, strict, raw, previous, released_on, allow_shrink):
@@ -364,11 +372,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.check_withheld:
         return check_withheld_command(args)
+    # Stopped (kill, a CI timeout): its workers stopped and its files removed on the way out, as on a failure.
+    stopped = signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(
+        f"build stopped (signal {number}); the previous {args.out.name}, if any, is unchanged."))
     try:
         counts = build(args.out, strict=args.strict, raw=args.raw, previous=args.previous,
                        released_on=args.release_date, allow_shrink=args.allow_shrink)
     except BuildError as exc:
         sys.exit(f"build failed: {exc}\nThe previous {args.out.name}, if any, is unchanged.")
+    finally:
+        signal.signal(signal.SIGTERM, stopped)
     print(f"built {args.out.name}: {', '.join(f'{name} {count}' for name, count in counts.items())}")
 
 

@@ -29,8 +29,10 @@ def release_date(explicit=None):
 
 
 def change(released_on, change_type, title, old=None, new=None, person=None, organization=None, campaign=None,
-           country=None):
-    key = "|".join(str(part) for part in (released_on, change_type, person, organization, campaign, old, new))
+           country=None, row=None):
+    """A change row; `row` tells apart two changes otherwise alike (two sources' detentions of one person, one day)."""
+    key = "|".join(str(part) for part in (released_on, change_type, person, organization, campaign, old, new)
+                   + ((row,) if row else ()))
     return {"id": "change-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16], "released_on": released_on,
             "change_type": change_type, "person_id": person, "organization_id": organization, "campaign_id": campaign,
             "country": country, "title": title, "old_value": old, "new_value": new}
@@ -56,20 +58,20 @@ def compare(conn, released_on):
             "SELECT id, name, status, country FROM previous.persons WHERE id NOT IN (SELECT id FROM persons)"):
         out.append(change(released_on, "person removed", f"{name} is no longer listed", old=status, person=pid,
                           country=country))
-    for detained_on, pid, name, country in found(
-            "SELECT d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p ON p.id = d.person_id "
-            "WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
+    for detention_id, detained_on, pid, name, country in found(
+            "SELECT d.id, d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p "
+            "ON p.id = d.person_id WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
         when = f" ({detained_on})" if detained_on else ""
         out.append(change(released_on, "new detention", f"{name} detained{when}", new=detained_on, person=pid,
-                          country=country))
-    for charge_id, title, pid, name, country in found(
-            "SELECT c.charge_id, ifnull(ch.title_en, c.charge_id), p.id, p.name, p.country "
+                          country=country, row=detention_id))
+    for detention_id, charge_id, title, pid, name, country in found(
+            "SELECT c.detention_id, c.charge_id, ifnull(ch.title_en, c.charge_id), p.id, p.name, p.country "
             "FROM detention_charges AS c JOIN detentions AS d ON d.id = c.detention_id "
             "JOIN persons AS p ON p.id = d.person_id LEFT JOIN charges AS ch ON ch.id = c.charge_id "
             "WHERE (c.detention_id, c.charge_as_written) NOT IN "
             "(SELECT detention_id, charge_as_written FROM previous.detention_charges)"):
         out.append(change(released_on, "new charge", f"{name} charged: {title}", new=charge_id, person=pid,
-                          country=country))
+                          country=country, row=detention_id))
     for cid, title, kind, country in found(
             "SELECT id, title, kind, country FROM campaigns WHERE id NOT IN (SELECT id FROM previous.campaigns)"):
         out.append(change(released_on, "new campaign", f"New campaign: {title}", new=kind, campaign=cid,

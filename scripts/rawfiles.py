@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"
 LIST_SEPARATOR = ";"
 # No value is longer: the server refuses values over 256 KB (plugins/sql_limits.py), and a narrative is a few KB.
-MAX_FIELD_BYTES = 64 * 1024
+MAX_CELL = 131_072  # characters (128 KiB of ASCII): a longer cell is a quote left open, not a value
 csv.field_size_limit(2**26)  # a longer field is read, then refused with its line and field
 
 SOURCE_FIELDS_REQUIRED = ("id", "title", "publisher", "licence", "language", "kind", "description")
@@ -45,13 +45,17 @@ def read_csv(path, required=()):
 
     The file must be UTF-8 (a byte-order mark is allowed), have a header naming each column once, and hold each
     value on one line (a value spanning lines is almost always a quote opened and never closed), with no NUL
-    character and none longer than MAX_FIELD_BYTES.
+    character and none longer than MAX_CELL.
     """
     name = display_path(path)
     text = decoded(path, name)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, [])
+        if not header:
+            raise BuildError(name, 1, None, None, "the file is empty",
+                             "Its first line must be a header naming its columns"
+                             + (f" ({', '.join(required)} at least)." if required else "."))
         check_header(name, header, required)
         line = reader.line_num
         for values in reader:
@@ -62,6 +66,10 @@ def read_csv(path, required=()):
                 if len(values) > len(header):
                     raise BuildError(name, line, None, values[len(header)], "the row has more fields than the header",
                                      "Quote values that contain commas.")
+                if len(values) < len(header):
+                    raise BuildError(name, line, header[len(values)], None,
+                                     f"the row has fewer fields than the header ({len(values)} of {len(header)})",
+                                     "Give every column a value, empty where there is none (a comma each).")
                 yield Origin(name, line), {column: values[i] if i < len(values) else None
                                            for i, column in enumerate(header)}
             line = last
@@ -108,9 +116,9 @@ def check_values(name, line, row):
         if "\x00" in value:
             raise BuildError(name, line, field, value[:60], "the value holds a NUL character",
                              "Remove it (it is not text: the file was probably exported with a wrong setting).")
-        if len(value.encode("utf-8")) > MAX_FIELD_BYTES:
-            raise BuildError(name, line, field, value[:60], f"the value is longer than {MAX_FIELD_BYTES // 1024} KB",
-                             "Shorten it: a cell holds a value, not a document.")
+        if len(value) > MAX_CELL:
+            raise BuildError(name, line, field, value[:60], f"the value is longer than {MAX_CELL:,} characters (128 KiB)",
+                             "Shorten it: a cell holds a value, not a document (a quote left open does this too).")
 
 
 def read_source_yml(folder):

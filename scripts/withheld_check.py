@@ -3,11 +3,14 @@
 Every text column of every table is searched for every name, romanisation, id and upstream id of each withheld
 person (as scripts/withhold.py knows them), the full-text indexes for their names, and the file for free pages
 (which could hold deleted rows). The one exception is a namesake: another person or organisation whose own name
-is the same is not a trace. Messages name the table, column and row, never the person.
+is the same is not a trace. What the site serves beside the database (its templates, with their translations and
+vocabularies, and metadata.yml) is searched too. Messages name the table, column and row, or the file and line,
+never the person.
 """
 
 import sqlite3
 
+from .rawfiles import ROOT, display_path
 from .schema import TABLES
 from .withhold import CJK, Redactor, tokens
 
@@ -42,17 +45,33 @@ def traces_left(path, persons):
                         left.append((person.request, f"{table}.{column}, rowid {rowid}: a name"))
             left += [(person.request, f"{table}_fts, rowid {rowid}: a name in the full-text index")
                      for table, rowid in indexed(conn, person) if (table, rowid) not in namesakes]
-        return left
+        return left + traces_in_served_files(persons)
     finally:
         conn.close()
+
+
+def served_files(root=ROOT):
+    """The files the site serves or renders besides the database."""
+    return sorted(path for path in (root / "templates").rglob("*") if path.is_file()) + [root / "metadata.yml"]
+
+
+def traces_in_served_files(persons, files=None):
+    """[(request, where)] for every line of a served file that names a withheld person or holds one of their ids."""
+    left = []
+    for path in files or served_files():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for person in persons:
+                redactor = Redactor([person])
+                if redactor.names_in(line) is not None:
+                    left.append((person.request, f"{display_path(path)}, line {number}: a name or id"))
+    return left
 
 
 def texts(conn, redactor):
     """(table, column, rowid, text) of every text cell that may hold a trace."""
     for name, table in TABLES.items():
         for column in text_columns(conn, name):
-            yield from ((name, column, rowid, text) for rowid, text in conn.execute(
-                f"SELECT rowid, [{column}] FROM [{name}] WHERE {redactor.prefilter(column)}"))
+            yield from ((name, column, rowid, text) for rowid, text in redactor.candidates(conn, name, column))
 
 
 def text_columns(conn, table):

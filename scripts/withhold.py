@@ -35,9 +35,11 @@ NAME_MARKER = "[name withheld]"
 RECORD_MARKER = "[record withheld]"
 WITHHELD_NAME = "Name withheld at the family's request"
 WITHHELD_DETAILS = "Details withheld at the family's request."
+WITHHELD_CASE = "A reprisal case withheld at the family's request"
 WITHHELD_REF = "withheld"
 PUBLIC_ID = re.compile(r"^anonymous-[a-z0-9]+(?:-[a-z0-9]+)*$")  # the prefix keeps it apart from sources' ids
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+PREFILTER_GROUP = 400  # tests OR-ed in one query: SQLite refuses an expression over 1,000 deep
 # Person-linked tables (besides persons and records), in the order rows are removed or renamed.
 ABOUT_PERSON = ("detentions", "events", "reprisals", "person_issues")
 
@@ -50,6 +52,7 @@ class Request:
     target: str
     level: str
     public_id: str | None
+    name: str | None = None  # the person's name as the maintainer reads it, checked against the records
 
     def error(self, problem, fix):
         return self.origin.error("record", self.target, problem, fix)
@@ -62,6 +65,11 @@ def read_all(raw):
     """The requests of raw/withheld.csv and of the private list $CONSCIENCE_WITHHELD names, if any."""
     seen = {}
     requests = read_requests(Path(raw) / "withheld.csv", seen)
+    for request in requests:
+        if request.name:
+            raise request.origin.error("name", None, "a name in the public list would be published with the "
+                                       "repository", f"Move this line to the private list (${PRIVATE_LIST}), where "
+                                       "its name column is checked against the records.")
     if os.environ.get(PRIVATE_LIST):
         requests += read_requests(Path(os.environ[PRIVATE_LIST]), seen)
     public_ids = [r.public_id for r in requests if r.public_id]
@@ -82,7 +90,7 @@ def read_requests(path, seen):
     requests = []
     for origin, row in read_csv(path, required=("record", "level", "public_id")):
         request = Request(origin, (row["record"] or "").strip(), (row["level"] or "").strip() or "withhold",
-                          (row["public_id"] or "").strip() or None)
+                          (row["public_id"] or "").strip() or None, (row.get("name") or "").strip() or None)
         check_request(request, seen)
         seen[request.target] = origin
         requests.append(request)
@@ -154,7 +162,32 @@ def resolve(stage, requests, linked, declared):
             withheld.persons.append(Person(request, records))
     for person in withheld.persons:
         known_as(stage, person)
+        check_name(person)
+    everyone = set().union(*(person.ids for person in withheld.persons))
+    for case_id, reference, targets in own_cases(stage.conn, everyone):
+        for person in withheld.persons:
+            if person.ids & targets:
+                person.ids |= {i for i in (case_id, reference) if distinctive(i)}
     return withheld
+
+
+def check_name(person):
+    """A line that gives the person's name must name the person its record id finds (a typo may be another id)."""
+    given = person.request.name
+    if given and not any(same_name(given, known) for known in person.names):
+        raise person.request.origin.error(
+            "name", None, "the name given is not a name of the person this line's record finds (neither name is "
+            "shown here)", "Check the record id: a typo can be another person's id. Compare the name with the "
+            "records table, then correct the id or the name.")
+
+
+def same_name(a, b):
+    """Two writings of one name: the same words in any order, diacritics, case and spacing aside; or, for names in
+    Chinese characters, the same characters or the same pinyin."""
+    if CJK.search(a) and CJK.search(b):
+        return re.sub(r"\s", "", a) == re.sub(r"\s", "", b)
+    a, b = (romanise(x, "Hans") if CJK.search(x) else x for x in (a, b))
+    return sorted(tokens(a)) == sorted(tokens(b)) or "".join(tokens(a)) == "".join(tokens(b))
 
 
 def matching_records(stage, request, linked, declared):
@@ -207,6 +240,16 @@ def known_as(stage, person):
     person.names = {name.strip() for name in person.names if is_name(name)}
     person.ids = {i for i in person.ids if distinctive(i)}
     person.surnames = {surname(name, person.chinese) for name in person.names if not CJK.search(name)} - {None}
+
+
+def own_cases(conn, person_ids):
+    """(case id, UN report case reference, target ids) of each reprisal case whose every target is one of the persons:
+    such a case, its id (often built from a name) and its reference (the report names them there) identify them."""
+    return [(case_id, reference, set(json.loads(targets))) for case_id, reference, targets in conn.execute("""
+        SELECT c.id, c.sg_case_reference, json_group_array(r.person_id) FROM cases c JOIN reprisals r ON r.case_id = c.id
+        GROUP BY c.id HAVING sum(r.organization_id IS NOT NULL OR r.person_id IS NULL
+                                 OR r.person_id NOT IN (SELECT value FROM json_each(?))) = 0
+        ORDER BY c.id""", (json.dumps(sorted(person_ids)),))]
 
 
 def known_before(conn, persons, previous_changes):
@@ -321,9 +364,12 @@ def apply(stage, withheld, province_of):
     counted = [pid for p in gone if p.request.level == "counts only" for pid in person_ids(stage, p)]
     count_persons(stage, counted)
     remove_people(stage, sorted({pid for p in gone for pid in person_ids(stage, p)}))
-    for person in withheld.persons:
-        if person.request.level == "anonymous":
-            anonymise(stage, person, province_of)
+    anonymous = [p for p in withheld.persons if p.request.level == "anonymous"]
+    addresses = own_addresses(stage, {pid for p in anonymous for pid in person_ids(stage, p)})
+    for person in anonymous:
+        person.references |= addresses
+        anonymise(stage, person, province_of)
+    anonymise_cases(stage, {p.request.public_id for p in anonymous})
     return redact(stage, withheld.persons)
 
 
@@ -379,6 +425,57 @@ def anonymise(stage, person, province_of):
                  (public_id, WITHHELD_REF, old_id))
 
 
+def cited(upstream_ref):
+    return {part for part in (upstream_ref or "").split("; ") if part.startswith(("http://", "https://"))}
+
+
+def own_addresses(stage, person_ids):
+    """The pages cited for the persons' facts and for the cases that are theirs alone, but for those rows about anyone
+    else cite too (a trial report naming several people stays their source): a page of their own names them."""
+    conn = stage.conn
+    mine, others = set(), set()
+    cases = {case_id for case_id, _, _ in own_cases(conn, person_ids)}
+    for name, table in TABLES.items():
+        if not table.provenance:
+            continue
+        columns = {c.name for c in table.columns}
+        about_them = ("person_id IN (SELECT value FROM json_each(:persons))" if "person_id" in columns
+                      else "id IN (SELECT value FROM json_each(:persons))" if name == "persons"
+                      else "id IN (SELECT value FROM json_each(:cases))" if name == "cases" else "0")
+        if "case_id" in columns:
+            about_them += " OR case_id IN (SELECT value FROM json_each(:cases))"
+        for ref, theirs in conn.execute(f"SELECT upstream_ref, {about_them} FROM [{name}]",
+                                        {"persons": json.dumps(sorted(person_ids)), "cases": json.dumps(sorted(cases))}):
+            (mine if theirs else others).update(cited(ref))
+    return mine - others
+
+
+def anonymise_cases(stage, public_ids):
+    """Each case whose every target is anonymous, under a new id from the first target's public id: no title,
+    summary, report reference or page that could name them; its report year, state and coded fields stay, so it is
+    counted."""
+    conn = stage.conn
+    numbers = {}
+    for case_id, _, targets in own_cases(conn, public_ids):
+        first = min(targets)
+        numbers[first] = numbers.get(first, 0) + 1
+        new = f"{first}-case-{numbers[first]}"
+        year, = conn.execute("SELECT sg_report_year FROM cases WHERE id = ?", (case_id,)).fetchone()
+        types = sorted({t for (value,) in conn.execute("SELECT reprisal_types FROM reprisals WHERE case_id = ?",
+                                                       (case_id,)) for t in json.loads(value or "[]")})
+        summary = (f"Reprisals ({', '.join(types) or 'of a kind not stated'})"
+                   + (f" recorded in the Secretary-General's report of {year}" if year else "") + f". {WITHHELD_DETAILS}")
+        conn.execute("""UPDATE cases SET id = ?, title = ?, summary = ?, sg_case_reference = NULL, upstream_ref = ?
+                        WHERE id = ?""", (new, WITHHELD_CASE, summary, WITHHELD_REF, case_id))
+        conn.execute("UPDATE reprisals SET case_id = ? WHERE case_id = ?", (new, case_id))
+        events = conn.execute("SELECT rowid FROM events WHERE case_id = ? ORDER BY rowid", (case_id,)).fetchall()
+        for event_number, (rowid,) in enumerate(events, start=1):
+            conn.execute("""UPDATE events SET id = ?, case_id = ?, description = ?, date_note = NULL, upstream_ref = ?
+                            WHERE rowid = ?""", (f"{new}-event-{event_number}", new, WITHHELD_DETAILS, WITHHELD_REF, rowid))
+        stage.conn.execute("""UPDATE events SET date = substr(date, 1, 7), date_precision = 'month'
+                              WHERE case_id = ? AND date_precision = 'day'""", (new,))
+
+
 def rename_rows(stage, table, old_id, public_id, kind, blank, params=()):
     """The person's rows of a table renumbered under the public id, what identifies them blanked; (old, new) ids."""
     conn = stage.conn
@@ -402,8 +499,7 @@ def narratives(stage, redactor):
     """(table, column, rowid, text) of every narrative that may name a withheld person."""
     for name, table in TABLES.items():
         for column in (c for c in table.columns if c.narrative):
-            yield from ((table, column, rowid, text) for rowid, text in stage.conn.execute(
-                f"SELECT rowid, [{column.name}] FROM [{name}] WHERE {redactor.prefilter(column.name)} ORDER BY rowid"))
+            yield from ((table, column, rowid, text) for rowid, text in redactor.candidates(stage.conn, name, column.name))
 
 
 def redact(stage, persons):
@@ -474,13 +570,18 @@ class Redactor:
                 self.exact.append((identifier, RECORD_MARKER, line))
         self.surnames = {person.request.origin.line: person.surnames for person in self.persons}
 
-    def prefilter(self, column):
-        """SQL selecting the rows that may name someone: the longest part of any name, any id (LIKE ignores case)."""
+    def candidates(self, conn, table, column):
+        """(rowid, text) of the rows of a table whose column may name someone, in rowid order: those holding the
+        longest part of any name (LIKE ignores case) or any id, asked in groups (SQLite bounds an expression's depth)."""
         needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
-        likes = [f"[{column}] LIKE '%' || {quote(needle)} || '%'" for needle in sorted(needles)]
-        instrs = [f"instr([{column}], {quote(text)})" for text, _, _ in self.exact]
-        return "(" + " OR ".join(likes + instrs) + ")"
+        tests = [f"[{column}] LIKE '%' || {quote(needle)} || '%'" for needle in sorted(needles)]
+        tests += [f"instr([{column}], {quote(text)})" for text, _, _ in self.exact]
+        found = {}
+        for start in range(0, len(tests), PREFILTER_GROUP):
+            found.update(conn.execute(f"SELECT rowid, [{column}] FROM [{table}] WHERE "
+                                      f"{' OR '.join(tests[start:start + PREFILTER_GROUP])}"))
+        return sorted(found.items())
 
     def redact(self, text):
         """(redacted text, [(request line, what was replaced)])."""

@@ -104,14 +104,14 @@ def test_a_column_named_twice_in_a_header(raw, tmp_path):
     ("nul", "the value holds a NUL character"),
     ("latin-1", "the file is not UTF-8 from this line"),
     ("utf-16", "the file is UTF-16, not UTF-8"),
-    ("long", "the value is longer than 64 KB"),
-    ("very long", "the value is longer than 64 KB"),
+    ("long", "the value is longer than 131,072 characters (128 KiB)"),
+    ("very long", "the value is longer than 131,072 characters (128 KiB)"),
 ])
 def test_bytes_that_are_not_a_utf8_csv_of_short_values(raw, tmp_path, data, problem):
     path = raw / "rfa-2021-04-22/organizations.csv"
     text = path.read_text(encoding="utf-8")
     header, first, *rest = text.splitlines()
-    broken = {"nul": first.replace(",", ",\x00", 1), "latin-1": first + ",", "long": first.replace(",", "," + "x" * 70_000, 1),
+    broken = {"nul": first.replace(",", ",\x00", 1), "latin-1": first + ",", "long": first.replace(",", "," + "x" * 140_000, 1),
               "very long": first.replace(",", "," + "x" * 300_000, 1), "utf-16": first}[data]
     text = "\n".join([header, broken, *rest]) + "\n"
     if data == "latin-1":
@@ -121,6 +121,17 @@ def test_bytes_that_are_not_a_utf8_csv_of_short_values(raw, tmp_path, data, prob
     path.write_bytes(encoded)
     message = build_fails(raw, tmp_path)
     assert "rfa-2021-04-22/organizations.csv, line " + ("1" if data == "utf-16" else "2") in message and problem in message
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("id,name,source_line\nx,Some organisation\n", "line 2, field 'source_line' — the row has fewer fields than the "
+                                                    "header (2 of 3)"),
+    ("", "line 1 — the file is empty"),
+])
+def test_a_short_row_or_an_empty_file_is_said_as_such(raw, tmp_path, text, problem):
+    (raw / "rfa-2021-04-22/organizations.csv").write_text(text, encoding="utf-8")
+    message = build_fails(raw, tmp_path)
+    assert "rfa-2021-04-22/organizations.csv, " + problem in message
 
 
 def test_a_link_in_raw_is_refused_without_reading_what_it_points_at(raw, tmp_path):

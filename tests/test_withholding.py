@@ -5,15 +5,18 @@ narratives that name him), so these tests need no mirror and no network. Each le
 """
 
 import csv
+import json
+import re
 import sqlite3
 
 import pytest
 
 from scripts.build import main
 from scripts.rawfiles import Origin
-from scripts.withhold import NAME_MARKER, WITHHELD_NAME, Person, Redactor, Request
+from scripts.schema import TABLES
+from scripts.withhold import CJK, NAME_MARKER, WITHHELD_NAME, Person, Redactor, Request
 
-from .conftest import make_datasette
+from .conftest import copy_curated_raw, make_datasette
 
 HEADER = ["record", "level", "public_id", "note"]
 QIN = ["Qin Yongmin", "秦永敏", "2004-02138", "cecc-ppd-2004-02138", "cppc-china-2", "PrisonerNum=2138",
@@ -259,3 +262,128 @@ def test_redaction_replaces_names_links_and_ids_only(text, expected):
 def test_redaction_folds_diacritics_and_leaves_english_words_alone():
     redactor = Redactor([person({"Nguyễn Văn Hé"}, surnames={"he"})])
     assert redactor.redact("Nguyen Van He said he was tired")[0] == "[name withheld] said he was tired"
+
+
+# Issue 27: every person a reprisal case names, withheld at once, at each level; the cases' ids, report references
+# and the pages of their own (an ISHR entry about them) go with them.
+
+@pytest.fixture(scope="module")
+def reprisal_targets(tmp_path_factory):
+    """The curated sources' build withholding nobody, and how each person a reprisal case names is known in it:
+    (raw folder, that build, {person id: their names, record addresses, report references and upstream ids})."""
+    tmp = tmp_path_factory.mktemp("reprisal-targets")
+    raw = copy_curated_raw(tmp / "raw")
+    published = build(raw, tmp / "all.db", "--release-date", "2026-11-29")
+    conn = sqlite3.connect(published)
+    targets = sorted({p for (p,) in conn.execute("SELECT person_id FROM reprisals WHERE person_id IS NOT NULL")})
+    in_set = json.dumps(targets)
+    others_names = {n for (n,) in conn.execute("SELECT name FROM persons WHERE id NOT IN (SELECT value FROM "
+                                               "json_each(?))", (in_set,))}
+    own_cases = {c for (c,) in conn.execute(
+        "SELECT case_id FROM reprisals GROUP BY case_id HAVING sum(person_id IS NULL OR person_id NOT IN "
+        "(SELECT value FROM json_each(?))) = 0", (in_set,))}
+    shared = set()  # pages that rows about anyone else cite too: they stay those rows' source
+    for name, table in TABLES.items():
+        if not table.provenance or name == "records":
+            continue
+        cursor = conn.execute(f"SELECT * FROM [{name}]")
+        for row in (dict(zip([d[0] for d in cursor.description], values)) for values in cursor):
+            theirs = (row.get("person_id") in targets or (name == "persons" and row["id"] in targets)
+                      or (name == "cases" and row["id"] in own_cases) or row.get("case_id") in own_cases)
+            if not theirs:
+                shared |= set((row["upstream_ref"] or "").split("; "))
+    known = {}
+    for person in targets:
+        names = {n for (name, native, alternates) in conn.execute(
+            "SELECT name, name_native, alternate_names FROM persons WHERE id = ?", (person,))
+            for n in (name, native, *json.loads(alternates or "[]")) if n and len(n) > 5 and n not in others_names}
+        addresses = {url for (url,) in conn.execute("SELECT url FROM records WHERE person_id = ?", (person,))
+                     if url and url not in shared}
+        references = {ref for (ref,) in conn.execute(
+            "SELECT c.sg_case_reference FROM cases c WHERE c.sg_case_reference IS NOT NULL AND c.id IN "
+            "(SELECT case_id FROM reprisals WHERE person_id = ?) AND NOT EXISTS (SELECT 1 FROM reprisals r WHERE "
+            "r.case_id = c.id AND (r.person_id IS NULL OR r.person_id NOT IN (SELECT value FROM json_each(?))))",
+            (person, in_set))}
+        upstream = {u for (u,) in conn.execute("SELECT upstream_id FROM records WHERE person_id = ?", (person,))
+                    if len(u) >= 6 and not u.isdigit()}
+        known[person] = names | addresses | references | upstream
+    conn.close()
+    return raw, published, known
+
+
+def leaks(path, known):
+    """{person: the ways they are known that are still in the file}."""
+    found = {person: traces(path, sorted(words)) for person, words in known.items()}
+    return {person: words for person, words in found.items() if words}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", ["anonymous", "withhold"])
+def test_every_person_a_reprisal_case_names_can_be_withheld_at_once(reprisal_targets, tmp_path, level):
+    raw, published, known = reprisal_targets
+    assert len(known) >= 40 and leaks(published, known) == {p: traces(published, sorted(w)) for p, w in known.items()}
+    withhold(raw, *([f"person:{person}", level, f"anonymous-t{n}" if level == "anonymous" else ""]
+                    for n, person in enumerate(sorted(known))))
+    out = build(raw, tmp_path / "out.db")
+    assert leaks(out, known) == {}
+    if level == "anonymous":
+        assert rows(out, "SELECT count(*) FROM persons WHERE name_withheld = 1") == [(len(known),)]
+        assert rows(out, "SELECT count(*) FROM cases WHERE sg_case_reference IS NULL AND upstream_ref = 'withheld' "
+                         "AND title LIKE '%withheld%'")[0][0] >= 20
+
+
+@pytest.mark.slow
+async def test_the_issues_three_persons_leave_no_trace_on_any_page_with_the_history(reprisal_targets, tmp_path,
+                                                                                  metadata):
+    """Alkhawaja and Cao Shunli anonymous, Jiang Tianyong withheld, in one build that records changes since the last."""
+    raw, published, known = reprisal_targets
+    three = {"abdulhadi-alkhawaja", "cao-shunli", "jiang-tianyong"}
+    assert three <= set(known)
+    withhold(raw, ["person:abdulhadi-alkhawaja", "anonymous", "anonymous-a1"],
+             ["person:cao-shunli", "anonymous", "anonymous-c2"], ["person:jiang-tianyong"])
+    out = build(raw, tmp_path / "site" / "conscience.db", "--previous", str(published), "--release-date", "2026-12-06")
+    assert leaks(out, {p: known[p] for p in three}) == {}
+    ds = make_datasette(out, metadata)
+    words = sorted({w for p in three for w in known[p]})
+    for path in ["/", "/conscience/cases", "/conscience/reprisals", "/conscience/changes", "/search?q=Khawaja",
+                 "/person/anonymous-a1", "/person/anonymous-c2", "/conscience/feed_changes.atom", "/about"]:
+        response = await ds.client.get(path)
+        assert response.status_code == 200, path
+        assert [w for w in words if w.lower() in response.text.lower()] == [], path
+
+
+@pytest.mark.slow
+def test_a_name_on_a_private_line_that_is_not_the_records_stops_the_build(lists_raw, tmp_path, monkeypatch):
+    """A typo in a record id may be another real id: the name beside it tells (the message names neither)."""
+    private = tmp_path / "private-withheld.csv"
+    private.write_text("record,level,public_id,name,note\nperson:cecc-ppd-2004-02138,,,Qin Yongmin,\n")
+    monkeypatch.setenv("CONSCIENCE_WITHHELD", str(private))
+    assert traces(build(lists_raw, tmp_path / "out.db"), QIN) == []
+    private.write_text("record,level,public_id,name,note\nperson:cecc-ppd-2004-02138,,,Qin Yongming,\n")
+    message = build_fails(lists_raw, tmp_path / "again.db")
+    assert f"{private}, line 2, field 'name'" in message and "not a name of the person" in message
+    assert "Qin" not in message
+    withhold(lists_raw, ["person:cecc-ppd-2004-02138", "", "", "", "Qin Yongmin"])
+    monkeypatch.delenv("CONSCIENCE_WITHHELD")
+    (lists_raw / "withheld.csv").write_text("record,level,public_id,note,name\nperson:cecc-ppd-2004-02138,,,,"
+                                            "Qin Yongmin\n")
+    assert "would be published with the repository" in build_fails(lists_raw, tmp_path / "public.db")
+
+
+def test_no_served_file_names_a_real_person(conn):
+    """Templates (with their translations and vocabularies) and metadata.yml give no real person as an example:
+    were that person withheld, every page would name them."""
+    from scripts.text import fold
+    from scripts.withheld_check import served_files
+
+    names = set()
+    for name, native in conn.execute("SELECT name, name_native FROM persons"):
+        names |= {n for n in (native,) if n and CJK.search(n) and len(n) >= 3}
+        if name and len(fold(name).split()) >= 2 and len(fold(name)) >= 9:
+            names.add(fold(name).lower())
+    for path in served_files():
+        text = path.read_text(encoding="utf-8")
+        folded = fold(text).lower()
+        found = [n for n in names if (n in text if CJK.search(n) else re.search(rf"(?<![a-z]){re.escape(n)}(?![a-z])",
+                                                                                 folded))]
+        assert found == [], path

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 
 from ..errors import BuildError
+from ..rawfiles import MAX_CELL
 
-MAX_CELL = 131_072  # characters: Python's csv limit, applied to every format
 FORMATS = ("csv", "tsv", "xlsx", "ods", "json", "html", "pdf", "rdata")
 
 
