@@ -28,7 +28,7 @@ browser:
 	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { $(APT_INSTALL) fonts-noto-cjk >/dev/null; }
 
 fetch: install
-	$(BIN)/python -m scripts.fetch $(STRICT)
+	$(BIN)/python -m scripts.read.fetch $(STRICT)
 
 build: $(DB)
 

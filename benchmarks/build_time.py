@@ -24,7 +24,7 @@ def run_once():
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "CONSCIENCE_CACHE": str(Path(tmp) / "cache")}
         seconds = peak = 0
-        for step in (["-m", "scripts.fetch", "--strict"],
+        for step in (["-m", "scripts.read.fetch", "--strict"],
                      ["-m", "scripts.build", "--strict", "--out", str(Path(tmp) / "conscience.db")]):
             step_seconds, step_peak, process = run_measured([sys.executable, *step], cwd=ROOT, env=env,
                                                             stdout=subprocess.DEVNULL)

@@ -15,7 +15,6 @@ the range between rounds is printed beside each median. Prints a Markdown table 
 """
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts.settings import SETTINGS, as_flags  # noqa: E402
+from scripts.settings import SETTINGS, as_flags
 
 PAGE = "/conscience/persons"
 MADE_ANEW = {"cookie": "benchmark=made-anew"}

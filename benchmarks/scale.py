@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synthetic  # noqa: E402
 from memory import run_measured  # noqa: E402
-from scripts.settings import as_flags  # noqa: E402
+
+from scripts.settings import as_flags
 
 SCALES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 BIN = Path(sys.executable).parent
@@ -144,10 +145,10 @@ def as_sent_and_made_anew(client, base, paths, requests):
 
 
 def with_site_functions(conn):
-    """The SQL functions the site's queries use (plugins/search.py's search_terms, name_key), as the server has them."""
+    """The SQL functions the site's queries use (plugins/pages_search.py's search_terms, name_key), as the server has them."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("search_plugin", ROOT / "plugins" / "search.py")
+    spec = importlib.util.spec_from_file_location("search_plugin", ROOT / "plugins" / "pages_search.py")
     search = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(search)
     search.prepare_connection(conn)

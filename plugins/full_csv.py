@@ -9,13 +9,11 @@ A query's CSV that fails (SQL SQLite refuses, a result over its budget) is a 200
 0.65, which a script reads as "no rows": it is answered 400, naming the query's JSON, which says why.
 """
 
-import gzip
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
 FAILED_QUERY_CSV = b"\r\n"  # what Datasette sends for a query that failed: no header (a query has a column at least)
-MOST_A_FAILURE_TAKES = 64  # bytes of that line, compressed
 
 
 def streamed(scope):
@@ -48,7 +46,7 @@ async def failure_said(app, scope, receive, send):
         held.append(message)
         body += message.get("body", b"")
         ended = message["type"] == "http.response.body" and not message.get("more_body")
-        if len(body) > MOST_A_FAILURE_TAKES or (ended and as_written(body) != FAILED_QUERY_CSV):
+        if not FAILED_QUERY_CSV.startswith(body) or (ended and body != FAILED_QUERY_CSV):
             for kept in held:
                 await send(kept)
             held = None
@@ -63,15 +61,7 @@ async def failure_said(app, scope, receive, send):
             f"{json_address} says why.\n").encode()})
 
 
-def as_written(body):
-    """The body, uncompressed if plugins/compression.py (which may wrap this) compressed it."""
-    try:
-        return gzip.decompress(body) if body.startswith(b"\x1f\x8b") else body
-    except (OSError, EOFError):
-        return body
-
-
-@hookimpl
+@hookimpl(tryfirst=True)  # inside plugins/responses.py: the CSV as written, before compression
 def asgi_wrapper():
     def wrap(app):
         async def every_row(scope, receive, send):

@@ -5,7 +5,7 @@ metadata.yml's default facets use two facet types defined here:
 
 - `counted: column`: Datasette's column facet, its results remembered;
 - `tags: column`: a facet over a JSON array column, counted with one GROUP BY over json_each. The build
-  stores every array without repeats (scripts/adapters/common.py json_list), so no deduplication is needed;
+  stores every array without repeats (scripts/common.py json_list), so no deduplication is needed;
   Datasette's own array facet deduplicates every (value, whole row) pair, 100-200 ms per facet at 11k persons.
 
 Every immutable table's and view's default facets are counted at startup, each allowed up to a minute, so
@@ -101,7 +101,7 @@ class RememberedFacet(Facet):
     """Runs its SQL through RememberingDatasette; an unfiltered table's facets share one SQL text.
 
     A page whose arguments filter nothing counts the whole table, whatever its order or page: Datasette's SQL for
-    a sorted page holds a keyset clause (from the page before, or plugins/sorted_pages.py's start of the order),
+    a sorted page holds a keyset clause (from the page before, or plugins/table_paging.py's start of the order),
     which would make each page's facets a query of its own, or count only the rows after the page.
     """
 

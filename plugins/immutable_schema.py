@@ -2,7 +2,7 @@
 
 Datasette reads a table's columns, primary keys, foreign keys and definition from sqlite_master on every page,
 each answer a function handed to a SQL thread and back: a persons page made anew asks 24 times (our
-sorted_pages.py and facets ask too), the rows themselves 3. For immutable databases (ours is served with -i)
+table_paging.py and facets ask too), the rows themselves 3. For immutable databases (ours is served with -i)
 each answer is kept after its first reading; a mutable database is read every time, as Datasette does. Only
 answers about the database's own tables and views are kept (an address naming a table that does not exist is
 answered afresh each time), so what is remembered is bounded by the schema, whatever visitors ask for. Datasette's

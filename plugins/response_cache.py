@@ -95,7 +95,7 @@ def key_of(scope, datasette):
     return scope.get("scheme"), headers.get(b"host"), scope["path"], query, accepts_gzip
 
 
-@hookimpl
+@hookimpl(trylast=True)  # the outermost wrapper: a page is remembered as sent (plugins/responses.py)
 def asgi_wrapper(datasette):
     def wrap(app):
         remembered = Remembered(MAX_TOTAL_BYTES)

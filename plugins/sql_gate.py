@@ -25,7 +25,6 @@ query kept in an editor) for a browser, JSON for JSON clients, text for CSV.
 import asyncio
 import itertools
 import json
-import re
 import time
 from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
@@ -237,6 +236,6 @@ async def refuse(datasette, scope, receive, send, status, message, retry_after=N
     await send({"type": "http.response.body", "body": body})
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # inside plugins/responses.py, so that refusals carry its headers
 def asgi_wrapper(datasette):
     return lambda app: Gate(app, datasette)

@@ -26,7 +26,7 @@ import weakref
 
 from datasette import hookimpl
 
-# No stored value is longer than a quarter of this (scripts/rawfiles.py refuses longer fields). Producing a value
+# No stored value is longer than half of this (scripts/read refuses longer cells). Producing a value
 # of this size takes up to a millisecond, and Datasette checks the time every 1,000 SQLite instructions (some
 # 250 rows of a scan): a query making one per row runs at most about 0.25 s past its limit.
 MAX_VALUE_BYTES = 256 * 1024

@@ -71,7 +71,7 @@ def unknown_format(datasette, path):
     return None if match.group(2) in ("json", "csv", "db", *datasette.renderers) else match.group(2)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # inside plugins/responses.py, so that the 404 carries its headers
 def asgi_wrapper(datasette):
     def wrap(app):
         async def known_formats(scope, receive, send):

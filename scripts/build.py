@@ -18,35 +18,33 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
-from . import adapters, countries, curated, fetch, link, withhold
-from .adapters import mapped
-from .changes import history, release_date
-from .derive import derive
-from .errors import BuildError
-from .fulltext import indexes_alongside
-from .gazetteer import Gazetteer, province_point
-from .parallel import in_background, stage_in_parallel
-from .rawfiles import (
+from scripts import adapters, link
+from scripts.adapters import mapped
+from scripts.common import BuildError
+from scripts.derive import derive
+from scripts.derive.changes import history, release_date
+from scripts.link import withhold
+from scripts.link.withheld_check import traces_left
+from scripts.places import Gazetteer, province_point
+from scripts.read import (
     RAW,
     ROOT,
     Origin,
+    countries,
+    curated,
     display_path,
+    fetch,
     read_csv,
     read_source_yml,
     source_folders,
 )
-from .schema import REFERENCE_TABLES, TABLES, foreign_keys, stored_columns
-from .stage import Stage, pk_columns
-from .validate import check_keys, validate_staged
-from .views import VIEWS
-from .withheld_check import traces_left
+from scripts.schema import REFERENCE_TABLES, TABLES
+from scripts.stage import Stage
+from scripts.stage.parallel import in_background, stage_in_parallel
+from scripts.stage.validate import check_keys, validate_staged
+from scripts.write import write
 
 DEFAULT_OUT = ROOT / "conscience.db"
-# Records carry their upstream row (about 1 KB): on 4 KiB pages the write takes a third longer at 1M persons.
-# Larger pages cost reads that touch scattered rows (a search's count at 32 KiB took twice as long), so not larger.
-PAGE_SIZE = 16_384
 # What a build writes beside its database and removes when it ends: a killed build leaves them, the next removes them.
 LEFTOVERS = (".tmp", ".stage", ".stage-journal", ".fts", ".fts-journal")
 MAX_SHRINK = 0.1  # a new database with a tenth fewer persons than the one it replaces needs --allow-shrink
@@ -203,7 +201,7 @@ def check_withheld(path, withheld):
         request, where = left[0]
         origin = request.origin if request else Origin(display_path(path))
         raise origin.error("record", None, f"a trace of a withheld person is still in the database ({where}; "
-                           f"{len(left)} in all)", "Nothing was published. Report this as a bug in scripts/withhold.py, "
+                           f"{len(left)} in all)", "Nothing was published. Report this as a bug in scripts/link/withhold.py, "
                            "with the line number.")
 
 
@@ -305,56 +303,6 @@ def source_row(meta):
         "file": meta.get("file") or (meta.get("archived_copy") or {}).get("file"),
         "sha256": meta.get("sha256") or (meta.get("archived_copy") or {}).get("sha256"),
     }
-
-
-def write(stage, out, before_rename=lambda path: None):
-    """Copy every table from the stage to `out` in key order, with indexes, full-text indexes and views, atomically."""
-    out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        with indexes_alongside(stage.path, out.with_name(out.name + ".fts")) as copy_full_text_indexes:
-            db = sqlite_utils.Database(tmp)
-            # No journal and no syncing while a file nobody reads yet is written; it is synced once, before the rename.
-            for pragma in (f"page_size = {PAGE_SIZE}", "journal_mode = OFF", "synchronous = OFF"):
-                db.execute(f"PRAGMA {pragma}")
-            db.execute("ATTACH DATABASE ? AS stage", [str(stage.path)])
-            for table in TABLES.values():
-                create_table(db, table)
-            db.execute("DETACH DATABASE stage")
-            copy_full_text_indexes(db)
-        for name, sql in VIEWS.items():
-            db.create_view(name, sql.strip())
-        db.close()
-        before_rename(tmp)
-        synced(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def synced(path):
-    with open(path, "rb+") as file:
-        os.fsync(file.fileno())
-
-
-def create_table(db, table):
-    columns = dict(stored_columns(table))
-    required = {c.name for c in table.columns if c.required}
-    if table.provenance:
-        required |= {"source_id", "upstream_ref"}
-    db[table.name].create(columns, pk=table.pk, foreign_keys=foreign_keys(table), not_null=required)
-    names = ", ".join(f"[{n}]" for n in columns)
-    order = ", ".join(f"[{c}]" for c in pk_columns(table))
-    db.execute(f"INSERT INTO main.[{table.name}] ({names}) SELECT {names} FROM stage.[{table.name}] ORDER BY {order}")
-    db.conn.commit()
-    for column in table.indexes:
-        db[table.name].create_index([column])
-    # Checked and measured table by table, while the full-text indexes and the checks are made alongside.
-    problems = db.execute(f"PRAGMA foreign_key_check([{table.name}])").fetchall()
-    if problems:
-        raise RuntimeError(f"foreign key check failed: {problems[:5]}")
-    db.execute(f"ANALYZE [{table.name}]")  # statistics let SQLite choose, say, the name index for a filtered page sorted by name
 
 
 def main(argv=None):

@@ -15,14 +15,27 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import adapters, curated, fetch, link
-from .adapters import mapped
-from .build import DEFAULT_OUT, list_path, quarantine_unknown_charges, upstream_context
-from .errors import BuildError
-from .rawfiles import RAW, Origin, display_path, read_source_yml, source_folders
-from .schema import REFERENCE_TABLES, TABLES
-from .stage import Stage
-from .validate import check_keys
+from scripts import adapters, link
+from scripts.adapters import mapped
+from scripts.build import (
+    DEFAULT_OUT,
+    list_path,
+    quarantine_unknown_charges,
+    upstream_context,
+)
+from scripts.common import BuildError
+from scripts.read import (
+    RAW,
+    Origin,
+    curated,
+    display_path,
+    fetch,
+    read_source_yml,
+    source_folders,
+)
+from scripts.schema import REFERENCE_TABLES, TABLES
+from scripts.stage import Stage
+from scripts.stage.validate import check_keys
 
 SHOWN_RECORDS = 3
 EXAMPLES = 3

@@ -21,13 +21,13 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from .fetch import sha256_of
-from .rawfiles import ROOT
-from .settings import as_flags
+from scripts.read import ROOT
+from scripts.read.fetch import sha256_of
+from scripts.settings import as_flags
 
 DATABASE = ROOT / "conscience.db"
 # What the published app runs; everything they need comes along, at the versions pinned in requirements.txt.
-RUNTIME = ("datasette", "datasette-cluster-map", "datasette-atom", "anyascii")  # anyascii: plugins/search.py
+RUNTIME = ("datasette", "datasette-cluster-map", "datasette-atom", "anyascii")  # anyascii: plugins/pages_search.py
 CONFIGURATION = ("metadata.yml", "scripts/settings.py", "requirements.txt", "plugins", "templates")
 
 

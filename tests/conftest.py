@@ -13,11 +13,11 @@ from pathlib import Path
 import datasette
 import pytest
 import yaml
-from lxml import etree
 from datasette.app import Datasette
+from lxml import etree
 
 from scripts.build import build
-from scripts.rawfiles import RAW, ROOT
+from scripts.read import RAW, ROOT
 from scripts.settings import SETTINGS, as_flags
 
 STRICT = os.environ.get("CI") in ("true", "1")

@@ -1,14 +1,13 @@
 """Each upstream adapter (and the real mappings) on three lines of input (values copied from the real lists)."""
 
+import csv
 import json
+import shutil
 from collections import defaultdict
 
-import csv
-import shutil
-
 from scripts.adapters import esi_azerbaijan, mapped
-from scripts.gazetteer import Gazetteer
-from scripts.rawfiles import RAW, read_source_yml
+from scripts.places import Gazetteer
+from scripts.read import RAW, read_source_yml
 
 GAZETTEER = Gazetteer({"CN", "HK", "MO", "AZ"})
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts.build import main as build
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 
 from .conftest import copy_curated_raw, serve_site
 

@@ -6,10 +6,11 @@ import sqlite3
 
 import pytest
 
-from scripts.build import build, write
-from scripts.rawfiles import Origin
+from scripts.build import build
+from scripts.read import Origin
 from scripts.schema import TABLES
 from scripts.stage import Stage
+from scripts.write import write
 
 from .conftest import STRICT
 

@@ -2,7 +2,6 @@
 no worker outliving a killed build (issue 20 §3-4)."""
 
 import fcntl
-import os
 import shutil
 import signal
 import subprocess

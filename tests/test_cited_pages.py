@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from scripts.curated import CITED_PAGES, host_of
+from scripts.common import fold
 from scripts.link import merge_people
-from scripts.rawfiles import RAW
+from scripts.read import RAW
+from scripts.read.curated import CITED_PAGES, host_of
 from scripts.schema import TABLES
-from scripts.text import fold
 
 CITED = {path.parent.name: meta for path in RAW.glob("*/source.yml")
          if (meta := yaml.safe_load(path.read_text(encoding="utf-8"))).get("kind") == CITED_PAGES}

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from scripts.curated import read_curated_source
-from scripts.errors import BuildError
+from scripts.common import BuildError
+from scripts.read.curated import read_curated_source
 
 META = {"id": "example-source", "as_of": "2022"}
 PERSONS = (

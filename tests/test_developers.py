@@ -2,7 +2,6 @@
 feeds with absolute links and discovery links, robots.txt and sitemap.xml."""
 
 import re
-from urllib.parse import urlparse
 
 import lxml.html
 import pytest

@@ -7,9 +7,8 @@ import sqlite3
 import pytest
 import yaml
 
-from scripts import fetch
 from scripts.build import main
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT, fetch
 
 CENTROIDS = "country-centroids"
 # Five lines of the pinned centroids file (MIT, gavinr/world-countries-centroids): a mirror copy that needs no ../shared.

@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 import yaml
 
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 
 pytestmark = pytest.mark.pages
 

@@ -1,6 +1,12 @@
 """Linking's evidence beyond names: detention dates, places and sentence terms, each scored on two profiles."""
 
-from scripts.link import Profile, detention_dates_agree, places_agree, score, sentences_agree
+from scripts.link import (
+    Profile,
+    detention_dates_agree,
+    places_agree,
+    score,
+    sentences_agree,
+)
 
 
 def person(source, detentions=(), point=None, birth=None):

@@ -5,7 +5,7 @@ only go up."""
 
 import csv
 
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 
 LABELS = ROOT / "tests" / "fixtures" / "linking" / "labelled_pairs.csv"
 RECALL_AT_LEAST = 0.69  # 64 of the 92 pairs labelled same (42 at the start of issue 15, 53 after issue 17)

@@ -4,7 +4,7 @@ only by their country never drawn as if placed, and the map page saying what it 
 import json
 import re
 
-from scripts.adapters.places import place_names
+from scripts.places import place_names
 
 XINJIANG = {"latitude": (34, 50), "longitude": (73, 97)}
 

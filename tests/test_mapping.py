@@ -12,14 +12,14 @@ import pytest
 
 from scripts import mapping_reference
 from scripts.adapters import mapped
+from scripts.adapters.dateformats import DateProblem, DateReader
 from scripts.adapters.mapping_language import mapping_node, parse
 from scripts.build import main as build_main
 from scripts.check import check
 from scripts.check import main as check_main
-from scripts.adapters.dateformats import DateProblem, DateReader
-from scripts.errors import BuildError
-from scripts.gazetteer import Gazetteer
-from scripts.rawfiles import RAW, ROOT, read_source_yml
+from scripts.common import BuildError
+from scripts.places import Gazetteer
+from scripts.read import RAW, ROOT, read_source_yml
 from tests.conftest import copy_curated_raw, make_datasette
 
 FIXTURES = ROOT / "tests" / "fixtures" / "mapping"

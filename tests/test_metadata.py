@@ -3,7 +3,7 @@
 import pytest
 
 from scripts.schema import TABLES, stored_columns
-from scripts.views import VIEWS
+from scripts.write.views import VIEWS
 
 
 @pytest.fixture

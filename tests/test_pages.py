@@ -7,7 +7,7 @@ import datasette
 import pytest
 from datasette.app import Datasette
 
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 from scripts.settings import SETTINGS
 
 pytestmark = pytest.mark.pages

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 
 # A request with a cookie is never answered from plugins/response_cache.py: for tests that must see a page made anew.
 MADE_ANEW = {"cookie": "test=made-anew"}
@@ -28,15 +28,15 @@ async def test_security_headers_are_on_every_response(ds):
 async def test_the_content_security_policy_names_every_inline_script_the_site_writes_and_no_other(ds):
     import re
 
-    security_headers = plugin_module("security_headers")
+    responses = plugin_module("responses")
     await ds.invoke_startup()
     for path in ["/", "/conscience", "/conscience/persons", "/conscience/persons_map", "/person/jiang-tianyong",
                  "/conscience?sql=select+1", "/conscience/persons/jiang-tianyong"]:
         response = await ds.client.get(path, headers=MADE_ANEW)
         policy = response.headers["content-security-policy"]
         scripts = re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
-        assert scripts and all(security_headers.script_hash(script) in policy for script in scripts), path
-        assert security_headers.script_hash("alert(1)") not in policy and "'unsafe-inline'" not in policy.split(
+        assert scripts and all(responses.script_hash(script) in policy for script in scripts), path
+        assert responses.script_hash("alert(1)") not in policy and "'unsafe-inline'" not in policy.split(
             "style-src")[0]
 
 
@@ -150,8 +150,8 @@ async def test_what_the_schema_plugin_remembers_is_bounded_by_the_schema(ds):
     assert len(db._schema_answers) <= 15 * tables
 
 
-async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
-    """cell_values: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
+async def test_table_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
+    """table_values: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
     import re
 
     import datasette.views.table as table_view
@@ -160,7 +160,7 @@ async def test_cell_values_are_datasettes_own_on_every_table_and_a_render_cell_p
 
     await ds.client.get("/")  # startup: the plugin puts its function in place
     ours = table_view.display_columns_and_rows
-    assert ours.__module__.startswith("cell_values")  # plugins/, loaded by file
+    assert ours.__module__.startswith("table_values")  # plugins/, loaded by file
     names = [name for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view') "
                                               "and name not like '%_fts%' and name not like 'sqlite_%'")]
 
@@ -278,7 +278,7 @@ def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_chec
 
     replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
     replacing = {name: rebound for name, rebound in replacing.items() if rebound}
-    assert replacing == {"cell_values.py": {"table_view"}, "sorted_pages.py": {"TableView"},
+    assert replacing == {"table_values.py": {"table_view"}, "table_paging.py": {"TableView"},
                          "immutable_schema.py": {"Database", "Datasette"}, "sql_watchdog.py": {"Database"}}
     for name in replacing:
         text = (ROOT / "plugins" / name).read_text()
@@ -292,11 +292,11 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
 
     before = table_view.display_columns_and_rows
     monkeypatch.setattr(datasette, "__version__", "1.0a41")
-    cell_values = plugin_module("cell_values")
+    cell_values = plugin_module("table_values")
     cell_values.startup()
     assert table_view.display_columns_and_rows is before
     assert capsys.readouterr().err.splitlines() == [
-        "conscience: plugins/cell_values.py was written for Datasette 0.65.5, not 1.0a41: it steps aside and "
+        "conscience: plugins/table_values.py was written for Datasette 0.65.5, not 1.0a41: it steps aside and "
         "Datasette's own display_columns_and_rows works out table cells"]
 
     immutable_schema = plugin_module("immutable_schema")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from scripts.publish import publish_command, runtime_pins, version_note
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 from scripts.settings import as_flags
 
 from .conftest import serve_site
@@ -85,7 +85,7 @@ def test_generated_dockerfile_pins_inspects_and_tunes(deploy_dir):
     assert " ".join(as_flags()) in dockerfile
     assert f"--version-note '{version_note(database)}'" in dockerfile
     assert (target / "metadata.json").exists() and (target / "plugins" / "feeds.py").exists()
-    assert (target / "plugins" / "security_headers.py").exists()
+    assert (target / "plugins" / "responses.py").exists()
 
 
 def test_the_generated_app_serves_pages_queries_and_feeds(deploy_dir):

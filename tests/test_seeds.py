@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 CITATIONS = ROOT / "tests" / "fixtures" / "seed_citations.txt"

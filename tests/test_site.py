@@ -5,7 +5,7 @@ import json
 import pytest
 
 from scripts.schema import TABLES, stored_columns
-from scripts.views import VIEWS
+from scripts.write.views import VIEWS
 
 pytestmark = pytest.mark.pages
 

@@ -4,7 +4,7 @@ import sqlite3
 import sys
 
 from scripts.build import main as build
-from scripts.rawfiles import ROOT
+from scripts.read import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synthetic  # noqa: E402  (benchmarks/ is not a package)

@@ -2,11 +2,15 @@
 
 import pytest
 
-from scripts.dates import parse_partial_date
-from scripts.errors import BuildError
-from scripts.parallel import CHUNK, in_background, stage_in_parallel
+from scripts.common import (
+    BuildError,
+    fold,
+    parse_partial_date,
+    slugify,
+    unspaced_substrings,
+)
 from scripts.stage import Stage
-from scripts.text import fold, slugify, unspaced_substrings
+from scripts.stage.parallel import CHUNK, in_background, stage_in_parallel
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from scripts import fetch
-from scripts.rawfiles import RAW, read_source_yml
+from scripts.read import RAW, fetch, read_source_yml
 
 
 def upstream(source_id):

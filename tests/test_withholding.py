@@ -12,9 +12,16 @@ import sqlite3
 import pytest
 
 from scripts.build import main
-from scripts.rawfiles import Origin
+from scripts.link.withhold import (
+    CJK,
+    NAME_MARKER,
+    WITHHELD_NAME,
+    Person,
+    Redactor,
+    Request,
+)
+from scripts.read import Origin
 from scripts.schema import TABLES
-from scripts.withhold import CJK, NAME_MARKER, WITHHELD_NAME, Person, Redactor, Request
 
 from .conftest import copy_curated_raw, make_datasette
 
@@ -226,7 +233,7 @@ def test_a_person_counted_only_still_counts_beside_the_sources_figures(lists_raw
 @pytest.mark.slow
 def test_the_last_check_stops_a_build_that_would_leak(lists_raw, tmp_path, monkeypatch):
     """Should redaction miss a trace, nothing is published: the check of the written file stops the build."""
-    import scripts.withhold
+    import scripts.link.withhold
 
     monkeypatch.setattr(scripts.withhold, "redact", lambda stage, persons: [])
     withhold(lists_raw, ["person:cecc-ppd-2004-02138"])
@@ -373,8 +380,8 @@ def test_a_name_on_a_private_line_that_is_not_the_records_stops_the_build(lists_
 def test_no_served_file_names_a_real_person(conn):
     """Templates (with their translations and vocabularies) and metadata.yml give no real person as an example:
     were that person withheld, every page would name them."""
-    from scripts.text import fold
-    from scripts.withheld_check import served_files
+    from scripts.common import fold
+    from scripts.link.withheld_check import served_files
 
     names = set()
     for name, native in conn.execute("SELECT name, name_native FROM persons"):

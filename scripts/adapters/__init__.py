@@ -5,9 +5,9 @@ declarative adapter (mapped.py). Adapters never stop the build over a value: wha
 to data_quality. Each row carries `_record`, the (source, upstream id) it came from.
 """
 
-from ..errors import BuildError
-from ..rawfiles import display_path
-from . import esi_azerbaijan, mapped
+from scripts.adapters import esi_azerbaijan, mapped
+from scripts.common import BuildError
+from scripts.read import display_path
 
 
 def read_upstream(meta, path, folder, context):

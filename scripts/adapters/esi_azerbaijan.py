@@ -9,7 +9,7 @@ import html
 import json
 import re
 
-from .common import Problems, json_list
+from scripts.common import Problems, json_list
 
 CATEGORY_HEADING = re.compile(r"^\s*([A-G])\.\s*([A-Z][A-Z ]+?)\s*(?:\.{3,}.*)?$")
 TOC_ENTRY = re.compile(r"^\s*(\d{1,2})\.\s*(.+?)\s*\.{3,}\s*\d+\s*$")

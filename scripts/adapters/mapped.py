@@ -15,15 +15,12 @@ from dataclasses import dataclass, field
 
 import pycountry
 
-from ..errors import BuildError
-from ..rawfiles import display_path, read_csv
-from ..text import fold
-from . import mapping_language as language
-from .common import json_list
-from .dateformats import DateProblem, DateReader
-from .places import locate
-from .readers import ListFile, is_web_address
-from .romanise import romanise
+from scripts.adapters import mapping_language as language
+from scripts.adapters.dateformats import DateProblem, DateReader
+from scripts.adapters.readers import ListFile, is_web_address
+from scripts.common import BuildError, fold, json_list, romanise
+from scripts.places import locate
+from scripts.read import display_path, read_csv
 
 NOTHING = object()  # no value: a missing marker, a null in a value map, or a problem recorded
 LIST_FIELDS = {"alternate_names", "categories", "issues"}

@@ -11,12 +11,20 @@ import re
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator, \
-    model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from ..schema import TABLES
-from .dateformats import check_format
-from .readers import FORMATS
+from scripts.adapters.dateformats import check_format
+from scripts.adapters.readers import FORMATS
+from scripts.schema import TABLES
 
 Scalar = str | int | float | bool
 # Persons columns a mapping fills under `fields:` (the status columns come from `status:`; derived ones never).

@@ -14,8 +14,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from ..errors import BuildError
-from ..rawfiles import MAX_CELL
+from scripts.common import BuildError
+from scripts.read import MAX_CELL
 
 FORMATS = ("csv", "tsv", "xlsx", "ods", "json", "html", "pdf", "rdata")
 

@@ -2,7 +2,7 @@
 
 import pycountry
 
-from .rawfiles import Origin, display_path, read_csv
+from scripts.read import Origin, display_path, read_csv
 
 SOURCE_ID = "country-centroids"
 

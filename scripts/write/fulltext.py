@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from .parallel import in_background
-from .schema import TABLES
-from .stage import pk_columns
-from .text import unspaced_substrings
+from scripts.common import unspaced_substrings
+from scripts.schema import TABLES
+from scripts.stage import pk_columns
+from scripts.stage.parallel import in_background
 
 TOKENIZER = "unicode61 remove_diacritics 2"
 # What FTS5 keeps of a contentless index (content=''): its segments, their index, row sizes, settings.

@@ -5,12 +5,10 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from .adapters.common import json_list
-from .dates import year_of
-from .detentions import same_detentions
-from .rawfiles import RAW, Origin, read_csv
-from .summaries import summary_links, summary_text
-from .text import fold, slugify
+from scripts.common import fold, slugify
+from scripts.derive.detentions import same_detentions
+from scripts.derive.summaries import summary_links, summary_text
+from scripts.read import RAW, Origin, read_csv
 
 
 def derive(stage, released_on, raw=RAW):
@@ -27,25 +25,6 @@ def derive(stage, released_on, raw=RAW):
     stale_statuses(stage, released_on)
     note_implausible_values(stage)
     number_data_quality(stage)
-
-
-def from_the_row_alone(name, row):
-    """The row with the columns computed from it alone, made as it is staged (in the adapting workers, for long lists).
-
-    Folded names; sorted lists (a list of one item, with no comma, is sorted already); years of dates.
-    """
-    if name == "persons":
-        return {**row, "name_folded": fold(row.get("name")),
-                **{column: sorted_list(row.get(column)) for column in ("categories", "issues")}}
-    if name == "detentions":
-        return {**row, "detained_year": year_of(row.get("detained_on"))}
-    if name == "events":
-        return {**row, "year": year_of(row.get("date"))}
-    return row
-
-
-def sorted_list(value):
-    return json_list(sorted(json.loads(value))) if value and "," in value else value
 
 
 def name_key(name):
@@ -116,7 +95,7 @@ def person_columns(stage):
 
     A status with no date of its own is as of its source's date; people placed no closer than their country
     get its centroid; a person from one record is from its own source (json_array writes a one-item list as
-    json_list does); a summary becomes text, its links kept beside it (scripts/summaries.py; after withholding,
+    json_list does); a summary becomes text, its links kept beside it (scripts/derive/summaries.py; after withholding,
     which redacts and removes summaries as the source gave them).
     """
     no_date = "ifnull(status_as_of, '') = ''"

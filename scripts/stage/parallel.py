@@ -13,8 +13,8 @@ import traceback
 from contextlib import contextmanager
 from multiprocessing import connection
 
-from .errors import BuildError
-from .stage import Stage
+from scripts.common import BuildError
+from scripts.stage import Stage
 
 CHUNK = 2_000  # records per chunk
 WORKERS = min(4, os.cpu_count() or 1)

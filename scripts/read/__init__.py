@@ -8,10 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from .dates import parse_partial_date
-from .errors import BuildError
+from scripts.common import BuildError, parse_partial_date
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "raw"
 LIST_SEPARATOR = ";"
 # No value is longer: the server refuses values over 256 KB (plugins/sql_limits.py), and a narrative is a few KB.

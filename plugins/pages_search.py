@@ -103,5 +103,5 @@ def extra_template_vars(template, database, table, request, datasette):
 @hookimpl
 def startup():
     if datasette.__version__ != ESCAPE_FTS_CHECKED:
-        log.warning("plugins/search.py: written for Datasette %s, running %s: Datasette's own escape_fts is used "
+        log.warning("plugins/pages_search.py: written for Datasette %s, running %s: Datasette's own escape_fts is used "
                     "(check that a search for a lone \" still answers)", ESCAPE_FTS_CHECKED, datasette.__version__)

@@ -65,7 +65,7 @@ async def start_key(ds, request):
 @hookimpl
 def startup():
     if not APPLIES:
-        log.warning("plugins/sorted_pages.py: written for Datasette %s, running %s: left off (check whether sorted "
+        log.warning("plugins/table_paging.py: written for Datasette %s, running %s: left off (check whether sorted "
                     "tables still page through every row once)", WRITTEN_FOR, datasette.__version__)
         return
     data.__wrapped__ = datasettes_data

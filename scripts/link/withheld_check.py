@@ -1,7 +1,7 @@
 """The last check before a database is published: no trace of a withheld person is left in it.
 
 Every text column of every table is searched for every name, romanisation, id and upstream id of each withheld
-person (as scripts/withhold.py knows them), the full-text indexes for their names, and the file for free pages
+person (as scripts/link/withhold.py knows them), the full-text indexes for their names, and the file for free pages
 (which could hold deleted rows). The one exception is a namesake: another person or organisation whose own name
 is the same is not a trace. What the site serves beside the database (its templates, with their translations and
 vocabularies, and metadata.yml) is searched too. Messages name the table, column and row, or the file and line,
@@ -10,9 +10,10 @@ never the person.
 
 import sqlite3
 
-from .rawfiles import ROOT, display_path
-from .schema import TABLES
-from .withhold import CJK, Redactor, tokens
+from scripts.common import CJK
+from scripts.link.withhold import Redactor, tokens
+from scripts.read import ROOT, display_path
+from scripts.schema import TABLES
 
 # Columns holding someone's own name: a withheld person's name there is a namesake's (their rows are gone).
 OWN_NAMES = {

@@ -10,11 +10,9 @@ from itertools import islice
 from pathlib import Path
 from urllib.request import pathname2url
 
-from .adapters.common import json_list
-from .derive import from_the_row_alone
-from .link import person_keys
-from .rawfiles import Origin
-from .schema import TABLES, stored_columns
+from scripts.common import from_the_row_alone, json_list, person_keys
+from scripts.read import Origin
+from scripts.schema import TABLES, stored_columns
 
 SQL_TYPE = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
 HIDDEN = {"_file": "TEXT", "_line": "INTEGER", "_record_source": "TEXT", "_record_upstream": "TEXT",
@@ -51,7 +49,7 @@ class Stage:
         self.path = Path(path)
         if fresh:
             self.path.unlink(missing_ok=True)
-        # A URI connection, so that the previous release can be attached read-only (scripts/changes.py).
+        # A URI connection, so that the previous release can be attached read-only (scripts/derive/changes.py).
         self.conn = sqlite3.connect(f"file:{pathname2url(str(self.path))}", uri=True)
         for pragma in (f"page_size = {PAGE_SIZE}", "journal_mode = OFF", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
             self.conn.execute(f"PRAGMA {pragma}")

@@ -13,8 +13,8 @@ import subprocess
 from datetime import datetime, timezone
 from urllib.request import pathname2url
 
-from .rawfiles import ROOT
-from .withhold import Redactor, known_before
+from scripts.link.withhold import Redactor, known_before
+from scripts.read import ROOT
 
 
 def release_date(explicit=None):
@@ -106,7 +106,7 @@ def history(stage, previous_path, released_on, withheld):
 
     With nothing new the history is the previous one unchanged, so the database is byte-identical to the
     live one and nothing is redeployed. Without a previous release this build is the first release.
-    `withheld` lists the withheld persons (scripts/withhold.py), whose changes are left out.
+    `withheld` lists the withheld persons (scripts/link/withhold.py), whose changes are left out.
     """
     if not previous_path:
         return [], [{"released_on": released_on, "changes": 0}]

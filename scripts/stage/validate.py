@@ -1,7 +1,7 @@
 """Checks across tables before anything is written: unique keys, known references."""
 
-from .schema import TABLES
-from .stage import Stage, pk_columns
+from scripts.schema import TABLES
+from scripts.stage import Stage, pk_columns
 
 # What to tell a maintainer when a reference points nowhere.
 FIX_FOR_TABLE = {

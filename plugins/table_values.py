@@ -26,7 +26,13 @@ APPLIES = datasette.__version__ == WRITTEN_FOR
 if APPLIES:  # Datasette's internals, as they are in that version
     import datasette.views.table as table_view
     from datasette.plugins import pm
-    from datasette.utils import CustomRow, is_url, path_from_row_pks, tilde_encode, truncate_url
+    from datasette.utils import (
+        CustomRow,
+        is_url,
+        path_from_row_pks,
+        tilde_encode,
+        truncate_url,
+    )
 
     # Datasette's own function, even when this file is loaded again for a second Datasette in the same process
     datasettes_display = getattr(table_view.display_columns_and_rows, "__wrapped__",
@@ -95,7 +101,7 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
 @hookimpl
 def startup():
     if not APPLIES:
-        print(f"conscience: plugins/cell_values.py was written for Datasette {WRITTEN_FOR}, not {datasette.__version__}: "
+        print(f"conscience: plugins/table_values.py was written for Datasette {WRITTEN_FOR}, not {datasette.__version__}: "
               "it steps aside and Datasette's own display_columns_and_rows works out table cells", file=sys.stderr)
         return
     display_columns_and_rows.__wrapped__ = datasettes_display

@@ -14,10 +14,9 @@ name_as_written (the name exactly as the source spells it) may be given in eithe
 import json
 from urllib.parse import urlsplit
 
-from .adapters.common import json_list
-from .errors import BuildError
-from .rawfiles import Origin, display_path, parse_date, read_csv, split_list
-from .schema import CURATED_TABLES, TABLES
+from scripts.common import BuildError, json_list
+from scripts.read import Origin, display_path, parse_date, read_csv, split_list
+from scripts.schema import CURATED_TABLES, TABLES
 
 CITED_PAGES = "cited web pages"  # the source.yml kind of a source whose rows cite web pages
 CITATION_COLUMNS = {"archived copy": ("source_line",), CITED_PAGES: ("source_url", "accessed")}

@@ -8,20 +8,16 @@ maintainer, who can force or forbid any pair in raw/links.csv.
 
 import datetime
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import product
 
-from .adapters.common import json_list
-from .adapters.romanise import pinyin_keys
-from .rawfiles import Origin, read_csv
-from .text import fold
+from scripts.common import CJK, json_list
+from scripts.read import Origin, read_csv
 
 LINK_AT = 4  # score from which two records are merged
 CANDIDATE_AT = 2  # score from which a pair is listed for review
 MAX_SCORE = 8
-CJK = re.compile(r"[\u3400-\u9fff]")
 STATUS_FIELDS = ("status", "status_as_of", "status_as_of_precision", "status_confirmed", "status_detail", "source_id",
                  "upstream_ref")
 PRECISION_RANK = {"city": 0, "province": 1, "country": 2, None: 3}
@@ -41,18 +37,6 @@ class Profile:
     detentions: list = field(default_factory=list)  # (detained_on, precision, sentence_months, ends on, released on)
 
 
-def name_keys(names):
-    keys = set()
-    for name in names:
-        if not name:
-            continue
-        if CJK.search(name):
-            keys |= pinyin_keys(name)
-        else:
-            keys.add(re.sub(r"[^a-z0-9]", "", fold(name).lower()))
-    return {k for k in keys if len(k) >= 4}
-
-
 PROFILE_SQL = """
     SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year,
            d.detained_on, d.detained_on_precision, d.age_at_detention,
@@ -61,11 +45,6 @@ PROFILE_SQL = """
     LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
     WHERE r.id IN (SELECT record_id FROM temp.wanted)
 """
-
-
-def person_keys(name, native, alternates):
-    """A person's name keys, from the person row's name columns (alternates as a JSON list)."""
-    return name_keys([name, native, *json.loads(alternates or "[]")])
 
 
 def shared_keys(conn):

@@ -4,7 +4,7 @@ Each remote source declares url, file and sha256 in raw/<source>/source.yml. A f
 comes from the upstream URL when it is reachable, else from a mirror directory
 (../shared/data by default, or $CONSCIENCE_MIRROR), laid out as <source id>/<file>.
 
-    python -m scripts.fetch [--strict]
+    python -m scripts.read.fetch [--strict]
 """
 
 import argparse
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pooch
 
-from .errors import BuildError
-from .rawfiles import RAW, ROOT, read_source_yml, source_folders
+from scripts.common import BuildError
+from scripts.read import RAW, ROOT, read_source_yml, source_folders
 
 CACHE = Path(os.environ.get("CONSCIENCE_CACHE", ROOT / ".cache" / "upstream"))
 MIRROR = Path(os.environ.get("CONSCIENCE_MIRROR", ROOT.parent / "shared" / "data"))

@@ -13,7 +13,7 @@ or a person (`person:<id>`, the id in the address of their page); `level` says w
 A record of a person whom other records name too stands for the whole person only on a `person:` line: the
 build stops and names the other records, unless the level is `record only`. A line that matches nothing stops
 the build. What was redacted is listed in a report beside the database, which is never published; the build
-then checks what it wrote (scripts/withheld_check.py) and stops if any trace of a withheld person is left.
+then checks what it wrote (scripts/link/withheld_check.py) and stops if any trace of a withheld person is left.
 """
 
 import csv
@@ -24,10 +24,9 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .adapters.romanise import romanise
-from .rawfiles import Origin, display_path, read_csv
-from .schema import TABLES
-from .text import fold
+from scripts.common import CJK, fold, romanise
+from scripts.read import Origin, display_path, read_csv
+from scripts.schema import TABLES
 
 LEVELS = ("withhold", "anonymous", "counts only", "record only")
 PERSON = "person:"
@@ -38,7 +37,6 @@ WITHHELD_DETAILS = "Details withheld at the family's request."
 WITHHELD_CASE = "A reprisal case withheld at the family's request"
 WITHHELD_REF = "withheld"
 PUBLIC_ID = re.compile(r"^anonymous-[a-z0-9]+(?:-[a-z0-9]+)*$")  # the prefix keeps it apart from sources' ids
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 PREFILTER_GROUP = 400  # tests OR-ed in one query: SQLite refuses an expression over 1,000 deep
 # Person-linked tables (besides persons and records), in the order rows are removed or renamed.
 ABOUT_PERSON = ("detentions", "events", "reprisals", "person_issues")

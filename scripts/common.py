@@ -1,0 +1,183 @@
+"""Small helpers every stage shares: the build's error, partial dates, names folded, romanised and keyed, JSON lists,
+and the columns a row gives alone (made where the row is adapted, in the workers for long lists)."""
+
+import datetime
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from json.encoder import encode_basestring
+
+from anyascii import anyascii
+from pypinyin import Style, lazy_pinyin, pinyin
+
+# The error that stops the build -------------------------------------------------------------------------------
+
+@dataclass
+class BuildError(Exception):
+    """A fault in raw/ or upstream data that the build cannot work around.
+
+    The message names the file, the line, the field and the value, then says what to do.
+    """
+
+    file: str
+    line: int | str | None  # a line number, or a place such as "row 12" or "page 2, row 5"
+    field: str | None
+    value: object
+    problem: str
+    fix: str
+
+    def __str__(self):
+        where = self.file + (f", line {self.line}" if isinstance(self.line, int) else f", {self.line}" if self.line else "")
+        what = f", field '{self.field}'" if self.field else ""
+        value = f": value {self.value!r}" if self.value is not None else ""
+        return f"{where}{what}{value} — {self.problem}. {self.fix}"
+
+
+# ISO partial dates: "2016", "2016-11" or "2016-11-21", never a day we were not given ------------------------------
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_partial_date(text):
+    """Return (iso, precision) for an ISO partial date, or raise ValueError.
+
+    >>> parse_partial_date("2016-11")
+    ('2016-11', 'month')
+    """
+    match = _PARTIAL.match(text.strip())
+    if not match:
+        raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
+    year, month, day = match.groups()
+    # datetime validates the calendar (no month 13, no 30 February).
+    datetime.date(int(year), int(month or 1), int(day or 1))
+    precision = "day" if day else "month" if month else "year"
+    return match.group(0), precision
+
+
+def year_of(iso):
+    return int(iso[:4]) if iso else None
+
+
+# Names: folded for search and ids, romanised from Chinese characters, keyed for linking -----------------------------
+
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # Chinese and Japanese characters
+
+# Scripts written without spaces between words: a search for any part of a name
+# must match, so the index holds every substring of each run of these characters.
+_UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
+# Longest substring indexed; runs in names are shorter than this.
+MAX_SUBSTRING = 16
+
+
+@lru_cache(maxsize=1 << 16)  # a name is folded for its search column and again for its link keys
+def fold(text):
+    """ASCII form of a name in any script: 'Nguyễn Lân Thắng' -> 'Nguyen Lan Thang', 'Đặng' -> 'Dang'."""
+    if not text:
+        return text
+    return " ".join(anyascii(unicodedata.normalize("NFC", text)).split())
+
+
+def unspaced_substrings(*texts):
+    """Every substring of each Chinese/Japanese run, space-separated, for the full-text index."""
+    texts = [text for text in texts if text]
+    if not _UNSPACED_RUN.search(" ".join(texts)):  # most rows: one search instead of one per text
+        return ""
+    grams = []
+    for text in texts:
+        for run in _UNSPACED_RUN.findall(text):
+            for size in range(1, min(len(run), MAX_SUBSTRING) + 1):
+                grams.extend(run[i : i + size] for i in range(len(run) - size + 1))
+    return " ".join(dict.fromkeys(grams))
+
+
+def slugify(text, limit=60):
+    """Lower-case ASCII id from a name in any script."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
+    return slug[:limit].rstrip("-") or "x"
+
+
+# Two-character surnames, so that 欧阳修 reads "Ouyang Xiu" rather than "Ou Yangxiu".
+COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯", "长孙", "宇文"}
+
+
+# Names repeat (common surnames and given names) and pypinyin is slow: each reading is worked out once.
+@lru_cache(maxsize=100_000)
+def romanise(name, script):
+    """Pinyin in the usual order and spacing: '刘晓波' -> 'Liu Xiaobo'."""
+    if script not in ("Hans", "Hant"):
+        raise ValueError(f"no romanisation for script {script!r}")
+    name = name.strip()
+    split = 2 if name[:2] in COMPOUND_SURNAMES else 1
+    surname, given = "".join(lazy_pinyin(name[:split])), "".join(lazy_pinyin(name[split:]))
+    return " ".join(part.capitalize() for part in (surname, given) if part)
+
+
+@lru_cache(maxsize=100_000)
+def pinyin_keys(name, limit=16):
+    """Every toneless pinyin reading of a name (characters with several readings multiply them), lower-case."""
+    keys = [""]
+    for readings in pinyin(name, style=Style.NORMAL, heteronym=True, errors="ignore"):
+        keys = [key + reading for key in keys for reading in dict.fromkeys(readings)][:limit]
+    return frozenset(keys)
+
+
+# Lists and problems ------------------------------------------------------------------------------------------------
+
+def json_list(items):
+    """A JSON array for a list column, each value once (the tags facet relies on it), or None for an empty list."""
+    items = list(dict.fromkeys(items))
+    if not items:
+        return None
+    if all(isinstance(item, str) for item in items):  # as json.dumps writes it, without its per-call set-up
+        return "[" + ", ".join(map(encode_basestring, items)) + "]"
+    return json.dumps(items, ensure_ascii=False)
+
+
+class Problems:
+    """Collects the data_quality rows of one upstream record."""
+
+    def __init__(self, upstream_id):
+        self.upstream_id, self.rows = upstream_id, []
+
+    def add(self, field, value, problem):
+        self.rows.append({"upstream_id": self.upstream_id, "field": field,
+                          "raw_value": None if value is None else str(value), "problem": problem})
+
+def name_keys(names):
+    keys = set()
+    for name in names:
+        if not name:
+            continue
+        if CJK.search(name):
+            keys |= pinyin_keys(name)
+        else:
+            keys.add(re.sub(r"[^a-z0-9]", "", fold(name).lower()))
+    return {k for k in keys if len(k) >= 4}
+
+
+def person_keys(name, native, alternates):
+    """A person's name keys, from the person row's name columns (alternates as a JSON list)."""
+    return name_keys([name, native, *json.loads(alternates or "[]")])
+
+
+# The columns a row gives alone ----------------------------------------------------------------------------------
+
+def from_the_row_alone(name, row):
+    """The row with the columns computed from it alone, made as it is staged (in the adapting workers, for long lists).
+
+    Folded names; sorted lists (a list of one item, with no comma, is sorted already); years of dates.
+    """
+    if name == "persons":
+        return {**row, "name_folded": fold(row.get("name")),
+                **{column: sorted_list(row.get(column)) for column in ("categories", "issues")}}
+    if name == "detentions":
+        return {**row, "detained_year": year_of(row.get("detained_on"))}
+    if name == "events":
+        return {**row, "year": year_of(row.get("date"))}
+    return row
+
+
+def sorted_list(value):
+    return json_list(sorted(json.loads(value))) if value and "," in value else value

