@@ -41,7 +41,7 @@ from scripts.read import (
 from scripts.schema import REFERENCE_TABLES, TABLES
 from scripts.stage import Stage
 from scripts.stage.parallel import in_background, stage_in_parallel
-from scripts.stage.validate import check_keys, validate_staged
+from scripts.stage.validate import check_assertions, check_keys, validate_staged
 from scripts.write import write
 
 DEFAULT_OUT = ROOT / "conscience.db"
@@ -231,6 +231,8 @@ def collect(stage, strict, raw):
             where = display_path(path)
             context = context or upstream_context(raw, plans)
             stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
+    for _, origin, meta in sources:
+        check_assertions(stage, origin, meta)
     return priorities
 
 

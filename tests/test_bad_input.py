@@ -199,3 +199,15 @@ def test_a_cited_row_without_its_reading_date(raw, tmp_path):
     message = build_fails(raw, tmp_path)
     assert "ucanews/detentions.csv, line 2, field 'accessed': value '' — the date the page was read is missing" in message
     assert "YYYY-MM-DD" in message
+
+
+def test_a_list_that_no_longer_gives_its_declared_counts_stops_the_build(lists_raw, tmp_path):
+    """source.yml's assertions: the extract has three records, two of them men."""
+    path = lists_raw / "cecc-ppd/source.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "assertions:\n  records: 3\n  persons: {sex: {male: 3}}\n", encoding="utf-8")
+    message = build_fails(lists_raw, tmp_path)
+    assert "cecc-ppd/source.yml, field 'assertions.persons.sex.male': value 3 — the list gives 2" in message
+    assert "update the figure" in message
+    path.write_text(text + "assertions:\n  prisoners: 3\n", encoding="utf-8")
+    assert "field 'assertions.prisoners': value 'prisoners' — not a table a list fills" in build_fails(lists_raw, tmp_path)

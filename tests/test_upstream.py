@@ -1,6 +1,7 @@
 """The three real upstream lists, checked against the upstream files read independently of the adapters."""
 
 import csv
+import html
 import json
 import re
 
@@ -54,9 +55,45 @@ def as_dict(conn, table, row):
     return dict(zip(columns(conn, table), row))
 
 
+def assertions(source_id):
+    return read_source_yml(RAW / source_id)[1]["assertions"]
+
+
 def test_every_upstream_record_is_in_the_database(conn):
     counts = dict(conn.execute("SELECT source_id, count(*) FROM records GROUP BY 1").fetchall())
-    assert (counts["cecc-ppd"], counts["cppc-china"], counts["esi-azerbaijan-2014"]) == (10271, 926, 98)
+    for source_id in ("cecc-ppd", "cppc-china", "esi-azerbaijan-2014"):
+        assert counts[source_id] == assertions(source_id)["records"]
+
+
+def test_the_counts_each_list_declares_are_what_its_upstream_file_gives(cecc_rows, cppc_lines):
+    """source.yml's assertions (which the build checks against what it read) against the files read directly."""
+    cecc = assertions("cecc-ppd")
+    sexes = [plain(sex) for sex in cecc_rows["Sex"]]
+    assert cecc["records"] == len(cecc_rows)
+    assert cecc["persons"]["sex"] == {"female": sexes.count("F"), "male": sexes.count("M"),
+                                      None: len(sexes) - sexes.count("F") - sexes.count("M")}
+    cppc = assertions("cppc-china")
+    assert cppc["records"] == len(cppc_lines)
+    assert cppc["persons"]["sex"] == {sex: sum(row["Gender"] == sex for row in cppc_lines.values())
+                                      for sex in ("female", "male")}
+    document = upstream("esi-azerbaijan-2014").read_text(encoding="utf-8")
+    contents = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", document[:document.index("PREFACE")])))
+    entries = re.findall(r"^\s*(\d{1,2})\.\s*.+?\s*\.{3,}\s*\d+\s*$", contents, re.M)  # "12. Name ...... 34"
+    assert assertions("esi-azerbaijan-2014")["records"] == len(set(entries)) == len(entries)
+
+
+def test_a_woman_with_a_cecc_record_is_a_woman_by_cecc_or_by_the_record_linked_to_hers(conn, cecc_rows):
+    """Three more persons with a CECC record are women than CECC's column says: CECC leaves their sex empty, and the
+    CPPC record linked to each gives it; none contradicts CECC."""
+    rows = conn.execute("SELECT r.upstream_id, p.sex, (SELECT group_concat(o.source_id) FROM records o "
+                        "WHERE o.person_id = p.id AND o.id != r.id) FROM records r JOIN persons p ON p.id = r.person_id "
+                        "WHERE r.source_id = 'cecc-ppd'").fetchall()
+    cecc_sex = {"F": "female", "M": "male"}
+    for upstream_id, sex, others in rows:
+        own = cecc_sex.get(plain(cecc_rows.loc[upstream_id, "Sex"]))
+        assert sex == own or (own is None and others), upstream_id
+    women = sum(sex == "female" for _, sex, _ in rows)
+    assert women - assertions("cecc-ppd")["persons"]["sex"]["female"] == 3
 
 
 def test_every_statute_code_is_in_the_charges_reference(conn):

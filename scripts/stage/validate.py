@@ -1,4 +1,4 @@
-"""Checks across tables before anything is written: unique keys, known references."""
+"""Checks across tables before anything is written: unique keys, known references, the counts each list must give."""
 
 from scripts.schema import TABLES
 from scripts.stage import Stage, pk_columns
@@ -93,3 +93,27 @@ def subject_check(stage):
         found = stage.conn.execute(f"SELECT rowid FROM [{name}] WHERE {nobody} ORDER BY rowid LIMIT 1").fetchone()
         if found:
             raise stage.origin_of(name, found[0]).error("person_id", None, problem, fix)
+
+
+def check_assertions(stage, origin, meta):
+    """The counts source.yml says the list gives (`assertions:`, as OpenSanctions' datasets state theirs), against the
+    rows staged from it, before any merging: a table's rows (`records: 10271`), or its rows by a column's value
+    (`persons: {sex: {female: 2510}}`; `null` for none). A list that drifts stops the build."""
+    for table, expected in (meta.get("assertions") or {}).items():
+        if table not in TABLES or not TABLES[table].provenance:
+            raise origin.error(f"assertions.{table}", table, "not a table a list fills",
+                               "Name a table of docs/schema.md, such as records, persons or detentions.")
+        counts = {(None, None): expected} if isinstance(expected, int) else {
+            (column, value): count for column, values in expected.items() for value, count in values.items()}
+        for (column, value), count in counts.items():
+            if column is not None and column not in stage.public[table]:
+                raise origin.error(f"assertions.{table}.{column}", column, f"not a column of {table}",
+                                   f"Use one of: {', '.join(stage.public[table])}.")
+            where = "" if column is None else f" AND [{column}] IS ?"
+            (found,) = stage.conn.execute(f"SELECT count(*) FROM [{table}] WHERE source_id = ?{where}",
+                                          (meta["id"], *([] if column is None else [value]))).fetchone()
+            if found != count:
+                field = ".".join(str(part) for part in ("assertions", table, column, value) if part is not None)
+                raise origin.error(field, count, f"the list gives {found:,}",
+                                   "If the upstream file changed, review it, then update the figure; if the mapping "
+                                   "changed, check what it now reads.")
