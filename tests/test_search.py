@@ -62,3 +62,12 @@ async def test_the_search_page_says_what_it_reads(ds, conn):
     assert "not ethnicity" in page and "the ethnicity facet counts those whose recorded ethnicity is Uyghur" in page
     home = re.sub(r"\s+", " ", (await ds.client.get("/")).text)
     assert 'action="/search"' in home and "not ethnicity" in home
+
+
+@pytest.mark.parametrize("typed", WELL_KNOWN)
+async def test_a_searched_persons_tables_json_comes_best_first_as_the_page_does(ds, typed):
+    rows = (await ds.client.get("/conscience/persons.json", params={"_search": typed, "_shape": "array"})).json()
+    assert rows[0]["id"] == (await search(ds, typed))[0]["id"]
+    by_name = (await ds.client.get("/conscience/persons.json", params={"_search": typed, "_sort": "name",
+                                                                          "_shape": "array"})).json()
+    assert [row["name"] for row in by_name] == sorted(row["name"] for row in by_name)  # an asked sort is kept
