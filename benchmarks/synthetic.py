@@ -122,6 +122,8 @@ def source_yml(source_id, title, extra):
 def mapping_as_csv(source_id):
     """The mapping block of a real source's source.yml, reading a CSV with the same columns."""
     mapping = "mapping:" + (ROOT / "raw" / source_id / "source.yml").read_text("utf-8").split("\nmapping:", 1)[1]
+    mapping = mapping.split("\nassertions:", 1)[0]  # the real list's counts are not the synthetic one's
+    mapping = "\n".join(line for line in mapping.split("\n") if not line.startswith("#"))
     return mapping.replace("format: rdata", "format: csv").replace("  object: cecc\n", "")
 
 
