@@ -17,5 +17,5 @@ def test_the_scale_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
                    capture_output=True, timeout=900)
     report = json.loads((tmp_path / "benchmarks.json").read_text())
     ours = report["scales"]["300"]["ours"]
-    assert ours["endpoints"]["query search"]["errors"] == 0 and "direct_sqlite" in ours["endpoints"]["query search"]
+    assert ours["latency"]["query search"]["errors"] == 0 and "direct_sqlite" in ours["latency"]["query search"]
     assert (tmp_path / "benchmarks.md").read_text().count("|") > 20
