@@ -137,3 +137,42 @@ def province_area(country, province, gazetteer, capitals):
     capital = capitals.get(names[0]) if names else None
     city = gazetteer.city(country, [capital]) if capital else None
     return city["admin1code"] if city else None
+
+
+# Places as transcribed pages write them ------------------------------------------------------------------------
+
+PROVINCE_WORDS = re.compile(r"\b(?:province|provincial|city|thanh pho|tinh)\b")
+
+
+def place_key(text):
+    return re.sub(r"[^a-z0-9]", "", PROVINCE_WORDS.sub("", fold(text).lower()))
+
+
+class Provinces:
+    """A country's provinces (raw/reference/<cc>_provinces.csv: name, capital, other names) and the prisons pages
+    name without their province (<cc>_prisons.csv, each with a page that gives both): a place written on a page,
+    such as "Prison No. 6, Nghe An province" or "An Diem prison camp", is placed at its province's capital (precision
+    "province"), and a place naming no province or known prison is not placed. No city is looked up by its name
+    alone, so a person is never placed at a namesake elsewhere; where a country's provinces were merged after the
+    gazetteer's admin areas were drawn (Viet Nam in 2025), the capital still stands in the province the page names."""
+
+    def __init__(self, country, provinces, prisons):
+        gazetteer = gazetteer_of(country)
+        self.points, self.names = {}, []  # place key -> (latitude, longitude) of the province's capital
+        for row in provinces:
+            city = gazetteer.city(country, [row["capital"]])
+            for name in [row["province"], *(row.get("names") or "").split(";")]:
+                if name.strip() and city:
+                    self.points[place_key(name)] = (city["latitude"], city["longitude"])
+                    self.names.append((re.compile(rf"\b{re.escape(fold(name).lower())}\b"), place_key(name)))
+        self.names.sort(key=lambda entry: -len(entry[0].pattern))  # "Vinh Long" before "Vinh"
+        self.prisons = [(re.compile(rf"\b{re.escape(fold(row['prison']).lower())}\b"), place_key(row["province"]))
+                        for row in prisons]
+
+    def point(self, place):
+        parts = [place_key(part) for part in re.split(r"[,(]", place)]
+        for key in reversed(parts):
+            if key in self.points:
+                return self.points[key]
+        folded = fold(place).lower()  # a province's name within a part ("Hanoi Police Detention Center"), or a prison's
+        return next((self.points[key] for pattern, key in self.names + self.prisons if pattern.search(folded)), None)

@@ -61,3 +61,19 @@ async def test_the_map_never_draws_a_country_as_a_place_and_says_what_it_draws(d
     assert "until “load all” under the map is pressed" in html
     popup = json.loads(conn.execute("SELECT popup FROM persons_map WHERE id = 'jiang-tianyong'").fetchone()[0])
     assert popup["description"].endswith("(drawn at the city)")
+
+
+def test_persons_in_viet_nam_are_placed_at_the_province_their_page_names(conn):
+    """A province, or a prison the reference knows, puts a person at the province's capital; never a namesake."""
+    placed = dict(conn.execute("SELECT coordinate_precision, count(*) FROM persons WHERE country = 'VN' "
+                               "AND place IS NOT NULL GROUP BY 1").fetchall())
+    assert placed["province"] >= 240 and placed.get("city", 0) == 0
+    capitals = {"Nghe An": (18.67, 105.69), "Quang Nam": (15.57, 108.47), "Ha Nam": (20.55, 105.91)}
+    for place, province in [("Prison No. 6, Nghe An province", "Nghe An"),
+                            ("An Diem prison, Dai Loc district, Quang Nam province", "Quang Nam"),  # Dai Loc: a namesake in the north
+                            ("Prison Camp An Điềm", "Quang Nam"), ("Nam Ha prison, Ha Nam province", "Ha Nam")]:
+        for latitude, longitude in conn.execute("SELECT latitude, longitude FROM persons WHERE place = ?", (place,)):
+            assert (round(latitude, 2), round(longitude, 2)) == capitals[province], place
+    unplaced = {p for (p,) in conn.execute("SELECT place FROM persons WHERE country = 'VN' AND place IS NOT NULL "
+                                           "AND coordinate_precision = 'country'")}
+    assert "Central Highlands" in unplaced  # a region, not a province: left at the country

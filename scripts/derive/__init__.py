@@ -8,6 +8,7 @@ from pathlib import Path
 from scripts.common import fold, slugify
 from scripts.derive.detentions import same_detentions
 from scripts.derive.summaries import summary_links, summary_text
+from scripts.places import Provinces
 from scripts.read import RAW, Origin, read_csv
 
 
@@ -19,6 +20,7 @@ def derive(stage, released_on, raw=RAW):
     for name, rows in signed.items():
         stage.replace(name, rows)
     default_as_of(stage)
+    place_in_provinces(stage, Path(raw) / "reference")
     person_columns(stage)
     person_facets(stage)
     same_detentions(stage)
@@ -88,6 +90,21 @@ def default_as_of(stage):
     stage.conn.execute("""
         UPDATE statistics SET as_of = s.as_of, as_of_precision = s.as_of_precision
         FROM sources AS s WHERE s.id = statistics.source_id AND ifnull(statistics.as_of, '') = ''""")
+
+
+def place_in_provinces(stage, reference):
+    """Persons a page places in a province or a known prison, where a country lists its provinces (scripts/places.py)."""
+    for path in sorted(reference.glob("*_provinces.csv")):
+        country = path.name.split("_")[0].upper()
+        prisons = reference / f"{country.lower()}_prisons.csv"
+        provinces = Provinces(country, [row for _, row in read_csv(path, required=("province", "capital"))],
+                              [row for _, row in read_csv(prisons, required=("prison", "province"))]
+                              if prisons.exists() else [])
+        for rowid, place in stage.conn.execute("SELECT rowid, place FROM persons WHERE country = ? AND place IS NOT "
+                                               "NULL AND latitude IS NULL", (country,)).fetchall():
+            if point := provinces.point(place):
+                stage.conn.execute("UPDATE persons SET latitude = ?, longitude = ?, coordinate_precision = 'province' "
+                                   "WHERE rowid = ?", (*point, rowid))
 
 
 def person_columns(stage):
