@@ -5,8 +5,9 @@ Datasette 0.65 answers several malformed requests with a 500 (a server fault): a
 it should be, a `_next` no page gave, and SQL a visitor wrote that SQLite refuses (a value too big, a result too
 large). Datasette's documented handle_exception hook sees each exception first: when it comes from the
 request's own parameters it is answered 400 with Datasette's error page or JSON; anything else is left to
-Datasette, as the fault of ours it is. A page that does not exist (404) is answered the same way, so that both
-are rendered through datasette.render_template with the request: in the reader's language (plugins/i18n.py).
+Datasette, as the fault of ours it is. A page that does not exist (404) is answered the same way, and so is a
+page of ours whose query a busy moment cut at its time limit (503; Datasette showed its SQL in a broken text box):
+all are rendered through datasette.render_template with the request, in the reader's language (plugins/i18n.py).
 
 A database, table or row asked for in a format no renderer gives (`persons.xml`) is a 404 naming the formats there
 are: Datasette 0.65 answered it with the HTML page and a 200.
@@ -41,6 +42,15 @@ def mistake(request, exception):
         return "_next is not a position this page gave: follow the next link of a page to page through rows."
     if isinstance(exception, sqlite3.DatabaseError) and any(key in args for key in WRITTEN_SQL):
         return f"The query could not be run: {exception}."
+    if getattr(exception, "title", None) == "SQL Interrupted" and any(key in args for key in WRITTEN_SQL):
+        return "SQL query took too long; ask for less (fewer rows or columns, a narrower filter)."
+    return None
+
+
+def too_long(request, exception):
+    """A query of one of our pages cut at its time limit (a busy moment): said plainly, without its SQL."""
+    if getattr(exception, "title", None) == "SQL Interrupted" and not any(key in request.args for key in WRITTEN_SQL):
+        return "This page took too long to make: try again in a moment."
     return None
 
 
@@ -96,6 +106,8 @@ def handle_exception(datasette, request, exception):
     message, status = mistake(request, exception), 400
     if message is None:
         message, status = not_found(exception), 404
+    if message is None:
+        message, status = too_long(request, exception), 503
     if message is None:
         return None
 

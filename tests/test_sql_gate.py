@@ -274,3 +274,12 @@ async def test_a_result_larger_than_its_budget_as_written_is_refused(ds, suffix)
     assert response.status_code == 400 and len(response.content) < 100_000
     if suffix == ".csv":
         assert response.text.startswith("The query could not be run") and "/conscience.json?sql=" in response.text
+
+
+async def test_a_query_cut_at_its_limit_is_said_plainly_without_the_sql_of_our_pages(ds):
+    """A page of ours cut at its limit (here one asked with a limit of 1 ms): a 503 that says so, not its SQL in a
+    broken text box; a visitor's own SQL cut: a 400 that says so."""
+    page = await ds.client.get("/conscience/persons?_timelimit=1&_sort=birth_year", headers=as_client(),
+                               cookies={"made": "anew"})
+    assert page.status_code == 503 and "took too long to make" in page.text
+    assert "select " not in page.text.lower() and "<textarea" not in page.text
