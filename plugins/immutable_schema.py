@@ -11,7 +11,7 @@ version before each page, is refreshed once when every database is immutable.
 
 It replaces methods of Datasette's Database and Datasette classes, so it applies only to the Datasette it was
 written against (WRITTEN_FOR): on any other version it steps aside at startup, saying so once in the log.
-Measured at 1M persons (benchmarks/patches.py): see README, Performance.
+Measured at 1M persons (benchmarks/patches.py): see docs/performance.md.
 """
 
 import functools

@@ -90,7 +90,7 @@ def key_of(scope, datasette):
         return None
     if any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal"):
         return None
-    # Pages are remembered as sent: compressed for clients that accept gzip (plugins/compression.py), plain for others.
+    # Pages are remembered as sent: compressed for clients that accept gzip (plugins/responses.py), plain for others.
     accepts_gzip = b"gzip" in headers.get(b"accept-encoding", b"")
     return scope.get("scheme"), headers.get(b"host"), scope["path"], query, accepts_gzip
 

@@ -1,1 +1,1 @@
-"""Build conscience.db from raw/ (see README)."""
+"""Build conscience.db from raw/ (see ARCHITECTURE.md)."""

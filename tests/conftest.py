@@ -46,7 +46,7 @@ def metadata():
 
 def configuration(metadata):
     """metadata.yml as this Datasette takes it. Up to 0.65, whole; from 1.0 on, canned queries are configuration
-    (datasette.yaml, passed with -c), no longer metadata: what an upgrade has to move (README, "Datasette 1.0")."""
+    (datasette.yaml, passed with -c), no longer metadata: what an upgrade has to move (docs/datasette-1.0.md)."""
     if datasette.__version__.startswith("0."):
         return {"metadata": metadata}
     metadata = copy.deepcopy(metadata)

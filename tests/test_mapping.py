@@ -10,7 +10,6 @@ from collections import defaultdict
 
 import pytest
 
-from scripts import mapping_reference
 from scripts.adapters import mapped
 from scripts.adapters.dateformats import DateProblem, DateReader
 from scripts.adapters.mapping_language import mapping_node, parse
@@ -471,17 +470,16 @@ def test_make_check_exits_non_zero_on_an_error(built, tmp_path):
     assert str(failure.value).startswith("check failed: ") and "line 3, field 'Name'" in str(failure.value)
 
 
-# README ---------------------------------------------------------------------------------------------------------
+# docs/ ----------------------------------------------------------------------------------------------------------
 
-def test_the_readme_reference_is_generated_from_the_language():
-    text = (ROOT / "README.md").read_text("utf-8")
-    assert mapping_reference.in_readme(text) == text, "run: python -m scripts.mapping_reference"
+def test_the_reference_names_the_languages_keys():  # and tests/test_docs.py checks it is what the language generates
+    text = (ROOT / "docs" / "mapping.md").read_text("utf-8")
     for key in ("several_rows_per_person", "cross_references", "sentence_terms", "pdf_columns", "codes_file"):
         assert f"| `{key}` |" in text
 
 
-def test_the_readme_example_is_a_valid_mapping(tmp_path):
-    text = (ROOT / "README.md").read_text("utf-8").split("## Adding a list (no Python needed)")[1]
+def test_the_guides_example_is_a_valid_mapping(tmp_path):
+    text = (ROOT / "docs" / "adding-a-list.md").read_text("utf-8")
     example = text.split("```yaml\n")[1].split("```")[0]
     (tmp_path / "source.yml").write_text(example, "utf-8")
     mapping, fault = parse(*mapping_node(tmp_path / "source.yml"))

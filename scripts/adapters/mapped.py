@@ -1,6 +1,6 @@
 """The declarative adapter: a list read entirely through the `mapping` block of its source.yml.
 
-A maintainer adds such a list without Python (README, "Adding a list"; the language is declared in
+A maintainer adds such a list without Python (docs/adding-a-list.md; the language is declared in
 mapping_language.py). `prepare` checks the mapping against the file before anything is staged: an unknown key, a
 column the file lacks or an unknown vocabulary id stops the build naming source.yml's line. `adapt` then turns
 each record (a row, or the rows of one person) into rows of our tables; a value it cannot read goes to

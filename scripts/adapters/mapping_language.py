@@ -2,7 +2,7 @@
 
 The models below validate every mapping (an unknown key, a wrong type or an unknown vocabulary id is an error
 naming source.yml's line and key, and what is allowed), drive the adapter (scripts/adapters/mapped.py), and
-generate README's reference table (scripts/mapping_reference.py). Field names are our tables' columns
+generate the reference in docs/mapping.md (scripts/docs.py). Field names are our tables' columns
 (scripts/schema.py), so a list fills exactly the columns the database has.
 """
 
@@ -392,12 +392,12 @@ def mapping_error(exc: ValidationError, data, lines):
         allowed = ", ".join(parent.model_fields) if parent else ""
         where = "persons column a mapping can fill" if parent in (Fields, Constants) else "key here"
         return (line, key, error["input"], f"'{loc[-1]}' is not a {where}",
-                f"Use one of: {allowed}. See README, 'Mapping reference'.")
+                f"Use one of: {allowed}. See docs/mapping.md.")
     if error["type"] == "missing":
-        return (line, key, None, f"'{loc[-1]}' is required here", "See README, 'Mapping reference'.")
+        return (line, key, None, f"'{loc[-1]}' is required here", "See docs/mapping.md.")
     message = error["msg"].removeprefix("Value error, ")
     return (line, key, node if not isinstance(node, (dict, list)) else None, message,
-            "See README, 'Mapping reference', for what this key takes.")
+            "See docs/mapping.md for what this key takes.")
 
 
 def parse(data, lines):

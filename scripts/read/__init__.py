@@ -138,7 +138,7 @@ def read_source_yml(folder):
     for key in SOURCE_FIELDS_REQUIRED:
         if not meta.get(key):
             raise origin.error(key, meta.get(key), "required field is missing or empty",
-                               f"Give the source's {key} (see README, 'Adding a source').")
+                               f"Give the source's {key} (see docs/adding-a-list.md or docs/transcribing.md).")
     if meta["id"] != Path(folder).name:
         raise origin.error("id", meta["id"], "the id differs from the folder name",
                            f"Use id: {Path(folder).name}, or rename the folder.")

@@ -81,7 +81,7 @@ def read_table(path, table, meta=None):
             unknown = [name for name in raw if name not in known]
             if unknown:
                 raise origin.error(unknown[0], None, f"'{unknown[0]}' is not a column of the {table.name} table",
-                                   f"Use the columns listed for {table.name} in README's schema section.")
+                                   f"Use the columns listed for {table.name} in docs/schema.md.")
         row = convert_row(origin, raw, columns)
         if table.provenance:
             row["source_id"] = meta["id"]
