@@ -45,7 +45,7 @@ def test_what_a_killed_build_left_is_removed_by_the_next(raw, tmp_path):
 def test_a_database_far_smaller_than_the_one_it_replaces_needs_a_flag(lists_raw, tmp_path, monkeypatch):
     import scripts.build
 
-    monkeypatch.setattr(scripts.build, "MAX_SHRINK", 0.02)  # the fixture lists are small beside the curated sources
+    monkeypatch.setattr(scripts.build, "MAX_SHRINK", 0.002)  # the fixture lists are small beside the curated sources
     out = tmp_path / "conscience.db"
     build(lists_raw, out)
     before = out.read_bytes()
@@ -62,7 +62,7 @@ def test_a_database_far_smaller_than_the_one_it_replaces_needs_a_flag(lists_raw,
 WORKER_SCRIPT = """
 import sys, time
 sys.path.insert(0, {root!r})
-from scripts.parallel import stage_in_parallel
+from scripts.stage.parallel import stage_in_parallel
 from scripts.stage import Stage
 
 def produce(select):
@@ -102,3 +102,23 @@ def alive(pid):
             return stat.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.slow
+def test_a_build_stopped_by_sigterm_leaves_no_worker_and_no_file(raw, tmp_path):
+    """A CI timeout or a kill (SIGTERM): the build stops its workers and removes what it was writing."""
+    out = tmp_path / "conscience.db"
+    process = subprocess.Popen([sys.executable, "-m", "scripts.build", "--raw", str(raw), "--out", str(out)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stage = tmp_path / "conscience.db.stage"
+    for _ in range(2400):  # until the sources are being staged
+        if (stage.exists() and stage.stat().st_size > 2**20) or process.poll() is not None:
+            break
+        time.sleep(0.05)
+    children = children_of(process.pid)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) != 0 and b"build stopped (signal 15)" in process.stderr.read()
+    time.sleep(0.5)
+    assert [pid for pid in children if alive(pid)] == []
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("conscience"))
+    assert left in (["conscience.db.lock"], ["conscience.db.lock", "conscience.withholding-report.csv"])

@@ -235,7 +235,7 @@ def test_the_last_check_stops_a_build_that_would_leak(lists_raw, tmp_path, monke
     """Should redaction miss a trace, nothing is published: the check of the written file stops the build."""
     import scripts.link.withhold
 
-    monkeypatch.setattr(scripts.withhold, "redact", lambda stage, persons: [])
+    monkeypatch.setattr(scripts.link.withhold, "redact", lambda stage, persons: [])
     withhold(lists_raw, ["person:cecc-ppd-2004-02138"])
     out = tmp_path / "out.db"
     out.write_bytes(b"the previous release")
