@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import yaml
 from anyascii import anyascii
 
-from scripts.curated import CITED_PAGES, host_of
-from scripts.rawfiles import RAW, ROOT, split_list
+from scripts.read import RAW, ROOT, split_list
+from scripts.read.curated import CITED_PAGES, host_of
 
 AUDIT = ROOT / "docs" / "audit"
 QUOTES = AUDIT / "quotes.csv"

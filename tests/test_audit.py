@@ -11,11 +11,26 @@ import re
 
 import pytest
 
-from scripts.curated import host_of
+from scripts.read.curated import host_of
 from scripts.schema import TABLES
-from tests.audit_data import (CITED, TRAIL_STARTED_AT, added_since_trail, address_dates, cited_rows, folded_words,
-                              not_after, parse_with_precision, probed, quotes, rows_at_commit, rows_before_trail,
-                              record_of, rows_of, same_page, shared_run)
+from tests.audit_data import (
+    CITED,
+    TRAIL_STARTED_AT,
+    added_since_trail,
+    address_dates,
+    cited_rows,
+    folded_words,
+    not_after,
+    parse_with_precision,
+    probed,
+    quotes,
+    record_of,
+    rows_at_commit,
+    rows_before_trail,
+    rows_of,
+    same_page,
+    shared_run,
+)
 from tests.audit_sample import SAMPLE, sample_markdown
 
 # --- 1. addresses ------------------------------------------------------------------------------------------------

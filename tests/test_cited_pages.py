@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from scripts.link import merge_people
 from scripts.common import fold
+from scripts.link import merge_people
 from tests.audit_data import CITED
 
 

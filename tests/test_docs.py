@@ -141,6 +141,8 @@ FIGURES = [
     ("docs/readers.md", "The {} persons known only by their country",
      "SELECT count(*) FROM persons WHERE coordinate_precision = 'country'"),
     ("docs/readers.md", "the ethnicity facet counts the {} whose", "SELECT count(*) FROM persons WHERE ethnicity = 'Uyghur'"),
+    ("docs/readers.md", "`scripts/places.py`): {} of them",
+     "SELECT count(*) FROM persons WHERE country = 'VN' AND coordinate_precision = 'province'"),
 ]
 
 
@@ -148,7 +150,8 @@ FIGURES = [
 def test_a_figure_a_page_states_is_the_databases(conn, page, text, sql):
     (figure,) = conn.execute(sql).fetchone()
     said = " ".join(text.format(f"{figure:,}").split())
-    assert said in " ".join(read(page).split()), f"{page}: the database now gives {figure:,} for {text!r}"
+    assert said in " ".join(read(page).split()), (f"{page}: the database now gives {figure:,} for {text!r}: run "
+                                                  "python -m tests.test_docs")
 
 
 def test_the_readmes_sources_are_counted_as_the_database_counts_them(conn):
@@ -165,3 +168,25 @@ def test_the_readmes_sources_are_counted_as_the_database_counts_them(conn):
         counted = conn.execute(f"SELECT count(*), (SELECT count(*) FROM records WHERE source_id IN "
                                f"(SELECT id FROM sources WHERE {where})) FROM sources WHERE {where}").fetchone()
         assert counted == (sources, int(records.replace(",", ""))), (source, counted)
+
+
+def update_figures(conn):
+    """Write each figure FIGURES names as the database gives it: `python -m tests.test_docs [DB]`."""
+    for page, text, sql in FIGURES:
+        (figure,) = conn.execute(sql).fetchone()
+        before, _, after = text.partition("{}")
+        words = [r"\s+".join(map(re.escape, part.split())) for part in (before, after)]
+        pattern = re.compile(words[0] + (r"\s+" if before.endswith(" ") else "") + r"(?P<figure>[\d,]+)"
+                             + (r"\s+" if after.startswith(" ") else "") + words[1])
+        path = ROOT / page
+        page_text = path.read_text(encoding="utf-8")
+        if found := pattern.search(page_text):
+            page_text = page_text[:found.start("figure")] + f"{figure:,}" + page_text[found.end("figure"):]
+            path.write_text(page_text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sqlite3
+    import sys
+
+    update_figures(sqlite3.connect(sys.argv[1] if len(sys.argv) > 1 else ROOT / "conscience.db"))
