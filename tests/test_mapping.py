@@ -314,6 +314,43 @@ def test_pdf_columns_can_be_declared(tmp_path):
     assert [c["charge_id"] for c in out["detention_charges"]] == ["VN-PC2015-117", "VN-PC2015-331"]
 
 
+REPORT_MAPPING = r"""mapping:
+  format: pdf
+  document:
+    start: CASES
+    section: '(?P<category>[A-Z]\. [A-Z]+)'
+    heading: '(?P<number>\d+)\. (?P<name>[A-Z].*)'
+    fields: {arrested: 'Date of arrest:', charges: 'Charges?:'}
+    drop: ['\d+', '\d+ https?://\S+']
+  id_column: number
+  upstream_ref: "case {id} ({where})"
+  fields:
+    name: name
+    categories: {column: category, values: {A. JOURNALISTS: journalist/blogger, B. DEFENDERS: human rights defender}}
+  constants: {country: AZ}
+  detentions:
+    - detained_on: {column: arrested, formats: ["%d %B %Y"]}
+      sentence_as_written: {column: text, find: 'sentenced to (\w+ years)'}
+      charges: {column: charges, find: '(\d+)[.\d]*', patterns: [{match: '(\d+)', value: 'AZ-CC2000-{1}'}]}
+"""
+
+
+def test_a_report_of_numbered_cases_in_a_pdf(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.split("mapping:")[0] + REPORT_MAPPING)
+    out = adapted(folder, FIXTURES / "report.pdf")
+    assert [(p["name"], p["categories"], p["upstream_ref"]) for p in out["persons"]] == [
+        ("Abdul Testov", '["journalist/blogger"]', "case 1 (page 1, line 9)"),
+        ("Zoe Testova", '["human rights defender"]', "case 2 (page 2, line 7)")]  # a case before the contents' is not
+    assert [(d["detained_on"], d["sentence_as_written"], d["sentence_months"]) for d in out["detentions"]] == [
+        ("2013-11-22", "five years", 60.0), ("2014-07-30", None, None)]
+    assert [(c["detention_id"][-1], c["charge_id"]) for c in out["detention_charges"]] == [
+        ("1", "AZ-CC2000-234"), ("2", "AZ-CC2000-274"), ("2", "AZ-CC2000-178")]
+    first, second = (json.loads(r["raw"]) for r in out["records"])
+    assert first["charges"] == "Criminal Code Article 234.4.3 (narcotics, storage)"  # across lines, to the blank one
+    assert first["text"].endswith("sentenced to five years in jail. He appealed.")  # across the page, its number left
+    assert "note" not in second["text"]  # a footnote left out
+
+
 # Errors: each names source.yml's line (or the list's file, line, column and value) and says what to do ------
 
 def mapping_fails(tmp_path, old, new):

@@ -445,13 +445,14 @@ def document_records(path, mapping, shown):
 
 
 def document_lines(path, mapping, shown):
-    """(where, line) of a document's text: a PDF's lines, or an HTML page's (a PDF rendered) broken at <br>."""
+    """(where, line) of a document's text: a PDF's lines as laid out (a gap between paragraphs is a blank line), or
+    an HTML page's (a PDF rendered) broken at <br>."""
     if mapping.format == "pdf":
         import pdfplumber
 
         with pdfplumber.open(path) as pdf:
             for page in page_numbers(mapping.pages, len(pdf.pages), shown):
-                for number, line in enumerate((pdf.pages[page - 1].extract_text() or "").splitlines(), start=1):
+                for number, line in enumerate(pdf.pages[page - 1].extract_text(layout=True).splitlines(), start=1):
                     yield f"page {page}, line {number}", line
         return
     text = path.read_bytes().decode(python_encoding(mapping.encoding))
