@@ -7,7 +7,6 @@ each record (a row, or the rows of one person) into rows of our tables; a value 
 data_quality with its line, column and value.
 """
 
-import csv
 import functools
 import json
 import re
@@ -152,22 +151,16 @@ def read_codes(path, line, shown_yml, statuses):
     if not path.is_file():
         raise BuildError(shown_yml, line, "mapping.status.codes_file", path.name, "no such file beside source.yml",
                          "Put the code table beside source.yml, or fix its name.")
-    codes, shown = {}, display_path(path)
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        for column in ("code", "status", "confirmed", "detail"):
-            if column not in (reader.fieldnames or []):
-                raise BuildError(shown, 1, column, None, "required column is missing from the header",
-                                 "The header must be: code,status,confirmed,detail.")
-        for row in reader:
-            if row["status"] not in statuses:
-                raise BuildError(shown, reader.line_num, "status", row["status"], "not an id of the statuses "
-                                 "vocabulary", f"Use one of: {', '.join(sorted(statuses))}.")
-            if row["confirmed"] not in ("0", "1"):
-                raise BuildError(shown, reader.line_num, "confirmed", row["confirmed"], "not 1 or 0",
-                                 "Write 1 where the code states the status for sure, 0 where it is uncertain.")
-            codes[row["code"]] = language.StatusEntry(status=row["status"], confirmed=row["confirmed"] == "1",
-                                                      detail=row["detail"] or None)
+    codes = {}
+    for origin, row in read_csv(path, required=("code", "status", "confirmed", "detail")):
+        if row["status"] not in statuses:
+            raise origin.error("status", row["status"], "not an id of the statuses vocabulary",
+                               f"Use one of: {', '.join(sorted(statuses))}.")
+        if row["confirmed"] not in ("0", "1"):
+            raise origin.error("confirmed", row["confirmed"], "not 1 or 0",
+                               "Write 1 where the code states the status for sure, 0 where it is uncertain.")
+        codes[row["code"]] = language.StatusEntry(status=row["status"], confirmed=row["confirmed"] == "1",
+                                                  detail=row["detail"] or None)
     return codes
 
 
@@ -352,9 +345,6 @@ class Record:
                 return found[:1]
         return found
 
-    def date_reader(self, spec):
-        return self.plan.date_reader(spec)
-
     def first(self, specs, kind="text", name=None):
         found = self.values(specs, kind, name)
         return found[0][0] if found else None
@@ -463,7 +453,7 @@ class Record:
             return entry.status, flag, detail or entry.detail or spec.details.get(value), *as_of
         if spec.date_after_as_of or spec.date_before_as_of:
             try:
-                date, _ = self.date_reader(spec).read(value)
+                date, _ = self.plan.date_reader(spec).read(value)
             except DateProblem:
                 date = None
             if date:
