@@ -43,10 +43,10 @@ build: $(DB)
 $(DB): $(VENV)/.installed $(BUILD_INPUTS)
 	$(BIN)/python -m scripts.build $(STRICT)
 
-# One list alone, in seconds: make check SOURCE=raw/<id> (a report; non-zero exit on any error).
+# What the build will do with one list: make check SOURCE=raw/<id> (a report; non-zero exit on any error).
 check: install
 	@test -n "$(SOURCE)" || { echo "usage: make check SOURCE=raw/<source id>"; exit 2; }
-	$(BIN)/python -m scripts.check $(SOURCE) $(if $(wildcard $(DB)),--db $(DB))
+	$(BIN)/python -m scripts.check $(SOURCE)
 
 serve: $(DB)
 	$(BIN)/datasette serve -i $(DB) --metadata metadata.yml --plugins-dir plugins --template-dir templates \

@@ -13,7 +13,6 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from datasette.views.base import DatasetteError
 
-DATABASE = "conscience"
 FEEDS = ["feed_new_arrests", "feed_releases", "feed_changes", "feed_events"]
 # Pages and the feeds that follow them: the home and about pages, and the tables the feeds are drawn from.
 FEEDS_OF_TABLE = {"changes": ["feed_changes", "feed_new_arrests", "feed_releases"], "releases": ["feed_changes"],
@@ -26,9 +25,9 @@ async def canned_queries(datasette, actor):
     """{name: title} of the database's canned queries, through each Datasette's public API: get_canned_queries up to
     0.65, the stored queries of 1.0 (list_queries, from 1.0a41)."""
     if hasattr(datasette, "list_queries"):
-        page = await datasette.list_queries(DATABASE, actor=actor, limit=1000)
+        page = await datasette.list_queries(datasette.get_database().name, actor=actor, limit=1000)
         return {query.name: query.title or query.name for query in page.queries}
-    queries = await datasette.get_canned_queries(DATABASE, actor)
+    queries = await datasette.get_canned_queries(datasette.get_database().name, actor)
     return {name: query.get("title") or name for name, query in queries.items()}
 
 
@@ -42,9 +41,9 @@ def register_magic_parameters(datasette):
     return [("site", site)]
 
 
-def feeds_of(template, request):
+def feeds_of(template, request, database):
     if template == "table.html" and request is not None:
-        if request.url_vars.get("database") == DATABASE:
+        if request.url_vars.get("database") == database.route:
             return FEEDS_OF_TABLE.get(request.url_vars.get("table"), [])
         return []
     return FEEDS_OF_TEMPLATE.get(template, [])
@@ -57,7 +56,8 @@ def prepare_jinja2_environment(env):
 
 @hookimpl
 def extra_template_vars(template, request, datasette):
-    feeds = feeds_of(template, request)
+    database = datasette.get_database()
+    feeds = feeds_of(template, request, database)
     if not feeds:
         return {"page_feeds": []}
 
@@ -65,8 +65,8 @@ def extra_template_vars(template, request, datasette):
         titles = await canned_queries(datasette, request.actor if request else None)
         return {"canned_queries": titles, "page_feeds": [
             {"title": titles.get(name, name),
-             "url": datasette.absolute_url(request, datasette.urls.path(f"/{DATABASE}/{name}.atom")) if request
-             else f"/{DATABASE}/{name}.atom"}
+             "url": datasette.absolute_url(request, datasette.urls.path(f"/{database.route}/{name}.atom")) if request
+             else f"/{database.route}/{name}.atom"}
             for name in feeds if name in titles]}
 
     return with_titles

@@ -4,9 +4,9 @@ The parameter starts with an underscore so that Datasette's table pages treat it
 column called lang, and keep it in their facet, sort, paging and export links and in the filter form.
 
 - interface words: templates/translations.yml;
-- vocabularies: those of raw/reference/ (statuses, categories, event and reprisal types, UN mechanisms, metrics)
-  from their label_vi and label_zh columns, read from the database at startup; the others (sex, change types,
-  kinds of campaigns and detentions) from templates/vocabularies.yml;
+- vocabularies: those of raw/reference/ (statuses, categories, event and reprisal types, kinds of detention, UN
+  mechanisms, metrics) from their label_vi and label_zh columns, read from the database at startup; the others
+  (sex, change types, kinds of campaigns) from templates/vocabularies.yml;
 - country names: ISO 3166-1 translations shipped with pycountry (Debian's iso-codes), unless vocabularies.yml
   gives one;
 - charge titles: the law's own title where it is in the reader's language, else the original beside English.
@@ -31,11 +31,10 @@ TRANSLATIONS = yaml.safe_load((TEMPLATES / "translations.yml").read_text("utf-8"
 VOCABULARIES = yaml.safe_load((TEMPLATES / "vocabularies.yml").read_text("utf-8"))
 LANGUAGES = TRANSLATIONS["languages"]
 DEFAULT = "en"
-DATABASE = "conscience"
 # The vocabularies kept in raw/reference/, each a table with its labels: English (label or name, where the id is not
 # itself the English) and label_vi, label_zh.
 REFERENCE_VOCABULARIES = {"statuses": "label", "categories": None, "event_types": None, "reprisal_types": None,
-                          "un_mechanisms": "name", "metrics": None}
+                          "un_mechanisms": "name", "metrics": None, "detention_kinds": None}
 PARAMETER = "_lang"
 # The language tag pages declare (BCP 47): the Chinese interface is in simplified characters.
 HTML_LANG = {"en": "en", "vi": "vi", "zh": "zh-Hans"}
@@ -45,7 +44,7 @@ COUNTRY_LOCALES = {"vi": "vi", "zh": "zh_CN"}
 VOCABULARY_COLUMNS = {
     "status": "statuses", "categories": "categories", "event_type": "event_types", "change_type": "change_types",
     "reprisal_types": "reprisal_types", "un_mechanisms": "un_mechanisms", "un_mechanism": "un_mechanisms",
-    "sex": "sex", "country": "countries", "state": "countries",
+    "sex": "sex", "country": "countries", "state": "countries", "kind": "detention_kinds",  # other kinds: not in it
 }
 
 
@@ -206,9 +205,9 @@ def template_vars(request, datasette):
 @hookimpl
 def startup(datasette):
     async def read_reference_vocabularies():
-        if DATABASE not in datasette.databases:
+        if set(datasette.databases) <= {"_internal"}:
             return
-        db = datasette.get_database(DATABASE)
+        db = datasette.get_database()
         for vocabulary, english in REFERENCE_VOCABULARIES.items():
             rows = (await db.execute(f"select id, {english or 'id'}, label_vi, label_zh from {vocabulary}")).rows
             VOCABULARIES[vocabulary] = {value: {"en": en, "vi": vi, "zh": zh} for value, en, vi, zh in rows}

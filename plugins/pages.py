@@ -6,11 +6,10 @@ from urllib.parse import urlparse
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-DATABASE = "conscience"
 
 
 async def rows(datasette, sql, **params):
-    result = await datasette.get_database(DATABASE).execute(sql, params)
+    result = await datasette.get_database().execute(sql, params)
     return [dict(row) for row in result.rows]
 
 

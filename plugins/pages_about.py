@@ -4,7 +4,6 @@ against this site, its feeds and its limits, in the three languages (templates/a
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-DATABASE = "conscience"
 # (what it shows, path): each runs against this site; tests/test_about.py requests every one.
 API_EXAMPLES = [
     ("Persons detained in Belarus, as a JSON array", "/conscience/persons.json?status=detained&country=BY&_shape=array"),
@@ -26,7 +25,7 @@ API_EXAMPLES = [
 
 
 async def about_page(datasette, request):
-    db = datasette.get_database(DATABASE)
+    db = datasette.get_database()
     sources = [dict(row) for row in (await db.execute(
         "select id, title, publisher, licence, as_of, url from sources order by id")).rows]
     release = (await db.execute("select max(released_on) as released_on from releases")).first()
@@ -35,7 +34,7 @@ async def about_page(datasette, request):
         "sources": sources,
         "release": release["released_on"] if release else None,
         "database_hash": db.hash,
-        "examples": API_EXAMPLES,
+        "examples": [(what, path.replace("/conscience", f"/{db.name}", 1)) for what, path in API_EXAMPLES],
         "limits": {name: datasette.setting(name) for name in (
             "sql_time_limit_ms", "max_returned_rows", "facet_time_limit_ms", "default_cache_ttl")},
     }

@@ -2,7 +2,6 @@
 
 from datasette import hookimpl
 
-DATABASE = "conscience"
 QUERIES = {
     "totals": "select (select count(*) from persons) as persons, (select count(*) from records) as records, "
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
@@ -65,7 +64,7 @@ async def rows(db, sql, **params):
 
 
 async def home_data(datasette):
-    db = datasette.get_database(DATABASE)
+    db = datasette.get_database()
     data = {name: await rows(db, sql) for name, sql in QUERIES.items()}
     data["totals"] = data["totals"][0]
     data["by_status"] = by_status(data.pop("status_sources"))

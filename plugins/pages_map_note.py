@@ -2,16 +2,15 @@
 
 from datasette import hookimpl
 
-DATABASE = "conscience"
 
 
 @hookimpl
 def extra_template_vars(template, database, table, datasette):
-    if template != "table.html" or database != DATABASE or table != "persons_map":
+    if template != "table.html" or database != datasette.get_database().name or table != "persons_map":
         return {}
 
     async def inner():
-        counts = (await datasette.get_database(DATABASE).execute("""
+        counts = (await datasette.get_database().execute("""
             select count(*) filter (where coordinate_precision = 'city') as city,
                    count(*) filter (where coordinate_precision = 'province') as province,
                    count(*) filter (where coordinate_precision is null or coordinate_precision = 'country') as unplaced

@@ -23,7 +23,6 @@ from datasette import hookimpl
 from datasette.utils import escape_fts
 from datasette.utils.asgi import Response
 
-DATABASE = "conscience"
 ESCAPE_FTS_CHECKED = "0.65.5"
 MATCHES_NOTHING = '""'
 WORD = re.compile(r"[\w\u0300-\u036f]+")  # letters, digits and combining marks: FTS5's unicode61 tokens
@@ -59,20 +58,20 @@ def prepare_connection(conn):
 async def search_sql(ds):
     """The SQL of the canned query `search`: get_canned_query up to Datasette 0.65, a stored query from 1.0a41."""
     if hasattr(ds, "get_query"):
-        return (await ds.get_query(DATABASE, "search")).sql
-    return (await ds.get_canned_query(DATABASE, "search", None))["sql"]
+        return (await ds.get_query(ds.get_database().name, "search")).sql
+    return (await ds.get_canned_query(ds.get_database().name, "search", None))["sql"]
 
 
 async def best_matches(ds, query):
     """(rows best first, cut at max_returned_rows; whether they were cut) for a query, through the canned query."""
-    results = await ds.get_database(DATABASE).execute(await search_sql(ds), {"q": query}, truncate=True)
+    results = await ds.get_database().execute(await search_sql(ds), {"q": query}, truncate=True)
     return [dict(row) for row in results.rows], results.truncated
 
 
 async def search_page(datasette, request):
     query = (request.args.get("q") or "").strip()
     rows, truncated = await best_matches(datasette, query) if query else ([], False)
-    found = (await datasette.get_database(DATABASE).execute(
+    found = (await datasette.get_database().execute(
         "select count(*) from persons_fts where persons_fts match search_terms(:q)", {"q": query})).single_value()
     by_match = {}
     for row in rows:
@@ -90,7 +89,7 @@ def register_routes():
 def extra_template_vars(template, database, table, request, datasette):
     """A searched persons table page shows the best matches above the table, which keeps its own order."""
     query = (request.args.get("_search") or "").strip() if request else ""
-    if template != "table.html" or database != DATABASE or table != "persons" or not query:
+    if template != "table.html" or database != datasette.get_database().name or table != "persons" or not query:
         return {}
 
     async def inner():

@@ -94,15 +94,8 @@ def remove_leftovers(out):
 def build_locked(out, strict, raw, previous, released_on, allow_shrink):
     stage = Stage(out.with_name(out.name + ".stage"))
     try:
-        priorities = collect(stage, strict, raw)
-        stage.index()
-        check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
-        quarantine_unknown_charges(stage)
-        stage.add("data_quality", link.missing_references(stage.conn))
-        withheld, candidates = link_and_withhold(stage, priorities, raw, out)
-        stage.add("link_candidates", ((Origin("link"), row) for row in candidates))
         released_on = release_date(released_on)
-        derive(stage, released_on, raw)
+        withheld, _ = read_link_derive(stage, strict, raw, out, released_on)
         changes, releases = history(stage, previous, released_on, withheld)
         stage.add("changes", ((Origin("changes"), row) for row in changes))
         stage.add("releases", ((Origin("releases"), row) for row in releases))
@@ -125,6 +118,19 @@ def build_locked(out, strict, raw, previous, released_on, allow_shrink):
         stage.close()
 
 
+def read_link_derive(stage, strict, raw, out, released_on):
+    """Every source read into the stage, checked, linked, withheld and derived: the build but for its history and
+    writing, which make check previews; (withheld, the mapped lists' plans)."""
+    priorities, plans = collect(stage, strict, raw)
+    stage.index()
+    check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
+    stage.add("data_quality", link.missing_references(stage.conn))
+    withheld, candidates = link_and_withhold(stage, priorities, raw, out)
+    stage.add("link_candidates", ((Origin("link"), row) for row in candidates))
+    derive(stage, released_on, raw)
+    return withheld, plans
+
+
 def link_and_withhold(stage, priorities, raw, out):
     """Link records into persons and withhold what raw/withheld.csv asks; (withheld, link_candidates rows).
 
@@ -141,6 +147,10 @@ def link_and_withhold(stage, priorities, raw, out):
     candidates = link.apply(stage, linked)
     redactions = withhold.apply(stage, withheld, province_point)
     withhold.write_report(report_path(out), redactions, requests)
+    contradictions = link.contradiction_rows(stage.conn, linked.contradictions)
+    for origin, row in contradictions:
+        print(f"warning: {origin.where()}, field '{row['field']}': {row['raw_value']} — {row['problem']}", flush=True)
+    stage.add("data_quality", contradictions)
     records = {r for (r,) in stage.conn.execute("SELECT id FROM records")}
     return withheld, [c for c in candidates if c["record_id"] in records and c["candidate_record_id"] in records]
 
@@ -154,7 +164,7 @@ def check_release(path, strict=False, raw=RAW):
     with tempfile.TemporaryDirectory() as folder:
         stage = Stage(Path(folder) / "check.stage")
         try:
-            priorities = collect(stage, strict, raw)
+            priorities, _ = collect(stage, strict, raw)
             stage.index()
             linked = link.plan(stage, priorities, link.read_overrides(raw / "links.csv", stage.conn))
             requests = withhold.read_all(raw)
@@ -206,7 +216,7 @@ def check_withheld(path, withheld):
 
 
 def collect(stage, strict, raw):
-    """Stage every row of every source; return each source's linking priority."""
+    """Stage every row of every source; ({source: its linking priority}, {source: Plan} of the lists)."""
     paths = fetch.fetch_all(strict, raw)
     priorities = {}
     for name in REFERENCE_TABLES:
@@ -233,7 +243,7 @@ def collect(stage, strict, raw):
             stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
     for _, origin, meta in sources:
         check_assertions(stage, origin, meta)
-    return priorities
+    return priorities, plans
 
 
 def list_path(folder, origin, meta, paths):
@@ -275,25 +285,12 @@ def upstream_context(raw, plans):
     tables, and the mapped lists' plans."""
     capitals = {row["province"]: row["capital"] for _, row in
                 read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
-    countries = {"CN", "HK", "MO", "AZ"}.union(*(mapped.countries_named(plan) for plan in plans.values()))
+    countries = set().union(*(mapped.countries_named(plan) for plan in plans.values()))
     return {
         "plans": plans,
         "gazetteer": Gazetteer(countries),
         "province_capitals": capitals,
     }
-
-
-def quarantine_unknown_charges(stage):
-    """An upstream statute missing from the charges reference is recorded, not fatal."""
-    unknown = "_record_source IS NOT NULL AND (charge_id IS NULL OR charge_id NOT IN (SELECT id FROM charges))"
-    stage.conn.execute(f"""
-        INSERT INTO data_quality (upstream_id, field, raw_value, problem, source_id, upstream_ref,
-                                  _file, _line, _record_source, _record_upstream)
-        SELECT _record_upstream, 'charge', charge_as_written,
-               'statute ' || charge_id || ' is not in the charges reference (raw/reference/charges.csv)',
-               source_id, upstream_ref, _file, _line, _record_source, _record_upstream
-        FROM detention_charges WHERE {unknown} ORDER BY rowid""")
-    stage.conn.execute(f"DELETE FROM detention_charges WHERE {unknown}")
 
 
 def source_row(meta):

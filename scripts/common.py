@@ -135,16 +135,6 @@ def json_list(items):
     return json.dumps(items, ensure_ascii=False)
 
 
-class Problems:
-    """Collects the data_quality rows of one upstream record."""
-
-    def __init__(self, upstream_id):
-        self.upstream_id, self.rows = upstream_id, []
-
-    def add(self, field, value, problem):
-        self.rows.append({"upstream_id": self.upstream_id, "field": field,
-                          "raw_value": None if value is None else str(value), "problem": problem})
-
 def name_keys(names):
     keys = set()
     for name in names:

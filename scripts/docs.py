@@ -34,6 +34,10 @@ SECTIONS = [  # (title, model, note)
     ("`sentence_terms:`", language.Terms, None),
     ("`events:` entries (a value: the event's date, plus)", language.Event, None),
     ("`cross_references:` entries", language.CrossReference, None),
+    ("`document:` (a report of numbered entries, in html or pdf)", language.Document,
+     "For NGO reports in PDF (or their HTML rendering) that list cases one after another, each with labelled fields "
+     "(`Date of arrest:`, `Charge:`) and a narrative: raw/esi-azerbaijan-2014/source.yml is an example. Values inside "
+     "the text are then read with `find`."),
 ]
 TYPE_NAMES = {str: "text", int: "whole number", float: "number", bool: "true or false", type(None): "null"}
 
@@ -44,7 +48,7 @@ def type_name(annotation):
     if annotation in TYPE_NAMES:
         return TYPE_NAMES[annotation]
     if origin is typing.Annotated:
-        return "value, or a list of values"
+        return "value, or a list of values" if typing.get_origin(arguments[0]) is list else "regular expression"
     if origin is typing.Literal:
         return " / ".join(f"`{a}`" for a in arguments)
     if origin in (list, tuple):
@@ -106,12 +110,19 @@ def fields_section():
             kind += f" of ids (raw/reference/{language.VOCABULARIES[name]}.csv)" if name != "country" else \
                 " (ISO 3166-1 alpha-2 code)"
         note = {"birth_year": " With `formats`, the year of a date.",
-                "place": " Placed on the map through the gazetteer; with several columns and `join`, the most "
-                         "specific first (county, prefecture, province).",
                 "issues": " Each also adds the category raw/reference/issue_categories.csv gives it.",
+                "place": " Placed on the map through the gazetteer; with several columns and `join`, the most specific "
+                         "first (county, prefecture, province); with `values` or `patterns`, the name they give is "
+                         "looked up and the place kept as written.",
                 "name": " Romanised from name_native when `name_script` is given and the list has no name."}.get(name, "")
         lines.append(f"| `{name}` | {described.get(name, '')}{note} | {kind} |")
     return lines
+
+
+def replaced_section():
+    lines = ["#### Keys replaced", "", "A mapping written for the language's first version is told, key by key, what "
+             "replaced what:", "", "| key | write instead |", "| --- | --- |"]
+    return lines + [f"| `{key}` | {instead} |" for key, instead in language.REPLACED.items()]
 
 
 def mapping_reference():
@@ -120,7 +131,7 @@ def mapping_reference():
         lines += section(title, model, note) + [""]
         if model is language.Mapping:
             lines += fields_section() + [""]
-    return lines
+    return lines + replaced_section()
 
 
 def kind_of(table, name):

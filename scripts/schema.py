@@ -118,6 +118,8 @@ TABLES = {
            columns=(_C("id", required=True), _C("description", required=True), *LABELS)),
         _T("event_types", pk="id", provenance=False,
            columns=(_C("id", required=True), _C("description", required=True), *LABELS)),
+        _T("detention_kinds", pk="id", provenance=False,
+           columns=(_C("id", required=True), _C("description", required=True), *LABELS)),
         _T("reprisal_types", pk="id", provenance=False,
            columns=(_C("id", required=True), _C("description", required=True), *LABELS)),
         _T("metrics", pk="id", provenance=False,
@@ -268,7 +270,7 @@ TABLES = {
             columns=(
                 _C("id", required=True),
                 _C("person_id", required=True, references="persons"),
-                _C("kind", required=True),
+                _C("kind", required=True, references="detention_kinds"),
                 _C("detained_on", "date"),
                 _C("detained_year", "integer", derived=True),
                 _C("age_at_detention", "integer"),
@@ -426,7 +428,8 @@ TABLES = {
 
 # Tables filled from raw/reference/<table>.csv, in load order.
 REFERENCE_TABLES = (
-    "statuses", "categories", "event_types", "reprisal_types", "metrics", "issue_categories", "un_mechanisms", "charges",
+    "statuses", "categories", "event_types", "detention_kinds", "reprisal_types", "metrics", "issue_categories",
+    "un_mechanisms", "charges",
 )
 
 # Tables a curated source folder may hold as <table>.csv; the file names the target table.

@@ -5,7 +5,7 @@ import json
 import shutil
 from collections import defaultdict
 
-from scripts.adapters import esi_azerbaijan, mapped
+from scripts.adapters import mapped
 from scripts.places import Gazetteer
 from scripts.read import RAW, read_source_yml
 
@@ -142,8 +142,8 @@ B.  HUMAN RIGHTS DEFENDERS<br/>
 2. Leyla Yunus (Leyla Islam qızı Yunusova)<br/>
 Date of arrest: 30 July 2014<br/>
 Charges: Articles 274 of the Criminal Code (treason against the State), 178.3.2 (fraud)<br/>
-F.<br/>
-LIFETIME PRISONERS<br/>
+31<br/>
+F.  LIFETIME PRISONERS<br/>
 3. Elchin Samad oglu Amiraslanov<br/>
 Date of arrest: 10 December 1996<br/>
 Charge: Criminal Code (of 1960) Article 57 (High treason); Article 57-1, Parts 2 (Use of armed units)<br/>
@@ -151,8 +151,11 @@ Place of detention: Gobustan Closed Prison<br/>
 """
 
 
-def test_azerbaijan_cases_from_contents_and_labelled_fields():
-    out = by_table(esi_azerbaijan.adapt(esi_azerbaijan.read_cases(AZ_DOCUMENT), {"gazetteer": GAZETTEER}))
+def test_azerbaijan_cases_read_as_a_document_of_numbered_entries(tmp_path):
+    (tmp_path / "list.html").write_text(AZ_DOCUMENT, "utf-8")
+    folder = RAW / "esi-azerbaijan-2014"
+    plan = mapped.prepare(read_source_yml(folder)[1], folder, tmp_path / "list.html", *mapped.vocabularies(RAW))
+    out = by_table(mapped.adapt(plan, plan.records(), CONTEXT))
     abilov, yunus, amiraslanov = out["persons"]
     assert (abilov["name"], abilov["sex"], json.loads(abilov["categories"])) == (
         "Abdul Abdulmanaf oglu Abilov", "male", ["journalist/blogger"])
@@ -161,9 +164,11 @@ def test_azerbaijan_cases_from_contents_and_labelled_fields():
     detentions = out["detentions"]
     assert (detentions[0]["detained_on"], detentions[0]["sentence_months"]) == ("2013-11-22", 66)
     assert abilov["coordinate_precision"] == "city"  # Baku
-    assert detentions[2]["sentence_as_written"].startswith("life imprisonment")
+    assert (detentions[2]["sentence_as_written"], detentions[2]["sentence_months"]) == ("life imprisonment", None)
+    assert [p["upstream_ref"] for p in out["persons"]] == ["case 1 (line 10)", "case 2 (line 19)", "case 3 (line 24)"]
     assert [(c["detention_id"][-1], c["charge_id"], c["charge_as_written"]) for c in out["detention_charges"]] == [
         ("1", "AZ-CC2000-234", "234.4.3"), ("2", "AZ-CC2000-274", "274"), ("2", "AZ-CC2000-178", "178.3.2"),
         ("3", "AZ-CC1960-57", "57"), ("3", "AZ-CC1960-57-1", "57-1")]
     assert json.loads(out["records"][0]["raw"])["category"] == "A. JOURNALISTS AND BLOGGERS"
-    assert {q["field"] for q in out["data_quality"]} == {"Charge"}  # the 1960 code's ambiguous parts
+    assert {q["field"] for q in out["data_quality"]} == {"charges"}  # the 1960 code's ambiguous parts
+    assert "31" not in json.loads(out["records"][1]["raw"])["text"]  # a page number is not the entry's text

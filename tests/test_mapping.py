@@ -11,7 +11,7 @@ from collections import defaultdict
 import pytest
 
 from scripts.adapters import mapped
-from scripts.adapters.dateformats import DateProblem, DateReader
+from scripts.adapters.dateformats import DateProblem, DateReader, read_term
 from scripts.adapters.mapping_language import mapping_node, parse
 from scripts.build import main as build_main
 from scripts.check import check
@@ -103,7 +103,7 @@ def test_detentions_dates_terms_places_and_charges(ngo):
     assert (third["detained_on"], third["sentence_as_written"], third["sentence_months"]) == (None, "life", None)
     assert [(c["detention_id"], c["charge_id"], c["charge_as_written"]) for c in ngo["detention_charges"]] == [
         ("ngo-list-T-001", "VN-PC2015-117", "Art. 117"), ("ngo-list-T-001", "VN-PC2015-331", "Art. 331"),
-        ("ngo-list-T-002", "VN-PC2015-331", "Art. 331"), ("ngo-list-T-003", "VN-PC2015-999", "Art. 999")]
+        ("ngo-list-T-002", "VN-PC2015-331", "Art. 331")]  # VN-PC2015-999 is no charge: reported (below)
 
 
 def test_events_urls_and_cross_references(ngo):
@@ -119,13 +119,15 @@ def test_unreadable_values_go_to_data_quality_with_line_column_and_value(ngo):
     assert problems(ngo) == [
         ("line 3", "Province", "长春", "place not found in the gazetteer; mapped at the country's centroid"),
         ("line 4", "Born", "19x0", "unparseable date (expected YYYY, YYYY-MM or YYYY-MM-DD)"),
-        ("line 4", "Issues", "bogus", "'bogus' is not an id of the issue_categories vocabulary "
-                                      "(raw/reference/issue_categories.csv); value left out"),
+        ("line 4", "Issues", "bogus", "neither an id of the issue_categories vocabulary "
+                                      "(raw/reference/issue_categories.csv) nor translated into one; left out"),
         ("line 4", "Province", "Nowhere Town", "place not found in the gazetteer; mapped at the country's centroid"),
         ("line 4", "Status", "unknown-word", "unknown status code (not in the mapping's status values); recorded as "
                                              "unknown"),
         ("line 4", "Arrested", "sometime 2015", "unparseable date (expected DD/MM/YYYY, <month abbreviation> YYYY or "
-                                                "YYYY)")]
+                                                "YYYY)"),
+        ("line 4", "Charges", "Art. 999", "neither an id of the charges vocabulary (raw/reference/charges.csv) nor "
+                                         "translated into one; left out")]
 
 
 def test_several_rows_of_one_person_give_several_detentions(tmp_path):
@@ -194,6 +196,70 @@ def test_dates_as_lists_write_them():
             cecc.read(value)
 
 
+# A list as NGOs keep it (issue 29): nothing lost in silence, kinds kept -----------------------------------------
+
+@pytest.fixture(scope="module")
+def kinds():
+    return adapted(FIXTURES / "kinds-list")
+
+
+def test_sentences_are_read_in_words_numerals_and_two_scripts_or_reported(kinds):
+    assert [(d["sentence_as_written"], d["sentence_months"]) for d in kinds["detentions"]] == [
+        ("十天10 days", 0.33), ("四年 / 4 years", 48.0), ("năm năm tù", 60.0), ("life", None), ("death", None),
+        ("3 years suspended", 36.0), ("about a decade", None), ("四年 / 5 years", None)]
+    assert [p for p in problems(kinds) if p[1] == "刑期"] == [
+        ("line 8", "刑期", "about a decade", "not read as a sentence (kept as written)"),
+        ("line 9", "刑期", "四年 / 5 years", "the sentence's renderings in different languages disagree (kept as written)")]
+    assert [(d["detained_on"], d["detained_on_precision"]) for d in kinds["detentions"][:2]] == [
+        ("2014-12-17", "day"), ("2014-03", "month")]  # 2014.03.00: the day unknown
+
+
+@pytest.mark.parametrize("text,months", [
+    ("5 years 6 months", 66), ("一年半", 18), ("二十年", 240), ("有期徒刑三年，缓刑四年", 36), ("18 tháng tù", 18),
+    ("hai mươi lăm năm", 300), ("two years and three months", 27), ("five and half years", 66),
+    ("a year and a half", 18), ("半年", 6), ("chung thân", None), ("无期徒刑", None), ("tử hình", None)])
+def test_sentences_in_the_languages_of_the_lists(text, months):
+    assert read_term(text) == (months, None)
+
+
+def test_kinds_of_detention_from_a_value_map(kinds):
+    assert [d["kind"] for d in kinds["detentions"]] == [
+        "administrative detention", "criminal detention", "residential surveillance at a designated location",
+        "house arrest", "enforced disappearance", "psychiatric detention", "re-education or extra-legal detention",
+        "detention"]  # 黑监狱 is not in the value map: the kind is not stated, and the value is reported
+    assert ("line 9", "类型", "黑监狱", "value not in the mapping's value map") in problems(kinds)
+
+
+def test_find_reads_values_inside_a_text_and_one_valued_fields_only_where_all_agree(kinds):
+    assert [(c["detention_id"], c["charge_id"], c["charge_as_written"]) for c in kinds["detention_charges"]] == [
+        ("kinds-list-K-1", "CN-CL1997-105", "105"), ("kinds-list-K-1", "CN-CL1997-293", "293")]
+    assert [d["age_at_detention"] for d in kinds["detentions"][:2]] == [34, None]
+    assert ("line 3", "备注", "39 | 40", "the cell gives different values for a field that takes one; none kept") in \
+        problems(kinds)
+    assert ("line 3", "罪名", "999", "neither an id of the charges vocabulary (raw/reference/charges.csv) nor "
+                                   "translated into one; left out") in problems(kinds)  # the list's own column
+
+
+def test_the_first_column_holding_a_web_address_gives_the_records_link(kinds):
+    assert [r["url"] for r in kinds["records"][:3]] == ["https://example.org/k-1", "https://example.org/k-2", None]
+    assert json.loads(kinds["records"][0]["raw"])["链接"] == "not a link"  # the cell kept as written
+    assert ("line 9", "链接", "see the archive", "not a web address (http:// or https://); left out") in problems(kinds)
+
+
+def test_a_key_of_the_first_language_is_told_what_replaced_it(tmp_path):
+    message = mapping_fails(tmp_path, "  detentions:\n", "  detention: {sentence_column: Sentence}\n  detentions:\n")
+    assert "field 'mapping.detention': value {'sentence_column': 'Sentence'} — 'detention' is a key of the mapping " \
+           "language's first version. Write `detentions:`, a list of detention blocks" in message
+
+
+def test_the_mapping_reference_describes_every_key():
+    from scripts import docs
+
+    for line in docs.mapping_reference():
+        assert not (line.startswith("| `") and line.rstrip().endswith("|  |")), line
+    assert "#### Keys replaced" in docs.mapping_reference()
+
+
 # Input formats ----------------------------------------------------------------------------------------------
 
 FORMATS = [
@@ -249,6 +315,43 @@ def test_pdf_columns_can_be_declared(tmp_path):
     assert [c["charge_id"] for c in out["detention_charges"]] == ["VN-PC2015-117", "VN-PC2015-331"]
 
 
+REPORT_MAPPING = r"""mapping:
+  format: pdf
+  document:
+    start: CASES
+    section: '(?P<category>[A-Z]\. [A-Z]+)'
+    heading: '(?P<number>\d+)\. (?P<name>[A-Z].*)'
+    fields: {arrested: 'Date of arrest:', charges: 'Charges?:'}
+    drop: ['\d+', '\d+ https?://\S+']
+  id_column: number
+  upstream_ref: "case {id} ({where})"
+  fields:
+    name: name
+    categories: {column: category, values: {A. JOURNALISTS: journalist/blogger, B. DEFENDERS: human rights defender}}
+  constants: {country: AZ}
+  detentions:
+    - detained_on: {column: arrested, formats: ["%d %B %Y"]}
+      sentence_as_written: {column: text, find: 'sentenced to (\w+ years)'}
+      charges: {column: charges, find: '(\d+)[.\d]*', patterns: [{match: '(\d+)', value: 'AZ-CC2000-{1}'}]}
+"""
+
+
+def test_a_report_of_numbered_cases_in_a_pdf(tmp_path):
+    folder = copy_list(tmp_path, lambda text: text.split("mapping:")[0] + REPORT_MAPPING)
+    out = adapted(folder, FIXTURES / "report.pdf")
+    assert [(p["name"], p["categories"], p["upstream_ref"]) for p in out["persons"]] == [
+        ("Abdul Testov", '["journalist/blogger"]', "case 1 (page 1, line 9)"),
+        ("Zoe Testova", '["human rights defender"]', "case 2 (page 2, line 7)")]  # a case before the contents' is not
+    assert [(d["detained_on"], d["sentence_as_written"], d["sentence_months"]) for d in out["detentions"]] == [
+        ("2013-11-22", "five years", 60.0), ("2014-07-30", None, None)]
+    assert [(c["detention_id"][-1], c["charge_id"]) for c in out["detention_charges"]] == [
+        ("1", "AZ-CC2000-234"), ("2", "AZ-CC2000-274"), ("2", "AZ-CC2000-178")]
+    first, second = (json.loads(r["raw"]) for r in out["records"])
+    assert first["charges"] == "Criminal Code Article 234.4.3 (narcotics, storage)"  # across lines, to the blank one
+    assert first["text"].endswith("sentenced to five years in jail. He appealed.")  # across the page, its number left
+    assert "note" not in second["text"]  # a footnote left out
+
+
 # Errors: each names source.yml's line (or the list's file, line, column and value) and says what to do ------
 
 def mapping_fails(tmp_path, old, new):
@@ -267,7 +370,8 @@ def test_a_misspelt_field_is_an_error_not_a_silent_drop(tmp_path):
 def test_a_misspelt_key_inside_a_value_is_an_error_not_a_traceback(tmp_path):
     message = mapping_fails(tmp_path, "    place: Province", "    place: {colum: Province}")
     assert "source.yml, line 27, field 'mapping.fields.place.colum': value 'Province' — 'colum' is not a key here. " \
-           "Use one of: column, value, missing, values, patterns, otherwise, separator, join, formats, unknown." in message
+           "Use one of: column, value, missing, values, patterns, otherwise, separator, find, join, formats, unknown." \
+           in message
 
 
 def test_an_unknown_vocabulary_id_names_the_line_and_the_allowed_values(tmp_path):
@@ -388,14 +492,17 @@ def test_a_sheet_or_table_the_file_lacks(tmp_path):
     assert "list.html, field 'table': value 3 — the page has 2 table(s)" in fails(folder, FIXTURES / "list.html")
 
 
-# Built with the other sources, checked alone ------------------------------------------------------------------
+# Built with the other sources, previewed by make check ----------------------------------------------------------
+
+LISTS = ("ngo-list", "other-list", "kinds-list", "registry-list")
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The curated sources and the two SYNTHETIC lists built into a throwaway database (never published)."""
+    """The curated sources and the SYNTHETIC lists built into a throwaway database (never published)."""
     folder = tmp_path_factory.mktemp("mapped")
     raw = copy_curated_raw(folder / "raw")
-    for name in ("ngo-list", "other-list"):
+    for name in LISTS:
         shutil.copytree(FIXTURES / name, raw / name)
     build_main(["--raw", str(raw), "--out", str(folder / "conscience.db")])  # the site serves it by this name
     return raw, folder / "conscience.db"
@@ -417,9 +524,27 @@ def test_a_cross_reference_links_the_two_records(built):
         ("ngo-list/T-003", "ngo-list-T-003", "defines the person"), ("other-list/B-1", "other-list-B-1", "defines the person"),
         ("other-list/B-2", "other-list-B-2", "defines the person")]
     assert conn.execute("SELECT field, raw_value, problem FROM data_quality WHERE upstream_id = 'T-003' AND field "
-                        "IN ('Ref', 'charge')").fetchall() == [
-        ("Ref", "B-404", "the referenced record other-list/B-404 does not exist; nothing linked"),
-        ("charge", "Art. 999", "statute VN-PC2015-999 is not in the charges reference (raw/reference/charges.csv)")]
+                        "IN ('Ref', 'Charges') ORDER BY id").fetchall() == [
+        ("Charges", "Art. 999", "neither an id of the charges vocabulary (raw/reference/charges.csv) nor translated "
+                                "into one; left out"),
+        ("Ref", "B-404", "no record of other-list has this id; nothing linked")]
+
+
+CONTRADICTED = "linked to registry-list/R-1 as its column CECC says, though the two records differ on it"
+
+
+@pytest.mark.slow
+def test_a_cross_reference_that_contradicts_its_record_links_as_said_and_is_noted_field_by_field(built):
+    conn = sqlite3.connect(built[1])
+    assert conn.execute("SELECT person_id, link_method FROM records WHERE id = 'registry-list/R-1'").fetchone() == (
+        "kinds-list-K-1", "cross-reference")
+    assert conn.execute("SELECT upstream_id, field, raw_value, problem FROM data_quality WHERE source_id = 'kinds-list' "
+                        "AND problem LIKE 'linked%' "
+                        "ORDER BY id").fetchall() == [
+        ("K-1", "birth_year", "1980 (here) / 1950 (registry-list/R-1)", CONTRADICTED),
+        ("K-1", "detained_on", "2014-12-17 (here) / 2011-04-21 (registry-list/R-1)", CONTRADICTED),
+        ("K-1", "place", "北京 (here) / 广州 (registry-list/R-1)", CONTRADICTED),
+        ("K-1", "sex", "male (here) / female (registry-list/R-1)", CONTRADICTED)]
 
 
 @pytest.mark.slow
@@ -428,6 +553,29 @@ async def test_the_person_page_shows_the_mapped_detention_charges_and_both_recor
     for shown in ("Nguyễn Văn Thử", "2014-12-17", "Hỏa Lò", "5 years 6 months", "VN-PC2015-117", "VN-PC2015-331",
                   "ngo-list/T-001", "other-list/B-1", "cross-reference"):
         assert shown in page, shown
+
+
+@pytest.mark.slow
+async def test_kinds_of_detention_show_on_the_person_page_and_as_a_facet(built, metadata):
+    client = make_datasette(built[1], metadata).client
+    assert "administrative detention" in (await client.get("/person/kinds-list-K-1")).text
+    assert "行政拘留" in (await client.get("/person/kinds-list-K-1?_lang=zh")).text  # raw/reference's label_zh
+    facet = (await client.get("/conscience/detentions.json?source_id=kinds-list")).json()["facet_results"]["kind"]
+    assert {row["value"]: row["count"] for row in facet["results"]} == {
+        "administrative detention": 1, "criminal detention": 1, "residential surveillance at a designated location": 1,
+        "house arrest": 1, "enforced disappearance": 1, "psychiatric detention": 1,
+        "re-education or extra-legal detention": 1, "detention": 1}
+
+
+@pytest.mark.slow
+async def test_the_site_runs_whatever_the_database_file_is_called(built, metadata, tmp_path):
+    shutil.copy(built[1], tmp_path / "prisoners.db")
+    client = make_datasette(tmp_path / "prisoners.db", metadata).client
+    for path in ("/person/kinds-list-K-1", "/", "/about", "/search?q=Nguyen", "/prisoners/detentions"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert 'href="/conscience/' not in response.text.replace('href="/conscience/sources', ""), path
+    assert "administrative detention" in (await client.get("/person/kinds-list-K-1")).text
 
 
 @pytest.mark.slow
@@ -445,19 +593,40 @@ def test_a_mapping_fault_stops_the_build_before_any_list_is_read(built, tmp_path
 
 
 @pytest.mark.slow
-def test_make_check_reports_one_list_alone(built):
+def test_make_check_previews_exactly_what_the_build_does(built):
+    raw, db = built
+    conn = sqlite3.connect(db)
+    for source in LISTS:
+        figures = check(raw / source, raw=raw, out=io.StringIO())
+        for table in ("persons", "records", "detentions", "detention_charges", "events", "data_quality"):
+            assert figures[table] == conn.execute(f"SELECT count(*) FROM {table} WHERE source_id = ?",
+                                                  (source,)).fetchone()[0], (source, table)
+        assert figures["linked"] == dict(conn.execute(
+            "SELECT link_method, count(*) FROM records AS r WHERE source_id = ? AND EXISTS (SELECT 1 FROM records AS o "
+            "WHERE o.person_id = r.person_id AND o.id != r.id) GROUP BY 1", (source,)).fetchall()), source
+        assert figures["candidates"] == conn.execute(
+            "SELECT count(*) FROM link_candidates WHERE ? IN (substr(record_id, 1, instr(record_id, '/') - 1), "
+            "substr(candidate_record_id, 1, instr(candidate_record_id, '/') - 1))", (source,)).fetchone()[0], source
+
+
+@pytest.mark.slow
+def test_make_check_reports_one_list_and_warns_of_contradictions(built):
     report = io.StringIO()
-    check(built[0] / "ngo-list", db=built[1], raw=built[0], out=report)
+    check(built[0] / "ngo-list", raw=built[0], out=report)
     text = report.getvalue()
-    for line in ("ngo-list: 3 rows read, 3 records", "  persons (3): name 100%, name_native 67%",
-                 "Values that went to data_quality: 7", "  2 × place not found in the gazetteer",
-                 "      line 4, column 'Born': '19x0'",
-                 "  1 × statute VN-PC2015-999 is not in the charges reference (raw/reference/charges.csv)",
-                 '  persons: {"id": "ngo-list-T-001", "name": "Nguyễn Văn Thử"',
-                 '      detention_charges: {"detention_id": "ngo-list-T-001", "charge_id": "VN-PC2015-117"',
-                 "Links it would make with the lists of", "  1 × cross-reference", "      ngo-list/T-001 = other-list/B-1",
-                 "  line 4, column 'Ref': 'B-404' — the referenced record other-list/B-404 does not exist; nothing linked"):
+    for line in ("ngo-list: 3 rows read, 3 records", "Values that went to data_quality: 8",
+                 "  2 × place not found in the gazetteer", "      line 4, column 'Born': '19x0'",
+                 "      line 4, column 'Charges': 'Art. 999'",
+                 '  persons: {"id": "other-list-B-1", "name": "Nguyen Van Thu"',
+                 '    detention_charges: {"detention_id": "ngo-list-T-001", "charge_id": "VN-PC2015-117"',
+                 "Links it makes with the other lists: 1 records linked", "  1 × cross-reference",
+                 "      ngo-list/T-001 = other-list/B-1",
+                 "      line 4, column 'Ref': 'B-404'"):
         assert line in text, line
+    report = io.StringIO()
+    check(built[0] / "kinds-list", raw=built[0], out=report)
+    assert f"warning: line 2, field 'sex': male (here) / female (registry-list/R-1) — {CONTRADICTED}" in \
+        report.getvalue()
 
 
 @pytest.mark.slow
@@ -466,11 +635,19 @@ def test_make_check_exits_non_zero_on_an_error(built, tmp_path):
     shutil.copytree(built[0], raw)
     (raw / "ngo-list" / "list.csv").write_bytes(good_csv().replace(b"Lu Ceshi", b"Lu\x00Ceshi"))
     with pytest.raises(SystemExit) as failure:
-        check_main([str(raw / "ngo-list"), "--db", str(built[1])])
+        check_main([str(raw / "ngo-list"), "--raw", str(raw)])
     assert str(failure.value).startswith("check failed: ") and "line 3, field 'Name'" in str(failure.value)
 
 
-# docs/ ----------------------------------------------------------------------------------------------------------
+def test_make_check_says_where_a_list_must_be(tmp_path):
+    shutil.copytree(FIXTURES / "ngo-list", tmp_path / "ngo-list")
+    with pytest.raises(SystemExit) as failure:
+        check_main([str(tmp_path / "ngo-list")])
+    assert "the folder is not in raw. make check previews the build, which reads the lists of raw/: put the list's " \
+           "folder there." in str(failure.value)
+
+
+# docs/ ------------------------------------------------------------------------------------------------------------
 
 def test_the_reference_names_the_languages_keys():  # and tests/test_docs.py checks it is what the language generates
     text = (ROOT / "docs" / "mapping.md").read_text("utf-8")

@@ -1,11 +1,9 @@
-"""One adapter per upstream source: a pure function from upstream rows to our table rows.
-
-A source.yml names its adapter with `adapter:` (a module here), or gives a `mapping:` for the
-declarative adapter (mapped.py). Adapters never stop the build over a value: what they cannot read goes
-to data_quality. Each row carries `_record`, the (source, upstream id) it came from.
+"""Upstream lists, each read through the `mapping:` of its source.yml (mapped.py): a pure function from the list's
+records to our table rows. A value never stops the build: what cannot be read goes to data_quality. Each row
+carries `_record`, the (source, upstream id) it came from.
 """
 
-from scripts.adapters import esi_azerbaijan, mapped
+from scripts.adapters import mapped
 from scripts.common import BuildError
 from scripts.read import display_path
 
@@ -19,8 +17,5 @@ def read_upstream(meta, path, folder, context):
     if meta.get("mapping"):
         plan = context["plans"][meta["id"]]  # checked before any list was read (mapped.prepare)
         return lambda select=iter: mapped.adapt(plan, plan.records(select), context)
-    if meta.get("adapter") == "esi_azerbaijan":
-        cases = esi_azerbaijan.read_cases(path.read_text(encoding="utf-8"))
-        return lambda select=iter: esi_azerbaijan.adapt(select(cases), context)
     raise BuildError(display_path(folder / "source.yml"), None, "adapter", meta.get("adapter"),
-                     "the source has no known adapter or mapping", "Name an adapter in scripts/adapters/, or add a mapping.")
+                     "the source has no mapping", "Read the list through a mapping: see docs/mapping.md.")

@@ -1,7 +1,8 @@
-"""Dates as lists write them: declared formats, month names in the list's language, placeholders for unknown parts.
+"""Dates and sentences as lists write them.
 
-Every date is kept as an ISO partial date with its precision ("2014", "2014-12", "2014-12-17"); a day or a month
-the list does not give is never invented.
+A date in declared formats, with month names in the list's language and placeholders for unknown parts, is kept as
+an ISO partial date with its precision ("2014", "2014-12", "2014-12-17"): a day or a month the list does not give is
+never invented. A sentence ("5 years 6 months", "四年 / 4 years", "năm năm tù", "life") is read into months.
 """
 
 import datetime
@@ -124,3 +125,98 @@ def described(formats, unknown):
         markers = list(unknown.values())
         text += f" with {', '.join(markers[:-1]) + ' or ' if len(markers) > 1 else ''}{markers[-1]} for unknown parts"
     return text
+
+
+# Sentences ----------------------------------------------------------------------------------------------------
+
+TERM_MEANINGS = ("years", "months", "weeks", "days", "life", "death", "suspended", "filler")
+UNIT_MONTHS = {"years": 12.0, "months": 1.0, "weeks": 7 / (365.25 / 12), "days": 1 / (365.25 / 12)}
+# The words sentences use in the languages of this project's lists; a list adds its own (term_words).
+TERM_WORDS = {
+    "en": {**dict.fromkeys(("year", "years", "yr", "yrs"), "years"), **dict.fromkeys(("month", "months", "mo", "mos"), "months"),
+           **dict.fromkeys(("week", "weeks", "wk", "wks"), "weeks"), **dict.fromkeys(("day", "days"), "days"),
+           "life": "life", "death": "death", "suspended": "suspended",
+           **dict.fromkeys(("and", "of", "in", "prison", "imprisonment", "jail", "sentence"), "filler")},
+    "zh": {"年": "years", "个月": "months", "個月": "months", "月": "months", "周": "weeks", "星期": "weeks", "天": "days",
+           "日": "days", **dict.fromkeys(("无期徒刑", "無期徒刑", "无期", "無期"), "life"), "死刑": "death",
+           **dict.fromkeys(("缓刑", "緩刑"), "suspended"), **dict.fromkeys(("有期徒刑", "徒刑", "零", "又", "和"), "filler")},
+    "vi": {"năm": "years", "tháng": "months", "tuần": "weeks", "ngày": "days", "chung thân": "life", "tử hình": "death",
+           "án treo": "suspended", "treo": "suspended", **dict.fromkeys(("tù", "giam", "và"), "filler")},
+}
+NUMBER_WORDS = {
+    "en": {**{w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                         "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())},
+           "a": 1, "an": 1, "thirty": 30, "forty": 40, "fifty": 50},
+    "vi": {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+           "chín": 9, "mười": 10, "mươi": 10},
+}
+CHINESE_DIGITS = {**{c: n for n, c in enumerate("零一二三四五六七八九")}, "〇": 0, "两": 2, "兩": 2}
+LATIN = "A-Za-zÀ-ɏḀ-ỿ"
+HALF = r"(?:\s+and\s+(?:a\s+)?half|\s*半|\s+rưỡi)"
+
+
+def alternatives(words):
+    """Words as alternatives of an expression, the longest first; a Latin word not inside a longer one."""
+    return "|".join(re.escape(word) + (f"(?![{LATIN}])" if word[-1].isascii() or word[-1] in LATIN else "")
+                    for word in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=None)
+def term_reader(list_words):
+    """(expression of a term, of a word, {word: (meaning, language)}) with a list's own words (a sorted tuple)."""
+    meanings = {word: (meaning, language) for language, words in TERM_WORDS.items() for word, meaning in words.items()}
+    meanings.update({word.lower(): (meaning, "list") for word, meaning in list_words})
+    numbers = alternatives([w for words in NUMBER_WORDS.values() for w in words])
+    number = rf"\d+(?:[.,]\d+)?|[零〇一二两兩三四五六七八九十百]+|(?<![{LATIN}])(?:{numbers})(?:[\s-]+(?:{numbers}))*"
+    units = alternatives(w for w, (meaning, _) in meanings.items() if meaning in UNIT_MONTHS)
+    term = rf"(?P<number>{number})(?P<half>{HALF})?\s*(?P<unit>{units})(?P<after>{HALF})?|半(?P<half_unit>{units})"
+    word = alternatives(w for w, (meaning, _) in meanings.items() if meaning not in UNIT_MONTHS)
+    return re.compile(term, re.IGNORECASE), re.compile(rf"(?<![{LATIN}])(?:{word})", re.IGNORECASE), meanings
+
+
+def read_term(text, list_words=()):
+    """(months, problem): months of a sentence such as '5 years 6 months', '一年半', 'năm năm tù' or '3 years
+    suspended' (a sentence written in two languages, '四年 / 4 years', counts once); None for life or death; a
+    problem where the text is not only such words, or its languages disagree."""
+    term, word, meanings = term_reader(tuple(sorted(list_words)))
+    found = list(term.finditer(text))
+    blanked = term.sub(lambda match: " " * len(match.group(0)), text)
+    said = [(match.start(), meanings[match.group(0).lower()][0]) for match in word.finditer(blanked)]
+    if re.sub(r"[\W_]", "", word.sub("", blanked)):
+        return None, "not read as a sentence (kept as written)"
+    if any(meaning in ("life", "death") for _, meaning in said):
+        return None, None
+    if not found:
+        return None, "no term in the sentence (kept as written)"
+    suspended = next((at for at, meaning in said if meaning == "suspended"), None)
+    if suspended is not None and any(m.start() < suspended for m in found):
+        found = [m for m in found if m.start() < suspended]  # what follows is how long it is suspended for
+    months = {}
+    for match in found:
+        unit = (match.group("unit") or match.group("half_unit")).lower()
+        meaning, language = meanings[unit]
+        count = 0.5 if match.group("half_unit") else number_of(match.group("number"))
+        count += 0.5 if match.group("half") or match.group("after") else 0
+        months[language] = months.get(language, 0) + count * UNIT_MONTHS[meaning]
+    if len({round(value, 2) for value in months.values()}) > 1:
+        return None, "the sentence's renderings in different languages disagree (kept as written)"
+    return round(next(iter(months.values())), 2), None
+
+
+def number_of(text):
+    """A number written in digits, Chinese numerals, or English or Vietnamese words ('twenty-five', 'hai mươi')."""
+    if text[0].isdigit():
+        return float(text.replace(",", "."))
+    if text[0] in CHINESE_DIGITS or text[0] in "十百":
+        total = digit = 0
+        for char in text:
+            if char in "十百":
+                total, digit = total + (digit or 1) * (10 if char == "十" else 100), 0
+            else:
+                digit = CHINESE_DIGITS[char]
+        return total + digit
+    total = 0
+    for word in re.split(r"[\s-]+", text.lower()):
+        value = NUMBER_WORDS["en"].get(word, NUMBER_WORDS["vi"].get(word))
+        total = total * 10 if word == "mươi" else total + value  # hai mươi: 2 × 10
+    return total

@@ -7,7 +7,6 @@ each record (a row, or the rows of one person) into rows of our tables; a value 
 data_quality with its line, column and value.
 """
 
-import csv
 import functools
 import json
 import re
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 import pycountry
 
 from scripts.adapters import mapping_language as language
-from scripts.adapters.dateformats import DateProblem, DateReader
+from scripts.adapters.dateformats import UNIT_MONTHS, DateProblem, DateReader, read_term
 from scripts.adapters.readers import ListFile, is_web_address
 from scripts.common import BuildError, fold, json_list, romanise
 from scripts.places import locate
@@ -26,11 +25,7 @@ NOTHING = object()  # no value: a missing marker, a null in a value map, or a pr
 LIST_FIELDS = {"alternate_names", "categories", "issues"}
 FIELD_KINDS = {"birth_year": "year", "country": "countries", "categories": "categories", "issues": "issue_categories",
                "age_at_detention": "integer", "sentence_months": "real", "detained_on": "date", "sentenced_on": "date",
-               "sentence_ends_on": "date", "released_on": "date", "charges": "charge"}
-TERM_UNITS = (("years", 12.0), ("months", 1.0), ("weeks", 7 / (365.25 / 12)), ("days", 1 / (365.25 / 12)))
-TERM_WORDS = {"year": "years", "years": "years", "yr": "years", "yrs": "years", "month": "months", "months": "months",
-              "mo": "months", "mos": "months", "week": "weeks", "weeks": "weeks", "wk": "weeks", "wks": "weeks",
-              "day": "days", "days": "days"}
+               "sentence_ends_on": "date", "released_on": "date", "charges": "charges", "kind": "detention_kinds"}
 
 
 @dataclass
@@ -54,7 +49,7 @@ class Plan:
         """The ValueReaders of a field's value specs, compiled on first use."""
         key = (*map(id, specs or []), kind, name)  # the specs live as long as the mapping: their ids are theirs
         if key not in self.compiled:
-            many = name in LIST_FIELDS or kind == "charge"
+            many = name in LIST_FIELDS or kind == "charges"
             self.compiled[key] = [ValueReader(spec, kind, many, self) for spec in specs or []]
         return self.compiled[key]
 
@@ -133,7 +128,7 @@ def prepare(meta, folder, path, vocabularies, issue_categories):
 def vocabularies(raw):
     """({vocabulary table: ids}, {issue id: the category it implies}) from raw/reference and ISO 3166-1."""
     ids = {"countries": {country.alpha_2 for country in pycountry.countries}}
-    for table in ("categories", "issue_categories", "statuses", "event_types", "charges"):
+    for table in ("categories", "issue_categories", "statuses", "event_types", "charges", "detention_kinds"):
         ids[table] = {row["id"] for _, row in read_csv(raw / "reference" / f"{table}.csv", required=("id",))}
     implied = {row["id"]: row["category"] or None
                for _, row in read_csv(raw / "reference" / "issue_categories.csv", required=("id", "category"))}
@@ -156,22 +151,16 @@ def read_codes(path, line, shown_yml, statuses):
     if not path.is_file():
         raise BuildError(shown_yml, line, "mapping.status.codes_file", path.name, "no such file beside source.yml",
                          "Put the code table beside source.yml, or fix its name.")
-    codes, shown = {}, display_path(path)
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        for column in ("code", "status", "confirmed", "detail"):
-            if column not in (reader.fieldnames or []):
-                raise BuildError(shown, 1, column, None, "required column is missing from the header",
-                                 "The header must be: code,status,confirmed,detail.")
-        for row in reader:
-            if row["status"] not in statuses:
-                raise BuildError(shown, reader.line_num, "status", row["status"], "not an id of the statuses "
-                                 "vocabulary", f"Use one of: {', '.join(sorted(statuses))}.")
-            if row["confirmed"] not in ("0", "1"):
-                raise BuildError(shown, reader.line_num, "confirmed", row["confirmed"], "not 1 or 0",
-                                 "Write 1 where the code states the status for sure, 0 where it is uncertain.")
-            codes[row["code"]] = language.StatusEntry(status=row["status"], confirmed=row["confirmed"] == "1",
-                                                      detail=row["detail"] or None)
+    codes = {}
+    for origin, row in read_csv(path, required=("code", "status", "confirmed", "detail")):
+        if row["status"] not in statuses:
+            raise origin.error("status", row["status"], "not an id of the statuses vocabulary",
+                               f"Use one of: {', '.join(sorted(statuses))}.")
+        if row["confirmed"] not in ("0", "1"):
+            raise origin.error("confirmed", row["confirmed"], "not 1 or 0",
+                               "Write 1 where the code states the status for sure, 0 where it is uncertain.")
+        codes[row["code"]] = language.StatusEntry(status=row["status"], confirmed=row["confirmed"] == "1",
+                                                  detail=row["detail"] or None)
     return codes
 
 
@@ -186,6 +175,7 @@ class ValueReader:
         self.columns, self.constant = tuple(spec.columns()), spec.value
         self.missing = plan.missing | frozenset(spec.missing)
         self.values, self.separator, self.join = spec.values, spec.separator, spec.join
+        self.find = re.compile(spec.find) if spec.find else None
         self.patterns = [(re.compile(p.match), p.value, p.problem) for p in spec.patterns]
         self.keep = (spec.otherwise or ("problem" if spec.translates() else "keep")) == "keep"
         self.unmatched = "value not in the mapping's value map" + (" or patterns" if spec.patterns else "")
@@ -209,7 +199,7 @@ class ValueReader:
             texts = [(texts[0][0], self.join.join(text for _, text in texts))]
         found = []
         for column, text in texts:
-            for part in [p.strip() for p in text.split(self.separator)] if self.separator else (text,):
+            for part in self.parts(text):
                 if not part or part in self.missing:
                     continue
                 value = self.translated(record, column, part)
@@ -217,9 +207,19 @@ class ValueReader:
                     value = self.converted(record, column, part, value)
                 if value is not NOTHING:
                     found.append((value, column, part))
+            if not self.many and len({value for value, _, _ in found}) > 1:
+                record.problem(column, " | ".join(dict.fromkeys(part for _, _, part in found)),
+                               "the cell gives different values for a field that takes one; none kept")
+                found = []
             if found and not self.many:
                 break
         return found
+
+    def parts(self, text):
+        if self.find:
+            return [match.group(1) if self.find.groups else match.group(0) for match in self.find.finditer(text)
+                    if not self.find.groups or match.group(1) is not None]
+        return [p.strip() for p in text.split(self.separator)] if self.separator else (text,)
 
     def translated(self, record, column, text):
         if self.values is not None and text in self.values:
@@ -263,8 +263,8 @@ class ValueReader:
                 return NOTHING
             return number if kind == "real" else int(number)
         if self.vocabulary is not None and str(value) not in self.vocabulary:
-            record.problem(column, written, f"'{value}' is not an id of the {kind} vocabulary "
-                                            f"(raw/reference/{kind}.csv); value left out")
+            record.problem(column, written, f"neither an id of the {kind} vocabulary (raw/reference/{kind}.csv) nor "
+                                            "translated into one; left out")
             return NOTHING
         return str(value)
 
@@ -345,9 +345,6 @@ class Record:
                 return found[:1]
         return found
 
-    def date_reader(self, spec):
-        return self.plan.date_reader(spec)
-
     def first(self, specs, kind="text", name=None):
         found = self.values(specs, kind, name)
         return found[0][0] if found else None
@@ -419,6 +416,8 @@ class Record:
                 written = [part for part in found if part]
                 parts = found if spec.join is not None else written[:1]
                 person["place"] = spec.join.join(written) if spec.join is not None else written[0]
+                if spec.translates():  # its values or patterns give the name to look up; the place stays as written
+                    parts = [name for name, _, _ in self.read(self.plan.readers([spec], "text", "place"))]
                 break
         if not parts:
             return
@@ -454,7 +453,7 @@ class Record:
             return entry.status, flag, detail or entry.detail or spec.details.get(value), *as_of
         if spec.date_after_as_of or spec.date_before_as_of:
             try:
-                date, _ = self.date_reader(spec).read(value)
+                date, _ = self.plan.date_reader(spec).read(value)
             except DateProblem:
                 date = None
             if date:
@@ -483,11 +482,11 @@ class Record:
     def record(self, person):
         urls = []
         for self.row in self.rows:
-            text = self.text(self.mapping.url_column) if self.mapping.url_column else None
-            if text and all(is_web_address(part) for part in text.split()):
-                urls.append(text.split()[0])  # a cell may hold several: the first is the record's link
-            elif text:
-                self.problem(self.mapping.url_column, text, "not a web address (http:// or https://); left out")
+            cells = [(c, t) for c in language.as_list(self.mapping.url_column or []) if (t := self.text(c))]
+            found = [text.split()[0] for _, text in cells if all(is_web_address(part) for part in text.split())]
+            urls += found[:1]  # a cell may hold several: the first is the record's link
+            for column, text in cells if not found else ():
+                self.problem(column, text, "not a web address (http:// or https://); left out")
         references = []
         for reference in self.mapping.cross_references:
             for self.row in self.rows:
@@ -507,10 +506,9 @@ class Record:
     def detention(self, spec, number):
         """(detention, its charges) the row gives under one detention block, or (None, []) if it gives none."""
         detention = dict.fromkeys(language.DETENTION_COLUMNS)
-        given = False
+        given, columns = False, {}
         for name, readers, is_date, counts in self.plan.detention_fields(spec):
-            found = self.read(readers)
-            value = found[0][0] if found else None
+            value, columns[name], _ = (self.read(readers) or [(None, name, None)])[0]
             if is_date:
                 detention[name], detention[name + "_precision"] = value or (None, None)
             else:
@@ -522,8 +520,11 @@ class Record:
             detention["sentence_months"] = detention["sentence_months"] or months
             detention["sentence_as_written"] = detention["sentence_as_written"] or written
         elif detention["sentence_as_written"] and detention["sentence_months"] is None:
-            detention["sentence_months"] = term_months(detention["sentence_as_written"], spec.term_words)
-        charges = self.values(spec.charges, "charge") if spec.charges else []
+            detention["sentence_months"], problem = read_term(detention["sentence_as_written"], spec.term_words.items())
+            if problem:
+                self.problem(columns["sentence_as_written"] or "sentence_as_written", detention["sentence_as_written"],
+                             problem)
+        charges = self.values(spec.charges, "charges") if spec.charges else []
         if not (given or charges or spec.every_row):
             return None, []
         detention_id = self.person_id if number == 0 else f"{self.person_id}-{number + 1}"
@@ -536,7 +537,7 @@ class Record:
     def terms(self, terms):
         """(months, as written) from the years, months, weeks and days columns."""
         given = []
-        for unit, factor in TERM_UNITS:
+        for unit, factor in UNIT_MONTHS.items():
             column = getattr(terms, unit)
             value = self.row.values.get(column) if column else None
             if value is None or str(value).strip() in ("", *self.mapping.missing):
@@ -574,21 +575,3 @@ class Record:
 
 def key_of(name):
     return re.sub(r"[^a-z0-9]", "", (fold(name) or "").lower())
-
-
-def term_months(text, words):
-    """Months in a sentence such as '5 years 6 months' or '5 năm' (with the list's words); None otherwise."""
-    term, units = term_pattern(tuple(sorted(words.items())))
-    found = term.findall(text)
-    if not found or re.sub(r"[\s,;&+]|\band\b|\bvà\b", "", term.sub("", text), flags=re.IGNORECASE):
-        return None  # no term, or more than terms: kept as written only
-    factors = dict(TERM_UNITS)
-    return round(sum(float(number.replace(",", ".")) * factors[units[word.lower()]] for number, word in found), 2)
-
-
-@functools.lru_cache(maxsize=None)
-def term_pattern(words):
-    """The expression finding '<number> <unit word>' terms, and {word: unit}, for the list's own unit words."""
-    units = {**TERM_WORDS, **{word.lower(): unit for word, unit in words}}
-    names = "|".join(re.escape(word) for word in sorted(units, key=len, reverse=True))
-    return re.compile(rf"(\d+(?:[.,]\d+)?)\s*({names})\b\.?", re.IGNORECASE), units

@@ -12,6 +12,7 @@ import typing
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from scripts.adapters.dateformats import check_format
+from scripts.adapters.dateformats import TERM_MEANINGS, check_format
 from scripts.adapters.readers import FORMATS
 from scripts.schema import TABLES
 
@@ -42,24 +43,25 @@ def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
+def compiled(text):
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc})") from None
+
+
+Regex = Annotated[str, AfterValidator(lambda text: compiled(text) and text)]
+
+
 class Pattern(Strict):
     """A regular expression tried, in order, on a value that is not in `values`."""
 
-    match: str = Field(description="Regular expression matched against the whole value (Python syntax; "
-                                   "`(…)` captures a group).")
+    match: Regex = Field(description="Regular expression matched against the whole value (Python syntax; "
+                                     "`(…)` captures a group).")
     value: Scalar | None = Field(None, description="What a matching value becomes; `{1}`, `{2}`… stand for the "
                                                    "groups. `null`: no value.")
     problem: str | None = Field(None, description="Instead of `value`: a matching value goes to data_quality "
                                                   "with this problem.")
-
-    @field_validator("match")
-    @classmethod
-    def compiles(cls, text):
-        try:
-            re.compile(text)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression ({exc})") from None
-        return text
 
     @model_validator(mode="after")
     def groups_exist(self):
@@ -97,6 +99,11 @@ class Value(Strict):
         None, description="A value neither in `values` nor matched by `patterns`: `problem` (the default when either "
                           "is given) sends it to data_quality, `keep` keeps it as written.")
     separator: str | None = Field(None, description="Several values in one cell, e.g. `\";\"` or `\"/\"`.")
+    find: Regex | None = Field(
+        None, description="Values written inside a text: every match of this regular expression is a value (its "
+                          "first group where it has one; a match without it gives none), e.g. article numbers in "
+                          "a charge, or a sentence in a narrative. A field that takes one value takes it only where "
+                          "every match agrees; else none, reported.")
     join: str | None = Field(None, description="With several columns: all their values joined by this text "
                                                "(e.g. `\", \"` for county, prefecture, province).")
     formats: list[str] | None = Field(
@@ -122,6 +129,8 @@ class Value(Strict):
     def has_a_source(self):
         if self.column is None and self.value is None:
             raise ValueError("give a column, or a constant value")
+        if self.find and self.separator:
+            raise ValueError("give separator or find, not both")
         return self
 
     def columns(self):
@@ -181,10 +190,10 @@ class Status(Strict):
 class Terms(Strict):
     """A sentence given in numeric columns: years, months, weeks and days added up into sentence_months."""
 
-    years: str | None = Field(None, json_schema_extra={"names_columns": True})
-    months: str | None = Field(None, json_schema_extra={"names_columns": True})
-    weeks: str | None = Field(None, json_schema_extra={"names_columns": True})
-    days: str | None = Field(None, json_schema_extra={"names_columns": True})
+    years: str | None = Field(None, description="The column of the years.", json_schema_extra={"names_columns": True})
+    months: str | None = Field(None, description="The column of the months.", json_schema_extra={"names_columns": True})
+    weeks: str | None = Field(None, description="The column of the weeks.", json_schema_extra={"names_columns": True})
+    days: str | None = Field(None, description="The column of the days.", json_schema_extra={"names_columns": True})
 
 
 DETENTION_COLUMNS = ["kind", "detained_on", "age_at_detention", "sentenced_on", "sentence_as_written",
@@ -192,6 +201,9 @@ DETENTION_COLUMNS = ["kind", "detained_on", "age_at_detention", "sentenced_on", 
 
 
 class DetentionBase(Strict):
+    """A detention each row gives: its dates, sentence, place and charges (the detentions table's columns) from
+    values; `kind` from raw/reference/detention_kinds.csv (default `detention`, the kind not stated)."""
+
     every_row: bool = Field(False, description="Make this detention for every row, even one that gives none of its "
                                                "values (every person on the list was detained).")
     charges: Values | None = Field(
@@ -200,12 +212,14 @@ class DetentionBase(Strict):
                           "value: 'CN-CL1997-{1}'}`). Kept as written beside the id.")
     sentence_terms: Terms | None = Field(None, description="The sentence in numeric columns (years, months, weeks, "
                                                            "days): sentence_months and sentence_as_written from them.")
-    term_words: dict[str, Literal["years", "months", "weeks", "days"]] = Field(
-        {}, description="Words the list uses for units in sentence_as_written, beside English (e.g. `{năm: years, "
-                        "tháng: months}`): a sentence such as `5 years 6 months` gives sentence_months.")
+    term_words: dict[str, Literal[TERM_MEANINGS]] = Field(
+        {}, description="Words the list uses in sentence_as_written beyond those read already (English, Chinese and "
+                        "Vietnamese units, numerals and number words, `life`, `death`, `suspended`), e.g. `{años: "
+                        "years, prisión: filler}`. sentence_months is read from such a sentence; one that cannot be "
+                        "read is kept as written and reported.")
 
 
-Detention = create_model("Detention", __base__=DetentionBase, **{
+Detention = create_model("Detention", __base__=DetentionBase, __doc__=DetentionBase.__doc__, **{
     name: (Values | None, Field(None, json_schema_extra={"column_of": "detentions"})) for name in DETENTION_COLUMNS})
 
 
@@ -226,8 +240,29 @@ class CrossReference(Strict):
     missing: list[str] = Field([], description="Values meaning 'no reference' in this column.")
 
 
+class Document(Strict):
+    """A document of entries (a report's numbered cases) rather than a table: each entry is a row whose columns are
+    the named groups `(?P<name>…)` of `heading` and `section`, the `fields`, and `text`, the entry's whole text.
+    Lines are compared with their spaces collapsed; an entry runs to the next heading or section."""
+
+    start: Regex | None = Field(None, description="Entries are looked for from the first line this matches on "
+                                                  "(e.g. the first section's heading, after the contents).")
+    heading: Regex = Field(description=r"A line that starts an entry, e.g. `(?P<number>\d+)\. (?P<name>[A-Z].*)`.")
+    section: Regex | None = Field(None, description="A line that starts a section: its named groups are columns of "
+                                                    "every entry in it.")
+    fields: dict[str, Regex] = Field({}, description="Column → the label that starts its value at the start of a "
+                                                     "line (e.g. `{arrested: 'Date of arrest:'}`); a value runs to a "
+                                                     "blank line or the next label.")
+    drop: list[Regex] = Field([], description="Lines that are not the entries' text (page numbers, footnotes).")
+
+
 FORMAT_KEYS = {"encoding": ("csv", "tsv", "json", "html"), "delimiter": ("csv", "tsv"), "sheet": ("xlsx", "ods"),
-               "table": ("html",), "pages": ("pdf",), "pdf_columns": ("pdf",), "object": ("rdata",)}
+               "table": ("html",), "pages": ("pdf",), "pdf_columns": ("pdf",), "object": ("rdata",),
+               "document": ("html", "pdf")}
+# Keys of the language's first version (mapped_csv) and what replaced them, for the error and the reference.
+REPLACED = {"detention": "`detentions:`, a list of detention blocks (`detentions: [{sentence_as_written: Sentence}]`)",
+            "sentence_column": "`sentence_as_written:` in a detentions block",
+            "format": "`formats:`, a list of date formats (`formats: [ISO]` for the year of a date)"}
 
 
 class Mapping(Strict):
@@ -248,6 +283,8 @@ class Mapping(Strict):
     pdf_columns: list[float] | None = Field(None, description="pdf: x positions (in points) of the lines between "
                                                               "columns, for a table drawn without rules.")
     object: str | None = Field(None, description="rdata: the data frame's name in the R workspace.")
+    document: Document | None = Field(None, description="html, pdf: the file is a document of entries, read as "
+                                                        "declared here.")
     first_columns: int | None = Field(None, ge=1, description="Read only the first N columns (the rest are left "
                                                               "out of every record).")
     missing: list[str] = Field([], description="Values meaning 'no value' in every column (e.g. `[NA, \".\", "
@@ -257,8 +294,10 @@ class Mapping(Strict):
                                   json_schema_extra={"names_columns": True})
     several_rows_per_person: bool = Field(False, description="Rows sharing an `id_column` value are one person: "
                                                              "each row adds its detentions and events.")
-    url_column: str | None = Field(None, description="A link to the record upstream (a web address).",
-                                   json_schema_extra={"names_columns": True})
+    url_column: str | list[str] | None = Field(
+        None, description="A link to the record upstream (a web address); or a list of columns, the first that "
+                          "holds a web address winning. Other text in them is reported (records.raw keeps it).",
+        json_schema_extra={"names_columns": True})
     upstream_ref: str | None = Field(None, description="How a record is cited: `{where}` (e.g. `line 12`) and "
                                                        "`{id}`; default `{where}`.")
     name_script: str | None = Field(None, description="The ISO 15924 script of `name_native` (e.g. `Hans`, `Hant`, "
@@ -387,6 +426,9 @@ def mapping_error(exc: ValidationError, data, lines):
     error = max(exc.errors(), key=lambda e: len(e["loc"]))  # the deepest: inside the union member that was meant
     loc = error["loc"]
     line, key, node = line_of(loc, data, lines)
+    if error["type"] == "extra_forbidden" and loc[-1] in REPLACED:
+        return (line, key, error["input"], f"'{loc[-1]}' is a key of the mapping language's first version",
+                f"Write {REPLACED[loc[-1]]} instead. See the mapping reference (docs/mapping.md), 'Keys replaced'.")
     if error["type"] == "extra_forbidden":
         parent = model_at(loc[:-1])
         allowed = ", ".join(parent.model_fields) if parent else ""
@@ -461,6 +503,7 @@ def vocabulary_references(mapping):
         found.append((("mapping", "events", index, "event_type"), "event_types", event.event_type))
     for index, detention in enumerate(mapping.detentions):
         targets(detention.charges, ("mapping", "detentions", index, "charges"), "charges")
+        targets(detention.kind, ("mapping", "detentions", index, "kind"), "detention_kinds")
     return found
 
 

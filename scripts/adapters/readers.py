@@ -10,6 +10,7 @@ header naming a column twice, a row with more cells than the header.
 import bisect
 import csv
 import datetime
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ class ListFile:
                              "Check the file, and the format, sheet, table or pages the mapping names.")
 
     def read(self):
-        return READERS[self.mapping.format](self.path, self.mapping, self.shown)
+        return READERS["document" if self.mapping.document else self.mapping.format](self.path, self.mapping, self.shown)
 
     def rows(self, select=iter):
         return select(self.checked(self.read() if self.records is None else self.records))
@@ -404,10 +405,68 @@ def rdata_records(path, mapping, shown):
         yield str(number), f"row {number}", list(cells)
 
 
-READERS = {"csv": csv_records, "tsv": csv_records, "xlsx": xlsx_records, "ods": ods_records, "json": json_records,
-           "html": html_records, "pdf": pdf_records, "rdata": rdata_records}
+# Documents ----------------------------------------------------------------------------------------------------
 
-assert set(READERS) == set(FORMATS)
+def document_records(path, mapping, shown):
+    """A document's entries as rows (mapping.document), numbered from 1: the named groups of its heading and
+    section, its labelled fields and its whole text, each entry where its heading is."""
+    spec = mapping.document
+    heading, section = re.compile(spec.heading), re.compile(spec.section or "(?!)")
+    labels = {name: re.compile(label) for name, label in spec.fields.items()}
+    header = list(dict.fromkeys([*heading.groupindex, *section.groupindex, *labels, "text"]))
+    yield "0", "the mapping's document", header
+    started, context, entries, entry = spec.start is None, {}, 0, None
+
+    def row():
+        return str(entries), entry["where"], [" ".join(" ".join(entry["cells"].get(column, ())).split()) or None
+                                              for column in header]
+
+    for where, line in document_lines(path, mapping, shown):
+        line = " ".join(line.split())
+        started = started or bool(re.fullmatch(spec.start, line))
+        if not started or any(re.fullmatch(pattern, line) for pattern in spec.drop):
+            continue
+        new, in_section = heading.fullmatch(line), section.fullmatch(line)
+        if (new or in_section) and entry:
+            yield row()
+        if new or in_section:
+            context = in_section.groupdict() if in_section else context
+            entries += bool(new)
+            cells = {name: [value] for name, value in {**context, **new.groupdict()}.items() if value} if new else {}
+            entry = {"where": where, "field": None, "cells": cells} if new else None
+        elif entry is not None:
+            label = next(((name, found) for name, pattern in labels.items() if (found := pattern.match(line))), None)
+            entry["field"] = label[0] if label else entry["field"] if line else None
+            if entry["field"]:
+                entry["cells"].setdefault(entry["field"], []).append(line[label[1].end():].strip() if label else line)
+            entry["cells"].setdefault("text", []).append(line)
+    if entry:
+        yield row()
+
+
+def document_lines(path, mapping, shown):
+    """(where, line) of a document's text: a PDF's lines as laid out (a gap between paragraphs is a blank line), or
+    an HTML page's (a PDF rendered) broken at <br>."""
+    if mapping.format == "pdf":
+        import pdfplumber
+
+        with pdfplumber.open(path) as pdf:
+            for page in page_numbers(mapping.pages, len(pdf.pages), shown):
+                for number, line in enumerate(pdf.pages[page - 1].extract_text(layout=True).splitlines(), start=1):
+                    yield f"page {page}, line {number}", line
+        return
+    text = path.read_bytes().decode(python_encoding(mapping.encoding))
+    text = re.sub(r"<(head|style|script)\b.*?</\1\s*>|<!--.*?-->", lambda m: "\n" * m[0].count("\n"), text,
+                  flags=re.S | re.I)
+    for number, source in enumerate(text.split("\n"), start=1):
+        for line in re.split(r"<br\s*/?>", source, flags=re.I):
+            yield f"line {number}", html.unescape(re.sub(r"<[^>]*>", "", line))
+
+
+READERS = {"csv": csv_records, "tsv": csv_records, "xlsx": xlsx_records, "ods": ods_records, "json": json_records,
+           "html": html_records, "pdf": pdf_records, "rdata": rdata_records, "document": document_records}
+
+assert set(READERS) == {*FORMATS, "document"}
 
 
 def is_web_address(text):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from scripts.common import CJK, json_list
+from scripts.places import province_point
 from scripts.read import Origin, read_csv
 
 LINK_AT = 4  # score from which two records are merged
@@ -21,6 +22,7 @@ MAX_SCORE = 8
 STATUS_FIELDS = ("status", "status_as_of", "status_as_of_precision", "status_confirmed", "status_detail", "source_id",
                  "upstream_ref")
 PRECISION_RANK = {"city": 0, "province": 1, "country": 2, None: 3}
+DIFFER = "though the two records differ on it"  # how a contradiction's data_quality row ends
 
 
 @dataclass
@@ -35,12 +37,14 @@ class Profile:
     detained_on: str | None  # a full date, when known
     point: tuple | None = None  # (latitude, longitude) of the person's city, when placed at one
     detentions: list = field(default_factory=list)  # (detained_on, precision, sentence_months, ends on, released on)
+    place: tuple = ()  # (country, latitude, longitude, place as written) where placed at a city or province
 
 
 PROFILE_SQL = """
     SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year,
            d.detained_on, d.detained_on_precision, d.age_at_detention,
-           iif(p.coordinate_precision = 'city', p.latitude, NULL), iif(p.coordinate_precision = 'city', p.longitude, NULL)
+           iif(p.coordinate_precision = 'city', p.latitude, NULL), iif(p.coordinate_precision = 'city', p.longitude, NULL),
+           iif(p.coordinate_precision IN ('city', 'province'), json_array(p.country, p.latitude, p.longitude, p.place), '[]')
     FROM persons AS p JOIN records AS r ON r.person_id = p.id
     LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
     WHERE r.id IN (SELECT record_id FROM temp.wanted)
@@ -88,12 +92,12 @@ DETENTIONS_SQL = """
 
 
 def profile(row, priorities):
-    record_id, person_id, source_id, native, sex, birth_year, detained_on, precision, age, latitude, longitude = row
+    record_id, person_id, source_id, native, sex, birth_year, detained_on, precision, age, latitude, longitude, place = row
     return Profile(
         person_id=person_id, record_id=record_id, source_id=source_id, priority=priorities[source_id],
         native=native, sex=sex, birth=birth_range(birth_year, age, detained_on),
         detained_on=detained_on if precision == "day" else None,
-        point=(latitude, longitude) if latitude is not None else None,
+        point=(latitude, longitude) if latitude is not None else None, place=tuple(json.loads(place)),
     )
 
 
@@ -182,9 +186,10 @@ def references(conn):
 
 
 def cross_references(conn):
-    """{pair: ("same", "cross-reference")} for the records a list says are the same person as one of its own."""
-    return {tuple(sorted((record_id, other))): ("same", "cross-reference")
-            for record_id, _, other, found in references(conn) if found}
+    """{pair: ("same", evidence, the record saying so)} for the records a list says are the same person as one of
+    its own."""
+    return {tuple(sorted((record_id, other))): ("same", "cross-reference", record_id, f"its column {column}")
+            for record_id, column, other, found in references(conn) if found}
 
 
 def missing_references(conn):
@@ -199,7 +204,7 @@ def missing_references(conn):
                 (record_id,)).fetchone()
             problems.append((Origin(file, line), {
                 "upstream_id": upstream_id, "field": column, "raw_value": other.split("/", 1)[1],
-                "problem": f"the referenced record {other} does not exist; nothing linked",
+                "problem": f"no record of {other.split('/')[0]} has this id; nothing linked",
                 "source_id": source_id, "upstream_ref": upstream_ref, "_record": (source_id, upstream_id)}))
     return problems
 
@@ -251,7 +256,8 @@ def read_overrides(path, conn):
             raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
         pair = tuple(sorted((row["record_id"], row["other_record_id"])))
         if all(known_record(conn, origin, field, row[field]) for field in ("record_id", "other_record_id")):
-            decisions[pair] = (row["decision"], f"maintainer decision (raw/links.csv line {origin.line})")
+            decisions[pair] = (row["decision"], f"maintainer decision (raw/links.csv line {origin.line})",
+                               row["record_id"], f"raw/links.csv line {origin.line}")
     return decisions
 
 
@@ -275,6 +281,7 @@ class LinkPlan:
     groups: dict  # record id -> the set of records of its person
     via: dict  # record id -> (evidence, score) of the link that attached it
     candidates: list  # link_candidates rows
+    contradictions: list  # (record, other record, field, its value, the other's, how they were linked)
 
     def members(self, record_id):
         """The records of the person the record belongs to (the record alone when it is linked to none)."""
@@ -292,12 +299,14 @@ def plan(stage, priorities, overrides):
     people = profiles(stage.conn, priorities,
                       {r for group in shared.values() for r, _ in group} | {r for pair in overrides for r in pair})
     pairs, partners = candidate_pairs(shared, people)
-    scored = []
+    scored, contradictions = [], []
     for a_id, b_id in pairs | {pair for pair in overrides if all(r in people for r in pair)}:  # sorted below
         decision = overrides.get(tuple(sorted((a_id, b_id)))) if overrides else None
         if decision:
             if decision[0] == "same":
                 scored.append((MAX_SCORE, a_id, b_id, decision[1]))
+                mine, other = (a_id, b_id) if decision[2] == a_id else (b_id, a_id)
+                contradictions += [(mine, other, *found, decision[3]) for found in contradicted(people[mine], people[other])]
             continue
         a, b = people[a_id], people[b_id]
         unique = len(partners[(a_id, b.source_id)]) == 1 and len(partners[(b_id, a.source_id)]) == 1
@@ -317,7 +326,38 @@ def plan(stage, priorities, overrides):
             via[b_id if people[b_id].priority >= people[a_id].priority else a_id] = (evidence, points)
         elif ga is not gb:
             candidates.append({"record_id": a_id, "candidate_record_id": b_id, "score": points, "evidence": evidence})
-    return LinkPlan(people, groups, via, candidates)
+    return LinkPlan(people, groups, via, candidates, sorted(contradictions))
+
+
+def contradicted(a, b):
+    """(field, a's value, b's) for each fact two records a list or a maintainer links give differently: sex, year of
+    birth, dates of detention (none agreeing at the precision both give), province."""
+    found = []
+    if a.sex and b.sex and a.sex != b.sex:
+        found.append(("sex", a.sex, b.sex))
+    if a.birth and b.birth and (a.birth[0] > b.birth[1] + 1 or b.birth[0] > a.birth[1] + 1):
+        found.append(("birth_year", *("–".join(dict.fromkeys(map(str, p.birth))) for p in (a, b))))
+    dates = [sorted({d for d, *_ in p.detentions if d}) for p in (a, b)]
+    if all(dates) and not any(x[:len(y)] == y[:len(x)] for x in dates[0] for y in dates[1]):
+        found.append(("detained_on", ", ".join(dates[0]), ", ".join(dates[1])))
+    if a.place and b.place and a.place[0] == b.place[0] and province_point(*a.place[:3]) != province_point(*b.place[:3]):
+        found.append(("place", a.place[3], b.place[3]))
+    return found
+
+
+def contradiction_rows(conn, contradictions):
+    """(origin, data_quality row) for each contradiction whose two records are published, on the record that links."""
+    rows = []
+    for record_id, other, field_name, mine, theirs, how in contradictions:
+        found = conn.execute("SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ? AND "
+                             "EXISTS (SELECT 1 FROM records WHERE id = ?)", (record_id, other)).fetchone()
+        if found:
+            upstream_id, source_id, upstream_ref, file, line = found
+            rows.append((Origin(file, line), {
+                "upstream_id": upstream_id, "field": field_name, "raw_value": f"{mine} (here) / {theirs} ({other})",
+                "problem": f"linked to {other} as {how} says, {DIFFER}",
+                "source_id": source_id, "upstream_ref": upstream_ref, "_record": (source_id, upstream_id)}))
+    return rows
 
 
 def apply(stage, linked):

@@ -10,6 +10,7 @@ FIX_FOR_TABLE = {
     "statuses": "Use one of the statuses in raw/reference/statuses.csv.",
     "categories": "Use categories from raw/reference/categories.csv, separated by ';'.",
     "event_types": "Use an event type from raw/reference/event_types.csv.",
+    "detention_kinds": "Use a kind of detention from raw/reference/detention_kinds.csv.",
     "reprisal_types": "Use reprisal types from raw/reference/reprisal_types.csv, separated by ';'.",
     "un_mechanisms": "Use ids from raw/reference/un_mechanisms.csv, separated by ';'.",
     "metrics": "Use a metric from raw/reference/metrics.csv, or add it there first.",
