@@ -7,7 +7,6 @@ schema.org Dataset description of it (JSON-LD), for data catalogues and search e
 
 import json
 import os
-import re
 from pathlib import Path
 
 from datasette import hookimpl
@@ -32,7 +31,8 @@ def downloads(datasette, release, folder):
     """(name, url, bytes) of the release's files: the database first, then its CSVs and datapackage.json."""
     files = [(Path(datasette.get_database(DATABASE).path), "conscience.db")]
     files += [(path, path.name) for path in sorted(folder.iterdir())] if folder else []
-    return [(name, datasette.urls.path(f"/releases/{release['id']}/{name}"), path.stat().st_size) for path, name in files]
+    return [(name, datasette.urls.path(f"/releases/{release['id']}/{name}"), path.stat().st_size)
+            for path, name in files]
 
 
 async def releases_page(datasette, request):
@@ -91,11 +91,12 @@ async def dataset(datasette, request):
                                  "order by c.name")
     metadata, home = datasette.metadata(), site(datasette, request)
     files = [{"@type": "DataDownload", "name": name, "contentUrl": datasette.absolute_url(request, url),
-              "encodingFormat": TYPES[Path(name).suffix].split(";")[0], "contentSize": f"{size / 1e6:.1f} MB"}
+              "encodingFormat": TYPES[Path(name).suffix].split(";")[0],
+              "contentSize": f"{size / 1e6:.1f} MB" if size > 1e5 else f"{size / 1e3:.1f} kB"}
              for name, url, size in downloads(datasette, release, folder)]
     described = {
         "@context": "https://schema.org", "@type": "Dataset", "name": metadata["title"],
-        "description": " ".join(re.sub(r"<[^>]+>", "", metadata["description_html"].split("</p>")[0]).split()),
+        "description": metadata["description"],
         "url": home + "/", "license": metadata["license_url"], "isAccessibleForFree": True,
         "creator": {"@type": "Organization", "name": metadata["title"], "url": home + "/"},
         "version": release["id"], "datePublished": release["released_on"],

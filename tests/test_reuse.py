@@ -80,7 +80,8 @@ async def test_the_releases_page_lists_the_release_and_serves_its_files(ds, rele
     assert csv_file.content == (folder / "persons.csv").read_bytes()
     database = await ds.client.get(f"/releases/{current}/conscience.db")
     assert database.content[:16] == b"SQLite format 3\x00" and len(database.content) == built_db.stat().st_size
-    for missing in (f"/releases/{current}/nothing.csv", f"/releases/{current}/..%2F..%2Fconscience.db", "/releases/1999-01-01-00000000/x.csv"):
+    for missing in (f"/releases/{current}/nothing.csv", f"/releases/{current}/..%2F..%2Fconscience.db",
+                    "/releases/1999-01-01-00000000/x.csv"):
         assert (await ds.client.get(missing, follow_redirects=True)).status_code == 404
 
 
@@ -216,7 +217,8 @@ def site(built_db):
 def code_examples(base):
     """{language: code} as the about page shows them."""
     page = lxml.html.fromstring(urllib.request.urlopen(base + "/about", timeout=30).read())
-    return {pre.getprevious().text_content().rstrip(":"): pre.text_content() for pre in page.xpath("//pre[@class='example']")}
+    return {pre.getprevious().text_content().rstrip(":"): pre.text_content()
+            for pre in page.xpath("//pre[@class='example']")}
 
 
 def detained_in_belarus(base):

@@ -9,7 +9,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -112,7 +111,7 @@ def resource(table, written, meta):
 def datapackage(site, release, released_on, resources, sources):
     return {
         "profile": "tabular-data-package", "name": "conscience", "id": f"conscience-{release}",
-        "title": site["title"], "description": " ".join(re.sub(r"<[^>]+>", "", site["description_html"].split("</p>")[0]).split()),
+        "title": site["title"], "description": site["description"],
         "version": release, "created": f"{released_on}T00:00:00Z", "licenses": [LICENCE],
         "keywords": ["prisoners of conscience", "human rights defenders", "reprisals", "political prisoners"],
         "sources": [{"title": f"{title} ({publisher})", **({"path": url} if url and url.startswith("http") else {})}
