@@ -1,7 +1,8 @@
-"""Pages about people, organisations, campaigns and charges, at stable URLs: /person/<id> and so on."""
+"""Pages about people, organisations, campaigns and charges, at stable URLs: /person/<id> and so on (a person's id
+that changed leads to their page)."""
 
 import json
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
@@ -66,11 +67,29 @@ async def render(datasette, request, template, context):
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
+async def moved(datasette, request, person_id):
+    """A redirect to the page of the person whose id this was in an earlier release (changes: 'id changed')."""
+    seen = {person_id}
+    while found := await rows(datasette, "select new_value from changes where change_type = 'id changed' "
+                                         "and old_value = :id order by released_on desc limit 1", id=person_id):
+        person_id = found[0]["new_value"]
+        if person_id in seen:
+            break
+        seen.add(person_id)
+        if await rows(datasette, "select 1 from persons where id = :id", id=person_id):
+            query = f"?{request.query_string}" if request.query_string else ""
+            return Response.redirect(datasette.urls.path(f"/person/{quote(person_id)}") + query, status=301)
+    raise NotFound("Person not found")
+
+
 async def person_page(datasette, request):
     person_id = request.url_vars["id"]
-    person = await one(datasette, """
+    found = await rows(datasette, """
         select p.*, c.name as country_name from persons p left join countries c on c.iso2 = p.country
-        where p.id = :id""", "Person", id=person_id)
+        where p.id = :id""", id=person_id)
+    if not found:
+        return await moved(datasette, request, person_id)
+    person = found[0]
     detentions = await rows(datasette, "select * from detentions where person_id = :id "
                                        "order by detained_on is null, detained_on", id=person_id)
     charges = await rows(datasette, """

@@ -22,17 +22,30 @@ API_EXAMPLES = [
      "+limit+10&country=AZ&_shape=array"),
     ("The whole database (SQLite)", "/conscience.db"),
 ]
+# (language, code) run as written against this site, {site} its address: tests/test_reuse.py runs the pandas line
+# and a browser's fetch() from another site, and asks for the R line's URL as R's read.csv would read it.
+CODE_EXAMPLES = [
+    ("Python, with pandas", 'import pandas as pd\n'
+                            'detained = pd.read_csv("{site}/conscience/persons.csv?status=detained&country=BY")'),
+    ("R", 'detained <- read.csv("{site}/conscience/persons.csv?status=detained&country=BY", encoding = "UTF-8")'),
+    ("JavaScript, in a page of any other site",
+     'const detained = await (await fetch("{site}/conscience/persons.json?status=detained&country=BY&_shape=array&_size=max"))'
+     '.json();'),
+]
 
 
 async def about_page(datasette, request):
     db = datasette.get_database()
     sources = [dict(row) for row in (await db.execute(
         "select id, title, publisher, licence, as_of, url from sources order by id")).rows]
-    release = (await db.execute("select max(released_on) as released_on from releases")).first()
+    release = (await db.execute("select released_on, id from releases order by released_on desc limit 1")).first()
+    site = datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
     context = {
-        "site": datasette.absolute_url(request, datasette.urls.instance()).rstrip("/"),
+        "site": site,
         "sources": sources,
         "release": release["released_on"] if release else None,
+        "release_id": release["id"] if release else None,
+        "code_examples": [(language, code.format(site=site)) for language, code in CODE_EXAMPLES],
         "database_hash": db.hash,
         "examples": [(what, path.replace("/conscience", f"/{db.name}", 1)) for what, path in API_EXAMPLES],
         "limits": {name: datasette.setting(name) for name in (

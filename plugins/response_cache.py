@@ -6,8 +6,9 @@ well under a millisecond. The database changes only with a redeploy, which start
 
 Remembered: GET requests without cookies or credentials for pages of immutable databases, keyed by scheme,
 host (feeds hold absolute links), path, query string and whether the client accepts gzip; answered 200 without
-setting a cookie; up to MAX_RESPONSE_BYTES each (as sent, so compressed pages take a tenth of the room) and
-MAX_TOTAL_BYTES in all, the least recently asked for forgotten first. Not
+setting a cookie or saying no-store (a citation, dated the day it is asked for); up to MAX_RESPONSE_BYTES each
+(as sent, so compressed pages take a tenth of the room) and MAX_TOTAL_BYTES in all, the least recently asked for
+forgotten first. Not
 remembered: /-/ pages, which describe the running server, and ?sql= queries, which take turns
 (plugins/sql_gate.py) and, each new, would only push pages out.
 """
@@ -60,8 +61,9 @@ class Recording:
     async def send(self, message):
         if message["type"] == "http.response.start":
             self.start = message
+            headers = [(name.lower(), value) for name, value in message.get("headers", [])]
             self.keep = message["status"] == 200 and all(
-                name.lower() != b"set-cookie" for name, _ in message.get("headers", []))
+                name != b"set-cookie" and (name, value) != (b"cache-control", b"no-store") for name, value in headers)
         elif message["type"] == "http.response.body" and self.keep:
             body = message.get("body", b"")
             self.size += len(body)

@@ -11,7 +11,9 @@ Compression: text responses are gzipped for clients that accept it (asgi-gzip: S
 persons table page is 290 KB of HTML and 28 KB gzipped. Streamed CSV is compressed chunk by chunk as it goes. The
 database download is left alone: it is binary, and sent with its length.
 
-Files: Datasette's and its plugins' static files (/-/static/, /-/static-plugins/) change only when the site is
+Caching: any page without a Cache-Control of its own may be kept default_cache_ttl seconds, as Datasette says on its
+table pages: the database changes only with a redeploy (a response personal to a cookie is "private, no-store",
+which Datasette sets). Files: Datasette's and its plugins' static files (/-/static/, /-/static-plugins/) change only when the site is
 redeployed with another version: browsers may keep them a week, and a year for a URL carrying its content's hash
 (Datasette's app.css?<hash>), which changes whenever the file does. Datasette sends the immutable database with
 both its Content-Length and "Transfer-Encoding: chunked", and the server then drops the length, so a download shows
@@ -90,17 +92,19 @@ WEEK = b"public, max-age=604800"
 YEAR = b"public, max-age=31536000, immutable"
 
 
-def static_cache_control(scope):
-    if not scope["path"].startswith(STATIC_PREFIXES):
-        return None
-    return YEAR if scope.get("query_string") else WEEK
+def cache_control(scope, ttl):
+    """Static files a week, or a year; any other page default_cache_ttl, as Datasette's table pages say (our pages,
+    full CSVs, the download and the release's files); nothing for /-/, which describes the running server."""
+    if scope["path"].startswith(STATIC_PREFIXES):
+        return YEAR if scope.get("query_string") else WEEK
+    return None if scope["path"].startswith("/-/") else f"max-age={ttl}".encode()
 
 
-def with_headers(message, scope):
+def with_headers(message, scope, ttl):
     headers = list(message.get("headers", []))
     names = {name.lower() for name, _ in headers}
-    if message["status"] == 200 and (cache_control := static_cache_control(scope)) and b"cache-control" not in names:
-        headers.append((b"cache-control", cache_control))
+    if message["status"] == 200 and b"cache-control" not in names and (cache := cache_control(scope, ttl)):
+        headers.append((b"cache-control", cache))
     if scope["path"].endswith(".db") and b"content-length" in names:
         headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
     return {**message, "headers": headers}
@@ -136,7 +140,8 @@ def asgi_wrapper(datasette):
 
             async def send_with_headers(message):
                 if message["type"] == "http.response.start":
-                    message = with_security_headers(with_headers(message, scope), datasette)
+                    message = with_security_headers(
+                        with_headers(message, scope, datasette.setting("default_cache_ttl")), datasette)
                 await send(message)
 
             inner = app if scope["path"].endswith(".db") else compressing

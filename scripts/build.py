@@ -11,6 +11,7 @@ import argparse
 import fcntl
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import sys
@@ -22,7 +23,7 @@ from scripts import adapters, link
 from scripts.adapters import mapped
 from scripts.common import BuildError
 from scripts.derive import derive
-from scripts.derive.changes import history, release_date
+from scripts.derive.changes import history, release_date, release_id
 from scripts.link import withhold
 from scripts.link.withheld_check import traces_left
 from scripts.places import Gazetteer, province_point
@@ -42,11 +43,11 @@ from scripts.schema import REFERENCE_TABLES, TABLES
 from scripts.stage import Stage
 from scripts.stage.parallel import in_background, stage_in_parallel
 from scripts.stage.validate import check_assertions, check_keys, validate_staged
-from scripts.write import write
+from scripts.write import release, write
 
 DEFAULT_OUT = ROOT / "conscience.db"
 # What a build writes beside its database and removes when it ends: a killed build leaves them, the next removes them.
-LEFTOVERS = (".tmp", ".stage", ".stage-journal", ".fts", ".fts-journal")
+LEFTOVERS = (".tmp", ".stage", ".stage-journal", ".fts", ".fts-journal", ".release")
 MAX_SHRINK = 0.1  # a new database with a tenth fewer persons than the one it replaces needs --allow-shrink
 
 
@@ -88,26 +89,32 @@ def building(out):
 
 def remove_leftovers(out):
     for leftover in LEFTOVERS:
-        out.with_name(out.name + leftover).unlink(missing_ok=True)
+        path = out.with_name(out.name + leftover)
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def build_locked(out, strict, raw, previous, released_on, allow_shrink):
     stage = Stage(out.with_name(out.name + ".stage"))
     try:
         released_on = release_date(released_on)
-        withheld, _ = read_link_derive(stage, strict, raw, out, released_on)
-        changes, releases = history(stage, previous, released_on, withheld)
+        withheld, _, fetched = read_link_derive(stage, strict, raw, out, released_on)
+        changes, releases = history(stage, previous, released_on, withheld, release_id(released_on, raw, fetched))
         stage.add("changes", ((Origin("changes"), row) for row in changes))
         stage.add("releases", ((Origin("releases"), row) for row in releases))
         stage.conn.commit()
         # The checks read the stage in a second process while this one writes; nothing is renamed into
-        # place before they pass.
+        # place before they pass. The release's files are made from the written file while it is searched for
+        # withheld persons, and put in place only if nothing was found.
         with in_background(validate_staged, stage.path) as validated:
             def checked(tmp):
                 validated()
-                check_withheld(tmp, withheld)
-                if not allow_shrink:
-                    check_shrink(out, stage)
+                files = out.with_name(out.name + ".release")
+                with in_background(release.write_files, tmp, files) as released:
+                    check_withheld(tmp, withheld)
+                    if not allow_shrink:
+                        check_shrink(out, stage)
+                    released()
+                release.put_in_place(files, release.folder_of(out))
             try:
                 write(stage, out, before_rename=checked)
             except Exception:
@@ -120,15 +127,15 @@ def build_locked(out, strict, raw, previous, released_on, allow_shrink):
 
 def read_link_derive(stage, strict, raw, out, released_on):
     """Every source read into the stage, checked, linked, withheld and derived: the build but for its history and
-    writing, which make check previews; (withheld, the mapped lists' plans)."""
-    priorities, plans = collect(stage, strict, raw)
+    writing, which make check previews; (withheld, the mapped lists' plans, the upstream lists fetched)."""
+    priorities, plans, fetched = collect(stage, strict, raw)
     stage.index()
     check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
     stage.add("data_quality", link.missing_references(stage.conn))
     withheld, candidates = link_and_withhold(stage, priorities, raw, out)
     stage.add("link_candidates", ((Origin("link"), row) for row in candidates))
     derive(stage, released_on, raw)
-    return withheld, plans
+    return withheld, plans, fetched
 
 
 def link_and_withhold(stage, priorities, raw, out):
@@ -164,7 +171,7 @@ def check_release(path, strict=False, raw=RAW):
     with tempfile.TemporaryDirectory() as folder:
         stage = Stage(Path(folder) / "check.stage")
         try:
-            priorities, _ = collect(stage, strict, raw)
+            priorities, _, _ = collect(stage, strict, raw)
             stage.index()
             linked = link.plan(stage, priorities, link.read_overrides(raw / "links.csv", stage.conn))
             requests = withhold.read_all(raw)
@@ -216,7 +223,8 @@ def check_withheld(path, withheld):
 
 
 def collect(stage, strict, raw):
-    """Stage every row of every source; ({source: its linking priority}, {source: Plan} of the lists)."""
+    """Stage every row of every source; ({source: its linking priority}, {source: Plan} of the lists, the ids of the
+    upstream lists fetched)."""
     paths = fetch.fetch_all(strict, raw)
     priorities = {}
     for name in REFERENCE_TABLES:
@@ -243,7 +251,7 @@ def collect(stage, strict, raw):
             stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
     for _, origin, meta in sources:
         check_assertions(stage, origin, meta)
-    return priorities, plans
+    return priorities, plans, sorted(paths)
 
 
 def list_path(folder, origin, meta, paths):

@@ -36,7 +36,7 @@ def check(folder, raw=RAW, out=sys.stdout):
     with tempfile.TemporaryDirectory() as scratch:
         stage = Stage(Path(scratch) / "check.stage")
         try:
-            _, plans = read_link_derive(stage, False, raw, Path(scratch) / "check.db", release_date(None))
+            _, plans, _ = read_link_derive(stage, False, raw, Path(scratch) / "check.db", release_date(None))
             if folder.name not in plans:
                 raise Origin(display_path(folder / "source.yml")).error(
                     "mapping", None, "the source has no mapping (or its file could not be fetched): it is not a list",

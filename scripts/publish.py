@@ -4,8 +4,12 @@
     python -m scripts.publish compare --live URL     # "changed=true|false" against the live site
     python -m scripts.publish deploy [--generate-dir DIR]
 
-deploy reads the app name from $FLY_APP; flyctl reads its token from $FLY_API_TOKEN. With
---generate-dir it writes the deploy directory (its Dockerfile holds a secret: never commit it).
+deploy reads the app name from $FLY_APP; flyctl reads its token from $FLY_API_TOKEN. The deploy directory is
+`datasette publish fly`'s, with the committed fly.toml (a health check on a page, no machine ever stopped) and the
+release's files beside the database, and without the signing secret Datasette would write into the image (the site
+signs nothing: each machine makes its own at startup). flyctl deploys it, then keeps MACHINES_PER_REGION machines in
+each of REGIONS. With --generate-dir it only writes the directory. In GitHub Actions the site learns where earlier
+releases are archived (the repository's GitHub releases: $CONSCIENCE_ARCHIVE, plugins/pages_releases.py).
 """
 
 import argparse
@@ -13,7 +17,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import sys
 import urllib.request
 from importlib.metadata import distribution
@@ -28,7 +34,10 @@ from scripts.settings import as_flags
 DATABASE = ROOT / "conscience.db"
 # What the published app runs; everything they need comes along, at the versions pinned in requirements.txt.
 RUNTIME = ("datasette", "datasette-cluster-map", "datasette-atom", "anyascii")  # anyascii: plugins/pages_search.py
-CONFIGURATION = ("metadata.yml", "scripts/settings.py", "requirements.txt", "plugins", "templates")
+CONFIGURATION = ("metadata.yml", "scripts/settings.py", "requirements.txt", "plugins", "templates", "fly.toml")
+# Where the site runs: Amsterdam and Singapore, nearer the readers in Asia (docs/scaling.md: when to add machines).
+REGIONS = ("ams", "sin")
+MACHINES_PER_REGION = 1
 
 
 def locked_versions():
@@ -125,6 +134,31 @@ def publish_command(app, generate_dir=None, database=DATABASE):
     return command
 
 
+def generate(app, target, database=DATABASE):
+    """The deploy directory at `target` (see the module's docstring)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(publish_command(app, target, database), cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    dockerfile = target / "Dockerfile"
+    lines = dockerfile.read_text(encoding="utf-8").splitlines(keepends=True)
+    dockerfile.write_text("".join(line for line in lines if not line.startswith("ENV DATASETTE_SECRET ")),
+                          encoding="utf-8")
+    shutil.copy(ROOT / "fly.toml", target / "fly.toml")
+    release = database.with_name(database.stem + ".release")
+    if release.is_dir():
+        shutil.copytree(release, target / release.name)
+
+
+def deploy_commands(app, target):
+    """flyctl's commands: deploy the directory, then place the machines."""
+    deploy = ["flyctl", "deploy", str(target), "--app", app, "--config", str(target / "fly.toml"), "--remote-only"]
+    if os.environ.get("GITHUB_REPOSITORY"):
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+        deploy += ["--env", f"CONSCIENCE_ARCHIVE={server}/{os.environ['GITHUB_REPOSITORY']}/releases"]
+    scale = ["flyctl", "scale", "count", str(MACHINES_PER_REGION * len(REGIONS)), "--region", ",".join(REGIONS),
+             "--max-per-region", str(MACHINES_PER_REGION), "--app", app, "--yes"]
+    return [deploy, scale]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -143,7 +177,13 @@ def main(argv=None):
         app = os.environ.get("FLY_APP")
         if not app:
             sys.exit("Set FLY_APP to the Fly app's name (and FLY_API_TOKEN for flyctl).")
-        subprocess.run(publish_command(app, args.generate_dir), cwd=ROOT, check=True)
+        if args.generate_dir:
+            return generate(app, args.generate_dir)
+        with tempfile.TemporaryDirectory() as folder:
+            target = Path(folder) / app
+            generate(app, target)
+            for command in deploy_commands(app, target):
+                subprocess.run(command, cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -391,7 +391,9 @@ TABLES = {
             "releases",
             pk="released_on",
             provenance=False,
-            columns=(_C("released_on", required=True), _C("changes", "integer", required=True)),
+            # id: the date and the short hash of the build's inputs (scripts/derive/changes.py, release_id); the
+            # release's files are at /releases/<id>/. Releases made before ids were given have none.
+            columns=(_C("released_on", required=True), _C("id"), _C("changes", "integer", required=True)),
         ),
         _T(
             "changes",

@@ -1,4 +1,4 @@
-"""Datasette settings for the public read-only site: one place, used by `make serve`, tests and publishing.
+"""Datasette settings (and --cors) for the public read-only site: one place, used by `make serve`, tests and publishing.
 
     python -m scripts.settings   # prints them as --setting flags
 """
@@ -26,10 +26,13 @@ SETTINGS = {
     # Long narratives (CECC summaries) are cut to 500 characters in HTML tables; row pages and JSON keep them whole.
     "truncate_cells_html": 500,
 }
+# Datasette's --cors: JSON, CSV, feeds and the database download answer any origin (Access-Control-Allow-Origin: *),
+# so that a newsroom's page can fetch them; the site sets no cookie and takes no credentials.
+CORS = True
 
 
 def as_flags():
-    flags = []
+    flags = ["--cors"] if CORS else []
     for name, value in SETTINGS.items():
         flags += ["--setting", name, str(value).lower() if isinstance(value, bool) else str(value)]
     return flags

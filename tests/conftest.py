@@ -18,7 +18,7 @@ from lxml import etree
 
 from scripts.build import build
 from scripts.read import RAW, ROOT
-from scripts.settings import SETTINGS, as_flags
+from scripts.settings import CORS, SETTINGS, as_flags
 
 STRICT = os.environ.get("CI") in ("true", "1")
 
@@ -60,6 +60,7 @@ def make_datasette(db_path, metadata):
         immutables=[str(db_path)],
         **configuration(metadata),
         settings=SETTINGS,
+        cors=CORS,
         plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
     )

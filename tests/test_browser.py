@@ -201,7 +201,7 @@ def test_a_feed_link_resolves(page, site):
 PAGE_KINDS = ["/", "/?lang=vi", "/conscience", "/conscience/persons", "/conscience/persons_map?country=BY",
               "/conscience/persons/jiang-tianyong", "/person/jiang-tianyong", "/charge/CN-CL1997-105",
               "/campaign/china-mechanism-letter", "/organization/acat-belgium", "/conscience?sql=select+1",
-              "/conscience/detained_under_article?article=117&country=VN", "/conscience/sources"]
+              "/conscience/detained_under_article?article=117&country=VN", "/conscience/sources", "/about", "/releases"]
 
 
 def test_every_page_kind_runs_under_the_content_security_policy(page, site):

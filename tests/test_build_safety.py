@@ -36,9 +36,10 @@ def test_what_a_killed_build_left_is_removed_by_the_next(raw, tmp_path):
     out = tmp_path / "conscience.db"
     for leftover in (".tmp", ".stage", ".fts", ".fts-journal"):
         (tmp_path / f"conscience.db{leftover}").write_bytes(b"left by a killed build")
+    (tmp_path / "conscience.db.release" / "2026-01-01-00000000").mkdir(parents=True)  # release files half made
     build(raw, out)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("conscience")) == [
-        "conscience.db", "conscience.db.lock", "conscience.withholding-report.csv"]
+        "conscience.db", "conscience.db.lock", "conscience.release", "conscience.withholding-report.csv"]
 
 
 @pytest.mark.slow

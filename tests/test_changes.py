@@ -4,12 +4,14 @@ SYNTHETIC TEST DATA: the "test-synthetic" source below invents people and organi
 tests only. It is written into a temporary copy of raw/ and never reaches the published database.
 """
 
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from scripts.build import main
+from scripts.write.release import folder_of
 
 from .conftest import check_atom_feed, copy_curated_raw, make_datasette
 
@@ -80,7 +82,17 @@ def releases(tmp_path_factory):
     second = release(raw, tmp, STATE_2, "2026-02-01", previous=first)
     again = release(raw, tmp / "again", STATE_2, "2026-02-01", previous=first)
     third = release(raw, tmp, STATE_3, "2026-03-01", previous=second)
-    return first, second, again, third
+    # A second source, first in priority (the lowest number), lists A too, and a maintainer links the two: A's id
+    # becomes its.
+    other = raw / "test-synthetic-2"
+    other.mkdir()
+    (other / "source.yml").write_text(SOURCE_YML.replace("test-synthetic", "test-synthetic-2") + "priority: -1\n")
+    (other / "persons.csv").write_text(PERSONS + "synthetic-a2,Synthetic Person A,VN,released,1\n")
+    links = raw / "links.csv"
+    links.write_text(links.read_text(encoding="utf-8") + "test-synthetic/synthetic-a,test-synthetic-2/synthetic-a2,"
+                     "same,SYNTHETIC: the same invented person\n", encoding="utf-8")
+    linked = release(raw, tmp, STATE_3, "2026-04-01", previous=third)
+    return first, second, again, third, linked
 
 
 def test_the_first_release_has_no_changes(releases):
@@ -92,7 +104,7 @@ def test_the_second_release_records_exactly_what_changed(releases):
 
 
 def test_rebuilding_a_release_gives_the_same_rows_ids_and_bytes(releases):
-    _, second, again, _ = releases
+    _, second, again, *_ = releases
     assert changes(second)[1] == changes(again)[1]
     assert second.read_bytes() == again.read_bytes()
 
@@ -137,3 +149,49 @@ async def test_the_events_feed_is_valid_and_filterable(ds):
     entries = atom_entries(response.text)
     assert any("Working Group on Arbitrary Detention" in (title + link) or "un opinion" in title
                for _, title, link in entries)
+
+
+def test_an_id_that_went_is_recorded_with_the_id_that_has_its_records(releases):
+    linked = changes(releases[4], "2026-04-01")[0]
+    assert linked == {("id changed", "synthetic-a2", None, "synthetic-a", "synthetic-a2")}  # nobody added or removed
+
+
+async def test_an_old_person_address_leads_to_the_page_that_has_their_records(releases, metadata):
+    ds = make_datasette(releases[4], metadata)
+    (old, new), = sqlite3.connect(releases[4]).execute(
+        "SELECT old_value, new_value FROM changes WHERE change_type = 'id changed'").fetchall()
+    response = await ds.client.get(f"/person/{old}?_lang=vi")
+    assert response.status_code == 301 and response.headers["location"] == f"/person/{new}?_lang=vi"
+    assert (await ds.client.get(f"/person/{new}")).status_code == 200
+    assert (await ds.client.get("/person/synthetic-nobody")).status_code == 404
+
+
+def release_ids(db):
+    return sqlite3.connect(db).execute("SELECT released_on, id FROM releases ORDER BY released_on").fetchall()
+
+
+def test_each_release_has_an_id_and_a_rebuild_gives_the_same_files(releases):
+    first, second, again, third, _ = releases
+    ids = release_ids(third)
+    assert [day for day, _ in ids] == ["2026-01-01", "2026-02-01", "2026-03-01"]
+    assert all(re.fullmatch(rf"{day}-[0-9a-f]{{8}}", id) for day, id in ids) and ids[:2] == release_ids(second)
+    assert release_ids(again) == release_ids(second)
+    files, files_again = (folder_of(db) / release_ids(db)[-1][1] for db in (second, again))
+    assert sorted(p.name for p in files.iterdir()) == sorted(p.name for p in files_again.iterdir())
+    assert all((files / p.name).read_bytes() == p.read_bytes() for p in files_again.iterdir())
+
+
+async def test_an_earlier_release_s_files_are_where_it_was_archived(releases, metadata, monkeypatch):
+    third = releases[3]
+    (_, earlier), _, (_, current) = release_ids(third)
+    ds = make_datasette(third, metadata)
+    page = (await ds.client.get("/releases")).text
+    assert earlier in page and current in page and f"/releases/{current}/persons.csv" in page
+    gone = await ds.client.get(f"/releases/{earlier}/persons.csv")
+    assert gone.status_code == 404 and f"GitHub release {earlier}" in gone.text
+    monkeypatch.setenv("CONSCIENCE_ARCHIVE", "https://github.com/example/conscience/releases")
+    moved = await ds.client.get(f"/releases/{earlier}/persons.csv")
+    assert moved.status_code == 302
+    assert moved.headers["location"] == f"https://github.com/example/conscience/releases/download/{earlier}/persons.csv"
+    assert f'href="https://github.com/example/conscience/releases/tag/{earlier}"' in (
+        await ds.client.get("/releases", headers={"cookie": "made=anew"})).text

@@ -23,7 +23,7 @@ PAGES = ["/", "/about", "/person/jiang-tianyong", "/person/nguyen-lan-thang", "/
          "/conscience/persons", "/conscience/persons?status=detained&country=VN", "/conscience/persons_map",
          "/conscience/events", "/conscience/reprisals", "/search?q=Liu+Xiaobo", "/conscience",
          "/conscience/persons/jiang-tianyong", "/conscience/detained_under_article?article=88&country=VN",
-         "/conscience?sql=select+id,+name+from+persons+limit+3"]
+         "/conscience?sql=select+id,+name+from+persons+limit+3", "/releases"]
 # Text that is data or code, not interface: the rows of a table, code samples, the raw values of source records,
 # and what the page marks translate="no" (names of organisations, facet values outside the vocabularies).
 NOT_INTERFACE = ("//table[contains(@class, 'rows-and-columns')]//tbody | //code | //pre | //textarea | //script | //style"

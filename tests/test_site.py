@@ -66,6 +66,8 @@ PAGE_KINDS = {
     "/conscience/feed_events.atom": "application/xml", "/conscience/feed_events.jsonfeed": "application/feed+json",
     "/robots.txt": "text/plain", "/sitemap.xml": "application/xml", "/conscience.db": "application/octet-stream",
     "/-/versions.json": "application/json", "/-/static/app.css": "text/css",
+    "/releases": "text/html", "/datapackage.json": "application/json",
+    "/person/jiang-tianyong/cite.bib": "application/x-bibtex",
 }
 
 

@@ -22,6 +22,7 @@ from scripts.link.withhold import (
 )
 from scripts.read import Origin
 from scripts.schema import TABLES
+from scripts.write.release import folder_of
 
 from .conftest import copy_curated_raw, make_datasette
 
@@ -142,6 +143,18 @@ def test_a_person_known_to_two_sources_leaves_no_trace(lists_raw, tmp_path):
         ("persons", "cecc-ppd-2016-00069", "summary"), ("records", "cecc-ppd/2016-00069", "raw"),
         ("persons", "cecc-ppd-2015-00338", "summary")}
     assert {r["withheld_csv_line"] for r in report} == {"2"}
+    # The release's downloads are made from the file once it has been searched: no trace in any of them either.
+    downloads = [path for path in folder_of(out).rglob("*") if path.is_file()]
+    assert len(downloads) == len(TABLES) + 1 and [path for path in downloads if traces(path, QIN)] == []
+
+
+def test_no_release_file_is_made_when_the_last_check_finds_a_trace(lists_raw, tmp_path, monkeypatch):
+    import scripts.build
+
+    monkeypatch.setattr(scripts.build, "traces_left", lambda path, persons: [(None, "persons, a name")])
+    out = tmp_path / "site" / "conscience.db"
+    assert "a trace of a withheld person is still in the database" in build_fails(lists_raw, out)
+    assert [path.name for path in out.parent.iterdir() if "release" in path.name] == []
 
 
 @pytest.mark.slow

@@ -11,9 +11,10 @@ import hashlib
 import os
 import subprocess
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.request import pathname2url
 
-from scripts.link.withhold import Redactor, known_before
+from scripts.link.withhold import PRIVATE_LIST, Redactor, known_before
 from scripts.read import ROOT
 
 
@@ -45,10 +46,15 @@ def compare(conn, released_on):
     def found(sql):
         return conn.execute(sql).fetchall()
 
+    # A person whose id went (linked with another, or listed by a source that names them first) keeps their records:
+    # the change says where they are now, and their old address leads there (plugins/pages.py).
+    moved = dict(found("SELECT o.person_id, min(n.person_id) FROM previous.records AS o JOIN records AS n ON n.id = o.id "
+                       "WHERE o.person_id NOT IN (SELECT id FROM persons) GROUP BY o.person_id"))
     for pid, name, status, country in found(
             "SELECT id, name, status, country FROM persons WHERE id NOT IN (SELECT id FROM previous.persons)"):
-        out.append(change(released_on, "person added", f"{name} added ({status})", new=status, person=pid,
-                          country=country))
+        if pid not in moved.values():
+            out.append(change(released_on, "person added", f"{name} added ({status})", new=status, person=pid,
+                              country=country))
     for pid, name, old, new, country in found(
             "SELECT p.id, p.name, o.status, p.status, p.country FROM persons AS p "
             "JOIN previous.persons AS o ON o.id = p.id WHERE o.status IS NOT p.status"):
@@ -56,8 +62,12 @@ def compare(conn, released_on):
                           country=country))
     for pid, name, status, country in found(
             "SELECT id, name, status, country FROM previous.persons WHERE id NOT IN (SELECT id FROM persons)"):
-        out.append(change(released_on, "person removed", f"{name} is no longer listed", old=status, person=pid,
-                          country=country))
+        if pid in moved:
+            out.append(change(released_on, "id changed", f"{name}: {pid} is now {moved[pid]}", old=pid,
+                              new=moved[pid], person=moved[pid], country=country))
+        else:
+            out.append(change(released_on, "person removed", f"{name} is no longer listed", old=status, person=pid,
+                              country=country))
     for detention_id, detained_on, pid, name, country in found(
             "SELECT d.id, d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p "
             "ON p.id = d.person_id WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
@@ -101,15 +111,30 @@ def previous_rows(conn, name):
     return [dict(zip(columns, row)) for row in cursor]
 
 
-def history(stage, previous_path, released_on, withheld):
+def release_id(released_on, raw, fetched):
+    """A release's id: its date and the short hash of what it is built from (raw/'s files, which declare the upstream
+    files' sha256s, the upstream lists fetched, requirements.txt and a private withholding list), so that the same
+    inputs give the same id."""
+    digest = hashlib.sha256()
+    files = [(path.relative_to(raw).as_posix(), path) for path in sorted(raw.rglob("*")) if path.is_file()]
+    private = [("withheld (private)", Path(os.environ[PRIVATE_LIST]))] if os.environ.get(PRIVATE_LIST) else []
+    for name, path in files + [("requirements.txt", ROOT / "requirements.txt")] + private:
+        data = path.read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode() + data)
+    digest.update(" ".join(sorted(fetched)).encode())
+    return f"{released_on}-{digest.hexdigest()[:8]}"
+
+
+def history(stage, previous_path, released_on, withheld, release):
     """(changes rows, releases rows): the previous release's history, plus a release if anything changed.
 
-    With nothing new the history is the previous one unchanged, so the database is byte-identical to the
-    live one and nothing is redeployed. Without a previous release this build is the first release.
-    `withheld` lists the withheld persons (scripts/link/withhold.py), whose changes are left out.
+    With nothing new the history is the previous one unchanged (and so is the release id), so the database is
+    byte-identical to the live one and nothing is redeployed. Without a previous release this build is the first
+    release. `release` is this build's id (release_id); `withheld` lists the withheld persons
+    (scripts/link/withhold.py), whose changes are left out.
     """
     if not previous_path:
-        return [], [{"released_on": released_on, "changes": 0}]
+        return [], [{"released_on": released_on, "id": release, "changes": 0}]
     conn = stage.conn
     conn.commit()  # a database is attached outside a transaction
     conn.execute("ATTACH DATABASE ? AS previous", (f"file:{pathname2url(str(previous_path))}?mode=ro",))
@@ -122,9 +147,11 @@ def history(stage, previous_path, released_on, withheld):
     finally:
         conn.execute("DETACH DATABASE previous")
     if new or not releases:
-        releases[released_on] = {"released_on": released_on}
-    for release in releases.values():  # counted afresh: a scrubbed history must not count what it removed
-        release["changes"] = len([c for c in carried + new if c["released_on"] == release["released_on"]])
+        releases[released_on] = {"released_on": released_on, "id": release}
+    for row in releases.values():  # counted afresh: a scrubbed history must not count what it removed
+        row["changes"] = len([c for c in carried + new if c["released_on"] == row["released_on"]])
+    latest = releases[max(releases)]
+    latest["id"] = latest.get("id") or release  # a release made before ids gets this one's, to have downloads
     return carried + new, sorted(releases.values(), key=lambda r: r["released_on"])
 
 

@@ -1,0 +1,128 @@
+"""The releases and their downloads: /releases lists them; /releases/<id>/<file> sends the current release's files
+(the database, a CSV per table, datapackage.json: made by the build in conscience.release/<id>/, beside the database)
+and sends a reader asking for an earlier release's to where it is archived ($CONSCIENCE_ARCHIVE: the GitHub releases
+the publishing workflow makes); /datapackage.json describes the current one. The home and about pages carry a
+schema.org Dataset description of it (JSON-LD), for data catalogues and search engines' dataset indexes.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils import add_cors_headers
+from datasette.utils.asgi import NotFound, Response, asgi_send_file
+from markupsafe import Markup
+
+ARCHIVE = "CONSCIENCE_ARCHIVE"  # e.g. https://github.com/<owner>/<repository>/releases (scripts/publish.py sets it)
+TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".db": "application/vnd.sqlite3"}
+
+
+async def current(datasette):
+    """The latest release's row, and the folder its files are in (None where they are not on this machine)."""
+    db = datasette.get_database()
+    release = dict((await db.execute("select * from releases order by released_on desc limit 1")).first())
+    folder = Path(db.path).with_name(Path(db.path).stem + ".release") / str(release["id"])
+    return release, folder if release["id"] and folder.is_dir() else None
+
+
+def downloads(datasette, release, folder):
+    """(name, url, bytes) of the release's files: the database first, then its CSVs and datapackage.json."""
+    files = [(Path(datasette.get_database().path), "conscience.db")]
+    files += [(path, path.name) for path in sorted(folder.iterdir())] if folder else []
+    return [(name, datasette.urls.path(f"/releases/{release['id']}/{name}"), path.stat().st_size)
+            for path, name in files]
+
+
+async def releases_page(datasette, request):
+    release, folder = await current(datasette)
+    rows = await datasette.get_database().execute("select * from releases order by released_on desc")
+    return Response.html(await datasette.render_template("releases.html", {
+        "releases": [dict(row) for row in rows], "current": release, "archive": os.environ.get(ARCHIVE),
+        "downloads": downloads(datasette, release, folder)}, request=request))
+
+
+async def release_file(datasette, request, send):
+    wanted, name = request.url_vars["id"], request.url_vars["name"]
+    release, folder = await current(datasette)
+    if wanted != release["id"]:
+        known = await datasette.get_database().execute("select 1 from releases where id = ?", [wanted])
+        if not known.rows:
+            raise NotFound(f"There is no release {wanted}: /releases lists them.")
+        if os.environ.get(ARCHIVE):
+            return Response.redirect(f"{os.environ[ARCHIVE]}/download/{wanted}/{name}")
+        raise NotFound(f"Release {wanted} is not the current one: its files are archived as the project's GitHub "
+                       f"release {wanted}.")
+    path = Path(datasette.get_database().path) if name == "conscience.db" else folder and folder / name
+    if not path or not path.is_file():
+        raise NotFound(f"Release {wanted} has no file {name}: /releases lists its files.")
+    headers = {}
+    if datasette.cors:
+        add_cors_headers(headers)
+    await asgi_send_file(send, path, content_type=TYPES.get(path.suffix), chunk_size=1 << 16, headers=headers)
+
+
+async def datapackage(datasette, request):
+    """The current release's datapackage.json, its files' paths leading to /releases/<id>/ from here."""
+    release, folder = await current(datasette)
+    if not folder:
+        raise NotFound("This release's files are not on this server.")
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    package["homepage"] = site(datasette, request)
+    for resource in package["resources"]:
+        resource["path"] = f"releases/{release['id']}/{resource['path']}"
+    response = Response.json(package)
+    if datasette.cors:
+        add_cors_headers(response.headers)
+    return response
+
+
+def site(datasette, request):
+    return datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
+
+
+async def dataset(datasette, request):
+    """The schema.org Dataset (JSON-LD) of the current release."""
+    release, folder = await current(datasette)
+    db = datasette.get_database()
+    first = (await db.execute("select min(detained_on) as day from detentions")).first()["day"]
+    countries = await db.execute("select distinct c.iso2, c.name from persons p join countries c on c.iso2 = p.country "
+                                 "order by c.name")
+    metadata, home = datasette.metadata(), site(datasette, request)
+    files = [{"@type": "DataDownload", "name": name, "contentUrl": datasette.absolute_url(request, url),
+              "encodingFormat": TYPES[Path(name).suffix].split(";")[0],
+              "contentSize": f"{size / 1e6:.1f} MB" if size > 1e5 else f"{size / 1e3:.1f} kB"}
+             for name, url, size in downloads(datasette, release, folder)]
+    described = {
+        "@context": "https://schema.org", "@type": "Dataset", "name": metadata["title"],
+        "description": metadata["description"],
+        "url": home + "/", "license": metadata["license_url"], "isAccessibleForFree": True,
+        "creator": {"@type": "Organization", "name": metadata["title"], "url": home + "/"},
+        "version": release["id"], "datePublished": release["released_on"],
+        "temporalCoverage": f"{first[:4]}/{release['released_on']}" if first else None,
+        "spatialCoverage": [{"@type": "Place", "name": name, "identifier": code} for code, name in countries.rows],
+        "keywords": ["prisoners of conscience", "human rights defenders", "reprisals", "political prisoners"],
+        "distribution": files,
+    }
+    return {key: value for key, value in described.items() if value is not None}
+
+
+@hookimpl
+def extra_template_vars(template, request, datasette):
+    if template not in ("index.html", "about.html") or request is None:
+        return {}
+
+    async def inner():
+        text = json.dumps(await dataset(datasette, request), ensure_ascii=False, indent=1)
+        return {"dataset_json_ld": Markup(text.replace("<", "\\u003c"))}  # nothing in it can end the script element
+
+    return inner
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/releases$", releases_page),
+        (r"^/releases/(?P<id>[^/]+)/(?P<name>[^/]+)$", release_file),
+        (r"^/datapackage\.json$", datapackage),
+    ]
