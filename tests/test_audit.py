@@ -140,7 +140,7 @@ def test_every_person_of_a_cited_page_has_a_dated_fact(conn):
     cited = conn.execute("SELECT DISTINCT person_id FROM records WHERE source_id IN (%s)" % ", ".join("?" * len(CITED)),
                          list(CITED)).fetchall()
     dated = {row[0] for row in conn.execute(DATED_PERSONS)}
-    assert len(cited) > 550
+    assert len(cited) > 500  # a floor: the audit must read the Vietnam and reprisal persons, not none
     assert sorted(person for (person,) in cited if person not in dated) == []
 
 
