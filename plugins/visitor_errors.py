@@ -18,6 +18,7 @@ import re
 import sqlite3
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import Request, Response
 
 # Messages of DatasetteError that Datasette raises, with status 500, about a request's own parameters.
@@ -48,8 +49,10 @@ def mistake(request, exception):
 
 
 def too_long(request, exception):
-    """A query of one of our pages cut at its time limit (a busy moment): said plainly, without its SQL."""
-    if getattr(exception, "title", None) == "SQL Interrupted" and not any(key in request.args for key in WRITTEN_SQL):
+    """A query of one of our pages cut at its time limit (a busy moment): said plainly, without its SQL. Datasette's
+    views wrap the interruption as "SQL Interrupted"; our own pages' queries raise QueryInterrupted itself."""
+    cut = isinstance(exception, QueryInterrupted) or getattr(exception, "title", None) == "SQL Interrupted"
+    if cut and not any(key in request.args for key in WRITTEN_SQL):
         return "This page took too long to make: try again in a moment."
     return None
 

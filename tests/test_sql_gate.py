@@ -6,10 +6,12 @@ proxy do, so that one test's SQL time does not count against another's.
 
 import asyncio
 import itertools
+import sqlite3
 import time
 from types import SimpleNamespace
 
 import pytest
+from datasette.database import QueryInterrupted
 
 from scripts.settings import SETTINGS
 
@@ -274,6 +276,18 @@ async def test_a_result_larger_than_its_budget_as_written_is_refused(ds, suffix)
     assert response.status_code == 400 and len(response.content) < 100_000
     if suffix == ".csv":
         assert response.text.startswith("The query could not be run") and "/conscience.json?sql=" in response.text
+
+
+async def test_a_page_of_ours_whose_own_query_is_cut_is_a_503_not_a_500(ds, monkeypatch):
+    """Our pages run their queries themselves: under load one cut at its limit raised QueryInterrupted, a 500."""
+    async def interrupted(sql, *args, **kwargs):
+        raise QueryInterrupted(sqlite3.OperationalError("interrupted"), sql, {})
+
+    await ds.invoke_startup()  # before its queries are cut
+    monkeypatch.setattr(ds.get_database("conscience"), "execute", interrupted)
+    for path in ["/search?q=Tibetan", "/person/jiang-tianyong"]:
+        page = await ds.client.get(path, headers=as_client(), cookies={"made": "anew"})
+        assert page.status_code == 503 and "took too long to make" in page.text, path
 
 
 async def test_a_query_cut_at_its_limit_is_said_plainly_without_the_sql_of_our_pages(ds):
