@@ -19,3 +19,15 @@ def test_the_scale_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
     ours = report["scales"]["300"]["ours"]
     assert ours["latency"]["query search"]["errors"] == 0 and "direct_sqlite" in ours["latency"]["query search"]
     assert (tmp_path / "benchmarks.md").read_text().count("|") > 20
+
+
+def test_the_hostile_load_benchmark_runs_every_attack_at_a_tiny_scale(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "hostile.py"), "--scales", "300", "--seconds", "1",
+                    "--attackers", "2", "--readers", "2", "--out", str(tmp_path)], check=True, cwd=ROOT,
+                   capture_output=True, timeout=900)
+    attacks = {name: r for name, r in json.loads((tmp_path / "hostile.json").read_text())["scales"]["300"].items()
+               if isinstance(r, dict)}
+    assert len(attacks) >= 10 and all(r["reader_errors"] == 0 and r["asks"] for r in attacks.values())
+    assert all(set(r["targets"].values()) <= {"PASS", "FAIL"} and len(r["targets"]) == 4 for r in attacks.values())
+    page = (tmp_path / "hostile.md").read_text()
+    assert page.count("| PASS") + page.count("| FAIL") == 4 * len(attacks)
