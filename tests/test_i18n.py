@@ -163,8 +163,10 @@ async def test_a_place_is_shown_as_its_source_wrote_it_marked_with_that_language
 
 
 async def test_column_descriptions_in_the_readers_language_or_marked_english(ds, metadata):
-    persons = metadata["databases"]["conscience"]["tables"]["persons"]["columns"]
-    assert set(TRANSLATIONS["column_descriptions"]["persons"]) == set(persons)
+    tables = metadata["databases"]["conscience"]["tables"]
+    for table, translated in TRANSLATIONS["column_descriptions"].items():  # a table's every column, in both languages
+        assert set(translated) == set(tables[table]["columns"]), table
+        assert all(set(entry) == {"vi", "zh"} for entry in translated.values()), table
     for lang in ("vi", "zh"):
         tree = lxml.html.fromstring((await ds.client.get(f"/conscience/persons?_lang={lang}")).text)
         shown = dict(zip([dt.text_content() for dt in tree.xpath("//dl[@class='column-descriptions']/dt")],
@@ -173,7 +175,7 @@ async def test_column_descriptions_in_the_readers_language_or_marked_english(ds,
         assert shown["status"].get("lang") is None
         assert tree.xpath("//th[@data-column='status']/@data-column-description") == [
             TRANSLATIONS["column_descriptions"]["persons"]["status"][lang]]
-    tree = lxml.html.fromstring((await ds.client.get("/conscience/detentions?_lang=zh")).text)
+    tree = lxml.html.fromstring((await ds.client.get("/conscience/events?_lang=zh")).text)
     assert {dd.get("lang") for dd in tree.xpath("//dl[@class='column-descriptions']/dd")} == {"en"}
 
 
