@@ -9,7 +9,11 @@ column called lang, and keep it in their facet, sort, paging and export links an
   (sex, change types, kinds of campaigns) from templates/vocabularies.yml;
 - country names: ISO 3166-1 translations shipped with pycountry (Debian's iso-codes), unless vocabularies.yml
   gives one;
-- charge titles: the law's own title where it is in the reader's language, else the original beside English.
+- charge titles: the law's own title where it is in the reader's language, else the original beside English;
+- campaign titles: the source's own title where it is in the reader's language, else the English (never translated);
+- sentences a list writes as numbers and units ("5 years", "1 year, 6 months") or "life", "death": in the reader's
+  language; any other wording is kept as written;
+- column descriptions: translations.yml's column_descriptions, else metadata.yml's English.
 
 Data stays as sourced: names, quotes and summaries are never translated.
 """
@@ -107,6 +111,46 @@ def charge_title(lang, charge):
     return original, english
 
 
+def campaign_title(lang, campaign):
+    """(title, its language, English beside it or None) of a campaign row with title, title_original and
+    source_language (its source's ';'-separated languages; the original title is in the first that is not English).
+    A title is the source's: shown in the reader's language only where the source gives it so."""
+    languages = [code for code in (campaign.get("source_language") or "").split(";") if code.split("-")[0] != "en"]
+    if lang != DEFAULT and campaign.get("title_original") and languages and languages[0].split("-")[0] == lang:
+        return campaign["title_original"], languages[0], campaign["title"]
+    return campaign["title"], "en", None
+
+
+# A sentence as the lists write it in numbers ("5 years", "1 year, 6 months"), each unit in the interface's words.
+SENTENCE_PART = re.compile(r"(\d+) (year|month|week|day)s?")
+SENTENCE_UNITS = {"vi": {"year": "năm", "month": "tháng", "week": "tuần", "day": "ngày"},
+                  "zh": {"year": "年", "month": "个月", "week": "周", "day": "天"}}
+SENTENCE_WORDS = {"life": {"vi": "tù chung thân", "zh": "无期徒刑"}, "death": {"vi": "tử hình", "zh": "死刑"}}
+
+
+def sentence_text(lang, written):
+    """A sentence written "5 years", "3 years, 6 months", "life" or "death" in the reader's language ("5 năm",
+    "3年6个月"); None in English or where it is written otherwise (then it is shown as written)."""
+    if lang == DEFAULT or not written:
+        return None
+    if written in SENTENCE_WORDS:
+        return SENTENCE_WORDS[written][lang]
+    parts = [SENTENCE_PART.fullmatch(part) for part in written.split(", ")]
+    if not all(parts):
+        return None
+    units = SENTENCE_UNITS[lang]
+    if lang == "zh":
+        return "".join(f"{part[1]}{units[part[2]]}" for part in parts)
+    return ", ".join(f"{part[1]} {units[part[2]]}" for part in parts)
+
+
+def column_description(lang, table, column, english):
+    """(description, its language) of a table's column: translations.yml's column_descriptions in the reader's
+    language, else metadata.yml's English."""
+    translated = TRANSLATIONS.get("column_descriptions", {}).get(table, {}).get(column, {}).get(lang)
+    return (translated, lang) if translated and lang != DEFAULT else (english, "en")
+
+
 def add_language(path, lang):
     """`path` with ?_lang= for a non-default language (a local path; anything else is returned as it is)."""
     if lang == DEFAULT or not path or not path.startswith("/") or path.startswith("//") or f"{PARAMETER}=" in path:
@@ -194,6 +238,9 @@ def template_vars(request, datasette):
         "vocabulary": lambda vocabulary, value, english=None: vocabulary_label(lang, vocabulary, value, english),
         "country_name": lambda code, english=None: country_name(lang, code, english),
         "charge_title": lambda charge: charge_title(lang, charge),
+        "campaign_title": lambda campaign: campaign_title(lang, campaign),
+        "sentence_text": lambda written: sentence_text(lang, written),
+        "column_description": lambda table, column, english: column_description(lang, table, column, english),
         "column_label": lambda column: column_label(lang, column),
         "metadata_text": lambda page, field, english: metadata_text(lang, page, field, english),
         "cell_translator": lambda columns: cell_translator(lang, columns),

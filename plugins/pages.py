@@ -85,13 +85,17 @@ async def moved(datasette, request, person_id):
 async def person_page(datasette, request):
     person_id = request.url_vars["id"]
     found = await rows(datasette, """
-        select p.*, c.name as country_name from persons p left join countries c on c.iso2 = p.country
+        select p.*, c.name as country_name, s.language as source_language from persons p
+        left join countries c on c.iso2 = p.country left join sources s on s.id = p.source_id
         where p.id = :id""", id=person_id)
     if not found:
         return await moved(datasette, request, person_id)
     person = found[0]
     detentions = await rows(datasette, "select * from detentions where person_id = :id "
                                        "order by detained_on is null, detained_on", id=person_id)
+    records = await rows(datasette, """
+        select r.*, s.title as source_title, s.url as source_url, s.publisher, s.licence, s.language as source_language
+        from records r join sources s on s.id = r.source_id where r.person_id = :id order by r.id""", id=person_id)
     charges = await rows(datasette, """
         select dc.detention_id, dc.charge_id, dc.charge_as_written, ch.law, ch.article, ch.title_en, ch.title_original,
                ch.original_language,
@@ -115,11 +119,11 @@ async def person_page(datasette, request):
             order by date is null, date""", id=person_id),
         "reprisals": await reprisals(datasette, "person_id", person_id),
         "campaigns": await rows(datasette, """
-            select * from campaigns where source_id in (select source_id from records where person_id = :id)
-            order by title""", id=person_id),
-        "records": await rows(datasette, """
-            select r.*, s.title as source_title, s.url as source_url, s.publisher, s.licence, s.language as source_language
-            from records r join sources s on s.id = r.source_id where r.person_id = :id order by r.id""", id=person_id),
+            select c.*, s.language as source_language from campaigns c join sources s on s.id = c.source_id
+            where c.source_id in (select source_id from records where person_id = :id) order by c.title""", id=person_id),
+        "records": records,
+        # The language each source writes in (its first), for the places shown as a source wrote them.
+        "source_languages": {r["source_id"]: (r["source_language"] or "en").split(";")[0] for r in records},
     }
     return await render(datasette, request, "person.html", context)
 
@@ -180,7 +184,8 @@ async def organization_page(datasette, request):
     context = {
         "organization": organization,
         "signatures": await rows(datasette, """
-            select s.*, c.title as campaign_title, c.kind from signatures s join campaigns c on c.id = s.campaign_id
+            select s.*, c.title, c.title_original, c.kind, src.language as source_language from signatures s
+            join campaigns c on c.id = s.campaign_id join sources src on src.id = c.source_id
             where s.organization_id = :id order by c.title""", id=organization_id),
         "reprisals": await reprisals(datasette, "organization_id", organization_id),
         "events": await rows(datasette, "select * from events where organization_id = :id order by date", id=organization_id),
@@ -192,8 +197,9 @@ async def organization_page(datasette, request):
 async def campaign_page(datasette, request):
     campaign_id = request.url_vars["id"]
     campaign = await one(datasette, """
-        select c.*, o.name as organizer_name, k.named_signatories, k.reported_signatories, k.reported_anonymous
-        from campaigns c left join organizations o on o.id = c.organizer
+        select c.*, o.name as organizer_name, k.named_signatories, k.reported_signatories, k.reported_anonymous,
+               s.language as source_language
+        from campaigns c left join organizations o on o.id = c.organizer join sources s on s.id = c.source_id
         join campaign_signatory_counts k on k.campaign_id = c.id where c.id = :id""", "Campaign", id=campaign_id)
     context = {
         "campaign": campaign,

@@ -167,8 +167,9 @@ def test_nothing_scrolls_sideways_on_a_phone(browser, site, lang):
             for chart in phone.locator("svg.chart").all():
                 assert chart.bounding_box()["width"] <= 390, path
             title = phone.locator("h1").first
-            words = title.inner_text().split()
-            assert title.bounding_box()["height"] < 2 * 48 * max(1, len(words)), path  # lines break between words
+            # lines break between words (or between Chinese characters, as Chinese does)
+            words = re.findall(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+", title.inner_text())
+            assert title.bounding_box()["height"] < 2 * 48 * max(1, len(words)), path
         SHOTS.mkdir(exist_ok=True)
         phone.goto(site + f"/conscience/persons?_lang={lang}")
         phone.screenshot(path=str(SHOTS / f"phone_persons_{lang}.png"))
@@ -370,3 +371,88 @@ def test_a_hostile_summary_shows_as_text_with_its_http_link_only(sized_page, hos
         link = sized_page.locator("p.summary a")
         assert link.count() == 1 and link.get_attribute("href") == "https://example.org/x"
         assert link.get_attribute("onclick") is None
+
+
+def test_the_persons_table_on_a_phone_is_a_short_card_a_person_with_the_rest_one_tap_away(browser, site):
+    """At 390 px each person is a card of name, country, status and charges (it was ~1,750 px of 30 fields, empty
+    ones included); "All columns" opens the rest of that person's row, and the desktop table keeps every column."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        for lang in ("en", "vi"):
+            phone.goto(site + "/conscience/persons" + ("" if lang == "en" else f"?_lang={lang}"))
+            rows = phone.locator("table.rows-and-columns tbody tr")
+            first, last = rows.first.bounding_box(), rows.last.bounding_box()
+            per_person = (last["y"] - first["y"]) / (rows.count() - 1)
+            assert per_person < 300, (lang, per_person)
+            card = rows.first
+            shown = {cell.get_attribute("class").split()[0] for cell in card.locator("td").all() if cell.is_visible()}
+            assert {"col-name", "col-country", "col-status", "row-more"} <= shown <= {
+                "col-name", "col-name_native", "col-country", "col-status", "col-charges", "row-more"}, shown
+            card.locator(".row-more summary").click()
+            assert card.locator("td.col-source_id").is_visible() and card.locator("td.col-id").is_visible()
+            assert card.locator("td.type-none").first.is_hidden()  # an empty cell says nothing
+            assert rows.nth(1).locator("td.col-source_id").is_hidden()  # the other cards stay short
+    finally:
+        context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    desktop = context.new_page()
+    desktop.goto(site + "/conscience/persons")
+    row = desktop.locator("table.rows-and-columns tbody tr").first
+    assert row.locator("td.col-source_id").is_visible() and row.locator("td.col-summary").is_visible()
+    assert row.locator("td.row-more").is_hidden() and desktop.locator("th.row-more").is_hidden()
+    context.close()
+
+
+# Each word of the page's text that spans two line boxes, unless it is wider than its box (it must break then) or
+# is an address, a file or a code (a token with / _ = ? or a dot before a letter). Chinese breaks between characters.
+BROKEN_WORDS = r"""() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    if (!parent || parent.closest("script, style, svg, pre, textarea")) continue;
+    for (const m of node.data.matchAll(/[\p{L}\p{N}\p{M},.'’]+/gu)) {
+      const token = node.data.slice(0, m.index).split(/\s/).pop() + node.data.slice(m.index).split(/\s/)[0];
+      if (/[\/_=?]|\.\w/.test(token) || /\p{Script=Han}/u.test(m[0])) continue;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      const lines = [...new Set(rects.map(r => Math.round(r.top)))].sort((a, b) => a - b)
+        .filter((top, i, tops) => i == 0 || top - tops[i - 1] > 2);
+      let box = parent;
+      while (box.parentElement && getComputedStyle(box).display.startsWith("inline")) box = box.parentElement;
+      const style = getComputedStyle(box);
+      const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      if (lines.length > 1 && rects.reduce((sum, r) => sum + r.width, 0) <= room) broken.push(m[0]);
+    }
+  }
+  return broken;
+}"""
+WORD_PAGES = ["/", "/conscience/persons", "/conscience/person_charges", "/conscience/organizations",
+              "/person/jiang-tianyong", LIU_XIAOBO, "/charge/CN-CL1997-105", "/search?q=Liu", "/about"]
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_no_word_breaks_mid_word(sized_page, site, lang):
+    """Lines break between words: not "Search person/s" or "4,84/8" on a phone, "Centre an/d" in a facet."""
+    broken = {}
+    for path in WORD_PAGES:
+        sized_page.goto(site + path + ("" if lang == "en" else ("&" if "?" in path else "?") + f"_lang={lang}"))
+        words = sized_page.evaluate(BROKEN_WORDS)
+        if words:
+            broken[path] = words[:10]
+    assert broken == {}
+
+
+@pytest.mark.parametrize("path", ["/", "/charge/CN-CL1997-105", "/charge/VN-PC2015-117"])
+def test_chart_labels_are_legible_on_a_phone_and_a_desktop(sized_page, site, path):
+    sized_page.goto(site + path)
+    charts = sized_page.locator("svg.chart")
+    assert charts.count() >= 1
+    sizes = sized_page.evaluate("""() => [...document.querySelectorAll("svg.chart text")].map(text =>
+        parseFloat(getComputedStyle(text).fontSize) * text.ownerSVGElement.getScreenCTM().a)""")
+    assert min(sizes) >= 11, sizes
+    for chart in charts.all():
+        assert chart.bounding_box()["width"] <= sized_page.width

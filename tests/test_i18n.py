@@ -120,6 +120,65 @@ async def test_table_pages_keep_the_language_in_their_links(ds):
     assert "đang bị giam" in html and "Ales Bialiatski" in html  # translated status cells, names as sourced
 
 
+def sentence_cells(html):
+    """The Sentence cells of a person page's detentions, each as (text shown, its lang or None, its title)."""
+    tree = lxml.html.fromstring(html)
+    return [(" ".join(span.text_content().split()), span.get("lang"), span.get("title"))
+            for span in tree.xpath("//table[contains(@class, 'detentions')]//tr/td[3]/div/span")]
+
+
+@pytest.mark.parametrize("person,written,vi,zh", [
+    ("cecc-ppd-2004-03114", "11 years", "11 năm", "11年"), ("cecc-ppd-2004-00005", "1 year, 6 months", "1 năm, 6 tháng",
+                                                         "1年6个月"), ("cppc-china-105", "life", "tù chung thân", "无期徒刑")])
+async def test_a_sentence_in_numbers_reads_in_the_readers_language(ds, person, written, vi, zh):
+    """A sentence the lists write as numbers and units is a value, shown in the reader's language; what the source
+    wrote stays one hover away."""
+    assert (written, "en", None) in sentence_cells((await ds.client.get(f"/person/{person}")).text)
+    for lang, shown in (("vi", vi), ("zh", zh)):
+        cells = sentence_cells((await ds.client.get(f"/person/{person}?_lang={lang}")).text)
+        assert (shown, None, written) in cells, cells
+
+
+async def test_a_sentence_in_words_stays_as_written_and_says_it_is_english(ds):
+    cells = sentence_cells((await ds.client.get("/person/bui-thi-bich-tuyen-dtd?_lang=vi")).text)
+    assert ("three years in prison", "en", None) in cells
+
+
+async def test_a_campaign_title_is_the_sources_own_in_the_readers_language_never_a_translation(ds):
+    zh = lxml.html.fromstring((await ds.client.get("/campaign/china-mechanism-letter?_lang=zh")).text)
+    title = zh.xpath("//h1")[0]
+    assert title.text_content() == "呼籲成立國際機制以處理中國政府的人權侵犯" and title.get("lang") == "zh-Hant"
+    assert zh.xpath("//p[@lang='en']")[0].text_content().startswith("Coalition letter")
+    vi = lxml.html.fromstring((await ds.client.get("/campaign/china-mechanism-letter?_lang=vi")).text)
+    assert vi.xpath("//h1")[0].get("lang") == "en"  # the source gives no Vietnamese title: none is made up
+    person = lxml.html.fromstring((await ds.client.get("/person/nguyen-lan-thang?_lang=vi")).text)
+    link = person.xpath("//a[starts-with(@href, '/campaign/vhrn-hrc-petition-2023-2025')]")[0]
+    assert link.get("lang") == "vi" and link.text_content().startswith("Không Bầu Việt Nam")
+
+
+async def test_a_place_is_shown_as_its_source_wrote_it_marked_with_that_language(ds):
+    page = lxml.html.fromstring((await ds.client.get("/person/cppc-china-141?_lang=vi")).text)
+    assert [(span.text_content(), span.get("lang")) for span in page.xpath("//span[text()='阿克苏']")][0] == \
+        ("阿克苏", "zh-Hans")
+
+
+async def test_column_descriptions_in_the_readers_language_or_marked_english(ds, metadata):
+    tables = metadata["databases"]["conscience"]["tables"]
+    for table, translated in TRANSLATIONS["column_descriptions"].items():  # a table's every column, in both languages
+        assert set(translated) == set(tables[table]["columns"]), table
+        assert all(set(entry) == {"vi", "zh"} for entry in translated.values()), table
+    for lang in ("vi", "zh"):
+        tree = lxml.html.fromstring((await ds.client.get(f"/conscience/persons?_lang={lang}")).text)
+        shown = dict(zip([dt.text_content() for dt in tree.xpath("//dl[@class='column-descriptions']/dt")],
+                         tree.xpath("//dl[@class='column-descriptions']/dd")))
+        assert shown["status"].text_content() == TRANSLATIONS["column_descriptions"]["persons"]["status"][lang]
+        assert shown["status"].get("lang") is None
+        assert tree.xpath("//th[@data-column='status']/@data-column-description") == [
+            TRANSLATIONS["column_descriptions"]["persons"]["status"][lang]]
+    tree = lxml.html.fromstring((await ds.client.get("/conscience/events?_lang=zh")).text)
+    assert {dd.get("lang") for dd in tree.xpath("//dl[@class='column-descriptions']/dd")} == {"en"}
+
+
 COPIED = ROOT / "templates" / f"datasette-{datasette.__version__}"
 
 
