@@ -1,13 +1,15 @@
 """Hostile load: each attack of issues 20 and 27 for 60 s against a real server, readers measured meanwhile.
 
-    python benchmarks/hostile.py [--scales real,1M] [--seconds 60] [--attackers 20] [--readers 20] [--site ROOT]
+    python benchmarks/hostile.py [--scales real,1M] [--seconds 60] [--attackers 20] [--readers 20] [--reader-pause 1]
+                                 [--site ROOT]
 
 For each scale (`real`: the database built from raw/; `1M`: benchmarks/synthetic.py's million persons; a number:
 that many synthetic persons) the database is served as `make serve` serves it (the configuration of the repository
 at --site, the current one by default, so an older checkout can be measured the same way). Each attack runs
 --attackers clients, each with an address of its own (the Fly-Client-IP header the site trusts) and asking for
-every answer made anew, for --seconds seconds, while --readers clients ask for pages made anew (the home page, table
-page, table JSON, person page, search, a canned query) and a visitor sends a trivial ?sql= query every two seconds.
+every answer made anew, for --seconds seconds, while --readers clients ask for pages made anew, each spending
+--reader-pause seconds on a page (the home page, table page, table JSON, person page, search, a canned query) and
+a visitor sends a trivial ?sql= query every two seconds.
 Measured: the readers' latency and errors, the visitor's answers, the attackers' answers (status and time, for each
 request), the server's memory (peak during, and a few seconds after), the machine's load, how long after the attack
 a new visitor's query is answered, and at the end how long the server takes to stop on SIGTERM during an attack.
@@ -194,7 +196,8 @@ def held_to(asks, answers):
 
 def attack(base, server, database, name, args):
     pages = reader_asks(database)
-    readers = Clients(args.readers, base, pages, lambda n: {**MADE_ANEW, "fly-client-ip": f"reader-{n}"})
+    readers = Clients(args.readers, base, pages, lambda n: {**MADE_ANEW, "fly-client-ip": f"reader-{n}"},
+                      pause=args.reader_pause)
     visitor = Clients(1, base, [sql("select count(*) from sources", ANSWERED_IN_TURN)],
                       lambda n: {**MADE_ANEW, "fly-client-ip": "visitor"}, pause=2)
     attackers = Clients(args.attackers, base, ATTACKS[name], lambda n: {**MADE_ANEW, "fly-client-ip": f"attacker-{n}"})
@@ -292,7 +295,8 @@ def markdown(report):
              f"Machine: {report['machine']}, shared: load average (1, 5, 15 min) `{report['load']['before']}` before "
              f"the run, `{report['load']['after']}` after it. Each attack: {report['attackers']} clients with "
              f"addresses of their own, asking for every answer made anew, for {report['seconds']} s, while "
-             f"{report['readers']} readers ask for pages made anew (the home page, the persons page and its JSON, a "
+             f"{report['readers']} readers ask for pages made anew, each reading a page for "
+             f"{report.get('reader_pause', 0):g} s before the next (the home page, the persons page and its JSON, a "
              "person page, a search, a canned query) and a visitor sends a trivial ?sql= every 2 s; the clients run "
              "on the same machine as the server. Latency p50 / p95 in ms, other times in seconds. A reader's error is "
              "any answer but a 200. A hostile request's limit is the longest the site's own bounds allow: "
@@ -339,13 +343,15 @@ def main():
     parser.add_argument("--seconds", type=int, default=60, help="how long each attack lasts")
     parser.add_argument("--attackers", type=int, default=20)
     parser.add_argument("--readers", type=int, default=20)
+    parser.add_argument("--reader-pause", type=float, default=1.0,
+                        help="seconds a reader spends on a page before asking for the next (0: back to back)")
     parser.add_argument("--site", type=Path, default=ROOT, help="the repository whose configuration is served")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
     commit = git(args.site, "rev-parse", "--short", "HEAD")
     changed = git(args.site, "status", "--porcelain", "--untracked-files=no")
     report = {"date": datetime.now(timezone.utc).date().isoformat(), "seconds": args.seconds,
-              "attackers": args.attackers, "readers": args.readers,
+              "attackers": args.attackers, "readers": args.readers, "reader_pause": args.reader_pause,
               "site": (commit + (" with uncommitted changes" if changed else "")) if commit else str(args.site),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "load": {"before": load_average()},
               "scales": {}}
