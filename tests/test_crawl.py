@@ -51,6 +51,7 @@ async def test_a_person_pages_source_records_open(ds):
     ("/conscience/records/cecc-ppd/2011-00179", None),
     ("/person/nobody", "Person not found"),
     ("/conscience/no_such_table", "Table not found"),
+    ("/conscience/persons.xml", "There is no .xml format"),
 ])
 async def test_a_404_says_what_was_not_found_and_offers_search(ds, path, says):
     response = await ds.client.get(path)
