@@ -14,6 +14,8 @@ column called lang, and keep it in their facet, sort, paging and export links an
 - sentences a list writes as numbers and units ("5 years", "1 year, 6 months") or "life", "death": in the reader's
   language; any other wording is kept as written;
 - column descriptions: translations.yml's column_descriptions, else metadata.yml's English.
+- codes shown by their labels in English too, where the label is not the code itself (statuses, UN mechanisms,
+  charges, the persons' 0/1 flags): in table cells, and in facets (immutable_facets.py gives their JSON labels).
 
 Data stays as sourced: names, quotes and summaries are never translated.
 """
@@ -49,7 +51,15 @@ VOCABULARY_COLUMNS = {
     "status": "statuses", "categories": "categories", "event_type": "event_types", "change_type": "change_types",
     "reprisal_types": "reprisal_types", "un_mechanisms": "un_mechanisms", "un_mechanism": "un_mechanisms",
     "sex": "sex", "country": "countries", "state": "countries", "kind": "detention_kinds",  # other kinds: not in it
+    "charges": "charges", "charge_id": "charges",
+    "status_may_be_stale": "status_may_be_stale", "status_confirmed": "status_confirmed",
 }
+# Vocabularies whose English label is not the id itself: shown by their labels on English pages too.
+LABELLED_IN_ENGLISH = {"statuses", "un_mechanisms", "charges", "status_may_be_stale", "status_confirmed"}
+# Vocabularies with a page per value: a cell links each value there.
+VALUE_PAGES = {"charges": "/charge/"}
+# Vocabularies labelled in English only, so far: marked as English (lang="en", translate="no") on other languages' pages.
+ENGLISH_ONLY = {"charges"}
 
 
 def language(request):
@@ -98,7 +108,7 @@ def vocabulary_label(lang, vocabulary, value, english=None):
     labels = VOCABULARIES.get(vocabulary, {}).get(value, {})
     if lang == DEFAULT:
         return english or labels.get(DEFAULT) or value
-    return labels.get(lang) or english or value
+    return labels.get(lang) or english or labels.get(DEFAULT) or value
 
 
 def charge_title(lang, charge):
@@ -178,17 +188,25 @@ def links_with_language(markup, lang):
     return Markup(LOCAL_LINK.sub(lambda m: f'href="{add_language(m.group(1), lang)}"', str(markup)))
 
 
-def translated_cell(cell, value, vocabulary, lang):
-    """A vocabulary cell in the reader's language: a foreign key keeps its link, a JSON array becomes a list."""
+def translated_cell(cell, value, vocabulary, lang, page_path=None):
+    """A vocabulary cell in the reader's language: a foreign key keeps its link, a JSON array becomes a list (of
+    links to each value's page, where values have pages: `page_path` makes a site path of one)."""
     raw = cell["raw"]
     if raw is None or raw == "":
         return value
     if isinstance(raw, str) and raw.startswith("["):
         try:
-            return ", ".join(vocabulary_label(lang, vocabulary, str(item)) for item in json.loads(raw))
+            items = [str(item) for item in json.loads(raw)]
         except ValueError:
             return value
+        if vocabulary in VALUE_PAGES and page_path:
+            return Markup("; ").join(translated_cell({"raw": item}, item, vocabulary, lang, page_path) for item in items)
+        return ", ".join(vocabulary_label(lang, vocabulary, item) for item in items)
     label = vocabulary_label(lang, vocabulary, str(raw))
+    if vocabulary in VALUE_PAGES and page_path:
+        english = Markup(' lang="en"') if lang != DEFAULT and vocabulary in ENGLISH_ONLY else ""
+        return Markup('<a href="{}"{}>{}</a>').format(add_language(page_path(VALUE_PAGES[vocabulary] + str(raw)), lang),
+                                                     english, label)
     link = FIRST_LINK.match(value) if isinstance(value, Markup) else None
     if link is None:
         return label
@@ -196,18 +214,27 @@ def translated_cell(cell, value, vocabulary, lang):
     return Markup('<a href="{}">{}</a>').format(add_language(link.group(1), lang), label) + code
 
 
-def cell_translator(lang, columns):
-    """For templates/_table.html: a function translating a row's cell values, or None in English."""
-    if lang == DEFAULT:
-        return None
+def cell_translator(lang, columns, page_path=None):
+    """For templates/_table.html: a function translating a row's cell values (in English, only those of the
+    vocabularies LABELLED_IN_ENGLISH), or None where there is nothing to translate."""
     vocabularies = [VOCABULARY_COLUMNS.get(column["name"]) for column in columns]
+    if lang == DEFAULT:
+        vocabularies = [vocabulary if vocabulary in LABELLED_IN_ENGLISH else None for vocabulary in vocabularies]
+        if not any(vocabularies):
+            return None
 
     def translate(cells, values):
-        return [translated_cell(cell, value, vocabulary, lang) if vocabulary
+        return [translated_cell(cell, value, vocabulary, lang, page_path) if vocabulary
                 else links_with_language(value, lang) if isinstance(value, Markup) else value
                 for cell, value, vocabulary in zip(cells, values, vocabularies, strict=True)]
 
     return translate
+
+
+def value_page(datasette, lang, column, value):
+    """The page of a column's value (a charge's /charge/<id>) in the reader's language, or None."""
+    pages = VALUE_PAGES.get(VOCABULARY_COLUMNS.get(column))
+    return add_language(site_path(datasette, pages + str(value)), lang) if pages and value not in (None, "") else None
 
 
 def metadata_text(lang, page, field, english):
@@ -243,9 +270,10 @@ def template_vars(request, datasette):
         "column_description": lambda table, column, english: column_description(lang, table, column, english),
         "column_label": lambda column: column_label(lang, column),
         "metadata_text": lambda page, field, english: metadata_text(lang, page, field, english),
-        "cell_translator": lambda columns: cell_translator(lang, columns),
+        "cell_translator": lambda columns: cell_translator(lang, columns, lambda path: site_path(datasette, path)),
         "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
-        "is_vocabulary": lambda column: column in VOCABULARY_COLUMNS,
+        "is_vocabulary": lambda column: VOCABULARY_COLUMNS.get(column) not in (None, *ENGLISH_ONLY),
+        "value_page": lambda column, value: value_page(datasette, lang, column, value),
     }
 
 
@@ -258,6 +286,9 @@ def startup(datasette):
         for vocabulary, english in REFERENCE_VOCABULARIES.items():
             rows = (await db.execute(f"select id, {english or 'id'}, label_vi, label_zh from {vocabulary}")).rows
             VOCABULARIES[vocabulary] = {value: {"en": en, "vi": vi, "zh": zh} for value, en, vi, zh in rows}
+        # charges: their label (law, article, English title), in every language until they carry translations
+        VOCABULARIES["charges"] = {value: {"en": label} for value, label in
+                                   (await db.execute("select id, label from charges")).rows}
 
     return read_reference_vocabularies
 
@@ -275,6 +306,6 @@ def prepare_jinja2_environment(env, datasette):
 
 def facet_label(lang, column, value, label):
     vocabulary = VOCABULARY_COLUMNS.get(column)
-    if vocabulary is None or lang == DEFAULT:
+    if vocabulary is None or (lang == DEFAULT and vocabulary not in LABELLED_IN_ENGLISH):
         return label
     return vocabulary_label(lang, vocabulary, str(value), None if vocabulary != "countries" else str(label))

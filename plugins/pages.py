@@ -212,34 +212,58 @@ async def campaign_page(datasette, request):
     return await render(datasette, request, "campaign.html", context)
 
 
+async def charged(datasette, charge):
+    """Who was charged under one article, counted as the persons table's charges facet counts them (persons.charges,
+    one person however many detentions), and the detentions per year under it.
+
+    Each person is listed with the date of their latest detention under the article as their own page gives it:
+    every source's date of that detention (detentions.same_detention), so a charge one source gives and a date
+    another gives are shown together. At most LISTED persons, most recently detained first."""
+    persons = await rows(datasette, """
+        with charged as (
+          select distinct d.person_id, d.same_detention from detention_charges dc
+          join detentions d on d.id = dc.detention_id where dc.charge_id = :id),
+        dated as (
+          select c.person_id, max(d.detained_on) as latest,
+                 group_concat(distinct d.detained_on || '|' || coalesce(d.detained_on_precision, '')) as dates
+          from charged c join detentions d on d.same_detention = c.same_detention group by c.person_id, c.same_detention)
+        select p.id as person_id, p.name as person_name, p.status, p.status_as_of, p.status_as_of_precision,
+               max(dated.latest) as detained_on, dated.dates
+        from dated join persons p on p.id = dated.person_id group by p.id
+        order by detained_on is null, detained_on desc, p.name""", id=charge["id"])
+    for person in persons:
+        person["dates"] = sorted(date.split("|") for date in (person["dates"] or "").split(",") if date)  # as on their page
+    return {
+        "charge": charge, "count": len(persons), "persons": persons[:LISTED],
+        "per_year": await rows(datasette, """
+            select d.detained_year as label, count(distinct d.same_detention) as value
+            from detention_charges dc join detentions d on d.id = dc.detention_id
+            where dc.charge_id = :id and d.detained_year is not null group by d.detained_year order by 1""",
+                               id=charge["id"]),
+        "per_year_sources": await rows(datasette, """
+            select d.source_id, s.as_of, count(distinct d.same_detention) as n
+            from detention_charges dc join detentions d on d.id = dc.detention_id join sources s on s.id = d.source_id
+            where dc.charge_id = :id and d.detained_year is not null
+            group by d.source_id order by n desc, d.source_id""", id=charge["id"]),
+    }
+
+
+LISTED = 200
+
+
 async def charge_page(datasette, request):
     charge_id = request.url_vars["id"]
     charge = await one(datasette, "select ch.*, c.name as country_name from charges ch "
                                   "join countries c on c.iso2 = ch.country where ch.id = :id", "Charge", id=charge_id)
-    equivalent = "select equivalent_id from charge_equivalents where charge_id = :id"
+    # the article this one replaced (its predecessor) and the one that replaced it (its successor), each apart
+    equivalents = await rows(datasette, """
+        select ch.*, case when ch.replaced_by = :id then 'predecessor' else 'successor' end as relation
+        from charge_equivalents e join charges ch on ch.id = e.equivalent_id
+        where e.charge_id = :id and e.equivalent_id != :id order by relation, ch.id""", id=charge_id)
     context = {
         "charge": charge,
-        "equivalents": await rows(datasette, f"select * from charges where id in ({equivalent}) and id != :id",
-                                  id=charge_id),
-        "per_year": await rows(datasette, f"""
-            select d.detained_year as label, count(distinct d.same_detention) as value
-            from detention_charges dc join detentions d on d.id = dc.detention_id
-            where dc.charge_id in ({equivalent}) and d.detained_year is not null group by d.detained_year order by 1""",
-                                id=charge_id),
-        "per_year_sources": await rows(datasette, f"""
-            select d.source_id, s.as_of, count(distinct d.same_detention) as n
-            from detention_charges dc join detentions d on d.id = dc.detention_id join sources s on s.id = d.source_id
-            where dc.charge_id in ({equivalent}) and d.detained_year is not null
-            group by d.source_id order by n desc, d.source_id""", id=charge_id),
-        "persons_count": (await one(datasette, f"""
-            select count(distinct person_id) as n from person_charges where charge_id in ({equivalent})""",
-                                    "Count", id=charge_id))["n"],
-        "persons": await rows(datasette, f"""
-            select pc.person_id, pc.person_name, p.status, p.status_as_of, p.status_as_of_precision,
-                   max(pc.detained_on) as detained_on
-            from person_charges pc join persons p on p.id = pc.person_id
-            where pc.charge_id in ({equivalent}) group by pc.person_id order by detained_on desc limit 200""",
-                                id=charge_id),
+        "equivalents": equivalents,
+        "sections": [await charged(datasette, c) for c in [charge, *equivalents]],
     }
     return await render(datasette, request, "charge.html", context)
 

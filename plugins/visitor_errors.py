@@ -95,8 +95,8 @@ def asgi_wrapper(datasette):
             message = f"There is no .{fmt} format: pages are given as {formats}."
             await datasette.invoke_startup()  # templates are ready only then (done once; the first request may be this)
             request = Request({**scope, "csrftoken": lambda: ""}, receive)  # outside CSRF: a GET page needs none
-            html = await datasette.render_template("error.html", {"ok": False, "error": message, "status": 404,
-                                                                  "title": None}, request=request)
+            html = await datasette.render_template(["404.html", "error.html"], {
+                "ok": False, "error": message, "status": 404, "title": None}, request=request)
             await Response.html(html, status=404).asgi_send(send)
 
         return known_formats

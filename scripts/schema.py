@@ -152,6 +152,7 @@ TABLES = {
                 _C("original_language", required=True),
                 _C("replaced_by", references="charges"),
                 _C("note"),
+                _C("label", required=True, derived=True),
             ),
             indexes=("country", "law", "article"),
             fts=("id", "law", "article", "title_en", "title_original", "note"),

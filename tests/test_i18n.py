@@ -191,8 +191,8 @@ async def test_templates_copied_from_datasette_serve_only_the_version_they_come_
         return
     installed = Path(datasette.__file__).parent / "templates"
     copies = sorted(COPIED.glob("*.html"))
-    assert [copy.name for copy in copies] == ["_crumbs.html", "_description_source_license.html",
-                                              "_facet_results.html", "_footer.html", "_table.html", "base.html",
+    assert [copy.name for copy in copies] == ["_codemirror_foot.html", "_crumbs.html",
+                                              "_description_source_license.html", "_facet_results.html", "_footer.html", "_table.html", "base.html",
                                               "database.html", "error.html", "query.html", "row.html", "table.html"]
     for copy in copies:
         sha = hashlib.sha256((installed / copy.name).read_bytes()).hexdigest()

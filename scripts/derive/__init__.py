@@ -23,6 +23,7 @@ def derive(stage, released_on, raw=RAW):
     place_in_provinces(stage, Path(raw) / "reference")
     person_columns(stage)
     person_facets(stage)
+    charge_labels(stage)
     same_detentions(stage)
     stale_statuses(stage, released_on)
     note_implausible_values(stage)
@@ -145,6 +146,12 @@ def person_facets(stage):
             WHERE person_id IN (SELECT person_id FROM records GROUP BY person_id HAVING count(*) > 1)
             GROUP BY person_id
         ) AS per_person WHERE per_person.person_id = persons.id""")
+
+
+def charge_labels(stage):
+    """Each charge's label, shown for its id in facets and cells (the charges table's label_column): its law, article
+    and title, as a title alone does not tell the 1999 code's article from the 2015 code's of the same name."""
+    stage.conn.execute("UPDATE charges SET label = law || ifnull(', art. ' || nullif(article, ''), '') || ': ' || title_en")
 
 
 def stale_statuses(stage, released_on):
