@@ -3,11 +3,14 @@ feeds with news on day one, one reprisal case per case, a deceased person's stat
 page's dates, words and numbers in three languages."""
 
 import re
+import sqlite3
 
 import lxml.html
 from lxml import etree
 import pytest
 
+from scripts.common import BuildError
+from scripts.link.cases import merge
 from tests.conftest import ATOM, check_atom_feed
 
 DATE = re.compile(r"(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
@@ -132,3 +135,28 @@ async def test_one_person_matches_in_the_singular(ds, conn):
     assert found and found.group(2) == ("person matches" if found.group(1) == "1" else "persons match")
     page = lxml.html.fromstring((await ds.client.get("/search?q=Ales+Bialiatski")).text).text_content()
     assert "1 person matches" in page and "1 persons" not in page
+
+
+def test_a_case_link_names_cases_that_exist_of_one_state(tmp_path):
+    def stage():
+        conn = sqlite3.connect(":memory:")
+        conn.execute("create table cases (id, state, source_id, upstream_ref, title, sources, other_records)")
+        conn.execute("create table reprisals (id, case_id)")
+        conn.execute("create table events (id, case_id)")
+        conn.executemany("insert into cases values (?, ?, ?, ?, ?, null, null)", [
+            ("a", "CN", "one", "line 2", "A"), ("b", "CN", "two", "https://example.org/b", "B"),
+            ("c", "EG", "two", "line 9", "C")])
+        conn.execute("insert into reprisals values ('r', 'a')")
+        return conn
+
+    links = tmp_path / "case_links.csv"
+    links.write_text("case_id,same_as,note\na,b,the same disappearance\n")
+    conn = stage()
+    merge(conn, links)
+    assert conn.execute("select id, sources, other_records from cases order by id").fetchall() == [
+        ("b", '["one", "two"]', '["one: line 2 (case a: A)"]'), ("c", '["two"]', None)]
+    assert conn.execute("select case_id from reprisals").fetchall() == [("b",)]
+    for text, problem in [("a,nowhere,x\n", "no case has this id"), ("a,c,x\n", "two states"), ("a,b,\n", "no note")]:
+        links.write_text("case_id,same_as,note\n" + text)
+        with pytest.raises(BuildError, match=problem):
+            merge(stage(), links)
