@@ -7,10 +7,11 @@ application/atom+xml; plugins/responses.py compresses it like any response. A fe
 date (the releases table): the feed changes only with a release. Entries keep the order of the query (newest first by
 the sources' dates) and are each <updated> at the date of the release that added them: Atom needs a full timestamp,
 and a source's partial date ("2019-05") is never completed to a day; it is in the entry's title and text as the
-source gives it. The renderer runs after datasette-atom's where that plugin is installed, so that this one is used.
+source gives it. Where datasette-atom is installed too (it was this site's Atom renderer), this hook runs after that
+(trylast), so that this renderer is the one .atom uses.
 
-Feed readers need absolute links (RFC 4287 allows relative ones only under an xml:base, which datasette-atom does
-not write). The feed queries in metadata.yml build them from the magic parameter :_site_url, this site's address as
+Feed readers need absolute links (RFC 4287 allows relative ones only under an xml:base, which these feeds do not
+write). The feed queries in metadata.yml build them from the magic parameter :_site_url, this site's address as
 the request reached it, under Datasette's base_url (https behind a proxy that says so through Datasette's
 force_https_urls setting).
 """
@@ -97,7 +98,7 @@ def entries(datasette, request, rows, columns):
 
 
 async def feed_heading(datasette, request, columns, query_name):
-    if not can_render(columns):  # a table or query that is not a feed: the visitor's mistake, as datasette-atom says
+    if not can_render(columns):  # a table or query that is not a feed: the visitor's mistake
         raise DatasetteError(f"A feed's query must return the columns {', '.join(sorted(REQUIRED_COLUMNS))}", status=400)
     title = (await canned_queries(datasette, request.actor)).get(query_name, query_name) if query_name else None
     return title or AUTHOR, datasette.absolute_url(request, datasette.urls.instance())

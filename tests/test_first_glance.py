@@ -152,11 +152,16 @@ def test_a_case_link_names_cases_that_exist_of_one_state(tmp_path):
     links = tmp_path / "case_links.csv"
     links.write_text("case_id,same_as,note\na,b,the same disappearance\n")
     conn = stage()
-    merge(conn, links)
+    merge(conn, links, {"a", "b", "c"})
     assert conn.execute("select id, sources, other_records from cases order by id").fetchall() == [
         ("b", '["one", "two"]', '["one: line 2 (case a: A)"]'), ("c", '["two"]', None)]
     assert conn.execute("select case_id from reprisals").fetchall() == [("b",)]
     for text, problem in [("a,nowhere,x\n", "no case has this id"), ("a,c,x\n", "two states"), ("a,b,\n", "no note")]:
         links.write_text("case_id,same_as,note\n" + text)
         with pytest.raises(BuildError, match=problem):
-            merge(stage(), links)
+            merge(stage(), links, {"a", "b", "c"})
+    withheld = stage()
+    withheld.execute("delete from cases where id = 'a'")  # every target of the case withheld
+    links.write_text("case_id,same_as,note\na,b,the same disappearance\n")
+    merge(withheld, links, {"a", "b", "c"})
+    assert withheld.execute("select other_records from cases where id = 'b'").fetchone() == (None,)

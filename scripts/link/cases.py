@@ -3,7 +3,9 @@ report: Jiang Tianyong, Ibrahim Metwally Hegazy, Viasna) is one case: the mainta
 raw/case_links.csv (case_id, same_as, note). The case `same_as` names stays with its own columns, source and upstream
 reference; the other's reprisals and events move to it, and its row goes, its source joining the case's `sources`
 and its upstream reference, id and title kept in the case's `other_records`. Cases of two states are not one case:
-the build stops. Every case lists its sources (one, for a case no line names)."""
+the build stops. Every case lists its sources (one, for a case no line names). A line naming a case that withholding
+took away or renamed (raw/withheld.csv: every target of the case withheld) is passed over, saying only its line: its
+case must not be merged, nor named."""
 
 import json
 
@@ -11,12 +13,17 @@ from scripts.common import json_list
 from scripts.read import read_csv
 
 
-def merge(conn, path):
+def merge(conn, path, staged):
+    """`staged`: the ids of the cases as read, before withholding."""
     conn.execute("UPDATE cases SET sources = json_array(source_id), other_records = NULL")
     if not path.exists():
         return
     for origin, row in read_csv(path, required=("case_id", "same_as", "note")):
         cases = {}
+        if {row["case_id"], row["same_as"]} <= staged and not all(
+                conn.execute("SELECT 1 FROM cases WHERE id = ?", (row[field],)).fetchone() for field in ("case_id", "same_as")):
+            print(f"{origin.where()}: a case it names is withheld; the line is passed over", flush=True)
+            continue
         for field in ("case_id", "same_as"):
             case = conn.execute("SELECT id, state, source_id, upstream_ref, title, sources, other_records "
                                 "FROM cases WHERE id = ?", (row[field],)).fetchone()
