@@ -5,13 +5,16 @@ from datasette import hookimpl
 QUERIES = {
     "totals": "select (select count(*) from persons) as persons, (select count(*) from records) as records, "
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
-              "(select sum(persons) from withheld_counts) as withheld",
+              "(select sum(persons) from withheld_counts) as withheld, "
+              "(select count(*) from persons where status_may_be_stale = 1) as stale",
     # Each status's count split by the source the status comes from, with the dates the statuses are as of.
     "status_sources": "select p.status, p.source_id, count(*) as n, min(p.status_as_of) as first, "
                       "max(p.status_as_of) as last from persons p group by p.status, p.source_id "
                       "order by p.status, n desc, p.source_id",
-    # Every source the counts draw on, with its date.
-    "sources": "select s.id, s.as_of, s.as_of_precision, count(*) as persons from persons p "
+    # Every source the counts draw on, with its date; an undated source (a list of pages, each dated) with the range
+    # of the dates its statuses are as of.
+    "sources": "select s.id, s.as_of, s.as_of_precision, count(*) as persons, min(p.status_as_of) as first, "
+               "max(p.status_as_of) as last from persons p "
                "join sources s on s.id = p.source_id group by s.id order by persons desc, s.id",
     "by_country": "select p.country, c.name, count(*) as n from persons p left join countries c on c.iso2 = p.country "
                   "group by p.country order by n desc limit 12",

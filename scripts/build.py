@@ -24,7 +24,7 @@ from scripts.adapters import mapped
 from scripts.common import BuildError
 from scripts.derive import derive
 from scripts.derive.changes import history, release_date, release_id
-from scripts.link import withhold
+from scripts.link import cases, withhold
 from scripts.link.withheld_check import traces_left
 from scripts.places import Gazetteer, province_point
 from scripts.read import (
@@ -145,6 +145,7 @@ def link_and_withhold(stage, priorities, raw, out):
     the person (or stops the build). A record withheld alone is gone before the records are linked for good.
     """
     requests = withhold.read_all(raw)
+    staged_cases = {case for (case,) in stage.conn.execute("SELECT id FROM cases")}
     overrides = link.read_overrides(raw / "links.csv", stage.conn)
     linked = link.plan(stage, priorities, overrides)
     withheld = withhold.resolve(stage, requests, linked, {folder.name for folder in source_folders(raw)})
@@ -153,6 +154,7 @@ def link_and_withhold(stage, priorities, raw, out):
         linked = link.plan(stage, priorities, overrides)
     candidates = link.apply(stage, linked)
     redactions = withhold.apply(stage, withheld, province_point)
+    cases.merge(stage.conn, raw / "case_links.csv", staged_cases)
     withhold.write_report(report_path(out), redactions, requests)
     contradictions = link.contradiction_rows(stage.conn, linked.contradictions)
     for origin, row in contradictions:

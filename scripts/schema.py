@@ -262,6 +262,10 @@ TABLES = {
                 _C("engagement_types", "list"),
                 _C("perpetrators", "list"),
                 _C("case_status"),
+                # Where sources present one case apart (raw/case_links.csv, scripts/link/cases.py): every source of
+                # the case, and the upstream references of the rows merged into it.
+                _C("sources", "list", references="sources", derived=True),
+                _C("other_records", "list", derived=True),
             ),
             indexes=("state", "sg_report_year", "record_type", "case_status"),
         ),

@@ -124,20 +124,25 @@ def atom_entries(text):
             for e in root.findall("a:entry", ns)]
 
 
-async def test_feeds_list_the_changes_with_stable_ids_and_links(releases, metadata):
+async def test_feeds_list_what_the_sources_date_and_the_changes_with_stable_ids_and_links(releases, metadata):
     ds = make_datasette(releases[1], metadata)
     for feed in ["feed_new_arrests", "feed_releases", "feed_changes", "feed_events"]:
         check_atom_feed((await ds.client.get(f"/conscience/{feed}.atom")).content)
     arrests = atom_entries((await ds.client.get("/conscience/feed_new_arrests.atom")).text)
-    assert [(title, link) for _, title, link in arrests if not title.startswith("Release")] == [
-        ("Synthetic Person B detained (2026-01-15)", "http://localhost/person/synthetic-b")]  # absolute, for feed readers
+    assert [(title, link) for _, title, link in arrests if title.startswith("Synthetic")] == [
+        ("Synthetic Person B detained, 2026-01-15", "http://localhost/person/synthetic-b"),  # absolute, for readers
+        ("Synthetic Person A detained, 2025-05", "http://localhost/person/synthetic-a")]  # newest first, as dated
+    text = (await ds.client.get("/conscience/feed_new_arrests.atom")).text
+    assert re.search(r"Synthetic Person B detained, 2026-01-15 \(to the day, as the source gives it\)\. Source: "
+                     r"test-synthetic, line 5\. Added to the dataset in release 2026-02-01-\w+\.", text)
+    assert re.search(r"Synthetic Person A detained, 2025-05 \(to the month, as the source gives it\)\. Source: "
+                     r"test-synthetic, line 1\. Added to the dataset in release 2026-01-01-\w+\.", text)
     freed = atom_entries((await ds.client.get("/conscience/feed_releases.atom?country=VN")).text)
-    assert [title for _, title, _ in freed if not title.startswith("Release")] == [
-        "Synthetic Person A: detained → released"]
+    assert [title for _, title, _ in freed if title.startswith("Synthetic")] == ["Synthetic Person A: detained → released"]
     everything = atom_entries((await ds.client.get("/conscience/feed_changes.atom")).text)
-    assert len(everything) == 6 + 2  # the six changes and the two releases
+    assert len([i for i, _, _ in everything if i.startswith("urn:conscience:change-")]) == 6  # the six changes
     elsewhere = atom_entries((await ds.client.get("/conscience/feed_changes.atom?country=CN")).text)
-    assert len(elsewhere) == 2 and all(title.startswith("Release") for _, title, _ in elsewhere)  # no change in CN
+    assert not [i for i, _, _ in elsewhere if i.startswith("urn:conscience:change-")]  # no change in CN
     again = make_datasette(releases[2], metadata)
     assert atom_entries((await again.client.get("/conscience/feed_changes.atom")).text) == everything
     jsonfeed = (await ds.client.get("/conscience/feed_new_arrests.jsonfeed")).json()

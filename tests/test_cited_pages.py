@@ -70,8 +70,10 @@ def test_reprisal_cases_as_ishr_codes_them(conn):
     for _, _, year, reference, record_type in coded:
         assert re.fullmatch(r"\d{4}-\d{3}-\d{3}", reference) and int(reference[:4]) == year and record_type
     # The SG report's case of a person already in the dataset attaches to that person.
-    assert conn.execute("SELECT person_id FROM reprisals WHERE case_id = 'sg-2017-022-001'").fetchall() == [
-        ("jiang-tianyong",)]
+    # (ISHR's own page of the case is the same case: both sources' reprisals are on it, raw/case_links.csv.)
+    assert conn.execute("SELECT person_id, source_id FROM reprisals WHERE case_id = 'sg-2017-022-001' "
+                        "ORDER BY source_id").fetchall() == [("jiang-tianyong", "ishr-endreprisals"),
+                                                             ("jiang-tianyong", "ishr-endreprisals-cases")]
 
 
 async def test_vietnam_figures_sit_beside_what_the_dataset_holds(get, conn):

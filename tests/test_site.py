@@ -19,8 +19,11 @@ CANNED_COLUMNS = {
     "reprisals_by_un_mechanism": ["un_mechanism", "mechanism_name", "mechanism_kind", "targets", "cases", "states"],
     "reported_vs_counted": ["source_id", "metric", "country", "as_of", "reported", "dataset_count",
                             "dataset_counts_what", "upstream_ref"],
-    **{feed: ["atom_id", "atom_title", "atom_updated", "atom_content", "atom_link", "atom_author_name", "released_on", "change_type",
-              "country"] for feed in ("feed_changes", "feed_new_arrests", "feed_releases", "feed_events")},
+    "feed_changes": ["atom_id", "atom_title", "atom_updated", "atom_content", "atom_link", "atom_category", "date",
+                     "released_on", "country"],
+    **{feed: ["atom_id", "atom_title", "atom_updated", "atom_content", "atom_link", "atom_category", "date",
+              "date_precision", "released_on", "country", "source_id", "upstream_ref"]
+       for feed in ("feed_new_arrests", "feed_releases", "feed_events")},
 }
 
 
@@ -63,7 +66,7 @@ PAGE_KINDS = {
     "/campaign/china-mechanism-letter": "text/html", "/charge/CN-CL1997-105": "text/html", "/search?q=Jiang": "text/html",
     "/conscience/persons.json?_search=Jiang": "application/json", "/conscience/persons?_search=Jiang": "text/html",
     "/conscience/persons.csv?_size=10": "text/plain",
-    "/conscience/feed_events.atom": "application/xml", "/conscience/feed_events.jsonfeed": "application/feed+json",
+    "/conscience/feed_events.atom": "application/atom+xml", "/conscience/feed_events.jsonfeed": "application/feed+json",
     "/robots.txt": "text/plain", "/sitemap.xml": "application/xml", "/conscience.db": "application/octet-stream",
     "/-/versions.json": "application/json", "/-/static/app.css": "text/css",
     "/releases": "text/html", "/datapackage.json": "application/json",

@@ -22,6 +22,7 @@ def derive(stage, released_on, raw=RAW):
     default_as_of(stage)
     place_in_provinces(stage, Path(raw) / "reference")
     person_columns(stage)
+    dated_by_death(stage)
     person_facets(stage)
     charge_labels(stage)
     same_detentions(stage)
@@ -130,6 +131,18 @@ def person_columns(stage):
             sources = json_array(persons.source_id),
             summary = summary_text(summary), summary_links = summary_links(summary)
         FROM sources AS s WHERE s.id = persons.source_id""")
+
+
+def dated_by_death(stage):
+    """A deceased person's status is dated by the death, where an event dates it, not by the date of the list that
+    says so (Liu Xiaobo: "deceased" in CECC's export of 2020-07-23, died 2017-07-13). Of several dated death events,
+    the most precise, then the earliest; the event keeps its own source, which the person page names."""
+    stage.conn.execute("""
+        UPDATE persons SET status_as_of = death.date, status_as_of_precision = death.date_precision
+        FROM (SELECT person_id, date, date_precision, row_number() OVER (
+                  PARTITION BY person_id ORDER BY length(date) DESC, date, id) AS nth
+              FROM events WHERE event_type = 'death' AND ifnull(date, '') != '') AS death
+        WHERE death.person_id = persons.id AND death.nth = 1 AND persons.status = 'deceased'""")
 
 
 def person_facets(stage):

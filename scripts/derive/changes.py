@@ -82,6 +82,14 @@ def compare(conn, released_on):
             "(SELECT detention_id, charge_as_written FROM previous.detention_charges)"):
         out.append(change(released_on, "new charge", f"{name} charged: {title}", new=charge_id, person=pid,
                           country=country, row=detention_id))
+    for event_id, date, event_type, pid, oid, subject, country in found(
+            "SELECT e.id, e.date, e.event_type, e.person_id, e.organization_id, coalesce(p.name, o.name, k.title), "
+            "coalesce(p.country, o.country, k.state) FROM events AS e LEFT JOIN persons AS p ON p.id = e.person_id "
+            "LEFT JOIN organizations AS o ON o.id = e.organization_id LEFT JOIN cases AS k ON k.id = e.case_id "
+            "WHERE e.id NOT IN (SELECT id FROM previous.events)"):
+        when = f" ({date})" if date else ""
+        out.append(change(released_on, "new event", f"{subject}: {event_type}{when}", new=event_id, person=pid,
+                          organization=oid, country=country))
     for cid, title, kind, country in found(
             "SELECT id, title, kind, country FROM campaigns WHERE id NOT IN (SELECT id FROM previous.campaigns)"):
         out.append(change(released_on, "new campaign", f"New campaign: {title}", new=kind, campaign=cid,

@@ -53,6 +53,55 @@ VIEWS = {
                m.id AS un_mechanism, m.name AS mechanism_name, m.kind AS mechanism_kind, r.date
         FROM reprisals r, json_each(r.un_mechanisms) j
         JOIN un_mechanisms m ON m.id = j.value""",
+    # What the feeds list (metadata.yml's feed_ queries): arrests and releases from detentions (one per detention the
+    # sources describe, as scripts/derive/detentions.py groups them) and dated events, each at the date its source
+    # gives, as precise as it gives it, with the source, its record, and the release that added it: the first whose
+    # changes record it ("new detention" with that person and date, "new event" with that event), else the first
+    # release. A feed entry needs a full timestamp: the feeds stamp an entry with that release's date, never with a
+    # day the source does not give.
+    "news": """
+        WITH first AS (SELECT min(released_on) AS released_on FROM releases),
+        facts AS (
+            SELECT 'arrest:' || d.id AS id, 'arrest' AS kind, d.detained_on AS date,
+                   d.detained_on_precision AS date_precision, d.person_id, NULL AS organization_id, NULL AS case_id,
+                   p.name AS subject, p.country, 'detained' AS what, 'Place: ' || d.place AS description, d.source_id,
+                   d.upstream_ref,
+                   coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new detention'
+                             AND c.person_id = d.person_id AND c.new_value IS d.detained_on),
+                            (SELECT released_on FROM first)) AS added_in
+            FROM detentions d JOIN persons p ON p.id = d.person_id
+            WHERE d.detained_on IS NOT NULL AND d.id = d.same_detention
+            UNION ALL
+            SELECT 'release:' || d.id, 'release', d.released_on, d.released_on_precision, d.person_id, NULL, NULL,
+                   p.name, p.country, 'released', 'Place: ' || d.place, d.source_id, d.upstream_ref,
+                   coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new detention'
+                             AND c.person_id = d.person_id AND c.new_value IS d.detained_on),
+                            (SELECT released_on FROM first))
+            FROM detentions d JOIN persons p ON p.id = d.person_id
+            WHERE d.released_on IS NOT NULL AND d.id = d.same_detention
+            UNION ALL
+            SELECT 'event:' || e.id, 'event', e.date, e.date_precision, e.person_id, e.organization_id, e.case_id,
+                   coalesce(p.name, o.name, k.title), coalesce(p.country, o.country, k.state), e.event_type,
+                   e.description, e.source_id, e.upstream_ref,
+                   coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new event'
+                             AND c.new_value = e.id), (SELECT released_on FROM first))
+            FROM events e
+            LEFT JOIN persons p ON p.id = e.person_id
+            LEFT JOIN organizations o ON o.id = e.organization_id
+            LEFT JOIN cases k ON k.id = e.case_id
+            WHERE e.date IS NOT NULL)
+        SELECT f.id, f.kind, f.date, f.date_precision, f.subject || ' ' || f.what || ', ' || f.date AS headline,
+               f.subject || ' ' || f.what || ', ' || f.date || ' (' || coalesce(CASE f.date_precision
+                   WHEN 'day' THEN 'to the day' WHEN 'month' THEN 'to the month' WHEN 'year' THEN 'to the year'
+                   END || ', ', '') || 'as the source gives it).'
+                   || coalesce(' ' || rtrim(f.description, '.') || '.', '') || ' Source: ' || f.source_id || ', ' || f.upstream_ref
+                   || '. Added to the dataset in release ' || r.id || '.' AS summary,
+               f.person_id, f.organization_id, f.case_id, f.country, f.description, f.source_id, f.upstream_ref,
+               f.added_in, r.id AS release_id,
+               CASE WHEN f.person_id IS NOT NULL THEN '/person/' || f.person_id
+                    WHEN f.organization_id IS NOT NULL THEN '/organization/' || f.organization_id
+                    ELSE '/conscience/cases/' || f.case_id END AS path
+        FROM facts f JOIN releases r ON r.released_on = f.added_in""",
     # A figure a source reports beside what this dataset counts for the same thing (NULL: not countable); persons
     # withheld at the level "counts only" are counted where their country and status are enough.
     "statistics_compared": """

@@ -1,0 +1,49 @@
+"""One reprisal case that two sources present (ISHR's campaign page and ISHR's coding of the UN Secretary-General's
+report: Jiang Tianyong, Ibrahim Metwally Hegazy, Viasna) is one case: the maintainer's decisions in
+raw/case_links.csv (case_id, same_as, note). The case `same_as` names stays with its own columns, source and upstream
+reference; the other's reprisals and events move to it, and its row goes, its source joining the case's `sources`
+and its upstream reference, id and title kept in the case's `other_records`. Cases of two states are not one case:
+the build stops. Every case lists its sources (one, for a case no line names). A line naming a case that withholding
+took away or renamed (raw/withheld.csv: every target of the case withheld) is passed over, saying only its line: its
+case must not be merged, nor named."""
+
+import json
+
+from scripts.common import json_list
+from scripts.read import read_csv
+
+
+def merge(conn, path, staged):
+    """`staged`: the ids of the cases as read, before withholding."""
+    conn.execute("UPDATE cases SET sources = json_array(source_id), other_records = NULL")
+    if not path.exists():
+        return
+    for origin, row in read_csv(path, required=("case_id", "same_as", "note")):
+        cases = {}
+        if {row["case_id"], row["same_as"]} <= staged and not all(
+                conn.execute("SELECT 1 FROM cases WHERE id = ?", (row[field],)).fetchone() for field in ("case_id", "same_as")):
+            print(f"{origin.where()}: a case it names is withheld; the line is passed over", flush=True)
+            continue
+        for field in ("case_id", "same_as"):
+            case = conn.execute("SELECT id, state, source_id, upstream_ref, title, sources, other_records "
+                                "FROM cases WHERE id = ?", (row[field],)).fetchone()
+            if case is None:
+                raise origin.error(field, row[field], "no case has this id (or it is merged by an earlier line)",
+                                   "Copy the case id from its row of the cases table.")
+            cases[field] = case
+        if not row["note"].strip():
+            raise origin.error("note", row["note"], "no note", "Say what shows the two are one case.")
+        gone, kept = cases["case_id"], cases["same_as"]
+        if gone[0] == kept[0]:
+            raise origin.error("same_as", row["same_as"], "a case cannot be merged into itself", "Name another case.")
+        if gone[1] != kept[1]:
+            raise origin.error("same_as", row["same_as"], f"the cases are of two states ({gone[1]}, {kept[1]})",
+                               "Link only the same case, reported against one state.")
+        sources = sorted(set(json.loads(kept[5])) | set(json.loads(gone[5])))
+        others = [*json.loads(kept[6] or "[]"), f"{gone[2]}: {gone[3]} (case {gone[0]}: {gone[4]})",
+                  *json.loads(gone[6] or "[]")]
+        for table in ("reprisals", "events"):
+            conn.execute(f"UPDATE {table} SET case_id = ? WHERE case_id = ?", (kept[0], gone[0]))
+        conn.execute("DELETE FROM cases WHERE id = ?", (gone[0],))
+        conn.execute("UPDATE cases SET sources = ?, other_records = ? WHERE id = ?",
+                     (json_list(sources), json_list(others), kept[0]))
