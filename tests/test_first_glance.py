@@ -129,6 +129,17 @@ async def test_numbers_are_written_as_each_language_writes_them(ds, conn):
     assert "（本数据集统计）" in pages["zh"]
 
 
+async def test_facet_and_charge_page_counts_are_written_as_vietnamese_writes_them(ds, conn):
+    (china,), = conn.execute("select count(*) from persons where country = 'CN'")
+    (article,), = conn.execute("select count(distinct person_id) from person_charges where charge_id = 'CN-CL1997-105'")
+    assert china >= 1000  # a count Vietnamese writes with a point
+    table = lxml.html.fromstring((await ds.client.get("/conscience/persons?_lang=vi")).text)
+    facet = " ".join(table.xpath('//div[@data-column="country"]')[0].text_content().split())
+    assert f"{china:,}".replace(",", ".") in facet and f"{china:,}" not in facet
+    charge = lxml.html.fromstring((await ds.client.get("/charge/CN-CL1997-105?_lang=vi")).text).text_content()
+    assert f"{article:,}".replace(",", ".") in charge
+
+
 async def test_one_person_matches_in_the_singular(ds, conn):
     text = lxml.html.fromstring((await ds.client.get("/search?q=Liu+Xiaobo")).text).text_content()
     found = re.search(r"(\d+) (persons? match(?:es)?)", text)
