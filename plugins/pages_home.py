@@ -1,5 +1,7 @@
 """The home page's figures: persons by status and country, top charges, latest events, reported figures, charts."""
 
+import weakref
+
 from datasette import hookimpl
 
 QUERIES = {
@@ -66,8 +68,22 @@ async def rows(db, sql, **params):
     return [dict(row) for row in (await db.execute(sql, params)).rows]
 
 
+# The database is served immutable, so the home page's figures cannot change while the server runs: they are worked
+# out once, and a home page made anew (a visitor with a cookie, a flood that avoids the page cache) costs its template
+# only. A mutable database is read every time.
+WORKED_OUT = weakref.WeakKeyDictionary()  # Datasette instance -> figures
+
+
 async def home_data(datasette):
     db = datasette.get_database()
+    if db.is_mutable:
+        return await figures(db)
+    if datasette not in WORKED_OUT:
+        WORKED_OUT[datasette] = await figures(db)
+    return WORKED_OUT[datasette]
+
+
+async def figures(db):
     data = {name: await rows(db, sql) for name, sql in QUERIES.items()}
     data["totals"] = data["totals"][0]
     data["by_status"] = by_status(data.pop("status_sources"))

@@ -15,6 +15,11 @@ raw full-text syntax (`_searchmode=raw`). Each query is cut at the time limit (D
 - no request asks for more than MAX_FACETS facets;
 - a client that keeps asking (more than SLOWED_AFTER requests lately) gets its refusals after SLOWED_SECONDS.
 
+The search page (`/search?q=`) is a reader's page, but any words make it anew and one costs up to a second: twenty
+clients asking for new words held every reader's page for a minute. Searches take turns the same way, in a queue of
+their own (no budget: a reader may search as often as they like while nobody floods), so that they too leave a core
+to the other pages, and a reader who has searched little passes the clients that keep searching.
+
 Before any of this, and before Datasette reads a parameter, every request is bounded: a query string of at most
 MAX_QUERY_BYTES and MAX_PARAMETERS parameters (Datasette's table view takes time quadratic in their number: 6,000
 held the server for 30 s). Every count here is made on the parameters as Datasette decodes them (`%5Ffacet` is
@@ -145,7 +150,7 @@ class Gate:
     def __init__(self, app, datasette):
         self.app, self.datasette = app, datasette
         self.clients = OrderedDict()
-        self.turns = {}  # one per event loop: the server's loop is not the one plugins load in
+        self.turns = {}  # (queue, event loop): Turns; the server's loop is not the one plugins load in
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -153,6 +158,8 @@ class Gate:
         pairs = parameters(scope.get("query_string", b""))
         if isinstance(pairs, tuple):  # the page says so without repeating the address (its links keep no query)
             return await refuse(self.datasette, {**scope, "query_string": b""}, receive, send, *pairs)
+        if scope["path"] == "/search" and any(key == "q" and value.strip() for key, value in pairs):
+            return await self.searched(scope, receive, send, pairs)
         if facets_asked(pairs) <= MAX_FACETS and not arbitrary(pairs):
             return await self.app(scope, receive, send)
         client = self.client(scope)
@@ -173,7 +180,7 @@ class Gate:
                                  "You have run a lot of SQL in the last minutes: please wait before the next query.")
         client.under_way += 1
         try:
-            turns = self.turns.setdefault(id(asyncio.get_running_loop()), Turns())
+            turns = self.queue("sql")
             if not await turns.take(client):
                 return await refused(503, WAIT_SECONDS, "Other visitors' SQL queries are running: try again in a few "
                                      "seconds. Pages, canned queries and feeds are not affected.")
@@ -187,6 +194,27 @@ class Gate:
                 client.asked += time.monotonic() - started
         finally:
             client.under_way -= 1
+
+    async def searched(self, scope, receive, send, pairs):
+        """A search, in its turn."""
+        client = self.client(scope)
+        client.refilled(time.monotonic())
+        client.asked += 1
+        turns = self.queue("search")
+        if not await turns.take(client):
+            if client.asked > SLOWED_AFTER:
+                await asyncio.sleep(SLOWED_SECONDS)
+            return await refuse(self.datasette, scope, receive, send, 503,
+                                "Many searches are running: try again in a few seconds.", WAIT_SECONDS)
+        started = time.monotonic()
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            turns.give_back()
+            client.asked += time.monotonic() - started
+
+    def queue(self, kind):
+        return self.turns.setdefault((kind, id(asyncio.get_running_loop())), Turns())
 
     def client(self, scope):
         header = (self.datasette.plugin_config("sql_gate") or {}).get("client_ip_header")

@@ -5,6 +5,7 @@ proxy do, so that one test's SQL time does not count against another's.
 """
 
 import asyncio
+import collections
 import itertools
 import sqlite3
 import time
@@ -133,6 +134,42 @@ async def test_a_waiting_visitor_goes_before_clients_that_keep_the_database_busy
     waiting.append(asyncio.ensure_future(visit("visitor", 1)))
     await asyncio.gather(first, *waiting)
     assert served == ["running", "busy 1 refused", "visitor", "busy 2", "busy 3"]
+
+
+async def test_searches_take_turns_and_a_flood_of_them_is_told_to_wait(monkeypatch):
+    """The search page asked with new words (a flood avoiding the page cache) runs one search at a time; those that
+    find no turn are a 503 that says so, and other pages never wait for a search."""
+    gate_module = plugin_module("sql_gate")
+    monkeypatch.setattr(gate_module, "WAITING", 1)
+    monkeypatch.setattr(gate_module, "WAIT_SECONDS", 0.3)  # the one waiting gets the next turn; the rest no place
+    running, most = collections.Counter(), collections.Counter()
+
+    async def app(scope, receive, send):
+        running[scope["path"]] += 1
+        most[scope["path"]] = max(most[scope["path"]], running[scope["path"]])
+        await asyncio.sleep(0.2)
+        running[scope["path"]] -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    gate = gate_module.Gate(app, SimpleNamespace(plugin_config=lambda name: {"client_ip_header": "fly-client-ip"}))
+
+    async def ask(path, query, client):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await gate({"type": "http", "path": path, "client": ("127.0.0.1", 1), "query_string": query,
+                    "headers": [(b"fly-client-ip", client), (b"accept", b"application/json")]}, None, send)
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    searches = [ask("/search", f"q={word}".encode(), f"flood-{n}".encode())
+                for n, word in enumerate(["Tibetan", "Uyghur", "Falun", "Nguyen", "Liu", "Wang"])]
+    *answers, page = await asyncio.gather(*searches, ask("/conscience/persons.json", b"_size=5", b"reader"))
+    assert page[0] == 200 and most["/search"] == 1
+    assert sorted(status for status, _ in answers) == [200, 200, 503, 503, 503, 503]
+    assert all(b"Many searches are running" in body for status, body in answers if status == 503)
 
 
 async def test_a_wait_ends_with_a_refusal_and_the_queue_stays_bounded(monkeypatch):
