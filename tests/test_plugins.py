@@ -68,7 +68,10 @@ async def test_default_facets_give_the_counts_the_database_holds(ds, conn):
     assert await default_facets(ds, "&status=detained") == facets  # a second time, from what was remembered
 
 
-async def test_default_facets_are_counted_at_startup_and_shown_as_datasette_facets(ds):
+async def test_default_facets_are_counted_at_startup_and_shown_as_datasette_facets(built_db, metadata):
+    from tests.conftest import make_datasette
+
+    ds = make_datasette(built_db, metadata)  # its own: the shared site's remembered results are a bounded LRU
     await ds.invoke_startup()
     remembered = " ".join(sql for _, sql, _ in ds._remembered_facet_results)
     assert "from persons" in remembered and "json_each(inner_rows.categories)" in remembered
