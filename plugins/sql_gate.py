@@ -88,6 +88,11 @@ class Client:
         self.at = now
         return self.seconds
 
+    async def slowed(self):
+        """A client that keeps asking gets its refusals slowly, and so sends its requests slowly."""
+        if self.asked > SLOWED_AFTER:
+            await asyncio.sleep(SLOWED_SECONDS)
+
 
 class Turns:
     """Who runs next: AT_ONCE at a time; the waiting client that has asked least lately first, then in order.
@@ -162,13 +167,10 @@ class Gate:
             return await self.searched(scope, receive, send, pairs)
         if facets_asked(pairs) <= MAX_FACETS and not arbitrary(pairs):
             return await self.app(scope, receive, send)
-        client = self.client(scope)
-        client.refilled(time.monotonic())
-        client.asked += 1
+        client = self.asking(scope)
 
         async def refused(status, retry_after, message):
-            if client.asked > SLOWED_AFTER:  # it keeps asking: its refusals come slowly, and so do its requests
-                await asyncio.sleep(SLOWED_SECONDS)
+            await client.slowed()
             await refuse(self.datasette, scope, receive, send, status, message, retry_after, pairs)
 
         if facets_asked(pairs) > MAX_FACETS:
@@ -197,13 +199,10 @@ class Gate:
 
     async def searched(self, scope, receive, send, pairs):
         """A search, in its turn."""
-        client = self.client(scope)
-        client.refilled(time.monotonic())
-        client.asked += 1
+        client = self.asking(scope)
         turns = self.queue("search")
         if not await turns.take(client):
-            if client.asked > SLOWED_AFTER:
-                await asyncio.sleep(SLOWED_SECONDS)
+            await client.slowed()
             return await refuse(self.datasette, scope, receive, send, 503,
                                 "Many searches are running: try again in a few seconds.", WAIT_SECONDS)
         started = time.monotonic()
@@ -212,6 +211,13 @@ class Gate:
         finally:
             turns.give_back()
             client.asked += time.monotonic() - started
+
+    def asking(self, scope):
+        """The request's client, counted as asking once more."""
+        client = self.client(scope)
+        client.refilled(time.monotonic())
+        client.asked += 1
+        return client
 
     def queue(self, kind):
         return self.turns.setdefault((kind, id(asyncio.get_running_loop())), Turns())
