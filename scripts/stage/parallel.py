@@ -123,7 +123,8 @@ def work(produce, worker, workers, path, turn, written, pipe):
 
 @contextmanager
 def in_background(function, *args):
-    """Run function(*args) in a second process; yield a function that waits for it and raises what it raised."""
+    """Run function(*args) in a second process; yield a function that waits for it and returns what it returned or
+    raises what it raised."""
     receiver, process = started(report, function, args)
     outcome = []
 
@@ -132,10 +133,13 @@ def in_background(function, *args):
             try:
                 outcome.append(receiver.recv())
             except EOFError:
-                outcome.append(RuntimeError(f"{function.__name__} stopped without a word (exit code {process.exitcode})"))
+                outcome.append(("raised", RuntimeError(f"{function.__name__} stopped without a word "
+                                                       f"(exit code {process.exitcode})")))
             process.join()
-        if outcome[0] is not None:
-            raise outcome[0]
+        kind, content = outcome[0]
+        if kind == "raised":
+            raise content
+        return content
 
     try:
         yield wait
@@ -144,14 +148,14 @@ def in_background(function, *args):
 
 
 def report(function, args, pipe):
-    """Run the function; send None, or what it raised (a BuildError keeps its message for the maintainer)."""
+    """Run the function; send what it returned, or what it raised (a BuildError keeps its message for the
+    maintainer)."""
     try:
-        function(*args)
-        pipe.send(None)
+        pipe.send(("returned", function(*args)))
     except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what
         try:
-            pipe.send(exc)
+            pipe.send(("raised", exc))
         except Exception:  # noqa: BLE001 - an exception that cannot cross processes is sent as its traceback
-            pipe.send(RuntimeError(traceback.format_exc()))
+            pipe.send(("raised", RuntimeError(traceback.format_exc())))
     finally:
         pipe.close()
