@@ -1,8 +1,9 @@
-"""The home page (`/`): persons by status and country, top charges, latest events, reported figures, charts.
+"""The home page (`/`): persons by status and country, top charges, latest events, reported figures, charts; and the
+map page's counts (how many persons it places, how many it leaves off, known only by their country).
 
-Served by a route of ours rather than Datasette's index view, which the page does not use: that view checks the
-permission to see every table, and on Datasette 0.65 each check copies the whole metadata (2 ms a table, 100 ms a
-home page made anew, the slowest page of the hostile benchmark). `/.json` stays Datasette's."""
+A route of ours rather than Datasette's index view, which the page does not use: that view checks the permission to
+see every table, and on Datasette 0.65 each check copies the whole metadata (100 ms a home page made anew, the slowest
+page of the hostile benchmark). `/.json` stays Datasette's."""
 
 import weakref
 
@@ -11,6 +12,10 @@ from datasette.utils import path_with_format
 from datasette.utils.asgi import Response
 
 QUERIES = {
+    "map_counts": "select count(*) filter (where coordinate_precision = 'city') as city, "
+                  "count(*) filter (where coordinate_precision = 'province') as province, "
+                  "count(*) filter (where coordinate_precision is null or coordinate_precision = 'country') as unplaced "
+                  "from persons",
     "totals": "select (select count(*) from persons) as persons, (select count(*) from records) as records, "
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
               "(select sum(persons) from withheld_counts) as withheld, "
@@ -41,33 +46,23 @@ QUERIES = {
                "join sources s on s.id = sc.source_id left join organizations o on o.id = sc.reported_by) "
                "where nth = 1 order by as_of desc, source_id, id",
 }
-# Detentions per year for the countries and charges with the most detentions.
-PER_YEAR = {
-    "country": "select p.country as key, c.name as name, count(*) as n from detentions d "
-               "join persons p on p.id = d.person_id join countries c on c.iso2 = p.country "
-               "where d.detained_year is not null group by p.country order by n desc limit 3",
-    "charge": "select dc.charge_id as key, ch.law as name, ch.article, "
-              "count(*) as n from detention_charges dc join detentions d on d.id = dc.detention_id "
-              "join charges ch on ch.id = dc.charge_id where d.detained_year is not null "
-              "group by dc.charge_id order by n desc limit 3",
+# Detentions per year for the countries and charges with the most detentions: (the three, the detentions of one).
+CHARTED = {
+    "country": ("select p.country as key, c.name as name, count(*) as n from detentions d "
+                "join persons p on p.id = d.person_id join countries c on c.iso2 = p.country "
+                "where d.detained_year is not null group by p.country order by n desc limit 3",
+                "join persons p on p.id = d.person_id where p.country = :key"),
+    "charge": ("select dc.charge_id as key, ch.law as name, ch.article, count(*) as n from detention_charges dc "
+               "join detentions d on d.id = dc.detention_id join charges ch on ch.id = dc.charge_id "
+               "where d.detained_year is not null group by dc.charge_id order by n desc limit 3",
+               "join detention_charges dc on dc.detention_id = d.id where dc.charge_id = :key"),
 }
+SERIES = ("select d.detained_year as label, count(distinct d.same_detention) as value from detentions d {detentions} "
+          "and d.detained_year is not null group by 1 order by 1")
 # The sources each chart's detentions come from, with their dates: a year after a source's date is not covered by it.
-SERIES_SOURCES = {
-    "country": "select d.source_id, s.as_of, count(distinct d.same_detention) as n from detentions d "
-               "join persons p on p.id = d.person_id join sources s on s.id = d.source_id "
-               "where p.country = :key and d.detained_year is not null group by d.source_id order by n desc, d.source_id",
-    "charge": "select d.source_id, s.as_of, count(distinct d.same_detention) as n from detentions d "
-              "join detention_charges dc on dc.detention_id = d.id join sources s on s.id = d.source_id "
-              "where dc.charge_id = :key and d.detained_year is not null group by d.source_id order by n desc, d.source_id",
-}
-SERIES = {
-    "country": "select d.detained_year as label, count(distinct d.same_detention) as value from detentions d "
-               "join persons p on p.id = d.person_id where p.country = :key and d.detained_year is not null "
-               "group by 1 order by 1",
-    "charge": "select d.detained_year as label, count(distinct d.same_detention) as value from detentions d "
-              "join detention_charges dc on dc.detention_id = d.id where dc.charge_id = :key "
-              "and d.detained_year is not null group by 1 order by 1",
-}
+SERIES_SOURCES = ("select d.source_id, s.as_of, count(distinct d.same_detention) as n from detentions d "
+                  "join sources s on s.id = d.source_id {detentions} and d.detained_year is not null "
+                  "group by d.source_id order by n desc, d.source_id")
 
 
 async def rows(db, sql, **params):
@@ -91,13 +86,14 @@ async def home_data(datasette):
 
 async def figures(db):
     data = {name: await rows(db, sql) for name, sql in QUERIES.items()}
-    data["totals"] = data["totals"][0]
+    data["totals"], data["map_counts"] = data["totals"][0], data["map_counts"][0]
     data["by_status"] = by_status(data.pop("status_sources"))
     data["charts"] = {}
-    for kind, sql in PER_YEAR.items():
+    for kind, (top_sql, detentions) in CHARTED.items():
         data["charts"][kind] = [
-            {**top, "series": await rows(db, SERIES[kind], key=top["key"]),
-             "sources": await rows(db, SERIES_SOURCES[kind], key=top["key"])} for top in await rows(db, sql)]
+            {**top, "series": await rows(db, SERIES.format(detentions=detentions), key=top["key"]),
+             "sources": await rows(db, SERIES_SOURCES.format(detentions=detentions), key=top["key"])}
+            for top in await rows(db, top_sql)]
     return data
 
 
@@ -123,3 +119,14 @@ async def home_page(datasette, request):
 @hookimpl
 def register_routes():
     return [(r"^/$", home_page)]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, datasette):
+    if template != "table.html" or database != datasette.get_database().name or table != "persons_map":
+        return {}
+
+    async def inner():
+        return {"map_counts": (await home_data(datasette))["map_counts"]}
+
+    return inner
