@@ -7,8 +7,8 @@ at startup) and templates/vocabularies.yml; country names from pycountry's ISO 3
 Babel. Codes whose label is not the code itself (statuses, UN mechanisms, charges, the 0/1 flags) are shown by their
 labels in English too. Data stays as sourced: names, quotes and summaries are never translated.
 
-Long for a plugin, but one: plugins cannot import each other (Datasette loads each by its path), and every function
-here reads the vocabularies its startup completes.
+Long, but one: plugins cannot import each other (Datasette loads each by its path), and every function here reads
+the vocabularies its startup completes.
 """
 
 import gettext
@@ -51,7 +51,7 @@ VOCABULARY_COLUMNS = {
 LABELLED_IN_ENGLISH = {"statuses", "un_mechanisms", "charges", "status_may_be_stale", "status_confirmed"}
 # Vocabularies with a page per value: a cell links each value there.
 VALUE_PAGES = {"charges": "/charge/"}
-# Vocabularies labelled in English only, so far: marked as English (lang="en", translate="no") on other languages' pages.
+# Vocabularies labelled in English only, so far: marked lang="en", translate="no" on other languages' pages.
 ENGLISH_ONLY = {"charges"}
 
 
@@ -184,7 +184,8 @@ def translated_cell(cell, value, vocabulary, lang, page_path=None):
         except ValueError:
             return value
         if vocabulary in VALUE_PAGES and page_path:
-            return Markup("; ").join(translated_cell({"raw": item}, item, vocabulary, lang, page_path) for item in items)
+            return Markup("; ").join(translated_cell({"raw": item}, item, vocabulary, lang, page_path)
+                                     for item in items)
         return ", ".join(vocabulary_label(lang, vocabulary, item) for item in items)
     label = vocabulary_label(lang, vocabulary, str(raw))
     if vocabulary in VALUE_PAGES and page_path:
@@ -221,13 +222,6 @@ def value_page(datasette, lang, column, value):
     return add_language(site_path(datasette, pages + str(value)), lang) if pages and value not in (None, "") else None
 
 
-def page_in(request, code, datasette=None):
-    """This page's address in another language (its query kept); the home page's for a page without a request."""
-    if request is None:
-        return add_language(site_path(datasette, "/"), code)
-    return path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code})
-
-
 def facet_label(lang, column, value, label):
     vocabulary = VOCABULARY_COLUMNS.get(column)
     if vocabulary is None or (lang == DEFAULT and vocabulary not in LABELLED_IN_ENGLISH):
@@ -243,7 +237,9 @@ def number(context, value):
 
 def template_vars(request, datasette):
     lang = language(request)
-    switch = [(code, name, page_in(request, code, datasette)) for code, name in LANGUAGES.items()]
+    # This page in each language (its query kept); the home page's, for a page without a request.
+    switch = [(code, name, path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code}) if request
+               else add_language(site_path(datasette, "/"), code)) for code, name in LANGUAGES.items()]
 
     def t(text):
         entry = TRANSLATIONS["strings"].get(text, {})

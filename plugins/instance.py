@@ -2,8 +2,7 @@
 Datasette's own version, /-/databases without the server's file paths, error pages without printed tracebacks, and
 what startup made kept out of garbage collection.
 
-It sets a variable of Datasette's handle_exception module, so that part applies only to the Datasette it was written
-against (WRITTEN_FOR): on any other version it steps aside at startup, saying so once in the log.
+It sets a variable of Datasette's handle_exception module: on any version but WRITTEN_FOR it steps aside at startup.
 """
 
 import gc

@@ -17,9 +17,10 @@ from markupsafe import Markup
 
 ARCHIVE = "CONSCIENCE_ARCHIVE"  # e.g. https://github.com/<owner>/<repository>/releases (scripts/publish.py sets it)
 TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".db": "application/vnd.sqlite3"}
-# (what it shows, path): each runs against this site; tests/test_about.py requests every one.
+# (what it shows, path): each runs against this site; tests/test_developers.py requests every one.
 API_EXAMPLES = [
-    ("Persons detained in Belarus, as a JSON array", "/conscience/persons.json?status=detained&country=BY&_shape=array"),
+    ("Persons detained in Belarus, as a JSON array",
+     "/conscience/persons.json?status=detained&country=BY&_shape=array"),
     ("The same as CSV", "/conscience/persons.csv?status=detained&country=BY"),
     ("Search, diacritics optional", "/conscience/persons.json?_search=Nguyen+Lan+Thang&_shape=array"),
     ("One row per key (_shape=object), only some columns",

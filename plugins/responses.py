@@ -1,24 +1,13 @@
 """What every response goes through, from the outside in: the page cache; security, cache and file headers and
-compression; a CSV in full. One ASGI wrapper, long but not split, so that the order its layers rely on (pages
-remembered compressed and with their headers; CSV fixed before it is compressed) is fixed in one place; the SQL gate
-and format checks (tryfirst) are inside it, so their refusals carry its headers too.
+compression; a table's CSV in full. docs/building.md ("The server") says what each does and why. One ASGI wrapper,
+long but not split, so that the order its layers rely on is fixed in one place: pages are remembered compressed and
+with their headers, and a CSV is completed before it is compressed. The SQL gate and format checks are inside it
+(tryfirst), so their refusals carry its headers too.
 
-- Remembered: a page of an immutable database is the same every time. A GET without cookies or credentials is sent
-  again as it was sent, keyed by scheme, host (feeds hold absolute links), path, query and whether the client accepts
-  gzip: only a 200 that sets no cookie and says no no-store (a citation is dated the day it is asked for), up to
-  MAX_RESPONSE_BYTES, MAX_TOTAL_BYTES in all, the least recently asked for forgotten first. Never /-/ pages, which
-  describe the running server, nor ?sql= queries, which take turns (plugins/sql_gate.py) and would push pages out.
-- Security: the Content-Security-Policy runs the site's own script files and only the inline scripts the site writes,
-  each named by its hash (the templates', Datasette's facet switch, what plugins add through extra_body_script), all
-  worked out at startup: a script that reached a page any other way does not run. Inline styles are allowed
-  (Datasette's pages use style attributes), pictures from the map's tile server too.
-- Compression and caching: text is gzipped for clients that accept it, streamed CSV chunk by chunk; a page without a
-  Cache-Control of its own may be kept default_cache_ttl seconds, as Datasette says on its table pages; static files
-  a week, or a year where their URL carries their hash (app.css?<hash>). The database download is left uncompressed
-  with its length: Datasette sends it chunked too, and the server then drops the length.
-- CSV: a table's CSV asked without _stream (or _next: one page of an API walk) streams every row in the page's order,
-  where Datasette's link sent the first 1,000 and said nothing of the rest; a query's CSV that failed, a 200 with an
-  empty line in Datasette 0.65 (read by a script as "no rows"), is a 400 naming the query's JSON, which says why.
+Remembered: a page of an immutable database is the same every time, so a GET without cookies or credentials is sent
+again as it was sent (keyed by host too: feeds hold absolute links), if it was a 200 that sets no cookie and says no
+no-store (a citation is dated the day it is asked for). Never /-/ pages, which describe the running server, nor
+?sql= queries, which take turns (plugins/sql_gate.py) and would only push pages out.
 """
 
 import base64
@@ -31,12 +20,16 @@ from asgi_gzip import GZipMiddleware
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils import await_me_maybe
+from datasette.utils.asgi import Response
 
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),  # browsers must not guess a type (a CSV or JSON cell read as HTML)
     (b"x-frame-options", b"DENY"),  # no other site may frame a page (clickjacking)
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 ]
+# Pages run the site's own script files and the inline scripts it writes, each named by its hash (worked out at
+# startup): a script that reached a page any other way does not run. Inline styles are allowed (Datasette's pages use
+# style attributes), and pictures from the map's tile server.
 POLICY = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
           "img-src 'self' data: https://*.tile.openstreetmap.org; object-src 'none'; base-uri 'self'; "
           "form-action 'self'; frame-ancestors 'none'")
@@ -74,8 +67,7 @@ async def body_scripts(datasette):
     pages = [(None, None, None, view) for view in ("index", "database", "query", "row")]
     for name, db in datasette.databases.items():
         for table in [*await db.table_names(), *await db.view_names()]:
-            pages.append((name, table, await db.table_columns(table), "table"))
-            pages.append((name, table, await db.table_columns(table), "row"))
+            pages += [(name, table, await db.table_columns(table), view) for view in ("table", "row")]
     scripts = set()
     for database, table, columns, view_name in pages:
         for found in pm.hook.extra_body_script(template=f"{view_name}.html", database=database, table=table,
@@ -85,15 +77,12 @@ async def body_scripts(datasette):
     return scripts
 
 
-def jinja_environment(datasette):
-    """Datasette 1.0 replaced the jinja_env attribute by get_jinja_environment()."""
-    return datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment") else datasette.jinja_env
-
-
 @hookimpl
 def startup(datasette):
     async def work_out_the_policy():
-        scripts = template_scripts(jinja_environment(datasette)) | await body_scripts(datasette)
+        environment = (datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment")
+                       else datasette.jinja_env)  # Datasette 1.0 has no jinja_env
+        scripts = template_scripts(environment) | await body_scripts(datasette)
         datasette._content_security_policy = POLICY.format(
             scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
 
@@ -124,35 +113,6 @@ class Remembered:
             self.bytes -= len(forgotten)
 
 
-class Recording:
-    """Passes a response on as it is sent, keeping a copy while it may still be remembered."""
-
-    def __init__(self, send):
-        self.send_on = send
-        self.start, self.chunks, self.size, self.keep, self.complete = None, [], 0, True, False
-
-    async def send(self, message):
-        if message["type"] == "http.response.start":
-            self.start = message
-            headers = [(name.lower(), value) for name, value in message.get("headers", [])]
-            self.keep = message["status"] == 200 and all(
-                name != b"set-cookie" and (name, value) != (b"cache-control", b"no-store") for name, value in headers)
-        elif message["type"] == "http.response.body" and self.keep:
-            body = message.get("body", b"")
-            self.size += len(body)
-            self.keep = self.size <= MAX_RESPONSE_BYTES
-            if self.keep:
-                self.chunks.append(body)
-            else:
-                self.chunks.clear()
-            self.complete = not message.get("more_body", False)
-        await self.send_on(message)
-
-    def response(self):
-        """(start message, whole body) if the response may be remembered, else None."""
-        return (self.start, b"".join(self.chunks)) if self.keep and self.complete else None
-
-
 def key_of(scope, datasette):
     """What identifies a rememberable request's response, or None for a request that must be answered anew."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/-/"):
@@ -174,16 +134,26 @@ def remembering(app, datasette):
         key = key_of(scope, datasette)
         if key is None:
             return await app(scope, receive, send)
-        response = remembered.get(key)
-        if response is None:
-            recording = Recording(send)
-            await app(scope, receive, recording.send)
-            if made := recording.response():
-                remembered.put(key, *made)
-            return
-        start, body = response
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+        if response := remembered.get(key):
+            start, body = response
+            await send(start)
+            return await send({"type": "http.response.body", "body": body})
+        sent, size = [], 0  # the response as it is passed on, while it may still be remembered
+
+        async def recording(message):
+            nonlocal sent, size
+            if sent is not None:
+                sent.append(message)
+                size += len(message.get("body", b""))
+                headers = {(name.lower(), value) for name, value in sent[0].get("headers", [])}
+                if (size > MAX_RESPONSE_BYTES or sent[0]["status"] != 200 or (b"cache-control", b"no-store") in headers
+                        or any(name == b"set-cookie" for name, _ in headers)):
+                    sent = None
+            await send(message)
+
+        await app(scope, receive, recording)
+        if sent and len(sent) > 1 and not sent[-1].get("more_body"):
+            remembered.put(key, sent[0], b"".join(message.get("body", b"") for message in sent[1:]))
 
     return respond
 
@@ -205,7 +175,7 @@ def with_headers(message, scope, datasette):
     cache = cache_control(scope, datasette.setting("default_cache_ttl"))
     if message["status"] == 200 and b"cache-control" not in names and cache:
         headers.append((b"cache-control", cache))
-    if scope["path"].endswith(".db") and b"content-length" in names:
+    if scope["path"].endswith(".db") and b"content-length" in names:  # Datasette says chunked too: the length went
         headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
     return {**message, "headers": headers}
 
@@ -263,14 +233,13 @@ async def failure_said(app, scope, receive, send):
     await app(scope, receive, relay)
     if held is not None:
         json_address = scope["path"].removesuffix(".csv") + ".json?" + scope.get("query_string", b"").decode("latin-1")
-        await send({"type": "http.response.start", "status": 400,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-        await send({"type": "http.response.body", "body": (
-            f"The query could not be run (SQLite refused it, it took too long or its result is too large): "
-            f"{json_address} says why.\n").encode()})
+        await Response.text("The query could not be run (SQLite refused it, it took too long or its result is too "
+                            f"large): {json_address} says why.\n", status=400).asgi_send(send)
 
 
 def in_full(app):
+    """A table's CSV with every row, where Datasette's CSV link sent the first 1,000 and said nothing of the rest; a
+    query's CSV that failed, a 200 with an empty line in Datasette 0.65 (read as "no rows"), a 400."""
     async def every_row(scope, receive, send):
         if is_query_csv(scope):
             return await failure_said(app, scope, receive, send)

@@ -1,15 +1,9 @@
-"""Table cells made as Datasette makes them, faster: their values worked out without the render_cell hook, each
-row's <td> cells written by one call (templates/datasette-0.65.5/_table.html), persons' names linked to their pages.
+"""Table cells as Datasette makes them, faster: their values worked out without asking render_cell about every cell,
+each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html), persons' names linked to their
+pages. Where a render_cell plugin, a table's units or a blob is there, Datasette's own function works them out; a test
+checks the markup is Datasette's own on every table. docs/performance.md has the measures.
 
-pluggy takes about 1.4 µs a call even when no plugin answers: asking render_cell about each cell of a persons page
-(100 rows x 27 columns) took 4 ms. When no plugin implements render_cell and the table declares no units (which need
-pint), the values are worked out here, the way Datasette does, with a page's few foreign-key links made once each; the
-headers still come from Datasette's function, and anything else (a render_cell plugin, units, a blob) goes to it.
-Names link to /person/<id> here, not through render_cell, which Datasette calls for every cell of every table.
-A test checks the markup is Datasette's own on every table of the real database; docs/performance.md has the measures.
-
-It replaces a function of Datasette's table view, so that part applies only to the Datasette it was written against
-(WRITTEN_FOR): on any other version it steps aside at startup, saying so once in the log.
+It rebinds a function of Datasette's table view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
 """
 
 import sys
