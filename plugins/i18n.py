@@ -172,9 +172,9 @@ def links_with_language(markup, lang):
     return Markup(LOCAL_LINK.sub(lambda m: f'href="{add_language(m.group(1), lang)}"', str(markup)))
 
 
-def translated_cell(cell, value, vocabulary, lang, page_path=None):
+def translated_cell(cell, value, vocabulary, lang, datasette):
     """A vocabulary cell in the reader's language: a foreign key keeps its link, a JSON array becomes a list (of
-    links to each value's page, where values have pages: `page_path` makes a site path of one)."""
+    links to each value's page, where values have pages)."""
     raw = cell["raw"]
     if raw is None or raw == "":
         return value
@@ -183,15 +183,14 @@ def translated_cell(cell, value, vocabulary, lang, page_path=None):
             items = [str(item) for item in json.loads(raw)]
         except ValueError:
             return value
-        if vocabulary in VALUE_PAGES and page_path:
-            return Markup("; ").join(translated_cell({"raw": item}, item, vocabulary, lang, page_path)
+        if vocabulary in VALUE_PAGES:
+            return Markup("; ").join(translated_cell({"raw": item}, item, vocabulary, lang, datasette)
                                      for item in items)
         return ", ".join(vocabulary_label(lang, vocabulary, item) for item in items)
     label = vocabulary_label(lang, vocabulary, str(raw))
-    if vocabulary in VALUE_PAGES and page_path:
+    if vocabulary in VALUE_PAGES:
         english = Markup(' lang="en"') if lang != DEFAULT and vocabulary in ENGLISH_ONLY else ""
-        return Markup('<a href="{}"{}>{}</a>').format(add_language(page_path(VALUE_PAGES[vocabulary] + str(raw)), lang),
-                                                     english, label)
+        return Markup('<a href="{}"{}>{}</a>').format(value_page(datasette, lang, vocabulary, raw), english, label)
     link = FIRST_LINK.match(value) if isinstance(value, Markup) else None
     if link is None:
         return label
@@ -199,7 +198,7 @@ def translated_cell(cell, value, vocabulary, lang, page_path=None):
     return Markup('<a href="{}">{}</a>').format(add_language(link.group(1), lang), label) + code
 
 
-def cell_translator(lang, columns, page_path=None):
+def cell_translator(lang, columns, datasette):
     """For templates/_table.html: a function translating a row's cell values (in English, only those of the
     vocabularies LABELLED_IN_ENGLISH), or None where there is nothing to translate."""
     vocabularies = [VOCABULARY_COLUMNS.get(column["name"]) for column in columns]
@@ -209,16 +208,16 @@ def cell_translator(lang, columns, page_path=None):
             return None
 
     def translate(cells, values):
-        return [translated_cell(cell, value, vocabulary, lang, page_path) if vocabulary
+        return [translated_cell(cell, value, vocabulary, lang, datasette) if vocabulary
                 else links_with_language(value, lang) if isinstance(value, Markup) else value
                 for cell, value, vocabulary in zip(cells, values, vocabularies, strict=True)]
 
     return translate
 
 
-def value_page(datasette, lang, column, value):
-    """The page of a column's value (a charge's /charge/<id>) in the reader's language, or None."""
-    pages = VALUE_PAGES.get(VOCABULARY_COLUMNS.get(column))
+def value_page(datasette, lang, vocabulary, value):
+    """The page of a vocabulary's value (a charge's /charge/<id>) in the reader's language, or None."""
+    pages = VALUE_PAGES.get(vocabulary)
     return add_language(site_path(datasette, pages + str(value)), lang) if pages and value not in (None, "") else None
 
 
@@ -261,10 +260,10 @@ def template_vars(request, datasette):
         # a table's (or the site's, page "") title or description from metadata.yml
         "metadata_text": lambda page, field, english: TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang)
         or english,
-        "cell_translator": lambda columns: cell_translator(lang, columns, lambda path: site_path(datasette, path)),
+        "cell_translator": lambda columns: cell_translator(lang, columns, datasette),
         "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
         "is_vocabulary": lambda column: VOCABULARY_COLUMNS.get(column) not in (None, *ENGLISH_ONLY),
-        "value_page": lambda column, value: value_page(datasette, lang, column, value),
+        "value_page": lambda column, value: value_page(datasette, lang, VOCABULARY_COLUMNS.get(column), value),
     }
 
 

@@ -4,6 +4,8 @@ examples that run against this site, feeds, limits); /releases and the current r
 database), an earlier release's sent to where it is archived ($CONSCIENCE_ARCHIVE: the GitHub releases the publishing
 workflow makes); /datapackage.json; and the schema.org Dataset (JSON-LD) the home and about pages carry for data
 catalogues and search engines.
+
+Long, but one: every part describes the current release and its files, found the same way.
 """
 
 import json

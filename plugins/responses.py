@@ -240,6 +240,7 @@ async def failure_said(app, scope, receive, send):
 def in_full(app):
     """A table's CSV with every row, where Datasette's CSV link sent the first 1,000 and said nothing of the rest; a
     query's CSV that failed, a 200 with an empty line in Datasette 0.65 (read as "no rows"), a 400."""
+
     async def every_row(scope, receive, send):
         if is_query_csv(scope):
             return await failure_said(app, scope, receive, send)
