@@ -7,7 +7,7 @@ DATABASE is a built conscience.db (for 1M persons: benchmarks/synthetic.py, then
 inspect`, as benchmarks/scale.py does). Each variant is the site's plugins/ and templates/ with some files left
 out, copied to a temporary folder, and measured in a fresh process (a plugin that rebinds a Datasette function
 would otherwise stay in place): in-process through Datasette's test client, then through a real `datasette
-serve` on loopback. Every request carries a cookie, so plugins/response_cache.py makes the page anew each time.
+serve` on loopback. Every request carries a cookie, so plugins/responses.py makes the page anew each time.
 Beside the time a request takes (p50, p95), the CPU time the site spent on it (in-process: the median per request;
 the server: its CPU time over all requests, per request), which another process's load on a shared machine
 changes much less. Variants are measured in turn, round after round, so that changes in load fall on all of them;

@@ -5,7 +5,7 @@
 Serves a copy of the database with the site's configuration (`datasette serve`, as benchmarks/scale.py does), then
 for each number of clients sends, for --seconds, a mix of what readers ask for: the home page, person, organisation
 and charge pages (200 different persons), table pages with a filter, a search, the API's JSON and CSV. First as the
-site sends a page asked for again (plugins/response_cache.py: every path was asked for once before), then made anew
+site sends a page asked for again (plugins/responses.py: every path was asked for once before), then made anew
 for every request (a request with a cookie). Prints JSON: requests per second, p50 / p95 / p99 latency, errors,
 with the machine's load average, the date and the commit; docs/scaling.md reads it.
 """

@@ -7,7 +7,7 @@ peak memory, size); serve the database with our configuration and with Datasette
 real `datasette serve` on loopback and time each endpoint (p50/p95 over --requests requests), beside the
 same SQL run directly in sqlite3 (the floor); 50 concurrent clients for 30 s (bounded, loopback only);
 the server's peak memory; and table pages while hostile ?sql= queries run. Our server sends a page asked
-for again as it made it the first time (plugins/response_cache.py), so each of its figures is measured
+for again as it made it the first time (plugins/responses.py), so each of its figures is measured
 twice: as sent, and made anew for every request (a request with a cookie is never answered from memory). Writes docs/benchmarks.json
 (raw numbers) and docs/benchmarks.md (a table with machine, versions and date).
 """
@@ -47,7 +47,7 @@ BIN = Path(sys.executable).parent
 COLUMN_FACETS = ("status", "country", "sex")
 ARRAY_FACETS = ("categories", "charges")
 FIVE_FACETS = "&".join([f"_facet={c}" for c in COLUMN_FACETS] + [f"_facet_array={c}" for c in ARRAY_FACETS])
-MADE_ANEW = {"cookie": "benchmark=made-anew"}  # plugins/response_cache.py answers requests with cookies anew
+MADE_ANEW = {"cookie": "benchmark=made-anew"}  # plugins/responses.py answers requests with cookies anew
 STATUSES = [row["id"] for row in csv.DictReader((ROOT / "raw" / "reference" / "statuses.csv").read_text("utf-8").splitlines())]
 HOSTILE = [
     "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",
@@ -338,7 +338,7 @@ def markdown(report):
              f"{report['requests']} requests through `datasette serve` on loopback, after a first request (its time in "
              "brackets: ours remembers facet counts after it, and counts the default ones at startup); direct SQLite "
              "is the floor. Our server sends a page asked for again as it made it the first time "
-             "(plugins/response_cache.py); \"made anew\" is the same requests with a cookie, which it always answers anew, "
+             "(plugins/responses.py); \"made anew\" is the same requests with a cookie, which it always answers anew, "
              "measured just after (so facet counts are already remembered).",
              ""]
     for scale, result in report["scales"].items():

@@ -1,35 +1,25 @@
-"""The feeds: Atom (RFC 4287, .atom) and JSON Feed 1.1 (https://jsonfeed.org/version/1.1, .jsonfeed) for any query
-that returns atom_id, atom_title and atom_updated (atom_content, atom_link and atom_category if it has them), absolute
-links in their entries, and <link rel="alternate"> discovery on the pages they belong to.
+"""The feeds: Atom (RFC 4287, .atom, written with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query that returns
+atom_id, atom_title and atom_updated (atom_content, atom_link, atom_category if it has them), and their discovery links.
 
-Atom is written with feedgen, with the feed-level <author> RFC 4287 asks for (entries have none of their own), as
-application/atom+xml; plugins/responses.py compresses it like any response. A feed's <updated> is the latest release's
-date (the releases table): the feed changes only with a release. Entries keep the order of the query (newest first by
-the sources' dates) and are each <updated> at the date of the release that added them: Atom needs a full timestamp,
-and a source's partial date ("2019-05") is never completed to a day; it is in the entry's title and text as the
-source gives it. Where datasette-atom is installed too (it was this site's Atom renderer), this hook runs after that
-(trylast), so that this renderer is the one .atom uses.
-
-Feed readers need absolute links (RFC 4287 allows relative ones only under an xml:base, which these feeds do not
-write). The feed queries in metadata.yml build them from the magic parameter :_site_url, this site's address as
-the request reached it, under Datasette's base_url (https behind a proxy that says so through Datasette's
-force_https_urls setting).
+A feed is <updated> at the latest release (it changes only with one); each entry at the release that added it: Atom
+needs a full timestamp, and a source's partial date ("2019-05") is never completed to a day. Feed readers need
+absolute links: the feed queries in metadata.yml make them from :_site_url, the site's address as the request reached
+it. The renderer runs after datasette-atom (trylast), this site's earlier one, so that .atom is this one.
 """
 
 import json
 
 from datasette import __version__, hookimpl
-from feedgen.feed import FeedGenerator
 from datasette.utils.asgi import Response
 from datasette.views.base import DatasetteError
+from feedgen.feed import FeedGenerator
 
+# Pages and the feeds that follow them: the home and about pages all, the tables the feeds are drawn from theirs.
 FEEDS = ["feed_new_arrests", "feed_releases", "feed_changes", "feed_events"]
-# Pages and the feeds that follow them: the home and about pages, and the tables the feeds are drawn from.
 FEEDS_OF_TABLE = {"changes": ["feed_changes", "feed_new_arrests", "feed_releases"], "releases": ["feed_changes"],
                   "events": ["feed_events"]}
-FEEDS_OF_TEMPLATE = {"index.html": FEEDS, "about.html": FEEDS}
 REQUIRED_COLUMNS = {"atom_id", "atom_title", "atom_updated"}
-AUTHOR = "Conscience"
+AUTHOR = "Conscience"  # the feed's own <author>, which RFC 4287 asks for: entries have none
 
 
 async def canned_queries(datasette, actor):
@@ -52,14 +42,6 @@ def register_magic_parameters(datasette):
     return [("site", site)]
 
 
-def feeds_of(template, request, database):
-    if template == "table.html" and request is not None:
-        if request.url_vars.get("database") == database.route:
-            return FEEDS_OF_TABLE.get(request.url_vars.get("table"), [])
-        return []
-    return FEEDS_OF_TEMPLATE.get(template, [])
-
-
 @hookimpl
 def prepare_jinja2_environment(env):
     env.globals["page_feeds"] = []  # for pages Datasette renders without asking plugins, such as its error pages
@@ -68,7 +50,9 @@ def prepare_jinja2_environment(env):
 @hookimpl
 def extra_template_vars(template, request, datasette):
     database = datasette.get_database()
-    feeds = feeds_of(template, request, database)
+    feeds = FEEDS if template in ("index.html", "about.html") else []
+    if template == "table.html" and request is not None and request.url_vars.get("database") == database.route:
+        feeds = FEEDS_OF_TABLE.get(request.url_vars.get("table"), [])
     if not feeds:
         return {"page_feeds": []}
 
@@ -99,7 +83,8 @@ def entries(datasette, request, rows, columns):
 
 async def feed_heading(datasette, request, columns, query_name):
     if not can_render(columns):  # a table or query that is not a feed: the visitor's mistake
-        raise DatasetteError(f"A feed's query must return the columns {', '.join(sorted(REQUIRED_COLUMNS))}", status=400)
+        raise DatasetteError(f"A feed's query must return the columns {', '.join(sorted(REQUIRED_COLUMNS))}",
+                             status=400)
     title = (await canned_queries(datasette, request.actor)).get(query_name, query_name) if query_name else None
     return title or AUTHOR, datasette.absolute_url(request, datasette.urls.instance())
 
@@ -131,24 +116,13 @@ async def render_atom(datasette, request, rows, columns, query_name):
 
 async def render_json_feed(datasette, request, rows, columns, query_name):
     title, home = await feed_heading(datasette, request, columns, query_name)
-    items = []
-    for item in entries(datasette, request, rows, columns):
-        out = {"id": item["id"], "title": item["title"], "date_modified": item["updated"]}
-        if item["text"]:
-            out["content_text"] = item["text"]
-        if item["url"]:
-            out["url"] = item["url"]
-        if item["category"]:
-            out["tags"] = [item["category"]]
-        items.append(out)
-    feed = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": title,
-        "home_page_url": home,
-        "feed_url": datasette.absolute_url(request, request.full_path),
-        "authors": [{"name": AUTHOR, "url": home}],
-        "items": items,
-    }
+    items = [{"id": item["id"], "title": item["title"], "date_modified": item["updated"],
+              **{key: value for key, value in (("content_text", item["text"]), ("url", item["url"]),
+                                               ("tags", item["category"] and [item["category"]])) if value}}
+             for item in entries(datasette, request, rows, columns)]
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": home,
+            "feed_url": datasette.absolute_url(request, request.full_path), "authors": [{"name": AUTHOR, "url": home}],
+            "items": items}
     return Response(json.dumps(feed, ensure_ascii=False, indent=2), content_type="application/feed+json; charset=utf-8")
 
 

@@ -1,23 +1,14 @@
-"""Interface language: ?_lang=vi or ?_lang=zh on any page (English without it).
+"""Interface language: ?_lang=vi or ?_lang=zh on any page, English without it (docs/readers.md says what is translated,
+and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it as an
+option, not as a filter on a column called lang, and keep it in their facet, sort, paging and export links and forms.
 
-The parameter starts with an underscore so that Datasette's table pages treat it as an option, not as a filter on a
-column called lang, and keep it in their facet, sort, paging and export links and in the filter form.
+Words from templates/translations.yml; vocabularies from raw/reference/'s label_vi and label_zh (read from the database
+at startup) and templates/vocabularies.yml; country names from pycountry's ISO 3166 translations; numbers through
+Babel. Codes whose label is not the code itself (statuses, UN mechanisms, charges, the 0/1 flags) are shown by their
+labels in English too. Data stays as sourced: names, quotes and summaries are never translated.
 
-- interface words: templates/translations.yml;
-- vocabularies: those of raw/reference/ (statuses, categories, event and reprisal types, kinds of detention, UN
-  mechanisms, metrics) from their label_vi and label_zh columns, read from the database at startup; the others
-  (sex, change types, kinds of campaigns) from templates/vocabularies.yml;
-- country names: ISO 3166-1 translations shipped with pycountry (Debian's iso-codes), unless vocabularies.yml
-  gives one;
-- charge titles: the law's own title where it is in the reader's language, else the original beside English;
-- campaign titles: the source's own title where it is in the reader's language, else the English (never translated);
-- sentences a list writes as numbers and units ("5 years", "1 year, 6 months") or "life", "death": in the reader's
-  language; any other wording is kept as written;
-- column descriptions: translations.yml's column_descriptions, else metadata.yml's English.
-- codes shown by their labels in English too, where the label is not the code itself (statuses, UN mechanisms,
-  charges, the persons' 0/1 flags): in table cells, and in facets (immutable_facets.py gives their JSON labels).
-
-Data stays as sourced: names, quotes and summaries are never translated.
+Long, but one: plugins cannot import each other (Datasette loads each by its path), and every function here reads
+the vocabularies its startup completes.
 """
 
 import gettext
@@ -28,8 +19,10 @@ from pathlib import Path
 
 import pycountry
 import yaml
+from babel.numbers import format_decimal
 from datasette import hookimpl
 from datasette.utils import path_with_replaced_args
+from jinja2 import pass_context
 from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -42,7 +35,7 @@ DEFAULT = "en"
 REFERENCE_VOCABULARIES = {"statuses": "label", "categories": None, "event_types": None, "reprisal_types": None,
                           "un_mechanisms": "name", "metrics": None, "detention_kinds": None}
 PARAMETER = "_lang"
-# The language tag pages declare (BCP 47): the Chinese interface is in simplified characters.
+# The language tag pages declare (BCP 47; Babel's locale, with "_"): the Chinese interface is in simplified characters.
 HTML_LANG = {"en": "en", "vi": "vi", "zh": "zh-Hans"}
 # pycountry's gettext catalogue for each interface language.
 COUNTRY_LOCALES = {"vi": "vi", "zh": "zh_CN"}
@@ -58,21 +51,13 @@ VOCABULARY_COLUMNS = {
 LABELLED_IN_ENGLISH = {"statuses", "un_mechanisms", "charges", "status_may_be_stale", "status_confirmed"}
 # Vocabularies with a page per value: a cell links each value there.
 VALUE_PAGES = {"charges": "/charge/"}
-# Vocabularies labelled in English only, so far: marked as English (lang="en", translate="no") on other languages' pages.
+# Vocabularies labelled in English only, so far: marked lang="en", translate="no" on other languages' pages.
 ENGLISH_ONLY = {"charges"}
 
 
 def language(request):
     lang = request.args.get(PARAMETER) if request else None
     return lang if lang in LANGUAGES else DEFAULT
-
-
-def translator(lang):
-    def t(text):
-        entry = TRANSLATIONS["strings"].get(text, {})
-        return entry.get(lang) or entry.get("en") or text
-
-    return t
 
 
 @lru_cache(maxsize=None)
@@ -155,8 +140,7 @@ def sentence_text(lang, written):
 
 
 def column_description(lang, table, column, english):
-    """(description, its language) of a table's column: translations.yml's column_descriptions in the reader's
-    language, else metadata.yml's English."""
+    """(description, its language) of a table's column: translations.yml's, else metadata.yml's English."""
     translated = TRANSLATIONS.get("column_descriptions", {}).get(table, {}).get(column, {}).get(lang)
     return (translated, lang) if translated and lang != DEFAULT else (english, "en")
 
@@ -172,7 +156,7 @@ def add_language(path, lang):
 def site_path(datasette, path):
     """A path of this site ("/person/x", or metadata's source_url) under Datasette's base_url; anything else as it is.
     Paths Datasette made (datasette.urls, request paths) carry the base_url already: use add_language alone."""
-    if datasette is None or not path or not path.startswith("/") or path.startswith("//"):
+    if not path or not path.startswith("/") or path.startswith("//"):
         return path
     return datasette.urls.path(path)
 
@@ -188,9 +172,9 @@ def links_with_language(markup, lang):
     return Markup(LOCAL_LINK.sub(lambda m: f'href="{add_language(m.group(1), lang)}"', str(markup)))
 
 
-def translated_cell(cell, value, vocabulary, lang, page_path=None):
+def translated_cell(cell, value, vocabulary, lang, datasette):
     """A vocabulary cell in the reader's language: a foreign key keeps its link, a JSON array becomes a list (of
-    links to each value's page, where values have pages: `page_path` makes a site path of one)."""
+    links to each value's page, where values have pages)."""
     raw = cell["raw"]
     if raw is None or raw == "":
         return value
@@ -199,14 +183,14 @@ def translated_cell(cell, value, vocabulary, lang, page_path=None):
             items = [str(item) for item in json.loads(raw)]
         except ValueError:
             return value
-        if vocabulary in VALUE_PAGES and page_path:
-            return Markup("; ").join(translated_cell({"raw": item}, item, vocabulary, lang, page_path) for item in items)
+        if vocabulary in VALUE_PAGES:
+            return Markup("; ").join(translated_cell({"raw": item}, item, vocabulary, lang, datasette)
+                                     for item in items)
         return ", ".join(vocabulary_label(lang, vocabulary, item) for item in items)
     label = vocabulary_label(lang, vocabulary, str(raw))
-    if vocabulary in VALUE_PAGES and page_path:
+    if vocabulary in VALUE_PAGES:
         english = Markup(' lang="en"') if lang != DEFAULT and vocabulary in ENGLISH_ONLY else ""
-        return Markup('<a href="{}"{}>{}</a>').format(add_language(page_path(VALUE_PAGES[vocabulary] + str(raw)), lang),
-                                                     english, label)
+        return Markup('<a href="{}"{}>{}</a>').format(value_page(datasette, lang, vocabulary, raw), english, label)
     link = FIRST_LINK.match(value) if isinstance(value, Markup) else None
     if link is None:
         return label
@@ -214,7 +198,7 @@ def translated_cell(cell, value, vocabulary, lang, page_path=None):
     return Markup('<a href="{}">{}</a>').format(add_language(link.group(1), lang), label) + code
 
 
-def cell_translator(lang, columns, page_path=None):
+def cell_translator(lang, columns, datasette):
     """For templates/_table.html: a function translating a row's cell values (in English, only those of the
     vocabularies LABELLED_IN_ENGLISH), or None where there is nothing to translate."""
     vocabularies = [VOCABULARY_COLUMNS.get(column["name"]) for column in columns]
@@ -224,40 +208,44 @@ def cell_translator(lang, columns, page_path=None):
             return None
 
     def translate(cells, values):
-        return [translated_cell(cell, value, vocabulary, lang, page_path) if vocabulary
+        return [translated_cell(cell, value, vocabulary, lang, datasette) if vocabulary
                 else links_with_language(value, lang) if isinstance(value, Markup) else value
                 for cell, value, vocabulary in zip(cells, values, vocabularies, strict=True)]
 
     return translate
 
 
-def value_page(datasette, lang, column, value):
-    """The page of a column's value (a charge's /charge/<id>) in the reader's language, or None."""
-    pages = VALUE_PAGES.get(VOCABULARY_COLUMNS.get(column))
+def value_page(datasette, lang, vocabulary, value):
+    """The page of a vocabulary's value (a charge's /charge/<id>) in the reader's language, or None."""
+    pages = VALUE_PAGES.get(vocabulary)
     return add_language(site_path(datasette, pages + str(value)), lang) if pages and value not in (None, "") else None
 
 
-def metadata_text(lang, page, field, english):
-    """A table's (or the site's, page "") title or description from metadata.yml, in the reader's language."""
-    return TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang) or english
+def facet_label(lang, column, value, label):
+    vocabulary = VOCABULARY_COLUMNS.get(column)
+    if vocabulary is None or (lang == DEFAULT and vocabulary not in LABELLED_IN_ENGLISH):
+        return label
+    return vocabulary_label(lang, vocabulary, str(value), None if vocabulary != "countries" else str(label))
 
 
-def column_label(lang, column):
-    return TRANSLATIONS["columns"].get(column, {}).get(lang) or column
-
-
-def page_in(request, code, datasette=None):
-    """This page's address in another language (its query kept); the home page's for a page without a request."""
-    if request is None:
-        return add_language(site_path(datasette, "/"), code)
-    return path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code})
+@pass_context
+def number(context, value):
+    """`{{ n|number }}`: 8,698 in English, 8.698 in Vietnamese, as the page's language writes numbers (Babel's CLDR)."""
+    return format_decimal(value, locale=HTML_LANG.get(context.get("lang"), DEFAULT).replace("-", "_"))
 
 
 def template_vars(request, datasette):
     lang = language(request)
-    switch = [(code, name, page_in(request, code, datasette)) for code, name in LANGUAGES.items()]
+    # This page in each language (its query kept); the home page's, for a page without a request.
+    switch = [(code, name, path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code}) if request
+               else add_language(site_path(datasette, "/"), code)) for code, name in LANGUAGES.items()]
+
+    def t(text):
+        entry = TRANSLATIONS["strings"].get(text, {})
+        return entry.get(lang) or entry.get(DEFAULT) or text
+
     return {
-        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "language_switch": switch,
+        "lang": lang, "html_lang": HTML_LANG[lang], "t": t, "language_switch": switch,
         "language_alternates": [(HTML_LANG[code], datasette.absolute_url(request, url) if request else url)
                                 for code, _, url in switch if code != lang],
         "with_lang": lambda path: add_language(path, lang),
@@ -268,12 +256,14 @@ def template_vars(request, datasette):
         "campaign_title": lambda campaign: campaign_title(lang, campaign),
         "sentence_text": lambda written: sentence_text(lang, written),
         "column_description": lambda table, column, english: column_description(lang, table, column, english),
-        "column_label": lambda column: column_label(lang, column),
-        "metadata_text": lambda page, field, english: metadata_text(lang, page, field, english),
-        "cell_translator": lambda columns: cell_translator(lang, columns, lambda path: site_path(datasette, path)),
+        "column_label": lambda column: TRANSLATIONS["columns"].get(column, {}).get(lang) or column,
+        # a table's (or the site's, page "") title or description from metadata.yml
+        "metadata_text": lambda page, field, english: TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang)
+        or english,
+        "cell_translator": lambda columns: cell_translator(lang, columns, datasette),
         "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
         "is_vocabulary": lambda column: VOCABULARY_COLUMNS.get(column) not in (None, *ENGLISH_ONLY),
-        "value_page": lambda column, value: value_page(datasette, lang, column, value),
+        "value_page": lambda column, value: value_page(datasette, lang, VOCABULARY_COLUMNS.get(column), value),
     }
 
 
@@ -300,12 +290,5 @@ def extra_template_vars(request, datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
-    """English for pages Datasette renders without asking plugins, such as its error pages."""
-    env.globals.update(template_vars(None, datasette))
-
-
-def facet_label(lang, column, value, label):
-    vocabulary = VOCABULARY_COLUMNS.get(column)
-    if vocabulary is None or (lang == DEFAULT and vocabulary not in LABELLED_IN_ENGLISH):
-        return label
-    return vocabulary_label(lang, vocabulary, str(value), None if vocabulary != "countries" else str(label))
+    env.globals.update(template_vars(None, datasette))  # English for pages Datasette renders without asking plugins
+    env.filters["number"] = number

@@ -1,22 +1,13 @@
-"""Facets for an immutable database, counted once and remembered.
+"""Facets for an immutable database, counted once and remembered: its counts never change while the server runs.
 
-The database never changes while the server runs, so a facet query always gives the same counts.
-metadata.yml's default facets use two facet types defined here:
+metadata.yml's default facets use the two types defined here: `counted`, Datasette's column facet remembered; `tags`,
+over a JSON array column, counted with one GROUP BY over json_each (the build stores arrays without repeats, where
+Datasette's array facet deduplicates every (value, row) pair: 100-200 ms a facet at 11k persons). A facet configured
+with `labels: table` labels each value with that table's label_column (a vocabulary of templates/vocabularies.yml with
+its English words); the value stays the code. Default facets are counted at startup, others after their first run
+(the latest MAX_REMEMBERED); they appear on pages and in JSON as Datasette's column and array facets.
 
-- `counted: column`: Datasette's column facet, its results remembered;
-- `tags: column`: a facet over a JSON array column, counted with one GROUP BY over json_each. The build
-  stores every array without repeats (scripts/common.py json_list), so no deduplication is needed;
-  Datasette's own array facet deduplicates every (value, whole row) pair, 100-200 ms per facet at 11k persons.
-
-A facet configured with `labels: table` (`tags: {column: charges, labels: charges}`) gives each value the label
-that table's label_column holds for it (Datasette's own label_column_for_table), as Datasette does for a foreign
-key: for a JSON array or a view's column, which no foreign key names. A vocabulary the schema fixes, in
-templates/vocabularies.yml rather than a table (the persons' 0/1 flags), gives its English words. The value stays
-the code, in JSON and in links.
-
-Every immutable table's and view's default facets are counted at startup, each allowed up to a minute, so
-its unfiltered page never waits for them; filtered pages' facet counts are remembered after their first run
-(the latest MAX_REMEMBERED). They appear on pages and in JSON as Datasette's column and array facets.
+Long, but one: both facet types and the startup that counts with them share what is remembered.
 """
 
 import asyncio
@@ -42,11 +33,8 @@ STARTUP_TIME_LIMIT_MS = 60_000
 
 
 class RememberingDatasette:
-    """Datasette, with the results of SQL on immutable databases remembered.
-
-    With a time limit, SQL on immutable databases runs with that limit instead of Datasette's, which a query's
-    own limit can only shorten.
-    """
+    """Datasette, with the results of SQL on immutable databases remembered; with a time limit, run with that limit
+    instead of Datasette's, which a query's own limit can only shorten."""
 
     def __init__(self, datasette, time_limit_ms=None):
         self.datasette = datasette
@@ -103,23 +91,17 @@ NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", 
                "_shape", "_json", "_json_infinity", "_nl", "_trace", "_timelimit", "_stream", "_dl", "_header", "_lang"}
 
 
-def unfiltered(request):
-    return request is not None and all(key in NOT_FILTERS for key in request.args)
-
-
 class RememberedFacet(Facet):
-    """Runs its SQL through RememberingDatasette; an unfiltered table's facets share one SQL text.
-
-    A page whose arguments filter nothing counts the whole table, whatever its order or page: Datasette's SQL for
-    a sorted page holds a keyset clause (from the page before, or plugins/table_paging.py's start of the order),
-    which would make each page's facets a query of its own, or count only the rows after the page.
-    """
+    """Runs its SQL through RememberingDatasette. A page whose arguments filter nothing counts the whole table with one
+    SQL text, whatever its order or page: Datasette's SQL for a sorted page holds a keyset clause (from the page
+    before, or plugins/table_paging.py's start), which would count only the rows after it, in a query of its own."""
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)
         self.ds = RememberingDatasette(datasette, time_limit_ms)
-        if self.table and (unfiltered(self.request) or not self.params and
-                           self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}")):
+        unfiltered = self.request is not None and all(key in NOT_FILTERS for key in self.request.args)
+        if self.table and (unfiltered or not self.params and self.sql.rstrip().endswith(
+                f" from {escape_sqlite(self.table)}")):
             self.sql, self.params = unfiltered_sql(self.table), {}
 
     async def suggest(self):

@@ -1,17 +1,12 @@
 """The schema of an immutable database read once: its tables, columns, keys and definitions never change.
 
-Datasette reads a table's columns, primary keys, foreign keys and definition from sqlite_master on every page,
-each answer a function handed to a SQL thread and back: a persons page made anew asks 24 times (our
-table_paging.py and facets ask too), the rows themselves 3. For immutable databases (ours is served with -i)
-each answer is kept after its first reading; a mutable database is read every time, as Datasette does. Only
-answers about the database's own tables and views are kept (an address naming a table that does not exist is
-answered afresh each time), so what is remembered is bounded by the schema, whatever visitors ask for. Datasette's
-record of each database's schema (in its _internal database), which it checks against every database's schema
-version before each page, is refreshed once when every database is immutable.
+Datasette reads them on every page (a persons page made anew asked 24 times, each answer a function handed to a SQL
+thread and back). Answers about an immutable database's own tables and views are kept after their first reading (an
+address naming a table that does not exist is answered afresh), so what is kept is bounded by the schema whatever
+visitors ask; a mutable database is read every time. Datasette's record of the schemas, refreshed before each page, is
+refreshed once when every database is immutable. docs/performance.md has the measures.
 
-It replaces methods of Datasette's Database and Datasette classes, so it applies only to the Datasette it was
-written against (WRITTEN_FOR): on any other version it steps aside at startup, saying so once in the log.
-Measured at 1M persons (benchmarks/patches.py): see docs/performance.md.
+It rebinds methods of Datasette's Database and Datasette: on any version but WRITTEN_FOR it steps aside at startup.
 """
 
 import functools
@@ -57,7 +52,7 @@ async def known_names(db):
 
 
 def refresh_once(refresh):
-    """Datasette refreshes its record of every database's schema before each page: once is enough when all are immutable."""
+    """Once is enough when every database is immutable."""
     @functools.wraps(refresh)
     async def refreshing(datasette):
         databases = {name: db for name, db in datasette.databases.items() if name != "_internal"}

@@ -1,17 +1,83 @@
-"""Pages about people, organisations, campaigns and charges, at stable URLs: /person/<id> and so on (a person's id
-that changed leads to their page)."""
+"""Our pages from the database: the home page (`/`: persons by status and country, top charges, latest events,
+reported figures, charts) and the map page's counts; a page per person, organisation, campaign and charge, at stable
+URLs (/person/<id> and so on: a person's id that changed leads to their page).
+
+The home page is a route of ours, not Datasette's index view, which it does not use: that view checks the permission
+to see every table, and on Datasette 0.65 each check copies the whole metadata (100 ms a home page made anew, the
+slowest page of the hostile benchmark). `/.json` stays Datasette's.
+
+Long, but one: the home page's charts and a charge's page count detentions per year with the same queries.
+"""
 
 import json
+import weakref
 from urllib.parse import quote, urlparse
 
-from datasette import hookimpl
+from datasette import __version__, hookimpl
+from datasette.utils import path_with_format
 from datasette.utils.asgi import NotFound, Response
 
+HOME = {
+    "map_counts": "select count(*) filter (where coordinate_precision = 'city') as city, "
+                  "count(*) filter (where coordinate_precision = 'province') as province, count(*) filter "
+                  "(where coordinate_precision is null or coordinate_precision = 'country') as unplaced from persons",
+    "totals": "select (select count(*) from persons) as persons, (select count(*) from records) as records, "
+              "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
+              "(select sum(persons) from withheld_counts) as withheld, "
+              "(select count(*) from persons where status_may_be_stale = 1) as stale",
+    # Each status's count split by the source the status comes from, with the dates the statuses are as of.
+    "status_sources": "select p.status, p.source_id, count(*) as n, min(p.status_as_of) as first, "
+                      "max(p.status_as_of) as last from persons p group by p.status, p.source_id "
+                      "order by p.status, n desc, p.source_id",
+    # Every source the counts draw on, with its date; an undated source (a list of pages, each dated) with the range
+    # of the dates its statuses are as of.
+    "sources": "select s.id, s.as_of, s.as_of_precision, count(*) as persons, min(p.status_as_of) as first, "
+               "max(p.status_as_of) as last from persons p "
+               "join sources s on s.id = p.source_id group by s.id order by persons desc, s.id",
+    "by_country": "select p.country, c.name, count(*) as n from persons p left join countries c on c.iso2 = p.country "
+                  "group by p.country order by n desc limit 12",
+    "top_charges": "select dc.charge_id, ch.law, ch.article, ch.title_en, ch.title_original, ch.original_language, "
+                   "count(distinct d.person_id) as n from detention_charges dc join detentions d "
+                   "on d.id = dc.detention_id join charges ch on ch.id = dc.charge_id "
+                   "group by dc.charge_id order by n desc limit 10",
+    "latest_events": "select e.date, e.date_precision, e.event_type, e.description, e.person_id, e.organization_id, "
+                     "coalesce(p.name, o.name, k.title) as subject from events e "
+                     "left join persons p on p.id = e.person_id left join organizations o on o.id = e.organization_id "
+                     "left join cases k on k.id = e.case_id where e.date is not null order by e.date desc limit 10",
+    # The latest figure of each reporter (or campaign) for each metric and country; statistics_compared has them all.
+    "figures": "select * from (select sc.*, s.title as source_title, o.name as reporter, row_number() over ("
+               "partition by coalesce(sc.reported_by, sc.campaign_id, sc.source_id), sc.metric, sc.country "
+               "order by sc.as_of desc, sc.source_id) as nth from statistics_compared sc "
+               "join sources s on s.id = sc.source_id left join organizations o on o.id = sc.reported_by) "
+               "where nth = 1 order by as_of desc, source_id, id",
+}
+# Detentions per year for the countries and charges with the most detentions: (the three, the detentions of one).
+CHARTED = {
+    "country": ("select p.country as key, c.name as name, count(*) as n from detentions d "
+                "join persons p on p.id = d.person_id join countries c on c.iso2 = p.country "
+                "where d.detained_year is not null group by p.country order by n desc limit 3",
+                "join persons p on p.id = d.person_id where p.country = :key"),
+    "charge": ("select dc.charge_id as key, ch.law as name, ch.article, count(*) as n from detention_charges dc "
+               "join detentions d on d.id = dc.detention_id join charges ch on ch.id = dc.charge_id "
+               "where d.detained_year is not null group by dc.charge_id order by n desc limit 3",
+               "join detention_charges dc on dc.detention_id = d.id where dc.charge_id = :key"),
+}
+SERIES = ("select d.detained_year as label, count(distinct d.same_detention) as value from detentions d {detentions} "
+          "and d.detained_year is not null group by 1 order by 1")
+# The sources each chart's detentions come from, with their dates: a year after a source's date is not covered by it.
+SERIES_SOURCES = ("select d.source_id, s.as_of, count(distinct d.same_detention) as n from detentions d "
+                  "join sources s on s.id = d.source_id {detentions} and d.detained_year is not null "
+                  "group by d.source_id order by n desc, d.source_id")
+# What a detention row says, each shown with the sources that say it.
+DETENTION_VALUES = ("detained_on", "sentenced_on", "sentence_ends_on", "released_on", "place", "sentence_as_written")
+LISTED = 200  # persons a charge's page lists
+# An immutable database's figures are worked out once: a home page made anew (a visitor with a cookie, a flood that
+# avoids the page cache) costs its template only. A mutable database is read every time.
+WORKED_OUT = weakref.WeakKeyDictionary()  # Datasette instance -> figures
 
 
 async def rows(datasette, sql, **params):
-    result = await datasette.get_database().execute(sql, params)
-    return [dict(row) for row in result.rows]
+    return [dict(row) for row in (await datasette.get_database().execute(sql, params)).rows]
 
 
 async def one(datasette, sql, kind, **params):
@@ -27,11 +93,8 @@ def safe_url(url):
 
 
 def linked_parts(text, links):
-    """[(words, url or None)] that rejoin into a summary, each of its links' words linked where they occur, in order.
-
-    The build keeps a summary as text and its links beside it (persons.summary_links); a link whose words are no
-    longer in the text (a redaction changed them) or whose address is not http(s) is left out.
-    """
+    """[(words, url or None)] that rejoin into a summary (persons.summary), its links' words linked where they occur,
+    in order; a link whose words are no longer there (a redaction changed them) or not http(s) is left out."""
     parts, at = [], 0
     for link in from_json(links):
         found = text.find(link["text"], at)
@@ -86,11 +149,10 @@ async def person_page(datasette, request):
     person_id = request.url_vars["id"]
     found = await rows(datasette, """
         select p.*, c.name as country_name, s.language as source_language from persons p
-        left join countries c on c.iso2 = p.country left join sources s on s.id = p.source_id
-        where p.id = :id""", id=person_id)
+        left join countries c on c.iso2 = p.country left join sources s on s.id = p.source_id where p.id = :id""",
+                       id=person_id)
     if not found:
         return await moved(datasette, request, person_id)
-    person = found[0]
     detentions = await rows(datasette, "select * from detentions where person_id = :id "
                                        "order by detained_on is null, detained_on", id=person_id)
     records = await rows(datasette, """
@@ -98,18 +160,16 @@ async def person_page(datasette, request):
         from records r join sources s on s.id = r.source_id where r.person_id = :id order by r.id""", id=person_id)
     charges = await rows(datasette, """
         select dc.detention_id, dc.charge_id, dc.charge_as_written, ch.law, ch.article, ch.title_en, ch.title_original,
-               ch.original_language,
-               later.id as replaced_by, later.law as replaced_by_law, later.article as replaced_by_article,
-               earlier.id as replaces, earlier.law as replaces_law, earlier.article as replaces_article
-        from detention_charges dc
-        join charges ch on ch.id = dc.charge_id
-        left join charges later on later.id = ch.replaced_by
-        left join charges earlier on earlier.replaced_by = ch.id
+               ch.original_language, later.id as replaced_by, later.law as replaced_by_law,
+               later.article as replaced_by_article, earlier.id as replaces, earlier.law as replaces_law,
+               earlier.article as replaces_article
+        from detention_charges dc join charges ch on ch.id = dc.charge_id
+        left join charges later on later.id = ch.replaced_by left join charges earlier on earlier.replaced_by = ch.id
         where dc.detention_id in (select id from detentions where person_id = :id)""", id=person_id)
     for detention in detentions:
         detention["charges"] = [c for c in charges if c["detention_id"] == detention["id"]]
-    context = {
-        "person": person,
+    return await render(datasette, request, "person.html", {
+        "person": found[0],
         "released_on": (await one(datasette, "select max(released_on) as day from releases", "Release"))["day"],
         "latest_sentence_end": max((d["sentence_ends_on"] for d in detentions if d["sentence_ends_on"]), default=None),
         "detentions": one_row_per_detention(detentions),
@@ -120,24 +180,17 @@ async def person_page(datasette, request):
         "reprisals": await reprisals(datasette, "person_id", person_id),
         "campaigns": await rows(datasette, """
             select c.*, s.language as source_language from campaigns c join sources s on s.id = c.source_id
-            where c.source_id in (select source_id from records where person_id = :id) order by c.title""", id=person_id),
+            where c.source_id in (select source_id from records where person_id = :id) order by c.title""",
+                             id=person_id),
         "records": records,
         # The language each source writes in (its first), for the places shown as a source wrote them.
         "source_languages": {r["source_id"]: (r["source_language"] or "en").split(";")[0] for r in records},
-    }
-    return await render(datasette, request, "person.html", context)
-
-
-# What a detention row says, each shown with the sources that say it.
-DETENTION_VALUES = ("detained_on", "sentenced_on", "sentence_ends_on", "released_on", "place", "sentence_as_written")
+    })
 
 
 def one_row_per_detention(detentions):
-    """The sources' rows of one detention (detentions.same_detention, made by the build) as one row.
-
-    Each field is a list of {value, precision, sources}: one item where the sources agree, one per value where they
-    differ. Charges are listed once each, with the sources that give them.
-    """
+    """The sources' rows of one detention (detentions.same_detention) as one row, each field a list of {value,
+    precision, sources}: one item where the sources agree, one per value where they differ; each charge once."""
     groups = {}
     for detention in detentions:
         groups.setdefault(detention["same_detention"] or detention["id"], []).append(detention)
@@ -181,17 +234,17 @@ async def organization_page(datasette, request):
     organization = await one(datasette, "select o.*, c.name as country_name from organizations o "
                                         "left join countries c on c.iso2 = o.country where o.id = :id",
                              "Organisation", id=organization_id)
-    context = {
+    return await render(datasette, request, "organization.html", {
         "organization": organization,
         "signatures": await rows(datasette, """
             select s.*, c.title, c.title_original, c.kind, src.language as source_language from signatures s
             join campaigns c on c.id = s.campaign_id join sources src on src.id = c.source_id
             where s.organization_id = :id order by c.title""", id=organization_id),
         "reprisals": await reprisals(datasette, "organization_id", organization_id),
-        "events": await rows(datasette, "select * from events where organization_id = :id order by date", id=organization_id),
+        "events": await rows(datasette, "select * from events where organization_id = :id order by date",
+                             id=organization_id),
         "source": await one(datasette, "select * from sources where id = :id", "Source", id=organization["source_id"]),
-    }
-    return await render(datasette, request, "organization.html", context)
+    })
 
 
 async def campaign_page(datasette, request):
@@ -201,24 +254,28 @@ async def campaign_page(datasette, request):
                s.language as source_language
         from campaigns c left join organizations o on o.id = c.organizer join sources s on s.id = c.source_id
         join campaign_signatory_counts k on k.campaign_id = c.id where c.id = :id""", "Campaign", id=campaign_id)
-    context = {
+    return await render(datasette, request, "campaign.html", {
         "campaign": campaign,
         "signatures": await rows(datasette, """
             select s.*, o.name as organization_name from signatures s join organizations o on o.id = s.organization_id
             where s.campaign_id = :id order by s.position""", id=campaign_id),
-        "statistics": await rows(datasette, "select * from statistics_compared where campaign_id = :id", id=campaign_id),
+        "statistics": await rows(datasette, "select * from statistics_compared where campaign_id = :id",
+                                 id=campaign_id),
         "source": await one(datasette, "select * from sources where id = :id", "Source", id=campaign["source_id"]),
-    }
-    return await render(datasette, request, "campaign.html", context)
+    })
+
+
+async def per_year(datasette, kind, key):
+    """{series: detentions per year, sources: the sources they come from} of one country or charge."""
+    detentions = CHARTED[kind][1]
+    return {"series": await rows(datasette, SERIES.format(detentions=detentions), key=key),
+            "sources": await rows(datasette, SERIES_SOURCES.format(detentions=detentions), key=key)}
 
 
 async def charged(datasette, charge):
-    """Who was charged under one article, counted as the persons table's charges facet counts them (persons.charges,
-    one person however many detentions), and the detentions per year under it.
-
-    Each person is listed with the date of their latest detention under the article as their own page gives it:
-    every source's date of that detention (detentions.same_detention), so a charge one source gives and a date
-    another gives are shown together. At most LISTED persons, most recently detained first."""
+    """Who was charged under one article (counted as the persons table's charges facet counts them), and the
+    detentions per year under it. Each person is listed, most recently detained first, with every source's date of
+    their latest detention under it (same_detention: a charge one source gives, a date another gives)."""
     persons = await rows(datasette, """
         with charged as (
           select distinct d.person_id, d.same_detention from detention_charges dc
@@ -226,29 +283,16 @@ async def charged(datasette, charge):
         dated as (
           select c.person_id, max(d.detained_on) as latest,
                  group_concat(distinct d.detained_on || '|' || coalesce(d.detained_on_precision, '')) as dates
-          from charged c join detentions d on d.same_detention = c.same_detention group by c.person_id, c.same_detention)
+          from charged c join detentions d on d.same_detention = c.same_detention
+          group by c.person_id, c.same_detention)
         select p.id as person_id, p.name as person_name, p.status, p.status_as_of, p.status_as_of_precision,
                max(dated.latest) as detained_on, dated.dates
         from dated join persons p on p.id = dated.person_id group by p.id
         order by detained_on is null, detained_on desc, p.name""", id=charge["id"])
-    for person in persons:
-        person["dates"] = sorted(date.split("|") for date in (person["dates"] or "").split(",") if date)  # as on their page
-    return {
-        "charge": charge, "count": len(persons), "persons": persons[:LISTED],
-        "per_year": await rows(datasette, """
-            select d.detained_year as label, count(distinct d.same_detention) as value
-            from detention_charges dc join detentions d on d.id = dc.detention_id
-            where dc.charge_id = :id and d.detained_year is not null group by d.detained_year order by 1""",
-                               id=charge["id"]),
-        "per_year_sources": await rows(datasette, """
-            select d.source_id, s.as_of, count(distinct d.same_detention) as n
-            from detention_charges dc join detentions d on d.id = dc.detention_id join sources s on s.id = d.source_id
-            where dc.charge_id = :id and d.detained_year is not null
-            group by d.source_id order by n desc, d.source_id""", id=charge["id"]),
-    }
-
-
-LISTED = 200
+    for person in persons:  # as on their page
+        person["dates"] = sorted(date.split("|") for date in (person["dates"] or "").split(",") if date)
+    return {"charge": charge, "count": len(persons), "persons": persons[:LISTED],
+            **await per_year(datasette, "charge", charge["id"])}
 
 
 async def charge_page(datasette, request):
@@ -260,19 +304,59 @@ async def charge_page(datasette, request):
         select ch.*, case when ch.replaced_by = :id then 'predecessor' else 'successor' end as relation
         from charge_equivalents e join charges ch on ch.id = e.equivalent_id
         where e.charge_id = :id and e.equivalent_id != :id order by relation, ch.id""", id=charge_id)
-    context = {
-        "charge": charge,
-        "equivalents": equivalents,
-        "sections": [await charged(datasette, c) for c in [charge, *equivalents]],
-    }
-    return await render(datasette, request, "charge.html", context)
+    return await render(datasette, request, "charge.html", {
+        "charge": charge, "equivalents": equivalents,
+        "sections": [await charged(datasette, c) for c in [charge, *equivalents]]})
+
+
+async def home_data(datasette):
+    if datasette.get_database().is_mutable:
+        return await figures(datasette)
+    if datasette not in WORKED_OUT:
+        WORKED_OUT[datasette] = await figures(datasette)
+    return WORKED_OUT[datasette]
+
+
+async def figures(datasette):
+    data = {name: await rows(datasette, sql) for name, sql in HOME.items()}
+    data["totals"], data["map_counts"] = data["totals"][0], data["map_counts"][0]
+    data["charts"] = {kind: [{**top, **await per_year(datasette, kind, top["key"])}
+                             for top in await rows(datasette, sql)] for kind, (sql, _) in CHARTED.items()}
+    statuses = {}  # [{status, n, sources: [{source_id, n, first, last}]}], most persons first
+    for row in data.pop("status_sources"):
+        status = statuses.setdefault(row["status"], {"status": row["status"], "n": 0, "sources": []})
+        status["n"] += row["n"]
+        status["sources"].append(row)
+    data["by_status"] = sorted(statuses.values(), key=lambda status: (-status["n"], status["status"]))
+    return data
+
+
+async def home_page(datasette, request):
+    """What Datasette's index view would give the template (its JSON alternate, its version), and the figures."""
+    json_url = datasette.absolute_url(request, datasette.urls.path(path_with_format(request=request, format="json")))
+    context = {"home": await home_data(datasette), "metadata": datasette.metadata(), "alternate_url_json": json_url,
+               "datasette_version": __version__, "select_templates": ["*index.html"]}
+    return Response.html(await datasette.render_template("index.html", context, request=request, view_name="index"),
+                         headers={"Link": f'{json_url}; rel="alternate"; type="application/json+datasette"'})
 
 
 @hookimpl
 def register_routes():
     return [
+        (r"^/$", home_page),
         (r"^/person/(?P<id>[^/]+)$", person_page),
         (r"^/organization/(?P<id>[^/]+)$", organization_page),
         (r"^/campaign/(?P<id>[^/]+)$", campaign_page),
         (r"^/charge/(?P<id>[^/]+)$", charge_page),
     ]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, datasette):
+    if template != "table.html" or database != datasette.get_database().name or table != "persons_map":
+        return {}
+
+    async def inner():
+        return {"map_counts": (await home_data(datasette))["map_counts"]}
+
+    return inner

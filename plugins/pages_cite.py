@@ -12,10 +12,12 @@ from datasette.utils import add_cors_headers
 from datasette.utils.asgi import NotFound, Response
 
 TITLES = {
-    "person": "select name || coalesce(' (' || nullif(name_native, name) || ')', '') as title from persons where id = :id",
+    "person": "select name || coalesce(' (' || nullif(name_native, name) || ')', '') as title from persons "
+              "where id = :id",
     "organization": "select name as title from organizations where id = :id",
     "campaign": "select title from campaigns where id = :id",
-    "charge": "select law || coalesce(', art. ' || article, '') || ': ' || title_en as title from charges where id = :id",
+    "charge": "select law || coalesce(', art. ' || article, '') || ': ' || title_en as title from charges "
+              "where id = :id",
 }
 LICENCE = "CC BY 4.0"
 BIBTEX_SPECIAL = re.compile(r"([\\{}&%$#_^~])")

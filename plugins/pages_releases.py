@@ -1,8 +1,11 @@
-"""The releases and their downloads: /releases lists them; /releases/<id>/<file> sends the current release's files
-(the database, a CSV per table, datapackage.json: made by the build in conscience.release/<id>/, beside the database)
-and sends a reader asking for an earlier release's to where it is archived ($CONSCIENCE_ARCHIVE: the GitHub releases
-the publishing workflow makes); /datapackage.json describes the current one. The home and about pages carry a
-schema.org Dataset description of it (JSON-LD), for data catalogues and search engines' dataset indexes.
+"""What the dataset is and where its files are: /about (templates/about.html: sources, licences, citing, the API with
+examples that run against this site, feeds, limits); /releases and the current release's files at /releases/<id>/<file>
+(the database, a CSV per table and datapackage.json, made by the build in conscience.release/<id>/ beside the
+database), an earlier release's sent to where it is archived ($CONSCIENCE_ARCHIVE: the GitHub releases the publishing
+workflow makes); /datapackage.json; and the schema.org Dataset (JSON-LD) the home and about pages carry for data
+catalogues and search engines.
+
+Long, but one: every part describes the current release and its files, found the same way.
 """
 
 import json
@@ -16,6 +19,39 @@ from markupsafe import Markup
 
 ARCHIVE = "CONSCIENCE_ARCHIVE"  # e.g. https://github.com/<owner>/<repository>/releases (scripts/publish.py sets it)
 TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".db": "application/vnd.sqlite3"}
+# (what it shows, path): each runs against this site; tests/test_developers.py requests every one.
+API_EXAMPLES = [
+    ("Persons detained in Belarus, as a JSON array",
+     "/conscience/persons.json?status=detained&country=BY&_shape=array"),
+    ("The same as CSV", "/conscience/persons.csv?status=detained&country=BY"),
+    ("Search, diacritics optional", "/conscience/persons.json?_search=Nguyen+Lan+Thang&_shape=array"),
+    ("One row per key (_shape=object), only some columns",
+     "/conscience/persons.json?country=VN&_shape=object&_col=name&_col=status"),
+    ("Counts by status and country, no rows (facets)",
+     "/conscience/persons.json?_facet=status&_facet=country&_size=0"),
+    ("The first 100 detentions; the answer's next_url gives the next 100", "/conscience/detentions.json?_size=100"),
+    ("Every signature as CSV, all rows streamed", "/conscience/signatures.csv?_stream=on"),
+    ("A canned query with parameters: who was charged under article 105 of China's Criminal Law",
+     "/conscience/detained_under_article.json?article=105&country=CN&_shape=array"),
+    ("Your own SQL, with a parameter",
+     "/conscience.json?sql=select+id%2C+name%2C+status+from+persons+where+country+%3D+%3Acountry+order+by+name"
+     "+limit+10&country=AZ&_shape=array"),
+    ("The whole database (SQLite)", "/conscience.db"),
+]
+# (language, code) run as written against this site, {site} its address: tests/test_reuse.py runs the pandas line
+# and a browser's fetch() from another site, and asks for the R line's URL as R's read.csv would read it.
+CODE_EXAMPLES = [
+    ("Python, with pandas", 'import pandas as pd\n'
+                            'detained = pd.read_csv("{site}/conscience/persons.csv?status=detained&country=BY")'),
+    ("R", 'detained <- read.csv("{site}/conscience/persons.csv?status=detained&country=BY", encoding = "UTF-8")'),
+    ("JavaScript, in a page of any other site",
+     'const detained = await (await fetch('
+     '"{site}/conscience/persons.json?status=detained&country=BY&_shape=array&_size=max")).json();'),
+]
+
+
+def site(datasette, request):
+    return datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
 
 
 async def current(datasette):
@@ -32,6 +68,20 @@ def downloads(datasette, release, folder):
     files += [(path, path.name) for path in sorted(folder.iterdir())] if folder else []
     return [(name, datasette.urls.path(f"/releases/{release['id']}/{name}"), path.stat().st_size)
             for path, name in files]
+
+
+async def about_page(datasette, request):
+    db, (release, _), here = datasette.get_database(), await current(datasette), site(datasette, request)
+    sources = await db.execute("select id, title, publisher, licence, as_of, url from sources order by id")
+    context = {
+        "site": here, "sources": [dict(row) for row in sources], "database_hash": db.hash,
+        "release": release["released_on"], "release_id": release["id"],
+        "code_examples": [(language, code.format(site=here)) for language, code in CODE_EXAMPLES],
+        "examples": [(what, path.replace("/conscience", f"/{db.name}", 1)) for what, path in API_EXAMPLES],
+        "limits": {name: datasette.setting(name) for name in (
+            "sql_time_limit_ms", "max_returned_rows", "facet_time_limit_ms", "default_cache_ttl")},
+    }
+    return Response.html(await datasette.render_template("about.html", context, request=request))
 
 
 async def releases_page(datasette, request):
@@ -77,10 +127,6 @@ async def datapackage(datasette, request):
     return response
 
 
-def site(datasette, request):
-    return datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
-
-
 async def dataset(datasette, request):
     """The schema.org Dataset (JSON-LD) of the current release."""
     release, folder = await current(datasette)
@@ -122,6 +168,7 @@ def extra_template_vars(template, request, datasette):
 @hookimpl
 def register_routes():
     return [
+        (r"^/about$", about_page),
         (r"^/releases$", releases_page),
         (r"^/releases/(?P<id>[^/]+)/(?P<name>[^/]+)$", release_file),
         (r"^/datapackage\.json$", datapackage),

@@ -1,21 +1,15 @@
-"""Searching persons: best matches first, any query safe.
+"""Searching persons, best matches first, any query safe: /search?q= (through the canned query `search` in
+metadata.yml, also JSON and CSV), and a searched persons table's best matches above it, the table keeping its sort.
 
-/search?q= lists the persons a query finds, best first: a person whose full name is the query (in any script, with
-or without diacritics or tones) first, then those with the words in a name, then those with them only in a summary,
-occupation or place, each group by relevance (FTS5's bm25, names weighing most). The SQL is the canned query
-`search` in metadata.yml, which also answers as JSON and CSV (/conscience/search.json?q=). Datasette's own table
-search (?_search=) filters a table and keeps its sort, so a persons table page searched by the reader shows the
-best matches above the table.
-
-Queries never reach FTS5 as syntax: search_terms() quotes each word. Datasette's escape_fts(), which its table
-search uses, turns a query of nothing but quotes or spaces (a lone `"`) into an empty FTS5 query, which fails as
-"Invalid SQL"; for the Datasette version checked, this file's escape_fts() answers such a query with a phrase that
-matches nothing, and is otherwise Datasette's own.
+Queries never reach FTS5 as syntax: search_terms() quotes each word. Datasette's escape_fts(), which its table search
+uses, turns a query of nothing but quotes or spaces (a lone `"`) into an empty FTS5 query, which fails as "Invalid
+SQL": for the version checked, the one registered here answers it with a phrase that matches nothing.
 """
 
 import logging
 import re
 import unicodedata
+from collections import Counter
 
 import datasette
 from anyascii import anyascii
@@ -43,16 +37,12 @@ def name_key(name):
     return re.sub(r"[^0-9a-z]", "", anyascii(unicodedata.normalize("NFKC", name)).lower()) or None
 
 
-def escape_fts_never_empty(query):
-    return escape_fts(query) or MATCHES_NOTHING
-
-
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that this escape_fts is the one used
 def prepare_connection(conn):
     conn.create_function("search_terms", 1, search_terms, deterministic=True)
     conn.create_function("name_key", 1, name_key, deterministic=True)
     if datasette.__version__ == ESCAPE_FTS_CHECKED:
-        conn.create_function("escape_fts", 1, escape_fts_never_empty, deterministic=True)
+        conn.create_function("escape_fts", 1, lambda query: escape_fts(query) or MATCHES_NOTHING, deterministic=True)
 
 
 async def search_sql(ds):
@@ -73,10 +63,8 @@ async def search_page(datasette, request):
     rows, truncated = await best_matches(datasette, query) if query else ([], False)
     found = (await datasette.get_database().execute(
         "select count(*) from persons_fts where persons_fts match search_terms(:q)", {"q": query})).single_value()
-    by_match = {}
-    for row in rows:
-        by_match[row["matched_in"]] = by_match.get(row["matched_in"], 0) + 1
-    context = {"query": query, "rows": rows, "found": found, "truncated": truncated, "by_match": by_match}
+    context = {"query": query, "rows": rows, "found": found, "truncated": truncated,
+               "by_match": Counter(row["matched_in"] for row in rows)}
     return Response.html(await datasette.render_template("search.html", context, request=request))
 
 

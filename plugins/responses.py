@@ -1,44 +1,35 @@
-"""What every response carries: security headers, compression, and the headers of files sent as files.
+"""What every response goes through, from the outside in: the page cache; security, cache and file headers and
+compression; a table's CSV in full. docs/building.md ("The server") says what each does and why. One ASGI wrapper,
+long but not split, so that the order its layers rely on is fixed in one place: pages are remembered compressed and
+with their headers, and a CSV is completed before it is compressed. The SQL gate and format checks are inside it
+(tryfirst), so their refusals carry its headers too.
 
-Security: the site is read-only and shows text from many sources. The Content-Security-Policy lets a page run only
-the site's own script files and the inline scripts the site itself writes, each named by its hash: the static ones
-in Datasette's and our templates, the facet switch of Datasette's table page, and what plugins add through the
-documented extra_body_script hook (the map's settings), all worked out once at startup. A script that reached a page
-any other way (a name from a source that escaped escaping) does not run. Inline styles are allowed (Datasette's pages
-use style attributes); pictures may come from the map's tile server too.
-
-Compression: text responses are gzipped for clients that accept it (asgi-gzip: Starlette's GZipMiddleware); the
-persons table page is 290 KB of HTML and 28 KB gzipped. Streamed CSV is compressed chunk by chunk as it goes. The
-database download is left alone: it is binary, and sent with its length.
-
-Caching: any page without a Cache-Control of its own may be kept default_cache_ttl seconds, as Datasette says on its
-table pages: the database changes only with a redeploy (a response personal to a cookie is "private, no-store",
-which Datasette sets). Files: Datasette's and its plugins' static files (/-/static/, /-/static-plugins/) change only when the site is
-redeployed with another version: browsers may keep them a week, and a year for a URL carrying its content's hash
-(Datasette's app.css?<hash>), which changes whenever the file does. Datasette sends the immutable database with
-both its Content-Length and "Transfer-Encoding: chunked", and the server then drops the length, so a download shows
-no size or progress: the length is right, and the chunked header goes.
-
-The order is fixed here: outside, plugins/response_cache.py (trylast), which so remembers pages compressed and with
-their headers; inside, the SQL gate, CSV and format checks (tryfirst), whose refusals so carry these headers too.
+Remembered: a page of an immutable database is the same every time, so a GET without cookies or credentials is sent
+again as it was sent (keyed by host too: feeds hold absolute links), if it was a 200 that sets no cookie and says no
+no-store (a citation is dated the day it is asked for). Never /-/ pages, which describe the running server, nor
+?sql= queries, which take turns (plugins/sql_gate.py) and would only push pages out.
 """
 
 import base64
 import hashlib
 import re
+from collections import OrderedDict
+from urllib.parse import parse_qsl, urlencode
 
 from asgi_gzip import GZipMiddleware
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils import await_me_maybe
+from datasette.utils.asgi import Response
 
 HEADERS = [
-    # Browsers must not guess a content type (a CSV or JSON cell rendered as HTML).
-    (b"x-content-type-options", b"nosniff"),
-    # Pages cannot be framed by another site (clickjacking).
-    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),  # browsers must not guess a type (a CSV or JSON cell read as HTML)
+    (b"x-frame-options", b"DENY"),  # no other site may frame a page (clickjacking)
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 ]
+# Pages run the site's own script files and the inline scripts it writes, each named by its hash (worked out at
+# startup): a script that reached a page any other way does not run. Inline styles are allowed (Datasette's pages use
+# style attributes), and pictures from the map's tile server.
 POLICY = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
           "img-src 'self' data: https://*.tile.openstreetmap.org; object-src 'none'; base-uri 'self'; "
           "form-action 'self'; frame-ancestors 'none'")
@@ -46,6 +37,15 @@ INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 # Datasette's table.html writes one inline script from a variable: whether facets may be chosen.
 TEMPLATED = {"DATASETTE_ALLOW_FACET = {{ datasette_allow_facet }};": [
     "DATASETTE_ALLOW_FACET = true;", "DATASETTE_ALLOW_FACET = false;"]}
+COMPRESS_LEVEL = 6  # zlib's default: within a few per cent of level 9's size, in about half the time
+MINIMUM_BYTES = 1000  # smaller bodies gain too little to pay for the gzip header and the work
+STATIC_PREFIXES = ("/-/static/", "/-/static-plugins/")
+WEEK = b"public, max-age=604800"
+YEAR = b"public, max-age=31536000, immutable"
+SQL_PARAMETER = re.compile(rb"(?:^|&)sql=")
+MAX_RESPONSE_BYTES = 2 * 2**20  # as sent: a compressed page takes a tenth of the room
+MAX_TOTAL_BYTES = 64 * 2**20
+FAILED_QUERY_CSV = b"\r\n"  # what Datasette sends for a query that failed: no header (a query has a column at least)
 
 
 def script_hash(script):
@@ -67,8 +67,7 @@ async def body_scripts(datasette):
     pages = [(None, None, None, view) for view in ("index", "database", "query", "row")]
     for name, db in datasette.databases.items():
         for table in [*await db.table_names(), *await db.view_names()]:
-            pages.append((name, table, await db.table_columns(table), "table"))
-            pages.append((name, table, await db.table_columns(table), "row"))
+            pages += [(name, table, await db.table_columns(table), view) for view in ("table", "row")]
     scripts = set()
     for database, table, columns, view_name in pages:
         for found in pm.hook.extra_body_script(template=f"{view_name}.html", database=database, table=table,
@@ -78,75 +77,178 @@ async def body_scripts(datasette):
     return scripts
 
 
-def jinja_environment(datasette):
-    """Datasette 1.0 replaced the jinja_env attribute by get_jinja_environment()."""
-    return datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment") else datasette.jinja_env
-
-
-# Level 6, zlib's default: within a few per cent of level 9's size, in about half the time.
-COMPRESS_LEVEL = 6
-# Smaller bodies gain too little to pay for the gzip header and the work.
-MINIMUM_BYTES = 1000
-STATIC_PREFIXES = ("/-/static/", "/-/static-plugins/")
-WEEK = b"public, max-age=604800"
-YEAR = b"public, max-age=31536000, immutable"
-
-
-def cache_control(scope, ttl):
-    """Static files a week, or a year; any other page default_cache_ttl, as Datasette's table pages say (our pages,
-    full CSVs, the download and the release's files); nothing for /-/, which describes the running server."""
-    if scope["path"].startswith(STATIC_PREFIXES):
-        return YEAR if scope.get("query_string") else WEEK
-    return None if scope["path"].startswith("/-/") else f"max-age={ttl}".encode()
-
-
-def with_headers(message, scope, ttl):
-    headers = list(message.get("headers", []))
-    names = {name.lower() for name, _ in headers}
-    if message["status"] == 200 and b"cache-control" not in names and (cache := cache_control(scope, ttl)):
-        headers.append((b"cache-control", cache))
-    if scope["path"].endswith(".db") and b"content-length" in names:
-        headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
-    return {**message, "headers": headers}
-
-
-def with_security_headers(message, datasette):
-    names = {name.lower() for name, _ in message.get("headers", [])}
-    extra = [(name, value) for name, value in HEADERS if name not in names]
-    policy = getattr(datasette, "_content_security_policy", None)
-    if policy and b"content-security-policy" not in names:
-        extra.append((b"content-security-policy", policy))
-    return {**message, "headers": list(message.get("headers", [])) + extra}
-
-
 @hookimpl
 def startup(datasette):
     async def work_out_the_policy():
-        scripts = template_scripts(jinja_environment(datasette)) | await body_scripts(datasette)
+        environment = (datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment")
+                       else datasette.jinja_env)  # Datasette 1.0 has no jinja_env
+        scripts = template_scripts(environment) | await body_scripts(datasette)
         datasette._content_security_policy = POLICY.format(
             scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
 
     return work_out_the_policy
 
 
-@hookimpl
+class Remembered:
+    """Responses by key, least recently used first out once they hold more than max_bytes of body."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.responses = OrderedDict()
+
+    def get(self, key):
+        response = self.responses.get(key)
+        if response is not None:
+            self.responses.move_to_end(key)
+        return response
+
+    def put(self, key, start, body):
+        if key in self.responses:
+            return
+        self.responses[key] = (start, body)
+        self.bytes += len(body)
+        while self.bytes > self.max_bytes:
+            _, (_, forgotten) = self.responses.popitem(last=False)
+            self.bytes -= len(forgotten)
+
+
+def key_of(scope, datasette):
+    """What identifies a rememberable request's response, or None for a request that must be answered anew."""
+    if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/-/"):
+        return None
+    headers = dict(scope.get("headers") or [])
+    query = scope.get("query_string", b"")
+    if b"cookie" in headers or b"authorization" in headers or SQL_PARAMETER.search(query):
+        return None
+    if any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal"):
+        return None
+    return scope.get("scheme"), headers.get(b"host"), scope["path"], query, b"gzip" in headers.get(
+        b"accept-encoding", b"")
+
+
+def remembering(app, datasette):
+    remembered = Remembered(MAX_TOTAL_BYTES)
+
+    async def respond(scope, receive, send):
+        key = key_of(scope, datasette)
+        if key is None:
+            return await app(scope, receive, send)
+        if response := remembered.get(key):
+            start, body = response
+            await send(start)
+            return await send({"type": "http.response.body", "body": body})
+        sent, size = [], 0  # the response as it is passed on, while it may still be remembered
+
+        async def recording(message):
+            nonlocal sent, size
+            if sent is not None:
+                sent.append(message)
+                size += len(message.get("body", b""))
+                headers = {(name.lower(), value) for name, value in sent[0].get("headers", [])}
+                if (size > MAX_RESPONSE_BYTES or sent[0]["status"] != 200 or (b"cache-control", b"no-store") in headers
+                        or any(name == b"set-cookie" for name, _ in headers)):
+                    sent = None
+            await send(message)
+
+        await app(scope, receive, recording)
+        if sent and len(sent) > 1 and not sent[-1].get("more_body"):
+            remembered.put(key, sent[0], b"".join(message.get("body", b"") for message in sent[1:]))
+
+    return respond
+
+
+def cache_control(scope, ttl):
+    """Static files a week, or a year; any other page default_cache_ttl; nothing for /-/, the running server."""
+    if scope["path"].startswith(STATIC_PREFIXES):
+        return YEAR if scope.get("query_string") else WEEK
+    return None if scope["path"].startswith("/-/") else f"max-age={ttl}".encode()
+
+
+def with_headers(message, scope, datasette):
+    headers = list(message.get("headers", []))
+    names = {name.lower() for name, _ in headers}
+    headers += [(name, value) for name, value in HEADERS if name not in names]
+    policy = getattr(datasette, "_content_security_policy", None)
+    if policy and b"content-security-policy" not in names:
+        headers.append((b"content-security-policy", policy))
+    cache = cache_control(scope, datasette.setting("default_cache_ttl"))
+    if message["status"] == 200 and b"cache-control" not in names and cache:
+        headers.append((b"cache-control", cache))
+    if scope["path"].endswith(".db") and b"content-length" in names:  # Datasette says chunked too: the length went
+        headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
+    return {**message, "headers": headers}
+
+
+def headed_and_compressed(app, datasette):
+    compressing = GZipMiddleware(app, minimum_size=MINIMUM_BYTES, compresslevel=COMPRESS_LEVEL)
+
+    async def respond(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = with_headers(message, scope, datasette)
+            await send(message)
+
+        await (app if scope["path"].endswith(".db") else compressing)(scope, receive, send_with_headers)
+
+    return respond
+
+
+def streamed(scope):
+    """The scope of a table's CSV, asked to stream every row; None when the request is not one."""
+    path = scope.get("path", "")
+    if scope.get("type") != "http" or not path.endswith(".csv") or path.count("/") != 2:
+        return None  # /<database>/<table>.csv only: a query's CSV (/<database>.csv?sql=) cannot stream
+    args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    if any(key in ("_stream", "_next") for key, _ in args):
+        return None
+    return {**scope, "query_string": urlencode([*args, ("_stream", "on")]).encode("latin-1")}
+
+
+def is_query_csv(scope):
+    path = scope.get("path", "")
+    return scope.get("type") == "http" and path.endswith(".csv") and (
+        path.count("/") == 1 or b"sql=" in scope.get("query_string", b""))
+
+
+async def failure_said(app, scope, receive, send):
+    """A query's CSV, unless it failed: then a 400 saying where to read why (the query is not run again)."""
+    held, body = [], b""
+
+    async def relay(message):
+        nonlocal held, body
+        if held is None:
+            return await send(message)
+        held.append(message)
+        body += message.get("body", b"")
+        ended = message["type"] == "http.response.body" and not message.get("more_body")
+        if not FAILED_QUERY_CSV.startswith(body) or (ended and body != FAILED_QUERY_CSV):
+            for kept in held:
+                await send(kept)
+            held = None
+
+    await app(scope, receive, relay)
+    if held is not None:
+        json_address = scope["path"].removesuffix(".csv") + ".json?" + scope.get("query_string", b"").decode("latin-1")
+        await Response.text("The query could not be run (SQLite refused it, it took too long or its result is too "
+                            f"large): {json_address} says why.\n", status=400).asgi_send(send)
+
+
+def in_full(app):
+    """A table's CSV with every row, where Datasette's CSV link sent the first 1,000 and said nothing of the rest; a
+    query's CSV that failed, a 200 with an empty line in Datasette 0.65 (read as "no rows"), a 400."""
+
+    async def every_row(scope, receive, send):
+        if is_query_csv(scope):
+            return await failure_said(app, scope, receive, send)
+        await app(streamed(scope) or scope, receive, send)
+
+    return every_row
+
+
+@hookimpl(trylast=True)  # the outermost wrapper
 def asgi_wrapper(datasette):
-    def wrap(app):
-        compressing = GZipMiddleware(app, minimum_size=MINIMUM_BYTES, compresslevel=COMPRESS_LEVEL)
-
-        async def respond(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-
-            async def send_with_headers(message):
-                if message["type"] == "http.response.start":
-                    message = with_security_headers(
-                        with_headers(message, scope, datasette.setting("default_cache_ttl")), datasette)
-                await send(message)
-
-            inner = app if scope["path"].endswith(".db") else compressing
-            await inner(scope, receive, send_with_headers)
-
-        return respond
-
-    return wrap
+    return lambda app: remembering(headed_and_compressed(in_full(app), datasette), datasette)

@@ -1,41 +1,25 @@
-"""One gate for the SQL a visitor writes: a fair share for every client, and readers never wait behind it.
+"""One gate for the SQL a visitor writes (`?sql=`, `_where=`, raw full-text syntax) and for searches: a fair share for
+every client, and readers' pages never wait behind them. docs/building.md ("The server") gives the rules and their
+figures; docs/performance.md what they hold against.
 
-Arbitrary SQL reaches the database three ways: `?sql=` on a database or query page, `_where=` on a table page, and
-raw full-text syntax (`_searchmode=raw`). Each query is cut at the time limit (Datasette's) and bounded in memory
-(plugins/sql_limits.py); this gate bounds how many run and who waits:
+AT_ONCE such queries run at a time, at most WAITING wait for a turn, each at most WAIT_SECONDS; a turn goes to the
+waiting client that has asked least lately (requests and seconds of SQL, fading with HALF_LIFE_SECONDS), so a visitor
+passes the clients that keep the database busy. A client (its address, or the header a trusted proxy sets:
+`client_ip_header` in this plugin's configuration) has one query under way and a budget of SQL time. Searches (any
+words make /search anew, up to a second each) take turns in a queue of their own, without a budget. Before any of
+this, every request's parameters are bounded, counted as Datasette decodes them (`%5Ffacet` is `_facet`).
 
-- AT_ONCE of them run at a time, so they cannot take every core: pages, canned queries and feeds never wait here;
-- at most WAITING wait for a turn, each for at most WAIT_SECONDS; a turn goes to the waiting client that has asked
-  least lately (its requests and the seconds of SQL they took, fading with a half-life of HALF_LIFE_SECONDS), so a
-  visitor's query passes the clients that keep the database busy; when the queue is full, a client that has asked
-  less takes the place of the one that has asked most, which is refused;
-- a client (its address, or the header a trusted proxy sets: `client_ip_header` in this plugin's configuration)
-  has one such request under way at a time, and a budget of SQL time (BURST_SECONDS, refilled at REFILL_PER_SECOND);
-- a table page asked with arbitrary SQL runs its rows alone (no count, no facets: each would run the SQL again);
-- no request asks for more than MAX_FACETS facets;
-- a client that keeps asking (more than SLOWED_AFTER requests lately) gets its refusals after SLOWED_SECONDS.
-
-The search page (`/search?q=`) is a reader's page, but any words make it anew and one costs up to a second: twenty
-clients asking for new words held every reader's page for a minute. Searches take turns the same way, in a queue of
-their own (no budget: a reader may search as often as they like while nobody floods), so that they too leave a core
-to the other pages, and a reader who has searched little passes the clients that keep searching.
-
-Before any of this, and before Datasette reads a parameter, every request is bounded: a query string of at most
-MAX_QUERY_BYTES and MAX_PARAMETERS parameters (Datasette's table view takes time quadratic in their number: 6,000
-held the server for 30 s). Every count here is made on the parameters as Datasette decodes them (`%5Ffacet` is
-`_facet`). A request refused is answered at once, with Retry-After where waiting helps: the site's page (with the
-query kept in an editor) for a browser, JSON for JSON clients, text for CSV.
+Long, but one: every request passes it once, and each rule needs the clients it keeps.
 """
 
 import asyncio
 import itertools
-import json
 import time
 from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import Request
+from datasette.utils.asgi import Request, Response
 from markupsafe import escape
 
 AT_ONCE = 1  # this machine has two cores: the other is the readers'
@@ -44,7 +28,9 @@ WAIT_SECONDS = 2
 BURST_SECONDS = 3.0
 REFILL_PER_SECOND = 0.1  # a client kept busy runs one second of SQL every ten
 MAX_FACETS = 10  # a table page's own facets (six for persons) and a few more
-MAX_PARAMETERS = 256  # the widest page of ours asks for about 40 (a table with filters, facets and sorts)
+# The widest page of ours asks for about 40 (a table with filters, facets and sorts); Datasette's table view takes time
+# quadratic in their number: 6,000 held the server for 30 s.
+MAX_PARAMETERS = 256
 MAX_QUERY_BYTES = 128 * 1024  # room for the longest SQL SQLite takes (100,000 bytes), percent-encoded
 MAX_CLIENTS = 10_000  # clients remembered, least recent forgotten first
 HALF_LIFE_SECONDS = 30
@@ -53,6 +39,9 @@ HALF_LIFE_SECONDS = 30
 SLOWED_AFTER = 20
 SLOWED_SECONDS = 2
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date", "_facet_tags", "_facet_counted")
+BUSY = {"sql": "Other visitors' SQL queries are running: try again in a few seconds. Pages, canned queries and feeds "
+               "are not affected.",
+        "search": "Many searches are running: try again in a few seconds."}
 
 
 def arbitrary(pairs):
@@ -79,14 +68,15 @@ def facets_asked(pairs):
 class Client:
     """A client's SQL budget (seconds it may still spend, refilled as time passes) and how much it has asked lately."""
 
-    def __init__(self, now):
-        self.seconds, self.at, self.under_way, self.asked = BURST_SECONDS, now, 0, 0.0
+    def __init__(self):
+        self.seconds, self.at, self.under_way, self.asked = BURST_SECONDS, time.monotonic(), 0, 0.0
 
-    def refilled(self, now):
-        self.seconds = min(BURST_SECONDS, self.seconds + (now - self.at) * REFILL_PER_SECOND)
-        self.asked *= 0.5 ** ((now - self.at) / HALF_LIFE_SECONDS)
+    def count(self, asked, spent=0.0):
+        """Refilled and faded to now; then `asked` more, and `spent` seconds of SQL less."""
+        now = time.monotonic()
+        self.seconds = min(BURST_SECONDS, self.seconds + (now - self.at) * REFILL_PER_SECOND) - spent
+        self.asked = self.asked * 0.5 ** ((now - self.at) / HALF_LIFE_SECONDS) + asked
         self.at = now
-        return self.seconds
 
     async def slowed(self):
         """A client that keeps asking gets its refusals slowly, and so sends its requests slowly."""
@@ -95,10 +85,8 @@ class Client:
 
 
 class Turns:
-    """Who runs next: AT_ONCE at a time; the waiting client that has asked least lately first, then in order.
-
-    A waiting client is ranked by what it has asked up to now (a client that keeps asking while it waits falls back).
-    """
+    """Who runs next: AT_ONCE at a time; the waiting client that has asked least lately first (as it has asked up to
+    now: one that keeps asking while it waits falls back), then in order of arrival."""
 
     def __init__(self):
         self.running = 0
@@ -155,7 +143,7 @@ class Gate:
     def __init__(self, app, datasette):
         self.app, self.datasette = app, datasette
         self.clients = OrderedDict()
-        self.turns = {}  # (queue, event loop): Turns; the server's loop is not the one plugins load in
+        self.turns = {}  # (queue, event loop): Turns
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -163,64 +151,45 @@ class Gate:
         pairs = parameters(scope.get("query_string", b""))
         if isinstance(pairs, tuple):  # the page says so without repeating the address (its links keep no query)
             return await refuse(self.datasette, {**scope, "query_string": b""}, receive, send, *pairs)
-        if scope["path"] == "/search" and any(key == "q" and value.strip() for key, value in pairs):
-            return await self.searched(scope, receive, send, pairs)
-        if facets_asked(pairs) <= MAX_FACETS and not arbitrary(pairs):
+        searched = scope["path"] == "/search" and any(key == "q" and value.strip() for key, value in pairs)
+        if not searched and facets_asked(pairs) <= MAX_FACETS and not arbitrary(pairs):
             return await self.app(scope, receive, send)
-        client = self.asking(scope)
+        client = self.client(scope)
+        client.count(1)
 
         async def refused(status, retry_after, message):
             await client.slowed()
             await refuse(self.datasette, scope, receive, send, status, message, retry_after, pairs)
 
+        if searched:
+            return await self.in_turn("search", client, refused, lambda: self.app(scope, receive, send))
         if facets_asked(pairs) > MAX_FACETS:
             return await refused(400, None, f"A page may ask for at most {MAX_FACETS} facets.")
         if client.under_way:
-            return await refused(429, 1, "Your previous query is still running: send the next one when it has finished.")
+            return await refused(429, 1, "Your previous query is still running: send the next one when it has "
+                                         "finished.")
         if client.seconds <= 0:
             return await refused(429, int(-client.seconds / REFILL_PER_SECOND) + 1,
                                  "You have run a lot of SQL in the last minutes: please wait before the next query.")
         client.under_way += 1
         try:
-            turns = self.queue("sql")
-            if not await turns.take(client):
-                return await refused(503, WAIT_SECONDS, "Other visitors' SQL queries are running: try again in a few "
-                                     "seconds. Pages, canned queries and feeds are not affected.")
-            started = time.monotonic()
-            try:
-                return await self.app(rows_alone(scope, pairs), receive, send)
-            finally:
-                turns.give_back()
-                client.refilled(time.monotonic())
-                client.seconds -= time.monotonic() - started
-                client.asked += time.monotonic() - started
+            return await self.in_turn("sql", client, refused, lambda: self.app(rows_alone(scope, pairs), receive, send))
         finally:
             client.under_way -= 1
 
-    async def searched(self, scope, receive, send, pairs):
-        """A search, in its turn."""
-        client = self.asking(scope)
-        turns = self.queue("search")
+    async def in_turn(self, queue, client, refused, run):
+        """run() in its turn (a queue per event loop: the server's is not the one plugins load in), its time counted
+        as the client asking, and against its budget for SQL (a reader may search as often as they like)."""
+        turns = self.turns.setdefault((queue, id(asyncio.get_running_loop())), Turns())
         if not await turns.take(client):
-            await client.slowed()
-            return await refuse(self.datasette, scope, receive, send, 503,
-                                "Many searches are running: try again in a few seconds.", WAIT_SECONDS)
+            return await refused(503, WAIT_SECONDS, BUSY[queue])
         started = time.monotonic()
         try:
-            return await self.app(scope, receive, send)
+            return await run()
         finally:
             turns.give_back()
-            client.asked += time.monotonic() - started
-
-    def asking(self, scope):
-        """The request's client, counted as asking once more."""
-        client = self.client(scope)
-        client.refilled(time.monotonic())
-        client.asked += 1
-        return client
-
-    def queue(self, kind):
-        return self.turns.setdefault((kind, id(asyncio.get_running_loop())), Turns())
+            took = time.monotonic() - started
+            client.count(took, took if queue == "sql" else 0.0)
 
     def client(self, scope):
         header = (self.datasette.plugin_config("sql_gate") or {}).get("client_ip_header")
@@ -228,7 +197,7 @@ class Gate:
         key = headers.get(header.lower().encode()) if header else None
         key = key.decode("latin-1") if key else (scope.get("client") or ("unknown",))[0]
         if key not in self.clients:
-            self.clients[key] = Client(time.monotonic())
+            self.clients[key] = Client()
             while len(self.clients) > MAX_CLIENTS:
                 self.clients.popitem(last=False)
         self.clients.move_to_end(key)
@@ -243,31 +212,22 @@ def rows_alone(scope, pairs):
     return {**scope, "query_string": urlencode(pairs).encode("latin-1")}
 
 
-def wants_json(scope, json_asked):
-    headers = dict(scope.get("headers") or [])
-    return json_asked or (
-        b"application/json" in headers.get(b"accept", b"") and b"text/html" not in headers.get(b"accept", b""))
-
-
 async def refuse(datasette, scope, receive, send, status, message, retry_after=None, pairs=()):
     """The refusal as the client asked for the page: JSON, plain text for CSV, or the site's HTML page."""
-    json_asked = scope["path"].endswith(".json") or any(key == "_shape" for key, _ in pairs)
-    headers = [(b"retry-after", str(retry_after).encode())] if retry_after else []
-    if wants_json(scope, json_asked):
-        body = json.dumps({"ok": False, "error": message, "status": status, "retry_after": retry_after}).encode()
-        headers.append((b"content-type", b"application/json; charset=utf-8"))
+    accept = dict(scope.get("headers") or []).get(b"accept", b"")
+    headers = {"retry-after": str(retry_after)} if retry_after else {}
+    if (scope["path"].endswith(".json") or any(key == "_shape" for key, _ in pairs)
+            or b"application/json" in accept and b"text/html" not in accept):
+        response = Response.json({"ok": False, "error": message, "status": status, "retry_after": retry_after},
+                                 status=status, headers=headers)
     elif scope["path"].endswith(".csv"):
-        body = (message + "\n").encode()
-        headers.append((b"content-type", b"text/plain; charset=utf-8"))
+        response = Response.text(message + "\n", status=status, headers=headers)
     else:
-        html = await datasette.render_template("sql_refused.html", {
+        request = Request({**scope, "csrftoken": lambda: ""}, receive)  # outside CSRF: a GET form needs none
+        response = Response.html(await datasette.render_template("sql_refused.html", {
             "status": status, "message": message, "retry_after": retry_after, "sql": dict(pairs).get("sql"),
-            "action": escape(scope["path"].removesuffix(".json")),
-        }, request=Request({**scope, "csrftoken": lambda: ""}, receive))  # outside CSRF: a GET form needs none
-        body = html.encode()
-        headers.append((b"content-type", b"text/html; charset=utf-8"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+            "action": escape(scope["path"].removesuffix(".json"))}, request=request), status=status, headers=headers)
+    await response.asgi_send(send)
 
 
 @hookimpl(tryfirst=True)  # inside plugins/responses.py, so that refusals carry its headers

@@ -1,22 +1,10 @@
-"""Every SQL query bounded in memory as Datasette bounds it in time: limits on each value, on each result, on SQLite.
+"""Every SQL query bounded in memory as Datasette bounds it in time (docs/building.md, "The server", gives the figures).
 
-A read-only query can still ask for gigabytes: `select zeroblob(200000000)` returned a 1.2 GB JSON body and left
-the server at 6 GiB; a thousand rows of sixty 100 KB strings took it to 1.5 GB in the second before the time
-limit cut the query. Each connection Datasette opens (the documented prepare_connection hook) gets:
-
-- SQLite's limits on one value (LENGTH: no stored value is near it, scripts/build.py refuses longer ones), on the
-  columns of a result, on the length of a statement and of a LIKE pattern (whose matching cost grows with it);
-- a budget for each query's result: rows are counted as SQLite hands them over (the connection's row factory,
-  which Datasette sets to sqlite3.Row and which this keeps), and a query whose rows pass RESULT_BYTES stops with
-  an error saying so — about a hundred times what any page of ours needs;
-- a ceiling on all of SQLite's memory in the process (hard_heap_limit): past it, a query fails instead of the
-  server swelling;
-- the path of the database file on the server, which pragma_database_list would show, read as NULL;
-- printf()'s width and precision held to the length of a value: SQLite loops over a precision even when the
-  result is too long to keep, so `printf('%.*c', 100000000 + length(name), 'x')` took 0.14 s a row, between two
-  checks of the time limit: 23 s for a one-second limit. The function is replaced by one that gives NULL at once
-  for a width or precision longer than a value (as SQLite's gives NULL after its loop), and otherwise has
-  SQLite's own printf make the text.
+A read-only query can still ask for gigabytes (`select zeroblob(200000000)` made a 1.2 GB JSON body and left the
+server at 6 GiB). Each connection Datasette opens (the prepare_connection hook) gets SQLite's limits on a value, a
+result's columns, a statement and a LIKE pattern; a budget for each query's result; a ceiling on all of SQLite's
+memory (hard_heap_limit: past it a query fails instead of the server swelling); the database file's path read as NULL
+in pragma_database_list; and a printf whose width and precision are held to a value's length.
 """
 
 import re
@@ -45,17 +33,14 @@ class ResultTooLarge(sqlite3.DatabaseError):
 
 
 class ResultBudget:
-    """A row factory giving sqlite3.Row, that stops a query once its rows would pass `limit` bytes as sent.
+    """A row factory giving sqlite3.Row (as Datasette sets), that stops a query once its rows pass RESULT_BYTES as sent.
 
-    A value is counted at what it may take in the JSON answer: text of printable ASCII at its length, any other text
-    or blob at six times it (a NUL or a Chinese character is written `\\u0000`, `\\u5218`), so no answer can be much
-    larger than the budget, however its values are made. A connection runs one query at a time, in its own thread:
-    the count starts again with each new cursor. Only a weak reference to the cursor is kept: a cursor kept alive
-    keeps its statement open, and an open statement would keep an interrupt meant for it alive for the next query.
+    A connection runs one query at a time, in its own thread: the count starts again with each new cursor. Only a weak
+    reference to the cursor is kept: a live cursor keeps its statement open, and with it an interrupt meant for it,
+    which would then cut the connection's next query.
     """
 
-    def __init__(self, limit=RESULT_BYTES):
-        self.limit = limit
+    def __init__(self):
         self.counted = threading.local()
 
     def __call__(self, cursor, row):
@@ -63,15 +48,16 @@ class ResultBudget:
         if getattr(counted, "cursor", lambda: None)() is not cursor:
             counted.cursor, counted.bytes = weakref.ref(cursor), 0
         counted.bytes += sum(map(sent_size, row))
-        if counted.bytes > self.limit:
+        if counted.bytes > RESULT_BYTES:
             counted.cursor = lambda: None
-            raise ResultTooLarge(f"the query's result is larger than {self.limit // 2**20} MB: "
+            raise ResultTooLarge(f"the query's result is larger than {RESULT_BYTES // 2**20} MB: "
                                  "ask for fewer rows or columns, or shorter values")
         return sqlite3.Row(cursor, row)
 
 
 def sent_size(value):
-    """At most how many bytes a value takes in a JSON answer (numbers and NULL count as nothing)."""
+    """At most how many bytes a value takes in a JSON answer: printable ASCII at its length, any other text or blob six
+    times it (a NUL or a Chinese character is written `\\u0000`, `\\u5218`); numbers and NULL count as nothing."""
     if isinstance(value, str):
         return len(value) if value.isascii() and value.isprintable() else 6 * len(value)
     return 6 * len(value) if isinstance(value, bytes) else 0
@@ -100,7 +86,9 @@ def too_long(text, args):
 class GuardedPrintf:
     """printf/format made by SQLite's own printf on a private connection, once its widths and precisions are checked.
 
-    A result longer than a value may be is NULL, as SQLite's printf gives it, without the loop.
+    SQLite loops over a precision even when the result is too long to keep: `printf('%.*c', 100000000 + length(name),
+    'x')` took 0.14 s a row between two checks of the time limit (23 s for a one-second limit). A width or precision
+    longer than a value may be gives NULL at once, as SQLite's printf gives it after its loop.
     """
 
     def __init__(self):

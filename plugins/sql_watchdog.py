@@ -1,21 +1,14 @@
-"""No query runs much past the time limit, however busy the server: a watchdog interrupts the one that does, and only it.
+"""No query runs much past the time limit, however busy the server: a watchdog interrupts the one that does, only it.
 
-Datasette cuts a query at sql_time_limit_ms with a Python callback that SQLite calls every 1,000 instructions.
-The callback needs Python's lock, so when the server is busy (twenty clients sending hostile queries, say) each
-check comes late, and one long step (a sort, a function) is never checked at all. SQLite can also be interrupted
-from another thread (sqlite3_interrupt: Connection.interrupt in Python), which it notices in C at its next step.
+Datasette's time check is a Python callback SQLite calls every 1,000 instructions: on a busy server each comes late,
+and one long step (a sort, a function) is never checked. Connection.interrupt() from another thread is noticed in C at
+SQLite's next step, but SQLite keeps the flag until no statement of the connection is active, so one sent after its
+query ended lands on the next (an innocent page refused as "took too long"). So the watchdog times the work, not
+statements: each function Datasette runs on a connection (Database.execute_fn) is marked as running from start to end,
+under the lock held while interrupting, and only one still running GRACE_SECONDS past the site's longest limit is
+interrupted. A function that fails leaves no statement open: its traceback's frames, which hold the cursor, are cleared.
 
-An interrupt is exact only while the query it is meant for is running: SQLite keeps the flag until no statement of
-the connection is active, so one sent after the query ended lands on the connection's next query (an innocent
-page refused as "took too long"), or, while a cut-short cursor keeps its statement open, on every query after it.
-So the watchdog times the work itself, not statements: every function Datasette runs on a connection in its SQL
-threads (Database.execute_fn: each query, with its fetching) is marked as running from its start to its end, under
-the lock the watchdog holds while it interrupts, and only a function still running GRACE_SECONDS past the longest
-limit the site gives a query is interrupted. A function that fails leaves no statement open behind it: its
-traceback's frames are cleared, so the cursor they hold is freed and its statement reset.
-
-This replaces Database.execute_fn, so it applies only to the Datasette it was written against (WRITTEN_FOR): on any
-other version it steps aside at startup, saying so once in the log, and Datasette's own time checks remain.
+It rebinds Database.execute_fn: on any version but WRITTEN_FOR it steps aside at startup, and Datasette's checks remain.
 """
 
 import functools
@@ -28,7 +21,7 @@ import datasette
 from datasette import hookimpl
 
 WRITTEN_FOR = "0.65.5"
-RUNNING = datasette.__version__
+RUNNING = datasette.__version__  # the startup hook's argument hides the module's name
 APPLIES = datasette.__version__ == WRITTEN_FOR
 if APPLIES:  # Datasette's internals, as they are in that version
     from datasette.database import Database

@@ -1,24 +1,103 @@
-"""Table rows rendered one call per row, with persons' names linked to their pages.
+"""Table cells as Datasette makes them, faster: their values worked out without asking render_cell about every cell,
+each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html), persons' names linked to their
+pages. Where a render_cell plugin, a table's units or a blob is there, Datasette's own function works them out; a test
+checks the markup is Datasette's own on every table. docs/performance.md has the measures.
 
-A persons page of 100 rows x 27 columns has 2,700 cells, and Jinja spent as long on each as Datasette spends
-finding its value. The markup is that of Datasette's _table.html (templates/_table.html uses this filter);
-every value is escaped unless it is already markup. Column classes come escaped, once per column; a cell's
-value_type is the name of a Python type, set by Datasette.
-
-Names link to /person/<id> (under Datasette's base_url) here rather than through Datasette's render_cell hook: Datasette calls that hook
-for every cell of every table, about 4 ms of a persons page, to change one column in three tables. The links
-show wherever the table markup does: table, view and row pages, search results.
+It rebinds a function of Datasette's table view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
 """
 
+import sys
+
+import datasette
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+WRITTEN_FOR = "0.65.5"
+APPLIES = datasette.__version__ == WRITTEN_FOR
+if APPLIES:  # Datasette's internals, as they are in that version
+    import datasette.views.table as table_view
+    from datasette.plugins import pm
+    from datasette.utils import CustomRow, is_url, path_from_row_pks, tilde_encode, truncate_url
+
+    # Datasette's own function, even when this file is loaded again for a second Datasette in the same process
+    datasettes_display = getattr(table_view.display_columns_and_rows, "__wrapped__",
+                                 table_view.display_columns_and_rows)
+EMPTY = Markup("&nbsp;")
+URL_STARTS = ("http://", "https://")  # is_url's first test, made here before the call
+
+
+async def display_columns_and_rows(datasette, database_name, table_name, description, rows, link_column=False,
+                                   truncate_cells=0, sortable_columns=None):
+    arguments = (datasette, database_name, table_name, description)
+    options = {"link_column": link_column, "truncate_cells": truncate_cells, "sortable_columns": sortable_columns}
+    names = [column[0] for column in description]
+    # a row with labelled foreign keys is a CustomRow, whose own iteration looks up each column twice
+    values = [list(map(row.get, names)) if isinstance(row, CustomRow) else list(row) for row in rows]
+    if (pm.hook.render_cell.get_hookimpls() or datasette.table_metadata(database_name, table_name).get("units")
+            or bytes in {type(value) for row_values in values for value in row_values}):
+        return await datasettes_display(*arguments, rows, **options)
+    columns, _ = await datasettes_display(*arguments, [], **options)
+    db = datasette.databases[database_name]
+    pks = await db.primary_keys(table_name)
+    linked_tables = {fk["column"]: fk["other_table"] for fk in await db.foreign_keys_for_table(table_name)}
+    table_path = datasette.urls.table(database_name, table_name)
+    shown_in_link = pks[0] if link_column and len(pks) == 1 else None
+
+    links = {}  # a page shows the same few countries, statuses and sources again and again
+
+    def foreign_key_link(column, value, label):
+        key = (column, type(value), value, label)  # the type too: 1 and 1.0 are equal keys but show differently
+        if key not in links:
+            template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
+            links[key] = Markup(template.format(
+                database=database_name, base_url=datasette.setting("base_url"),
+                table=tilde_encode(linked_tables[column]), link_id=tilde_encode(str(value)), id=str(escape(value)),
+                label=str(escape(label)) or "-"))
+        return links[key]
+
+    def cells(row, row_values):
+        if link_column:
+            pk_path = path_from_row_pks(row, pks, not pks, False)
+            href = tilde_encode(pk_path) if len(pks) <= 1 else path_from_row_pks(row, pks, not pks)  # one key: encoded
+            yield {"column": pks[0] if len(pks) == 1 else "Link", "value_type": "pk",
+                   "is_special_link_column": len(pks) != 1, "raw": pk_path,
+                   "value": Markup(f'<a href="{table_path}/{href}">{escape(pk_path)}</a>')}
+        for value, column in zip(row_values, names, strict=True):
+            if column == shown_in_link:
+                continue
+            if isinstance(value, dict):  # a foreign key with its label
+                label, value = value["label"], value["value"]
+                shown = foreign_key_link(column, value, label)
+            elif value in ("", None):
+                shown = EMPTY
+            elif isinstance(value, str) and value.lstrip().startswith(URL_STARTS) and is_url(value.strip()):
+                url = value.strip()
+                shown = Markup(f'<a href="{escape(url)}">{escape(truncate_url(url, truncate_cells))}</a>')
+            else:
+                shown = str(value)
+                if truncate_cells and len(shown) > truncate_cells:
+                    shown = shown[:truncate_cells] + "\u2026"
+            yield {"column": column, "value": shown, "raw": value,
+                   "value_type": "none" if value is None else type(value).__name__}
+
+    return columns, [table_view.Row(list(cells(row, row_values))) for row, row_values in zip(rows, values, strict=True)]
+
+
+@hookimpl
+def startup():
+    if not APPLIES:
+        print(f"conscience: plugins/table_cells.py was written for Datasette {WRITTEN_FOR}, not "
+              f"{datasette.__version__}: it steps aside and Datasette's own display_columns_and_rows works out table "
+              "cells", file=sys.stderr)
+        return
+    display_columns_and_rows.__wrapped__ = datasettes_display
+    table_view.display_columns_and_rows = display_columns_and_rows  # what the table view calls
+
+
 # table or view -> (column holding a person's name, column holding their id)
-NAME_COLUMNS = {
-    "persons": ("name", "id"),
-    "persons_map": ("name", "id"),
-    "person_charges": ("person_name", "person_id"),
-}
+NAME_COLUMNS = {"persons": ("name", "id"), "persons_map": ("name", "id"),
+                "person_charges": ("person_name", "person_id")}
+
 
 def person_link_columns(columns, table, person_pages):
     """(position of the name, position of the person's id, the person pages' path: "/person/" under Datasette's

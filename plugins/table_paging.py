@@ -1,16 +1,13 @@
 """Every sorted order of a table pages through every row exactly once: its pages, JSON `next` and streamed CSV.
 
-Datasette 0.65.5 orders the first page of a sorted table by the sort column alone, and every later page by the
-sort column and then the primary key (datasette/views/table.py adds the primary key to ORDER BY only `if _next:`).
-Rows that tie on the sort column come in one order on the first page and in another after it, so some are sent
-twice and others never: persons by birth_year descending sent 1,296 rows, 1,000 of them distinct, of 10,892.
-No hook reaches the ORDER BY. So, for that version only, a sorted table's first page is asked for as the page after
-a key that sorts before every row (the primary key's own tie-breaker then applies from the first row on); any
-other version is left alone, with one line in the log.
+Datasette 0.65.5 orders the first page of a sorted table by the sort column alone, and every later page by it and
+then the primary key (datasette/views/table.py adds the key to ORDER BY only `if _next:`): rows that tie were sent
+twice or never (persons by birth_year descending: 1,296 rows sent, 1,000 distinct, of 10,892). No hook reaches the
+ORDER BY, so for that version only a sorted table's first page is asked for as the page after a key that sorts before
+every row; any other version is left alone, with one line in the log.
 
-For the same reason a searched table keeps its sort, where a developer asking persons.json?_search=Liu+Xiaobo expects
-Liu Xiaobo first, as the page's best matches show him: a searched persons table's JSON that asks for no sort, and
-whose matches fit on one page, comes best first, in the order of the canned query `search` (plugins/pages_search.py).
+For the same reason, a searched persons table's JSON that asks for no sort, and whose matches fit on one page, comes
+best first, in the order of the canned query `search` (plugins/pages_search.py), as the page's best matches show.
 """
 
 import logging

@@ -1,16 +1,9 @@
-"""A visitor's mistake is a 400 that says what was wrong, never a 500.
-
-Datasette 0.65 answers several malformed requests with a 500 (a server fault): an unknown `_sort` column, both
-`_sort` and `_sort_desc`, a `_timelimit` that is not a number, a `_through` or `__in` value that is not the JSON
-it should be, a `_next` no page gave, and SQL a visitor wrote that SQLite refuses (a value too big, a result too
-large). Datasette's documented handle_exception hook sees each exception first: when it comes from the
-request's own parameters it is answered 400 with Datasette's error page or JSON; anything else is left to
-Datasette, as the fault of ours it is. A page that does not exist (404) is answered the same way, and so is a
-page of ours whose query a busy moment cut at its time limit (503; Datasette showed its SQL in a broken text box):
-all are rendered through datasette.render_template with the request, in the reader's language (plugins/i18n.py).
-
-A database, table or row asked for in a format no renderer gives (`persons.xml`) is a 404 naming the formats there
-are: Datasette 0.65 answered it with the HTML page and a 200.
+"""A visitor's mistake is a 400 that says what was wrong, never a 500 (Datasette 0.65's answer to an unknown `_sort`
+column, a `_timelimit` that is no number, a `_through` or `__in` that is not the JSON it should be, a `_next` no page
+gave, SQL that SQLite refuses); anything else stays Datasette's, as the fault of ours it is. A page that does not exist
+(404), and a page of ours whose query a busy moment cut at its time limit (503, where Datasette showed its SQL), are
+answered the same way: Datasette's error page or JSON, in the reader's language. A database, table or row asked for in
+a format no renderer gives (`persons.xml`: a 200 with the HTML page in Datasette 0.65) is a 404 naming the formats.
 """
 
 import json
@@ -19,7 +12,7 @@ import sqlite3
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.utils.asgi import Request, Response
+from datasette.utils.asgi import NotFound, Response
 
 # Messages of DatasetteError that Datasette raises, with status 500, about a request's own parameters.
 PARAMETER_ERRORS = ("Cannot sort table by", "Cannot use _sort and _sort_desc at the same time", "Invalid _through")
@@ -49,8 +42,7 @@ def mistake(request, exception):
 
 
 def too_long(request, exception):
-    """A query of one of our pages cut at its time limit (a busy moment): said plainly, without its SQL. Datasette's
-    views wrap the interruption as "SQL Interrupted"; our own pages' queries raise QueryInterrupted itself."""
+    """A query of a page cut at its time limit: Datasette's views wrap it as "SQL Interrupted", ours raise it as is."""
     cut = isinstance(exception, QueryInterrupted) or getattr(exception, "title", None) == "SQL Interrupted"
     if cut and not any(key in request.args for key in WRITTEN_SQL):
         return "This page took too long to make: try again in a moment."
@@ -65,53 +57,32 @@ def is_json(text, kind, keys=()):
     return isinstance(value, kind) and all(key in value for key in keys)
 
 
-def not_found(exception):
+def not_found(request, exception):
     """Datasette's message for a page that does not exist, or None for any other exception."""
     if getattr(exception, "status", None) != 404:
         return None
     return getattr(exception, "message", None) or (str(exception.args[0]) if exception.args else "Not Found")
 
 
-# Datasette's routes for a database, a table or a row in a format: /db.fmt, /db/table.fmt, /db/table/row.fmt.
-FORMATTED = re.compile(r"^/([^/.]+)(?:/[^/.]+(?:/[^/]+?)?)?\.(\w+)$")
+async def unknown_format(datasette, request):
+    formats = ", ".join(f".{name}" for name in ("json", "csv", *sorted(datasette.renderers)))
+    raise NotFound(f"There is no .{request.url_vars['format']} format: pages are given as {formats}.")
 
 
-def unknown_format(datasette, path):
-    """The format a path to a database, table or row asks for that no renderer gives, or None."""
-    match = FORMATTED.match(path)
-    if not match or match.group(1) not in datasette.databases:
-        return None
-    return None if match.group(2) in ("json", "csv", "db", *datasette.renderers) else match.group(2)
-
-
-@hookimpl(tryfirst=True)  # inside plugins/responses.py, so that the 404 carries its headers
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def known_formats(scope, receive, send):
-            fmt = unknown_format(datasette, scope.get("path", "")) if scope["type"] == "http" else None
-            if fmt is None:
-                return await app(scope, receive, send)
-            formats = ", ".join(f".{name}" for name in ("json", "csv", *sorted(datasette.renderers)))
-            message = f"There is no .{fmt} format: pages are given as {formats}."
-            await datasette.invoke_startup()  # templates are ready only then (done once; the first request may be this)
-            request = Request({**scope, "csrftoken": lambda: ""}, receive)  # outside CSRF: a GET page needs none
-            html = await datasette.render_template(["404.html", "error.html"], {
-                "ok": False, "error": message, "status": 404, "title": None}, request=request)
-            await Response.html(html, status=404).asgi_send(send)
-
-        return known_formats
-
-    return wrap
+@hookimpl
+def register_routes(datasette):
+    """A database, table or row in a format no renderer gives (/db.fmt, /db/table.fmt, /db/table/row.fmt)."""
+    databases = "|".join(re.escape(db.route) for name, db in datasette.databases.items() if name != "_internal")
+    known = "|".join(re.escape(name) for name in ("json", "csv", "db", *datasette.renderers))
+    return [(rf"^/(?:{databases})(?:/[^/.]+(?:/[^/]+?)?)?\.(?!(?:{known})$)(?P<format>\w+)$", unknown_format)]
 
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    message, status = mistake(request, exception), 400
-    if message is None:
-        message, status = not_found(exception), 404
-    if message is None:
-        message, status = too_long(request, exception), 503
-    if message is None:
+    for said, status in ((mistake, 400), (not_found, 404), (too_long, 503)):
+        if message := said(request, exception):
+            break
+    else:
         return None
 
     async def error_page():

@@ -1,6 +1,5 @@
 """How pages travel: gzip for clients that accept it (also when remembered, and for streamed CSV), static assets
-cached long, and the database download with its length and uncompressed (plugins/responses.py,
-plugins/response_cache.py)."""
+cached long, and the database download with its length and uncompressed (plugins/responses.py)."""
 
 import csv
 import io

@@ -24,7 +24,7 @@ HOSTILE = [
     "select count(printf('%.*c', 100000000 + length(name), 'x')) from organizations",
     "select zeroblob(200000000)",
 ]
-MADE_ANEW = {"cookie": "test=made-anew"}  # never answered from plugins/response_cache.py
+MADE_ANEW = {"cookie": "test=made-anew"}  # never answered from plugins/responses.py's cache
 
 
 @pytest.fixture(scope="module")

@@ -183,7 +183,7 @@ COPIED = ROOT / "templates" / f"datasette-{datasette.__version__}"
 
 
 async def test_templates_copied_from_datasette_serve_only_the_version_they_come_from(ds):
-    """plugins/datasette_templates.py: on the version they were copied from, each copy names that version's file
+    """plugins/instance.py: on the version they were copied from, each copy names that version's file
     and its sha256 (so an upgrade fails here until they are copied again); on any other, Datasette's own serve."""
     page = (await ds.client.get("/conscience/persons?_lang=vi")).text
     if not COPIED.is_dir():

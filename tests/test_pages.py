@@ -143,7 +143,7 @@ async def test_table_pages_keep_datasettes_table_markup(built_db, metadata, tmp_
     await ours.invoke_startup()
     without_ours = shutil.copytree(ROOT / "templates", tmp_path / "templates")
     (without_ours / f"datasette-{datasette.__version__}" / "_table.html").unlink()
-    monkeypatch.setattr(pm.get_plugin("datasette_templates.py"), "TEMPLATES", without_ours)
+    monkeypatch.setattr(pm.get_plugin("instance.py"), "TEMPLATES", without_ours)
     datasettes = Datasette(immutables=[str(built_db)], metadata=metadata, settings=SETTINGS,
                            plugins_dir=str(ROOT / "plugins"), template_dir=str(without_ours))
     for path in ("/conscience/persons", "/conscience/persons?_search=Nguyen", "/conscience/records?_size=20",

@@ -4,7 +4,7 @@ import pytest
 
 from scripts.read import ROOT
 
-# A request with a cookie is never answered from plugins/response_cache.py: for tests that must see a page made anew.
+# A request with a cookie is never answered from plugins/responses.py's page cache: for tests that must see a page made anew.
 MADE_ANEW = {"cookie": "test=made-anew"}
 
 
@@ -154,7 +154,7 @@ async def test_what_the_schema_plugin_remembers_is_bounded_by_the_schema(ds):
 
 
 async def test_table_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
-    """table_values: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
+    """table_cells: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
     import re
 
     import datasette.views.table as table_view
@@ -163,7 +163,7 @@ async def test_table_values_are_datasettes_own_on_every_table_and_a_render_cell_
 
     await ds.client.get("/")  # startup: the plugin puts its function in place
     ours = table_view.display_columns_and_rows
-    assert ours.__module__.startswith("table_values")  # plugins/, loaded by file
+    assert ours.__module__.startswith("table_cells")  # plugins/, loaded by file
     names = [name for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view') "
                                               "and name not like '%_fts%' and name not like 'sqlite_%'")]
 
@@ -195,7 +195,7 @@ async def test_table_values_are_datasettes_own_on_every_table_and_a_render_cell_
 
 
 async def test_a_page_asked_for_again_is_sent_as_made_without_running_sql(ds, monkeypatch):
-    """response_cache: same bytes, no SQL; with a cookie, or for ?sql=, the page is made anew."""
+    """responses' page cache: same bytes, no SQL; with a cookie, or for ?sql=, the page is made anew."""
     path = "/conscience/persons?status=detained&_sort=name"
     first = await ds.client.get(path)
     ran = functions_run_on_the_database(ds, monkeypatch)
@@ -211,10 +211,10 @@ async def test_a_page_asked_for_again_is_sent_as_made_without_running_sql(ds, mo
 
 
 async def test_only_whole_successful_cookieless_responses_are_remembered_and_the_oldest_forgotten():
-    """response_cache, with a stand-in app: what is kept, what is passed on, what is forgotten."""
+    """responses' page cache, with a stand-in app: what is kept, what is passed on, what is forgotten."""
     from types import SimpleNamespace
 
-    response_cache = plugin_module("response_cache")
+    responses = plugin_module("responses")
 
     site = SimpleNamespace(databases={"conscience": SimpleNamespace(is_mutable=False)})
     made = []
@@ -225,13 +225,13 @@ async def test_only_whole_successful_cookieless_responses_are_remembered_and_the
             "/page": (200, [], [b"a" * 10, b"b" * 10]),
             "/missing": (404, [], [b"not found"]),
             "/sets-cookie": (200, [(b"set-cookie", b"x=1")], [b"hello"]),
-            "/huge": (200, [], [b"z" * response_cache.MAX_RESPONSE_BYTES, b"z"]),
+            "/huge": (200, [], [b"z" * responses.MAX_RESPONSE_BYTES, b"z"]),
         }[scope["path"]]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         for number, chunk in enumerate(chunks):
             await send({"type": "http.response.body", "body": chunk, "more_body": number < len(chunks) - 1})
 
-    wrapped = response_cache.asgi_wrapper(site)(app)
+    wrapped = responses.remembering(app, site)
 
     async def get(path):
         sent = []
@@ -248,7 +248,7 @@ async def test_only_whole_successful_cookieless_responses_are_remembered_and_the
     assert made == ["/page", "/missing", "/missing", "/sets-cookie", "/sets-cookie", "/huge", "/huge"]
     assert (await get("/page"))[1] == b"a" * 10 + b"b" * 10
 
-    remembered = response_cache.Remembered(max_bytes=10)
+    remembered = responses.Remembered(max_bytes=10)
     for key in ["one", "two", "three"]:
         remembered.put(key, {"status": 200}, b"1234")
     remembered.get("two")
@@ -281,9 +281,9 @@ def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_chec
 
     replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
     replacing = {name: rebound for name, rebound in replacing.items() if rebound}
-    assert replacing == {"table_values.py": {"table_view"}, "table_paging.py": {"TableView"},
+    assert replacing == {"table_cells.py": {"table_view"}, "table_paging.py": {"TableView"},
                          "immutable_schema.py": {"Database", "Datasette"}, "sql_watchdog.py": {"Database"},
-                         "error_tracebacks.py": {"handle_exception"}}
+                         "instance.py": {"handle_exception"}}
     for name in replacing:
         text = (ROOT / "plugins" / name).read_text()
         assert re.search(r'^WRITTEN_FOR = "[\d.]+(a\d+)?"', text, re.M), name
@@ -296,11 +296,11 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
 
     before = table_view.display_columns_and_rows
     monkeypatch.setattr(datasette, "__version__", "1.0a41")
-    cell_values = plugin_module("table_values")
+    cell_values = plugin_module("table_cells")
     cell_values.startup()
     assert table_view.display_columns_and_rows is before
     assert capsys.readouterr().err.splitlines() == [
-        "conscience: plugins/table_values.py was written for Datasette 0.65.5, not 1.0a41: it steps aside and "
+        "conscience: plugins/table_cells.py was written for Datasette 0.65.5, not 1.0a41: it steps aside and "
         "Datasette's own display_columns_and_rows works out table cells"]
 
     immutable_schema = plugin_module("immutable_schema")
@@ -316,14 +316,16 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
 
     from jinja2 import Environment
 
-    templates = plugin_module("datasette_templates")
+    instance = plugin_module("instance")
     env = Environment()
-    templates.prepare_jinja2_environment(env)
+    instance.prepare_jinja2_environment(env)
     assert env.loader is None and "step aside" in capsys.readouterr().err
+    instance.startup()
+    assert "instance.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
 
 
 async def test_an_error_page_prints_no_traceback_even_with_rich_installed(ds, monkeypatch):
-    """error_tracebacks: Datasette 0.65.5 prints each error's traceback with its locals through rich when it can
+    """instance: Datasette 0.65.5 prints each error's traceback with its locals through rich when it can
     (0.7 s a page): never on this site."""
     import datasette.handle_exception
 
@@ -338,6 +340,6 @@ async def test_an_error_page_prints_no_traceback_even_with_rich_installed(ds, mo
 
     monkeypatch.setattr(datasette.handle_exception, "rich", Rich())
     await ds.invoke_startup()
-    plugin_module("error_tracebacks").startup()
+    plugin_module("instance").startup()
     assert (await ds.client.get("/person/no-such-person")).status_code == 404
     assert printed == []
