@@ -2,9 +2,8 @@
 
     python -m scripts.build [--strict] [--out conscience.db]
 
-The database is written to a temporary file and renamed into place only when
-everything succeeded, so a failed build leaves the previous database untouched.
-The same inputs give the same bytes.
+The database is written to a temporary file and renamed into place only when everything succeeded, so a failed build
+leaves the previous database untouched. The same inputs give the same bytes.
 """
 
 import argparse
@@ -19,6 +18,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from pooch import file_hash
+
 from scripts import adapters, link
 from scripts.adapters import mapped
 from scripts.common import BuildError
@@ -26,20 +27,9 @@ from scripts.derive import derive
 from scripts.derive.changes import history, release_date, release_id
 from scripts.link import cases, withhold
 from scripts.link.withheld_check import traces_left
-from scripts.places import Gazetteer, province_point
-from scripts.read import (
-    RAW,
-    ROOT,
-    Origin,
-    countries,
-    curated,
-    display_path,
-    fetch,
-    read_csv,
-    read_source_yml,
-    source_folders,
-)
-from scripts.schema import REFERENCE_TABLES, TABLES
+from scripts.places import CENTROIDS_SOURCE, Gazetteer, country_rows, province_point
+from scripts.read import RAW, ROOT, Origin, curated, display_path, fetch, read_csv, read_source_yml, source_folders
+from scripts.schema import CURATED_TABLES, REFERENCE_TABLES, TABLES, stored_columns
 from scripts.stage import Stage
 from scripts.stage.parallel import in_background, stage_in_parallel
 from scripts.stage.validate import check_assertions, check_keys, validate_staged
@@ -55,9 +45,8 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shr
     """Build the database at `out`; return its row count per table.
 
     `previous` is the last release's database, to record what changed since; `released_on` this release's date.
-    Tables are staged in a SQLite file beside `out` while sources are read, linked and checked. One build at a
-    time writes `out` (a second stops at once); what a build that was killed left beside it is removed first.
-    A database with far fewer persons than the one it would replace is written only with `allow_shrink`.
+    One build at a time writes `out` (a second stops at once). A database with far fewer persons than the one it
+    would replace is written only with `allow_shrink`.
     """
     out, raw = Path(out), Path(raw)
     with building(out):
@@ -127,15 +116,28 @@ def build_locked(out, strict, raw, previous, released_on, allow_shrink):
 
 def read_link_derive(stage, strict, raw, out, released_on):
     """Every source read into the stage, checked, linked, withheld and derived: the build but for its history and
-    writing, which make check previews; (withheld, the mapped lists' plans, the upstream lists fetched)."""
+    writing; (withheld, the mapped lists' plans, the upstream lists fetched)."""
     priorities, plans, fetched = collect(stage, strict, raw)
     stage.index()
-    check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
+    check_keys(stage, ("sources", *REFERENCE_TABLES, *CURATED_TABLES, "records"))
     stage.add("data_quality", link.missing_references(stage.conn))
     withheld, candidates = link_and_withhold(stage, priorities, raw, out)
     stage.add("link_candidates", ((Origin("link"), row) for row in candidates))
     derive(stage, released_on, raw)
     return withheld, plans, fetched
+
+
+@contextmanager
+def previewed(raw=RAW, strict=False):
+    """(stage, withheld, the mapped lists' plans) of every source read, linked, withheld and derived as the build
+    does, in a scratch folder, writing nothing: for make check and --check-withheld."""
+    with tempfile.TemporaryDirectory() as scratch:
+        stage = Stage(Path(scratch) / "preview.stage")
+        try:
+            withheld, plans, _ = read_link_derive(stage, strict, raw, Path(scratch) / "preview.db", release_date(None))
+            yield stage, withheld, plans
+        finally:
+            stage.close()
 
 
 def link_and_withhold(stage, priorities, raw, out):
@@ -155,32 +157,14 @@ def link_and_withhold(stage, priorities, raw, out):
     candidates = link.apply(stage, linked)
     redactions = withhold.apply(stage, withheld, province_point)
     cases.merge(stage.conn, raw / "case_links.csv", staged_cases)
-    withhold.write_report(report_path(out), redactions, requests)
+    # The maintainer's list of redactions, beside the database and never published.
+    withhold.write_report(out.with_name(out.stem + ".withholding-report.csv"), redactions, requests)
     contradictions = link.contradiction_rows(stage.conn, linked.contradictions)
     for origin, row in contradictions:
         print(f"warning: {origin.where()}, field '{row['field']}': {row['raw_value']} — {row['problem']}", flush=True)
     stage.add("data_quality", contradictions)
     records = {r for (r,) in stage.conn.execute("SELECT id FROM records")}
     return withheld, [c for c in candidates if c["record_id"] in records and c["candidate_record_id"] in records]
-
-
-def check_release(path, strict=False, raw=RAW):
-    """[(withheld.csv line, where)] for every trace of a person raw/withheld.csv withholds in the database at `path`.
-
-    For a release about to be published, or the live site's file: the sources are read and linked as a build
-    would, without writing anything.
-    """
-    with tempfile.TemporaryDirectory() as folder:
-        stage = Stage(Path(folder) / "check.stage")
-        try:
-            priorities, _, _ = collect(stage, strict, raw)
-            stage.index()
-            linked = link.plan(stage, priorities, link.read_overrides(raw / "links.csv", stage.conn))
-            requests = withhold.read_all(raw)
-            withheld = withhold.resolve(stage, requests, linked, {folder.name for folder in source_folders(raw)})
-            return traces_left(path, withheld.persons)
-        finally:
-            stage.close()
 
 
 def check_shrink(out, stage):
@@ -208,11 +192,6 @@ def counted(path, sql, convert=lambda value: value):
         return None
 
 
-def report_path(out):
-    """The maintainer's list of redactions, beside the database and never published."""
-    return out.with_name(out.stem + ".withholding-report.csv")
-
-
 def check_withheld(path, withheld):
     """Stop before publishing if any trace of a withheld person is left in the file at `path`."""
     left = traces_left(path, withheld.persons)
@@ -228,49 +207,42 @@ def collect(stage, strict, raw):
     """Stage every row of every source; ({source: its linking priority}, {source: Plan} of the lists, the ids of the
     upstream lists fetched)."""
     paths = fetch.fetch_all(strict, raw)
-    priorities = {}
     for name in REFERENCE_TABLES:
         stage.add(name, curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
-    stage.add("countries", countries.country_rows(paths.get(countries.SOURCE_ID)))
+    stage.add("countries", country_rows(paths.get(CENTROIDS_SOURCE)))
     sources = [(folder, *read_source_yml(folder)) for folder in source_folders(raw)]
-    plans = prepare_lists(sources, paths, raw)  # every mapping checked against its file before any list is read
+    # Every mapping checked against its file before any list is read.
+    vocabularies, issue_categories = mapped.vocabularies(raw)
+    plans = {meta["id"]: mapped.prepare(meta, folder, path, vocabularies, issue_categories) for folder, origin, meta in
+             sources if meta.get("mapping") and (path := list_path(folder, origin, meta, paths))}
     context = None  # built on first use: loading the gazetteer takes seconds
     for folder, origin, meta in sources:
-        priorities[meta["id"]] = meta.get("priority", 0)
         is_list = meta.get("adapter") or meta.get("mapping")
         path = list_path(folder, origin, meta, paths) if is_list else None
         # A list kept beside its source.yml is named by its own checksum, as a fetched one is by the declared one.
-        checksum = {"sha256": fetch.sha256_of(path)} if path and not meta.get("sha256") else {}
+        checksum = {"sha256": file_hash(path)} if path and not meta.get("sha256") else {}
         stage.add("sources", [(origin, {**source_row(meta), **checksum})])
-        if not is_list:
-            if not meta.get("sha256"):
-                for name, rows in curated.read_curated_source(folder, meta).items():
-                    stage.add(name, rows)
-            continue
-        if path:
-            where = display_path(path)
+        if not is_list and not meta.get("sha256"):
+            for name, rows in curated.read_curated_source(folder, meta).items():
+                stage.add(name, rows)
+        elif path:
             context = context or upstream_context(raw, plans)
-            stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
+            adapted = adapters.read_upstream(meta, path, folder, context)
+            stage_in_parallel(stage, staged(stage, adapted, display_path(path)))
     for _, origin, meta in sources:
         check_assertions(stage, origin, meta)
-    return priorities, plans, sorted(paths)
+    return {meta["id"]: meta.get("priority", 0) for _, _, meta in sources}, plans, sorted(paths)
 
 
 def list_path(folder, origin, meta, paths):
     """The file of an upstream list (None if it could not be fetched), or of a list kept beside its source.yml."""
-    return paths.get(meta["id"]) if meta.get("sha256") else local_list(folder, meta, origin)
-
-
-def prepare_lists(sources, paths, raw):
-    """{source id: Plan} of every list read through a mapping, each checked against its file (mapped.prepare)."""
-    vocabularies, issue_categories = mapped.vocabularies(raw)
-    plans = {}
-    for folder, origin, meta in sources:
-        if meta.get("mapping"):
-            path = list_path(folder, origin, meta, paths)
-            if path:
-                plans[meta["id"]] = mapped.prepare(meta, folder, path, vocabularies, issue_categories)
-    return plans
+    if meta.get("sha256"):
+        return paths.get(meta["id"])
+    path = folder / (meta.get("file") or "")
+    if not meta.get("file") or not path.is_file():
+        raise origin.error("file", meta.get("file"), "the list file is missing from the source's folder",
+                           f"Put the file in {display_path(folder)}/ and name it in source.yml's file:.")
+    return path
 
 
 def staged(stage, adapt, where):
@@ -281,37 +253,19 @@ def staged(stage, adapt, where):
     return produce
 
 
-def local_list(folder, meta, origin):
-    """A list kept in raw/<source>/ itself (no upstream URL), read through its mapping or adapter."""
-    path = folder / (meta.get("file") or "")
-    if not meta.get("file") or not path.is_file():
-        raise origin.error("file", meta.get("file"), "the list file is missing from the source's folder",
-                           f"Put the file in {display_path(folder)}/ and name it in source.yml's file:.")
-    return path
-
-
 def upstream_context(raw, plans):
-    """What upstream adapters look values up in: the gazetteer (for the countries the lists name), reference
-    tables, and the mapped lists' plans."""
+    """What upstream adapters look values up in: the mapped lists' plans, the gazetteer (of the countries the lists
+    name) and the capitals of China's provinces."""
     capitals = {row["province"]: row["capital"] for _, row in
                 read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
     countries = set().union(*(mapped.countries_named(plan) for plan in plans.values()))
-    return {
-        "plans": plans,
-        "gazetteer": Gazetteer(countries),
-        "province_capitals": capitals,
-    }
+    return {"plans": plans, "gazetteer": Gazetteer(countries), "province_capitals": capitals}
 
 
 def source_row(meta):
-    return {
-        "id": meta["id"], "title": meta["title"], "publisher": meta["publisher"], "url": meta.get("url"),
-        "licence": meta["licence"], "as_of": meta["as_of"], "as_of_precision": meta["as_of_precision"],
-        "as_of_note": meta.get("as_of_note"), "language": meta["language"], "kind": meta["kind"],
-        "description": meta["description"],
-        "file": meta.get("file") or (meta.get("archived_copy") or {}).get("file"),
-        "sha256": meta.get("sha256") or (meta.get("archived_copy") or {}).get("sha256"),
-    }
+    """The sources row of a source.yml; an archived copy's file and checksum stand for a list's."""
+    archived, row = meta.get("archived_copy") or {}, {name: meta.get(name) for name, _ in stored_columns(TABLES["sources"])}
+    return {**row, "file": row["file"] or archived.get("file"), "sha256": row["sha256"] or archived.get("sha256")}
 
 
 def main(argv=None):
@@ -343,8 +297,11 @@ def main(argv=None):
 
 
 def check_withheld_command(args):
+    """Search a database for any trace of the persons raw/withheld.csv withholds, the sources read and linked as a
+    build would: for a release about to be published, or the live site's file."""
     try:
-        left = check_release(args.check_withheld, strict=args.strict, raw=args.raw)
+        with previewed(args.raw, args.strict) as (_, withheld, _):
+            left = traces_left(args.check_withheld, withheld.persons)
     except BuildError as exc:
         sys.exit(f"check failed: {exc}")
     for request, where in left:

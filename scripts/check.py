@@ -2,26 +2,22 @@
 
     python -m scripts.check raw/<id>
 
-Reads, checks, links, withholds and derives every source of raw/ exactly as the build does (scripts/build.py,
-read_link_derive), then reports on the one list: rows read, how often each field is filled, the values that went to
-data_quality grouped by problem, the first records as they will be stored, the links and candidates for review it
-makes, and contradictions between records linked as the list or a maintainer said. Exits non-zero on any error,
-which names the file, line, column and value, as the build does.
+Every source of raw/ is read, checked, linked, withheld and derived as the build does (scripts/build.py,
+read_link_derive); then the one list is reported on: rows read, how often each field is filled, the values that went
+to data_quality by problem, the first records as stored, the links and candidates for review it makes, and
+contradictions between records linked as the list or a maintainer said. An error stops it as it stops the build.
 """
 
 import argparse
 import json
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from scripts import link
-from scripts.build import read_link_derive
-from scripts.derive.changes import release_date
+from scripts.build import previewed
 from scripts.common import BuildError
 from scripts.read import RAW, Origin, display_path
-from scripts.stage import Stage
 
 SHOWN = 3
 
@@ -33,17 +29,12 @@ def check(folder, raw=RAW, out=sys.stdout):
         raise Origin(display_path(folder)).error(None, None, f"the folder is not in {display_path(raw)}",
                                                  "make check previews the build, which reads the lists of raw/: "
                                                  "put the list's folder there.")
-    with tempfile.TemporaryDirectory() as scratch:
-        stage = Stage(Path(scratch) / "check.stage")
-        try:
-            _, plans, _ = read_link_derive(stage, False, raw, Path(scratch) / "check.db", release_date(None))
-            if folder.name not in plans:
-                raise Origin(display_path(folder / "source.yml")).error(
-                    "mapping", None, "the source has no mapping (or its file could not be fetched): it is not a list",
-                    "Curated folders are checked by make build.")
-            return report(stage.conn, folder.name, plans[folder.name], out)
-        finally:
-            stage.close()
+    with previewed(raw) as (stage, _, plans):
+        if folder.name not in plans:
+            raise Origin(display_path(folder / "source.yml")).error(
+                "mapping", None, "the source has no mapping (or its file could not be fetched): it is not a list",
+                "Curated folders are checked by make build.")
+        return report(stage.conn, folder.name, plans[folder.name], out)
 
 
 def report(conn, source, plan, out):

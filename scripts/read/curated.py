@@ -1,15 +1,8 @@
-"""Adapter for curated sources: a folder of CSV files, one per target table.
-
-A file's name is the table it fills (persons.csv -> persons) and its columns are that
-table's columns as declared in schema.py, so adding a curated list needs no Python.
-Each row says where its facts come from, in one of two ways the source.yml declares:
-
-- a transcribed document (an archived copy): source_line, the line(s) of the copy;
-- cited web pages (kind: cited web pages): source_url, the page(s) stating the fact, on
-  one of the sites source.yml lists, and accessed, the date the page was read.
-
-name_as_written (the name exactly as the source spells it) may be given in either.
-"""
+"""Curated sources (docs/transcribing.md): a folder of CSV files, each named after the table it fills (persons.csv)
+and holding that table's columns as schema.py declares them. Each row says where its facts come from: in a transcribed
+document (an archived copy), source_line, the line(s) of the copy; in cited web pages (kind: cited web pages),
+source_url, the page(s) stating the fact on one of the sites source.yml lists, and accessed, the day it was read.
+Either may give name_as_written, the name exactly as the source spells it."""
 
 import json
 from urllib.parse import urlsplit
@@ -19,11 +12,6 @@ from scripts.read import Origin, display_path, parse_date, read_csv, split_list
 from scripts.schema import CURATED_TABLES, TABLES
 
 CITED_PAGES = "cited web pages"  # the source.yml kind of a source whose rows cite web pages
-CITATION_COLUMNS = {"archived copy": ("source_line",), CITED_PAGES: ("source_url", "accessed")}
-
-
-def input_columns(table):
-    return [c for c in table.columns if not c.derived]
 
 
 def read_curated_source(folder, meta):
@@ -50,10 +38,6 @@ def cites_pages(meta):
     return (meta or {}).get("kind") == CITED_PAGES
 
 
-def citation_columns(meta):
-    return CITATION_COLUMNS[CITED_PAGES if cites_pages(meta) else "archived copy"]
-
-
 def cited_sites(folder, meta):
     """The hosts a cited-pages source's rows may cite ("www." ignored), from source.yml's sites."""
     sites = meta.get("sites")
@@ -71,8 +55,8 @@ def host_of(url):
 
 def read_table(path, table, meta=None):
     """Rows of one CSV file as rows of `table`; reference tables (no provenance) need no meta."""
-    columns = input_columns(table)
-    citation = citation_columns(meta) if table.provenance else ()
+    columns = [c for c in table.columns if not c.derived]
+    citation = (("source_url", "accessed") if cites_pages(meta) else ("source_line",)) if table.provenance else ()
     required = [c.name for c in columns if c.required] + list(citation)
     rows = read_csv(path, required=required)
     known = {c.name for c in columns} | set(citation) | {"name_as_written"}
@@ -87,7 +71,7 @@ def read_table(path, table, meta=None):
             row["source_id"] = meta["id"]
             if cites_pages(meta):
                 row["upstream_ref"] = cited_pages(origin, raw["source_url"], meta["sites"])
-                read_on(origin, raw["accessed"])
+                check_read_on(origin, raw["accessed"])
                 if table.name == "persons" and not row["status_as_of"]:
                     raise origin.error("status_as_of", raw.get("status_as_of"), "a cited page's status needs its date",
                                        "Give the date of the page that states the status (YYYY, YYYY-MM or "
@@ -150,13 +134,11 @@ def cited_pages(origin, source_url, sites):
     return "; ".join(urls)
 
 
-def read_on(origin, accessed):
-    """The date a cited page was read: a full date, never missing."""
-    date, precision = parse_date(origin, "accessed", accessed)
-    if precision != "day":
+def check_read_on(origin, accessed):
+    """The date a cited page was read is a full date, never missing."""
+    if parse_date(origin, "accessed", accessed)[1] != "day":
         raise origin.error("accessed", accessed, "the date the page was read is missing or not a full date",
                            "Write the day you read the page, as YYYY-MM-DD.")
-    return date
 
 
 def person_record(source_id, person):

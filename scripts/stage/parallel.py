@@ -18,8 +18,8 @@ from scripts.stage import Stage
 
 CHUNK = 2_000  # records per chunk
 WORKERS = min(4, os.cpu_count() or 1)
-FORK = multiprocessing.get_context("fork")
-PR_SET_PDEATHSIG = 1  # prctl option: the signal a child receives when its parent dies  # a second process inherits what its function uses (gazetteer, caches)
+FORK = multiprocessing.get_context("fork")  # a second process inherits what its function uses (gazetteer, caches)
+PR_SET_PDEATHSIG = 1  # prctl option: the signal a child receives when its parent dies
 
 
 def stage_in_parallel(stage, produce, workers=WORKERS):
@@ -38,7 +38,7 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
             pipes.append(pipe)
             processes.append(process)
         for _ in range(workers):
-            pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing worker leaves the others waiting their turn
+            pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing one leaves the others waiting their turn
             try:
                 kind, content = pipe.recv()
             except EOFError:

@@ -1,20 +1,11 @@
 """Checks across tables before anything is written: unique keys, known references, the counts each list must give."""
 
-from scripts.schema import TABLES
-from scripts.stage import Stage, pk_columns
+from scripts.schema import REFERENCE_TABLES, TABLES, pk_columns
+from scripts.stage import Stage
 
 # What to tell a maintainer when a reference points nowhere.
-FIX_FOR_TABLE = {
-    "countries": "Use an ISO 3166-1 alpha-2 country code, such as VN or CN.",
-    "charges": "Use an id from raw/reference/charges.csv, or add the statute there first.",
-    "statuses": "Use one of the statuses in raw/reference/statuses.csv.",
-    "categories": "Use categories from raw/reference/categories.csv, separated by ';'.",
-    "event_types": "Use an event type from raw/reference/event_types.csv.",
-    "detention_kinds": "Use a kind of detention from raw/reference/detention_kinds.csv.",
-    "reprisal_types": "Use reprisal types from raw/reference/reprisal_types.csv, separated by ';'.",
-    "un_mechanisms": "Use ids from raw/reference/un_mechanisms.csv, separated by ';'.",
-    "metrics": "Use a metric from raw/reference/metrics.csv, or add it there first.",
-}
+FIX_FOR_TABLE = {"countries": "Use an ISO 3166-1 alpha-2 country code, such as VN or CN.", **{
+    name: f"Use an id from raw/reference/{name}.csv, or add it there first." for name in REFERENCE_TABLES}}
 
 
 def check_keys(stage, names=tuple(TABLES)):
@@ -57,7 +48,8 @@ def validate(stage):
         problems = []
         for column in (c for c in table.columns if c.references and not c.derived):
             found = first_unknown(stage, name, column.name, column.references, is_list=column.kind == "list")
-            fix = FIX_FOR_TABLE.get(column.references, f"Use the id of a row in the {column.references} table.")
+            fix = FIX_FOR_TABLE.get(column.references, f"Use the id of a row in the {column.references} table.") + (
+                " Separate several with ';'." if column.kind == "list" else "")
             problems.append(found and (*found, column.name, f"not found in the {column.references} table", fix))
         if table.provenance:
             found = first_unknown(stage, name, "source_id", "sources", required=True)
