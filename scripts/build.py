@@ -8,14 +8,13 @@ leaves the previous database untouched. The same inputs give the same bytes.
 
 import argparse
 import fcntl
-import json
 import os
 import shutil
 import signal
 import sqlite3
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from pooch import file_hash
@@ -42,20 +41,44 @@ MAX_SHRINK = 0.1  # a new database with a tenth fewer persons than the one it re
 
 
 def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shrink=False):
-    """Build the database at `out`; return its row count per table.
-
-    `previous` is the last release's database, to record what changed since; `released_on` this release's date.
-    One build at a time writes `out` (a second stops at once). A database with far fewer persons than the one it
-    would replace is written only with `allow_shrink`.
-    """
+    """Build the database at `out`, recording what changed since the `previous` release's; return its row count per
+    table. A database with far fewer persons than the one it would replace is written only with `allow_shrink`."""
     out, raw = Path(out), Path(raw)
     with building(out):
-        return build_locked(out, strict, raw, previous, released_on, allow_shrink)
+        stage = Stage(out.with_name(out.name + ".stage"))
+        try:
+            released_on = release_date(released_on)
+            withheld, _, fetched = read_link_derive(stage, strict, raw, out, released_on)
+            changes, releases = history(stage, previous, released_on, withheld, release_id(released_on, raw, fetched))
+            stage.add("changes", ((Origin("changes"), row) for row in changes))
+            stage.add("releases", ((Origin("releases"), row) for row in releases))
+            stage.conn.commit()
+            # The checks read the stage in a second process while this one writes; nothing is renamed into place
+            # before they pass. The release's files are made from the written file while it is searched for
+            # withheld persons, and put in place only if nothing was found.
+            with in_background(validate_staged, stage.path) as validated:
+                def checked(tmp):
+                    validated()
+                    files = out.with_name(out.name + ".release")
+                    with in_background(release.write_files, tmp, files) as released:
+                        check_withheld(tmp, withheld)
+                        if not allow_shrink:
+                            check_shrink(out, stage)
+                        released()
+                    release.put_in_place(files, release.folder_of(out))
+                try:
+                    write(stage, out, before_rename=checked)
+                except Exception:
+                    validated()  # a write that failed on a maintainer's mistake: say it as the checks do
+                    raise
+            return {name: stage.count(name) for name in TABLES}
+        finally:
+            stage.close()
 
 
 @contextmanager
 def building(out):
-    """The build's lock on `out`, held while it runs; files a killed build left beside `out` are removed."""
+    """One build at a time writes `out` (a second stops at once); files a killed build left beside it are removed."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.with_name(out.name + ".lock"), "a+") as lock:
         try:
@@ -80,38 +103,6 @@ def remove_leftovers(out):
     for leftover in LEFTOVERS:
         path = out.with_name(out.name + leftover)
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-def build_locked(out, strict, raw, previous, released_on, allow_shrink):
-    stage = Stage(out.with_name(out.name + ".stage"))
-    try:
-        released_on = release_date(released_on)
-        withheld, _, fetched = read_link_derive(stage, strict, raw, out, released_on)
-        changes, releases = history(stage, previous, released_on, withheld, release_id(released_on, raw, fetched))
-        stage.add("changes", ((Origin("changes"), row) for row in changes))
-        stage.add("releases", ((Origin("releases"), row) for row in releases))
-        stage.conn.commit()
-        # The checks read the stage in a second process while this one writes; nothing is renamed into
-        # place before they pass. The release's files are made from the written file while it is searched for
-        # withheld persons, and put in place only if nothing was found.
-        with in_background(validate_staged, stage.path) as validated:
-            def checked(tmp):
-                validated()
-                files = out.with_name(out.name + ".release")
-                with in_background(release.write_files, tmp, files) as released:
-                    check_withheld(tmp, withheld)
-                    if not allow_shrink:
-                        check_shrink(out, stage)
-                    released()
-                release.put_in_place(files, release.folder_of(out))
-            try:
-                write(stage, out, before_rename=checked)
-            except Exception:
-                validated()  # a write that failed on a maintainer's mistake: say it as the checks do
-                raise
-        return {name: stage.count(name) for name in TABLES}
-    finally:
-        stage.close()
 
 
 def read_link_derive(stage, strict, raw, out, released_on):
@@ -141,11 +132,9 @@ def previewed(raw=RAW, strict=False):
 
 
 def link_and_withhold(stage, priorities, raw, out):
-    """Link records into persons and withhold what raw/withheld.csv asks; (withheld, link_candidates rows).
-
-    Requests are matched to persons as linking groups their records, so a record of a linked person withholds
-    the person (or stops the build). A record withheld alone is gone before the records are linked for good.
-    """
+    """Link records into persons and withhold what raw/withheld.csv asks; (withheld, link_candidates rows). Requests
+    are matched to persons as linking groups their records, so a record of a linked person withholds the person (or
+    stops the build); a record withheld alone is gone before the records are linked for good."""
     requests = withhold.read_all(raw)
     staged_cases = {case for (case,) in stage.conn.execute("SELECT id FROM cases")}
     overrides = link.read_overrides(raw / "links.csv", stage.conn)
@@ -169,27 +158,20 @@ def link_and_withhold(stage, priorities, raw, out):
 
 def check_shrink(out, stage):
     """Stop before replacing a database with one holding far fewer persons, unless told to (allow_shrink)."""
-    persons, before = stage.count("persons"), counted(out, "SELECT count(*) FROM persons")
+    try:
+        with closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as conn:
+            before = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+            had = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
+    except sqlite3.Error:  # no database there, or not one of ours
+        return
+    persons = stage.count("persons")
     if before and persons < before * (1 - MAX_SHRINK):
-        had = set(counted(out, "SELECT json_group_array(DISTINCT source_id) FROM records", json.loads))
         has = {source for (source,) in stage.conn.execute("SELECT DISTINCT source_id FROM records")}
         raise BuildError(display_path(out), None, None, None,
                          f"the new database would hold {persons:,} persons where the one it replaces holds "
                          f"{before:,}; sources with records there and none here: {', '.join(sorted(had - has)) or 'none'}",
                          "Nothing was replaced. Fetch the missing sources (make fetch), or, if the shrink is meant, "
                          "build again with --allow-shrink.")
-
-
-def counted(path, sql, convert=lambda value: value):
-    """A one-value query's answer from a database file, or None if the file is not one of ours."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return convert(conn.execute(sql).fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
 
 
 def check_withheld(path, withheld):

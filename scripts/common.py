@@ -38,27 +38,21 @@ _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
 def parse_partial_date(text):
-    """Return (iso, precision) for an ISO partial date, or raise ValueError.
-
-    >>> parse_partial_date("2016-11")
-    ('2016-11', 'month')
-    """
+    """(iso, precision) of an ISO partial date: "2016-11" -> ("2016-11", "month"); ValueError if it is none."""
     match = _PARTIAL.match(text.strip())
     if not match:
         raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
     year, month, day = match.groups()
-    # datetime validates the calendar (no month 13, no 30 February).
-    datetime.date(int(year), int(month or 1), int(day or 1))
-    precision = "day" if day else "month" if month else "year"
-    return match.group(0), precision
+    datetime.date(int(year), int(month or 1), int(day or 1))  # the calendar checked: no month 13, no 30 February
+    return match.group(0), "day" if day else "month" if month else "year"
 
 
 # Names: folded for search and ids, romanised from Chinese characters, keyed for linking -----------------------------
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # Chinese and Japanese characters
 
-# Scripts written without spaces between words: a search for any part of a name
-# must match, so the index holds every substring of each run of these characters.
+# Scripts written without spaces between words: a search for any part of a name must match, so the index holds every
+# substring of each run of these characters.
 _UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 # Longest substring indexed; runs in names are shorter than this.
 MAX_SUBSTRING = 16
@@ -67,9 +61,7 @@ MAX_SUBSTRING = 16
 @lru_cache(maxsize=1 << 16)  # a name is folded for its search column and again for its link keys
 def fold(text):
     """ASCII form of a name in any script: 'Nguyễn Lân Thắng' -> 'Nguyen Lan Thang', 'Đặng' -> 'Dang'."""
-    if not text:
-        return text
-    return " ".join(anyascii(unicodedata.normalize("NFC", text)).split())
+    return " ".join(anyascii(unicodedata.normalize("NFC", text)).split()) if text else text
 
 
 def unspaced_substrings(*texts):

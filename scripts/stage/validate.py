@@ -11,25 +11,17 @@ FIX_FOR_TABLE = {"countries": "Use an ISO 3166-1 alpha-2 country code, such as V
 def check_keys(stage, names=tuple(TABLES)):
     """Unique keys in the named tables; run on the rows as read too, before anything merges them."""
     for name in names:
-        table = TABLES[name]
-        key = ", ".join(f"[{c}]" for c in pk_columns(table))
+        columns = pk_columns(TABLES[name])
+        key = ", ".join(f"[{c}]" for c in columns)
         # The first row (in the order rows were read) whose key an earlier row already has.
-        duplicate = stage.conn.execute(f"""
-            SELECT min(later.rowid), first.rowid FROM (
+        rowid, first, *values = stage.conn.execute(f"""
+            SELECT min(later.rowid), first.rowid, {', '.join(f'first.[{c}]' for c in columns)} FROM (
                 SELECT {key}, min(rowid) AS rowid FROM [{name}] GROUP BY {key} HAVING count(*) > 1
             ) AS first JOIN [{name}] AS later USING ({key}) WHERE later.rowid > first.rowid""").fetchone()
-        if duplicate[0] is not None:
-            raise duplicate_error(stage, table, *duplicate)
-
-
-def duplicate_error(stage, table, rowid, first_rowid):
-    columns = pk_columns(table)
-    values = stage.conn.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table.name}] WHERE rowid = ?",
-                                (rowid,)).fetchone()
-    first = stage.origin_of(table.name, first_rowid)
-    return stage.origin_of(table.name, rowid).error(
-        "/".join(columns), "/".join(map(str, values)), f"duplicate {table.name} id (first defined in {first.where()})",
-        "Give each row its own id.")
+        if rowid is not None:
+            raise stage.origin_of(name, rowid).error(
+                "/".join(columns), "/".join(map(str, values)),
+                f"duplicate {name} id (first defined in {stage.origin_of(name, first).where()})", "Give each row its own id.")
 
 
 def validate_staged(path):
