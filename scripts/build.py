@@ -34,7 +34,6 @@ from scripts.stage.parallel import in_background, stage_in_parallel
 from scripts.stage.validate import check_assertions, check_keys, validate_staged
 from scripts.write import release, write
 
-DEFAULT_OUT = ROOT / "conscience.db"
 # What a build writes beside its database and removes when it ends: a killed build leaves them, the next removes them.
 LEFTOVERS = (".tmp", ".stage", ".stage-journal", ".fts", ".fts-journal", ".release")
 MAX_SHRINK = 0.1  # a new database with a tenth fewer persons than the one it replaces needs --allow-shrink
@@ -106,8 +105,7 @@ def remove_leftovers(out):
 
 
 def read_link_derive(stage, strict, raw, out, released_on):
-    """Every source read into the stage, checked, linked, withheld and derived: the build but for its history and
-    writing; (withheld, the mapped lists' plans, the upstream lists fetched)."""
+    """The build but for its history and writing; (withheld, the mapped lists' plans, the upstream lists fetched)."""
     priorities, plans, fetched = collect(stage, strict, raw)
     stage.index()
     check_keys(stage, ("sources", *REFERENCE_TABLES, *CURATED_TABLES, "records"))
@@ -120,8 +118,7 @@ def read_link_derive(stage, strict, raw, out, released_on):
 
 @contextmanager
 def previewed(raw=RAW, strict=False):
-    """(stage, withheld, the mapped lists' plans) of every source read, linked, withheld and derived as the build
-    does, in a scratch folder, writing nothing: for make check and --check-withheld."""
+    """(stage, withheld, the mapped lists' plans) of the build but for its writing, in a scratch folder."""
     with tempfile.TemporaryDirectory() as scratch:
         stage = Stage(Path(scratch) / "preview.stage")
         try:
@@ -254,7 +251,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true",
                         help="fail if any declared upstream source is missing or its checksum differs")
-    parser.add_argument("--out", default=DEFAULT_OUT, type=Path, help="database to write (default: conscience.db)")
+    parser.add_argument("--out", default=ROOT / "conscience.db", type=Path, help="database to write (default: conscience.db)")
     parser.add_argument("--raw", default=RAW, type=Path, help="folder of sources to build from (default: raw/)")
     parser.add_argument("--previous", type=Path, help="the previous release's database, to record what changed")
     parser.add_argument("--release-date", help="this release's date, YYYY-MM-DD (default: the last commit's date)")
@@ -279,8 +276,7 @@ def main(argv=None):
 
 
 def check_withheld_command(args):
-    """Search a database for any trace of the persons raw/withheld.csv withholds, the sources read and linked as a
-    build would: for a release about to be published, or the live site's file."""
+    """A release about to be published, or the live site's file, searched for traces of withheld persons."""
     try:
         with previewed(args.raw, args.strict) as (_, withheld, _):
             left = traces_left(args.check_withheld, withheld.persons)

@@ -57,7 +57,8 @@ def report(conn, source, plan, out):
     problems = defaultdict(list)
     for ref, field, value, problem in conn.execute("SELECT upstream_ref, field, raw_value, problem FROM data_quality "
                                                    "WHERE source_id = ? ORDER BY rowid", (source,)):
-        problems[problem].append(f"{ref}, column '{field}': {shortened(value)}")
+        value = repr(value)
+        problems[problem].append(f"{ref}, column '{field}': {value[:120]}{'…' if len(value) > 120 else ''}")
     say(f"\nValues that went to data_quality: {figures['data_quality']}")
     for problem, found in sorted(problems.items(), key=lambda item: -len(item[1])):
         say(f"  {len(found)} × {problem}")
@@ -101,11 +102,6 @@ def rows(conn, sql, *params):
     names = [d[0] for d in cursor.description]
     return [json.dumps({n: v for n, v in zip(names, values) if v is not None and not n.startswith("_")
                         and n not in ("source_id", "raw")}, ensure_ascii=False) for values in cursor]
-
-
-def shortened(value, limit=120):
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def main(argv=None):

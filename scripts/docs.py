@@ -81,10 +81,8 @@ def described():
 
 
 def section(title, model, note):
-    lines = [f"#### {title}", "", " ".join((model.__doc__ or "").split()), ""]
-    if note:
-        lines += [note, ""]
-    lines += ["| key | takes | default | what |", "| --- | --- | --- | --- |"]
+    lines = [f"#### {title}", "", " ".join((model.__doc__ or "").split()), "", *([note, ""] if note else []),
+             "| key | takes | default | what |", "| --- | --- | --- | --- |"]
     columns = described()["tables"]["detentions"]["columns"] if model is language.Detention else {}
     for name, field in model.model_fields.items():
         what = field.description or columns.get(name, "")
@@ -115,24 +113,19 @@ def fields_section():
     return lines
 
 
-def replaced_section():
-    lines = ["#### Keys replaced", "", "A mapping written for the language's first version is told, key by key, what "
-             "replaced what:", "", "| key | write instead |", "| --- | --- |"]
-    return lines + [f"| `{key}` | {instead} |" for key, instead in language.REPLACED.items()]
-
-
 def mapping_reference():
     lines = []
     for title, model, note in SECTIONS:
         lines += section(title, model, note) + [""]
         if model is language.Mapping:
             lines += fields_section() + [""]
-    return lines + replaced_section()
+    return lines + ["#### Keys replaced", "", "A mapping written for the language's first version is told, key by key, "
+                    "what replaced what:", "", "| key | write instead |", "| --- | --- |",
+                    *(f"| `{key}` | {instead} |" for key, instead in language.REPLACED.items())]
 
 
 def kind_of(table, name):
-    """A stored column's kind as the schema page shows it: its kind (a date's _precision: text), and the table it
-    points to."""
+    """A stored column's kind (a date's _precision: text) and the table it points to, as the schema page shows them."""
     column = next((c for c in table.columns + PROVENANCE if c.name == name), Column(name))
     return column.kind + (f" → `{column.references}`" if column.references else "")
 

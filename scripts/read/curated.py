@@ -58,9 +58,8 @@ def read_table(path, table, meta=None):
     columns = [c for c in table.columns if not c.derived]
     citation = (("source_url", "accessed") if cites_pages(meta) else ("source_line",)) if table.provenance else ()
     required = [c.name for c in columns if c.required] + list(citation)
-    rows = read_csv(path, required=required)
     known = {c.name for c in columns} | set(citation) | {"name_as_written"}
-    for position, (origin, raw) in enumerate(rows, start=1):
+    for position, (origin, raw) in enumerate(read_csv(path, required=required), start=1):
         if position == 1:
             unknown = [name for name in raw if name not in known]
             if unknown:
@@ -89,8 +88,7 @@ def read_table(path, table, meta=None):
 def convert_row(origin, raw, columns):
     row = {}
     for column in columns:
-        value = raw.get(column.name)
-        value = value if value is None else value.strip()
+        value = (raw.get(column.name) or "").strip()
         if column.required and not value:
             raise origin.error(column.name, value, "a required value is empty", "Fill it in from the source.")
         if column.kind == "date":
@@ -144,13 +142,8 @@ def check_read_on(origin, accessed):
 def person_record(source_id, person):
     """The records row tying a person to the source line or page that names them."""
     cited = person["upstream_ref"].startswith(("http://", "https://"))
-    return {
-        "id": f"{source_id}/{person['id']}",
-        "upstream_id": person["id"],
-        "person_id": person["id"],
-        "name_as_written": person.get("_name_as_written") or person["name"],
-        "url": person["upstream_ref"].split("; ")[0] if cited else None,
-        "raw": json.dumps(person["_raw"], ensure_ascii=False),
-        "source_id": source_id,
-        "upstream_ref": person["upstream_ref"],
-    }
+    return {"id": f"{source_id}/{person['id']}", "upstream_id": person["id"], "person_id": person["id"],
+            "name_as_written": person.get("_name_as_written") or person["name"],
+            "url": person["upstream_ref"].split("; ")[0] if cited else None,
+            "raw": json.dumps(person["_raw"], ensure_ascii=False), "source_id": source_id,
+            "upstream_ref": person["upstream_ref"]}

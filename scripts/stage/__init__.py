@@ -1,9 +1,6 @@
-"""The build's working copy: every table as a SQLite table on disk, so a million records never sit in memory.
-
-Each staged row keeps, in hidden columns, where it came from (file and line) and the upstream record it belongs to,
-so a check run after merging can still name the line a maintainer wrote. The final database copies the public
-columns only.
-"""
+"""The build's working copy: every table as a SQLite table on disk, so a million records never sit in memory. Each
+row keeps, in hidden columns, where it came from (file and line) and its upstream record, so a check run after merging
+still names the line a maintainer wrote; the database copies the public columns only."""
 
 import json
 import sqlite3
@@ -22,25 +19,20 @@ BATCH = 20_000  # rows buffered before an insert
 PAGE_SIZE = 32_768  # written and read in bulk: a 1M build took 116 s with the stage on these pages, 127 s on 4 KiB
 
 
-class SortedSet:
+class SortedSet(set):
     """SQL aggregate: the distinct values as a sorted JSON array (as json_list writes it), None for none."""
-
-    def __init__(self):
-        self.values = set()
 
     def step(self, value):
         if value is not None:
-            self.values.add(value)
+            self.add(value)
 
     def finalize(self):
-        return json_list(sorted(self.values))
+        return json_list(sorted(self))
 
 
 class Stage:
-    """A staging file with every table of schema.py plus the hidden columns, and the SQL functions the build uses.
-
-    A fresh one unless `fresh` is false: then the staging file another process made, to read or (a worker) to add to.
-    """
+    """A staging file with every table of schema.py plus the hidden columns; a fresh one unless `fresh` is false:
+    then the one another process made, to read or (a worker) to add to."""
 
     def __init__(self, path, cache_mib=256, fresh=True):
         self.path = Path(path)

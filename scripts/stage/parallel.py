@@ -1,9 +1,8 @@
-"""Adapting and staging a long list on every core: its records cut into chunks, the chunks shared out to workers.
+"""Adapting and staging a long list on every core, and the second processes the build runs beside it.
 
-Each worker process adapts its chunks and writes each chunk's rows into the stage itself, in turn: chunk 0,
-chunk 1, ... (a worker waits for the chunk before its own to be written), so the stage holds them in the order
-one process would have staged them, and the build's bytes do not depend on the number of workers.
-"""
+A list's records are cut into chunks shared out to workers; each writes its chunks' rows into the stage itself, in
+turn (a worker waits for the chunk before its own to be written), so the stage holds them in the order one process
+would have staged them, and the build's bytes do not depend on the number of workers."""
 
 import ctypes
 import multiprocessing
@@ -23,11 +22,8 @@ PR_SET_PDEATHSIG = 1  # prctl option: the signal a child receives when its paren
 
 
 def stage_in_parallel(stage, produce, workers=WORKERS):
-    """Stage the (table, values) pairs `produce(select)` yields when `select` lets every record through.
-
-    `produce` must read its records through `select` and yield each record's pairs before reading the
-    next. Chunk c of the records is worker c % workers's.
-    """
+    """Stage the (table, values) pairs `produce(select)` yields when `select` lets every record through. `produce`
+    reads its records through `select`, yielding each record's pairs before reading the next."""
     stage.conn.commit()  # the workers write to the stage; this process holds no lock on it meanwhile
     turn = FORK.Condition()
     written = FORK.Value("q", 0, lock=False)  # chunks written so far; guarded by `turn`
@@ -52,8 +48,7 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
 
 
 def started(function, *args):
-    """(the receiving end of its pipe, the process) for function(*args) run in a forked process that dies with the
-    build's: when the build is killed, no worker goes on writing beside the database."""
+    """(the receiving end of its pipe, the process) for function(*args) run in a forked process."""
     receiver, sender = FORK.Pipe(duplex=False)
     process = FORK.Process(target=dying_with_parent, args=(os.getpid(), function, args, sender), daemon=True)
     process.start()
@@ -62,8 +57,9 @@ def started(function, *args):
 
 
 def dying_with_parent(parent, function, args, pipe):
-    """Run function(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal); send
-    None, or what it raised: a BuildError as it is (file, line, field, value for the maintainer), else its traceback."""
+    """Run function(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal), so
+    that no worker of a killed build goes on writing; send None, or what it raised: a BuildError as it is, for the
+    maintainer, anything else as its traceback."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
