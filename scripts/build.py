@@ -1,10 +1,7 @@
-"""Build conscience.db from raw/ and the fetched upstream files.
-
-    python -m scripts.build [--strict] [--out conscience.db]
+"""Build conscience.db from raw/ and the fetched upstream files: `python -m scripts.build [--strict] [--out FILE]`.
 
 The database is written to a temporary file and renamed into place only when everything succeeded, so a failed build
-leaves the previous database untouched. The same inputs give the same bytes.
-"""
+leaves the previous database untouched. The same inputs give the same bytes."""
 
 import argparse
 import fcntl
@@ -243,7 +240,8 @@ def upstream_context(raw, plans):
 
 def source_row(meta):
     """The sources row of a source.yml; an archived copy's file and checksum stand for a list's."""
-    archived, row = meta.get("archived_copy") or {}, {name: meta.get(name) for name, _ in stored_columns(TABLES["sources"])}
+    archived = meta.get("archived_copy") or {}
+    row = {name: meta.get(name) for name, _ in stored_columns(TABLES["sources"])}
     return {**row, "file": row["file"] or archived.get("file"), "sha256": row["sha256"] or archived.get("sha256")}
 
 
@@ -251,12 +249,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true",
                         help="fail if any declared upstream source is missing or its checksum differs")
-    parser.add_argument("--out", default=ROOT / "conscience.db", type=Path, help="database to write (default: conscience.db)")
+    parser.add_argument("--out", default=ROOT / "conscience.db", type=Path,
+                        help="database to write (default: conscience.db)")
     parser.add_argument("--raw", default=RAW, type=Path, help="folder of sources to build from (default: raw/)")
     parser.add_argument("--previous", type=Path, help="the previous release's database, to record what changed")
     parser.add_argument("--release-date", help="this release's date, YYYY-MM-DD (default: the last commit's date)")
     parser.add_argument("--allow-shrink", action="store_true",
-                        help=f"replace the database even if the new one has over {MAX_SHRINK:.0%} fewer persons")
+                        help=f"replace the database even if the new one has over {MAX_SHRINK:.0%}% fewer persons")
     parser.add_argument("--check-withheld", type=Path, metavar="DB",
                         help="build nothing: search DB for any trace of the persons raw/withheld.csv withholds")
     args = parser.parse_args(argv)

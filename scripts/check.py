@@ -3,15 +3,16 @@
     python -m scripts.check raw/<id>
 
 Every source of raw/ is read, checked, linked, withheld and derived as the build does (scripts/build.py,
-read_link_derive); then the one list is reported on: rows read, how often each field is filled, the values that went
-to data_quality by problem, the first records as stored, the links and candidates for review it makes, and
-contradictions between records linked as the list or a maintainer said. An error stops it as it stops the build.
+read_link_derive); then the one list is reported on: rows read, fields filled, the values that went to data_quality,
+the first records as stored, the links and candidates for review it makes, and contradictions between records linked
+as the list or a maintainer said. An error stops it as it stops the build.
 """
 
 import argparse
 import json
 import sys
 from collections import Counter, defaultdict
+from functools import partial
 from pathlib import Path
 
 from scripts import link
@@ -38,9 +39,7 @@ def check(folder, raw=RAW, out=sys.stdout):
 
 
 def report(conn, source, plan, out):
-    def say(text=""):
-        print(text, file=out)
-
+    say = partial(print, file=out)
     figures = {"rows": sum(1 for _ in plan.file.rows()), **{table: conn.execute(
         f"SELECT count(*) FROM [{table}] WHERE source_id = ?", (source,)).fetchone()[0] for table in
         ("persons", "records", "detentions", "detention_charges", "events", "person_issues", "data_quality")}}

@@ -32,14 +32,10 @@ class BuildError(Exception):
         return f"{where}{what}{value} — {self.problem}. {self.fix}"
 
 
-# ISO partial dates: "2016", "2016-11" or "2016-11-21", never a day we were not given ------------------------------
-
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
 def parse_partial_date(text):
-    """(iso, precision) of an ISO partial date: "2016-11" -> ("2016-11", "month"); ValueError if it is none."""
-    match = _PARTIAL.match(text.strip())
+    """(iso, precision) of an ISO partial date, "2016", "2016-11" or "2016-11-21", never a day we were not given:
+    "2016-11" -> ("2016-11", "month"); ValueError if it is none."""
+    match = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", text.strip())
     if not match:
         raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
     year, month, day = match.groups()
@@ -54,8 +50,6 @@ CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # Chinese and Ja
 # Scripts written without spaces between words: a search for any part of a name must match, so the index holds every
 # substring of each run of these characters.
 _UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
-# Longest substring indexed; runs in names are shorter than this.
-MAX_SUBSTRING = 16
 
 
 @lru_cache(maxsize=1 << 16)  # a name is folded for its search column and again for its link keys
@@ -72,7 +66,7 @@ def unspaced_substrings(*texts):
     grams = []
     for text in texts:
         for run in _UNSPACED_RUN.findall(text):
-            for size in range(1, min(len(run), MAX_SUBSTRING) + 1):
+            for size in range(1, min(len(run), 16) + 1):  # runs in names are shorter than 16
                 grams.extend(run[i : i + size] for i in range(len(run) - size + 1))
     return " ".join(dict.fromkeys(grams))
 

@@ -1,10 +1,7 @@
 """The pages of docs/ made from the code: the mapping reference (from scripts/adapters/mapping_language.py) and the
-schema (from scripts/schema.py, scripts/write/views.py and metadata.yml's descriptions). Each page is written by hand
-around its generated part, which lies between BEGIN and END.
-
-    python -m scripts.docs          # rewrite the generated parts
-    python -m scripts.docs --check  # exit 1 naming each page not in step (a test runs this)
-"""
+schema (from scripts/schema.py, scripts/write/views.py and metadata.yml's descriptions), each between BEGIN and END
+in a page written by hand around it. `python -m scripts.docs` rewrites them; with --check it exits 1 naming each page
+not in step."""
 
 import argparse
 import re

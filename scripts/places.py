@@ -30,9 +30,8 @@ def country_rows(centroids):
     rows = []
     for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
         origin, latitude, longitude = known.get(country.alpha_2, (None, None, None))
-        ref = f"ISO 3166-1 (pycountry {pycountry.__version__})"
-        if origin:
-            ref += f"; centroid from {Path(centroids).name} line {origin.line}"
+        ref = f"ISO 3166-1 (pycountry {pycountry.__version__})" + (
+            f"; centroid from {Path(centroids).name} line {origin.line}" if origin else "")
         rows.append((origin or Origin("pycountry"), {
             "iso2": country.alpha_2, "iso3": country.alpha_3,
             "name": getattr(country, "common_name", None) or country.name, "latitude": latitude,
@@ -45,9 +44,7 @@ CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
 
 
 def name_key(name):
-    if CJK.search(name):
-        return "".join(name.split())
-    return re.sub(r"[^a-z0-9]", "", fold(name).lower())
+    return "".join(name.split()) if CJK.search(name) else re.sub(r"[^a-z0-9]", "", fold(name).lower())
 
 
 class Gazetteer:
@@ -132,8 +129,7 @@ def locate(country, parts, gazetteer, capitals):
 
 
 def resolve(country, parts, gazetteer, capitals):
-    province = parts[-1]
-    area = province_area(country, province, gazetteer, capitals) if province else None
+    area = province_area(country, parts[-1], gazetteer, capitals) if parts[-1] else None
     for name in parts[:-1] if len(parts) > 1 else parts:
         if name:
             city = gazetteer.city(country, place_names(name), area)

@@ -133,7 +133,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("fingerprint")
     sub.add_parser("compare").add_argument("--live", required=True, help="the live site's base URL")
-    deploy = sub.add_parser("deploy", help="deploy to the Fly app $FLY_APP (flyctl reads its token from $FLY_API_TOKEN)")
+    deploy = sub.add_parser("deploy", help="deploy to the Fly app $FLY_APP (flyctl reads $FLY_API_TOKEN)")
     deploy.add_argument("--generate-dir", type=Path, help="write the deploy directory here instead of deploying")
     args = parser.parse_args(argv)
     if args.command == "fingerprint":

@@ -1,7 +1,6 @@
-"""The public schema of conscience.db, declared once (docs/schema.md is made from it by scripts/docs.py).
-
-The build creates tables from TABLES, checks every reference declared here, and indexes the columns each table
-lists. Column descriptions for readers live in metadata.yml; tests/test_metadata.py checks both stay in step.
+"""The public schema of conscience.db, declared once: the build creates tables from TABLES, checks every reference
+declared here and indexes the columns each table lists; docs/schema.md is made from it (scripts/docs.py). Column
+descriptions for readers live in metadata.yml; tests/test_metadata.py checks both stay in step.
 
 A column is declared in words, "name [kind] [required] [derived] [narrative] [-> table]":
   kind       text (the default), integer, real; list: a JSON array of strings (";"-separated in raw CSV);

@@ -43,8 +43,7 @@ def read_csv(path, required=()):
     value on one line (a value spanning lines is a quote left open), with no NUL and none longer than MAX_CELL.
     """
     name = display_path(path)
-    text = decoded(path, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(decoded(path, name), newline=""))
     try:
         header = next(reader, [])
         if not header:

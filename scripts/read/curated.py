@@ -1,8 +1,6 @@
-"""Curated sources (docs/transcribing.md): a folder of CSV files, each named after the table it fills (persons.csv)
-and holding that table's columns as schema.py declares them. Each row says where its facts come from: in a transcribed
-document (an archived copy), source_line, the line(s) of the copy; in cited web pages (kind: cited web pages),
-source_url, the page(s) stating the fact on one of the sites source.yml lists, and accessed, the day it was read.
-Either may give name_as_written, the name exactly as the source spells it."""
+"""Curated sources (docs/transcribing.md): a folder of CSV files, each named after the table it fills and holding its
+columns as schema.py declares them, with where each row's facts come from: the line(s) of a transcribed document
+(source_line), or the web page(s) stating them (source_url, on one of source.yml's sites, and accessed)."""
 
 import json
 from urllib.parse import urlsplit
@@ -22,11 +20,8 @@ def read_curated_source(folder, meta):
         if path.stem not in CURATED_TABLES:
             raise BuildError(display_path(path), None, None, None, f"'{path.stem}' is not a table a source can fill",
                              f"Name the file after one of: {', '.join(CURATED_TABLES)}.")
-    out = {}
-    for table_name in CURATED_TABLES:
-        path = folder / f"{table_name}.csv"
-        if path.exists():
-            out[table_name] = list(read_table(path, TABLES[table_name], meta))
+    out = {name: list(read_table(folder / f"{name}.csv", TABLES[name], meta)) for name in CURATED_TABLES
+           if (folder / f"{name}.csv").exists()}
     if "persons" in out:
         for _, person in out["persons"]:
             person["_record"] = (meta["id"], person["id"])  # a curated person's upstream id is its own id
@@ -69,8 +64,7 @@ def read_table(path, table, meta=None):
         if table.provenance:
             row["source_id"] = meta["id"]
             if cites_pages(meta):
-                row["upstream_ref"] = cited_pages(origin, raw["source_url"], meta["sites"])
-                check_read_on(origin, raw["accessed"])
+                row["upstream_ref"] = cited_pages(origin, raw, meta["sites"])
                 if table.name == "persons" and not row["status_as_of"]:
                     raise origin.error("status_as_of", raw.get("status_as_of"), "a cited page's status needs its date",
                                        "Give the date of the page that states the status (YYYY, YYYY-MM or "
@@ -114,8 +108,10 @@ def upstream_ref(origin, source_line):
     return ("line " if len(lines) == 1 else "lines ") + ", ".join(lines)
 
 
-def cited_pages(origin, source_url, sites):
-    """The upstream_ref of a row citing web pages: its addresses, each an http(s) page on one of the source's sites."""
+def cited_pages(origin, raw, sites):
+    """The upstream_ref of a row citing web pages: its addresses, each an http(s) page on one of the source's sites,
+    read on the full date `accessed` gives."""
+    source_url = raw["source_url"]
     urls = split_list(source_url)
     if not urls:
         raise origin.error("source_url", source_url, "no page is cited",
@@ -129,14 +125,10 @@ def cited_pages(origin, source_url, sites):
             raise origin.error("source_url", url, f"not a page of this source's sites ({', '.join(sorted(sites))})",
                                "Cite a page of this publisher, put the row in the source of the page's publisher, "
                                "or add the site to sites: in source.yml if this publisher really publishes there.")
-    return "; ".join(urls)
-
-
-def check_read_on(origin, accessed):
-    """The date a cited page was read is a full date, never missing."""
-    if parse_date(origin, "accessed", accessed)[1] != "day":
-        raise origin.error("accessed", accessed, "the date the page was read is missing or not a full date",
+    if parse_date(origin, "accessed", raw["accessed"])[1] != "day":
+        raise origin.error("accessed", raw["accessed"], "the date the page was read is missing or not a full date",
                            "Write the day you read the page, as YYYY-MM-DD.")
+    return "; ".join(urls)
 
 
 def person_record(source_id, person):

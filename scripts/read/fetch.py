@@ -1,11 +1,6 @@
-"""Fetch remote source files into a git-ignored cache, always verifying their sha256.
-
-Each remote source declares url, file and sha256 in raw/<source>/source.yml. A file comes from the upstream URL when
-it is reachable, else from a mirror directory (../shared/data by default, or $CONSCIENCE_MIRROR), laid out as
-<source id>/<file>.
-
-    python -m scripts.read.fetch [--strict]
-"""
+"""Fetch remote source files (url, file and sha256 in raw/<source>/source.yml) into a git-ignored cache, always
+verifying their sha256: from the upstream URL when it is reachable, else from a mirror directory (../shared/data, or
+$CONSCIENCE_MIRROR) laid out as <source id>/<file>. `python -m scripts.read.fetch [--strict]`."""
 
 import argparse
 import logging
@@ -57,8 +52,7 @@ def checksum_error(meta, where, detail):
 
 
 def fetch_all(strict, raw=RAW):
-    """{source id: path} of every remote source (its data upstream, not in raw/) available; in strict mode any gap
-    is fatal."""
+    """{source id: path} of every remote source available; in strict mode any gap is fatal."""
     paths = {}
     for folder in source_folders(raw):
         origin, meta = read_source_yml(folder)

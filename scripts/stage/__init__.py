@@ -71,9 +71,8 @@ class Stage:
                                       f"VALUES ({', '.join('?' * len(columns))})", rows)
 
     def values(self, name, origin, row):
-        """A row as staged, with the columns it gives alone, made where rows are adapted (in the worker processes for
-        long lists): folded names, sorted lists, years of dates; a person's name keys, for linking. As read, a record
-        defines its own person (linking changes that where it merges)."""
+        """A row as staged, made where rows are adapted (in the workers, for long lists), with the columns it gives
+        alone: folded names, sorted lists, years, a person's name keys; as read, a record defines its own person."""
         record = row.get("_record") or (None, None)
         keys = None
         if name == "persons":

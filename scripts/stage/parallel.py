@@ -34,7 +34,7 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
             pipes.append(pipe)
             processes.append(process)
         for _ in range(workers):
-            pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing one leaves the others waiting their turn
+            pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing one leaves others waiting their turn
             try:
                 failure = pipe.recv()
             except EOFError:
@@ -44,7 +44,8 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
             pipes.remove(pipe)
     finally:
         for process in processes:
-            stop(process)
+            process.kill()  # nothing happens to a process that has ended
+            process.join()
 
 
 def started(function, *args):
@@ -77,11 +78,6 @@ def dying_with_parent(parent, function, args, pipe):
             pipe.send(failure)
     finally:
         pipe.close()
-
-
-def stop(process):
-    process.kill()  # nothing happens to a process that has ended
-    process.join()
 
 
 def adapt_chunks(produce, worker, workers, path, turn, written):
@@ -135,4 +131,5 @@ def in_background(function, *args):
     try:
         yield wait
     finally:
-        stop(process)
+        process.kill()
+        process.join()

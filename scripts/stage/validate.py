@@ -19,9 +19,10 @@ def check_keys(stage, names=tuple(TABLES)):
                 SELECT {key}, min(rowid) AS rowid FROM [{name}] GROUP BY {key} HAVING count(*) > 1
             ) AS first JOIN [{name}] AS later USING ({key}) WHERE later.rowid > first.rowid""").fetchone()
         if rowid is not None:
-            raise stage.origin_of(name, rowid).error(
-                "/".join(columns), "/".join(map(str, values)),
-                f"duplicate {name} id (first defined in {stage.origin_of(name, first).where()})", "Give each row its own id.")
+            first = stage.origin_of(name, first).where()
+            raise stage.origin_of(name, rowid).error("/".join(columns), "/".join(map(str, values)),
+                                                     f"duplicate {name} id (first defined in {first})",
+                                                     "Give each row its own id.")
 
 
 def validate_staged(path):
