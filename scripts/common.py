@@ -15,8 +15,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 
 @dataclass
 class BuildError(Exception):
-    """A fault in raw/ or upstream data that the build cannot work around: its message names the file, the line, the
-    field and the value, then says what to do."""
+    """A fault in raw/ or upstream data the build cannot work around: file, line, field, value, and what to do."""
 
     file: str
     line: int | str | None  # a line number, or a place such as "row 12" or "page 2, row 5"

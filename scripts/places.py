@@ -27,16 +27,14 @@ def country_rows(centroids):
     known = {}
     for origin, row in read_csv(centroids, required=("longitude", "latitude", "ISO")) if centroids else ():
         known.setdefault(row["ISO"], (origin, float(row["latitude"]), float(row["longitude"])))
-    rows = []
     for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
         origin, latitude, longitude = known.get(country.alpha_2, (None, None, None))
         ref = f"ISO 3166-1 (pycountry {pycountry.__version__})" + (
             f"; centroid from {Path(centroids).name} line {origin.line}" if origin else "")
-        rows.append((origin or Origin("pycountry"), {
+        yield origin or Origin("pycountry"), {
             "iso2": country.alpha_2, "iso3": country.alpha_3,
             "name": getattr(country, "common_name", None) or country.name, "latitude": latitude,
-            "longitude": longitude, "source_id": CENTROIDS_SOURCE, "upstream_ref": ref}))
-    return rows
+            "longitude": longitude, "source_id": CENTROIDS_SOURCE, "upstream_ref": ref}
 
 
 # Chinese administrative suffixes a gazetteer name may or may not carry.

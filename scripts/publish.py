@@ -104,9 +104,8 @@ def generate(app, target, database=DATABASE):
     command = [sys.executable, "-m", "datasette", "publish", "fly", str(database), "--app", app,
                "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
                "--template-dir", str(ROOT / "templates"), "--version-note", version_note(database),
-               "--extra-options", " ".join(as_flags()), "--generate-dir", str(target)]
-    for pin in runtime_pins():
-        command += ["--install", pin]
+               "--extra-options", " ".join(as_flags()), "--generate-dir", str(target),
+               *(argument for pin in runtime_pins() for argument in ("--install", pin))]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     dockerfile = target / "Dockerfile"
     dockerfile.write_text(re.sub(r"^ENV DATASETTE_SECRET .*\n", "", dockerfile.read_text(encoding="utf-8"), flags=re.M),

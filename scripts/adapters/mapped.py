@@ -81,11 +81,10 @@ class Plan:
 
     def records(self, select=iter):
         """Each record as a list of rows: one row, or every row of one person (several_rows_per_person)."""
-        rows = self.file.rows()
         if not self.mapping.several_rows_per_person:
-            return select([row] for row in rows)
+            return ([row] for row in self.file.rows(select))
         groups = {}
-        for row in rows:
+        for row in self.file.rows():
             groups.setdefault(cell_text(row.values.get(self.mapping.id_column)) or row.number, []).append(row)
         return select(iter(groups.values()))
 
@@ -182,6 +181,20 @@ class ValueReader:
         self.kind, self.many = kind, many
         self.dates = plan.date_reader(spec) if kind == "date" or kind == "year" and spec.formats else None
         self.vocabulary = plan.vocabularies.get(kind)
+        if self.keep and self.columns and kind == "text" and self.constant is None and self.join is None and not (
+                self.find or self.separator or spec.translates()):
+            self.read = self.cell_texts  # compiled to what the spec asks: a cell's text as written
+
+    def cell_texts(self, record):
+        """read() for a spec that takes a cell's text as it is: [(text, column, text)]."""
+        cells, found = record.row.values, []
+        for column in self.columns:
+            text = cell_text(cells.get(column))
+            if text and text not in self.missing:
+                found.append((text, column, text))
+                if not self.many:
+                    break
+        return found
 
     def read(self, record):
         """[(value, column, as written)] the record's current row gives."""

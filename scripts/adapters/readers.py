@@ -49,10 +49,14 @@ class ListFile:
         return READERS["document" if self.mapping.document else self.mapping.format](self.path, self.mapping, self.shown)
 
     def rows(self, select=iter):
-        return select(self.checked(self.read() if self.records is None else self.records))
+        """The data rows `select` picks from the file's records, each converted and checked only once picked (the
+        workers that adapt a long list each pick their own share)."""
+        records = self.data_records(self.read() if self.records is None else self.records)
+        return (Row(number, where, self.cells(where, cells)) for number, where, cells in select(records))
 
-    def checked(self, records):
-        """Rows from (number, where, cells) records; the first record (or the declared header) names the columns."""
+    def data_records(self, records):
+        """(number, where, cells) of the rows that hold data; the first record (or the declared header) names the
+        columns."""
         header = list(self.mapping.header or []) or None
         if header:
             self.header, self.header_where = header, "the mapping's header"
@@ -61,16 +65,15 @@ class ListFile:
             if to_skip:
                 to_skip -= 1
                 continue
-            cells = [plain(value) for value in cells]
             if header is None:
-                header = self.header = self.named(where, cells)
+                header = self.header = self.named(where, [plain(value) for value in cells])
                 self.header_where = where
                 continue
             if self.mapping.first_columns:
                 cells = cells[: self.mapping.first_columns]
             if all(value is None or str(value).strip() == "" for value in cells):
                 continue  # a row with nothing in it carries nothing (spreadsheets end with them)
-            yield Row(number, where, self.cells(where, header, cells))
+            yield number, where, cells
 
     def named(self, where, cells):
         names = [str(value).strip() if value is not None else "" for value in cells]
@@ -88,7 +91,9 @@ class ListFile:
             seen[name] = position
         return names
 
-    def cells(self, where, header, cells):
+    def cells(self, where, cells):
+        header = self.header
+        cells = [value if value.__class__ is str else plain(value) for value in cells]
         if len(cells) > len(header) and any(
                 value not in (None, "") for value in cells[len(header):]):
             extra = next(value for value in cells[len(header):] if value not in (None, ""))
@@ -96,14 +101,13 @@ class ListFile:
                              "Quote values that contain the separator, or name the extra column in the header.")
         row = dict(zip(header, cells))
         for column, value in row.items():
-            if isinstance(value, str):
+            if isinstance(value, str) and (len(value) > MAX_CELL or "\x00" in value):
                 if "\x00" in value:
                     raise BuildError(self.shown, where, column, shortened(value),
                                      "the value holds a NUL character (a zero byte)",
                                      "The file may be in another encoding (UTF-16?) or damaged: declare its "
                                      "encoding in the mapping, or remove the character.")
-                if len(value) > MAX_CELL:
-                    raise too_long(self.shown, where, column, value)
+                raise too_long(self.shown, where, column, value)
         for column in header[len(cells):]:
             row[column] = None
         return row

@@ -37,11 +37,9 @@ def display_path(path):
 
 
 def read_csv(path, required=()):
-    """Yield (Origin, row) for each data row; a fault in the file stops the build naming its line and field.
-
-    The file must be UTF-8 (a byte-order mark is allowed), have a header naming each column once, and hold each
-    value on one line (a value spanning lines is a quote left open), with no NUL and none longer than MAX_CELL.
-    """
+    """(Origin, row) for each data row of a UTF-8 file (a byte-order mark allowed) whose header names each column
+    once and whose values each hold on one line (one spanning lines is a quote left open), with no NUL and none longer
+    than MAX_CELL; a fault stops the build naming its line and field."""
     name = display_path(path)
     reader = csv.reader(io.StringIO(decoded(path, name), newline=""))
     try:

@@ -107,8 +107,7 @@ class Stage:
                                                        "_name_as_written": row["_name_as_written"]}
 
     def origin_of(self, name, rowid):
-        file, line = self.conn.execute(f"SELECT _file, _line FROM [{name}] WHERE rowid = ?", (rowid,)).fetchone()
-        return Origin(file, line)
+        return Origin(*self.conn.execute(f"SELECT _file, _line FROM [{name}] WHERE rowid = ?", (rowid,)).fetchone())
 
     def replace(self, name, rows):
         """The table's rows replaced by (origin, row) pairs, each row keeping its upstream record."""

@@ -36,11 +36,11 @@ def stage_in_parallel(stage, produce, workers=WORKERS):
         for _ in range(workers):
             pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing one leaves others waiting their turn
             try:
-                failure = pipe.recv()
+                kind, content = pipe.recv()
             except EOFError:
                 raise RuntimeError("a worker process stopped without a word while adapting records") from None
-            if failure is not None:
-                raise failure
+            if kind == "raised":
+                raise content
             pipes.remove(pipe)
     finally:
         for process in processes:
@@ -59,8 +59,8 @@ def started(function, *args):
 
 def dying_with_parent(parent, function, args, pipe):
     """Run function(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal), so
-    that no worker of a killed build goes on writing; send None, or what it raised: a BuildError as it is, for the
-    maintainer, anything else as its traceback."""
+    that no worker of a killed build goes on writing; send what it returned, or what it raised: a BuildError as it is,
+    for the maintainer, anything else as its traceback."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
@@ -68,14 +68,13 @@ def dying_with_parent(parent, function, args, pipe):
     if os.getppid() != parent:  # the parent died before the signal was asked for
         os._exit(1)
     try:
-        function(*args)
-        pipe.send(None)
+        pipe.send(("returned", function(*args)))
     except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what
         failure = RuntimeError(f"{function.__name__} failed in a second process:\n{traceback.format_exc()}")
         try:
-            pipe.send(exc if isinstance(exc, BuildError) else failure)
+            pipe.send(("raised", exc if isinstance(exc, BuildError) else failure))
         except Exception:  # noqa: BLE001 - an exception that cannot cross processes is sent as its traceback
-            pipe.send(failure)
+            pipe.send(("raised", failure))
     finally:
         pipe.close()
 
@@ -114,7 +113,8 @@ def adapt_chunks(produce, worker, workers, path, turn, written):
 
 @contextmanager
 def in_background(function, *args):
-    """Run function(*args) in a second process; yield a function that waits for it and raises what it raised."""
+    """Run function(*args) in a second process; yield a function that waits for it and returns what it returned or
+    raises what it raised."""
     receiver, process = started(function, *args)
     outcome = []
 
@@ -123,10 +123,13 @@ def in_background(function, *args):
             try:
                 outcome.append(receiver.recv())
             except EOFError:
-                outcome.append(RuntimeError(f"{function.__name__} stopped without a word (exit code {process.exitcode})"))
+                outcome.append(("raised", RuntimeError(f"{function.__name__} stopped without a word "
+                                                       f"(exit code {process.exitcode})")))
             process.join()
-        if outcome[0] is not None:
-            raise outcome[0]
+        kind, content = outcome[0]
+        if kind == "raised":
+            raise content
+        return content
 
     try:
         yield wait

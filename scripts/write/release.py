@@ -41,24 +41,39 @@ def current(database):
         conn.close()
 
 
-def write_files(database, folder):
-    """The CSVs and datapackage.json of the database's latest release, in folder/<id>/ (folder made anew)."""
-    release, released_on = current(database)
+def start(database, folder):
+    """folder/<id>/ made anew for the database's latest release; its path."""
     shutil.rmtree(folder, ignore_errors=True)
-    (folder / release).mkdir(parents=True)
+    (folder / current(database)[0]).mkdir(parents=True)
+    return folder / current(database)[0]
+
+
+def write_tables(database, release_folder, names):
+    """The named tables' CSVs in the release's folder; their Data Resources."""
     with open(ROOT / "metadata.yml", encoding="utf-8") as handle:
-        metadata = yaml.safe_load(handle)
-    described = metadata["databases"]["conscience"]["tables"]
+        described = yaml.safe_load(handle)["databases"]["conscience"]["tables"]
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        resources = [resource(table, write_csv(conn, table, folder / release / f"{table.name}.csv"),
-                              described.get(table.name, {})) for table in TABLES.values()]
+        return [resource(TABLES[name], write_csv(conn, TABLES[name], release_folder / f"{name}.csv"),
+                         described.get(name, {})) for name in names]
+    finally:
+        conn.close()
+
+
+def write_package(database, release_folder, resources):
+    """The release's datapackage.json, its resources in the schema's order of tables."""
+    with open(ROOT / "metadata.yml", encoding="utf-8") as handle:
+        metadata = yaml.safe_load(handle)
+    release, released_on = current(database)
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
         sources = conn.execute("SELECT title, publisher, url FROM sources ORDER BY id").fetchall()
     finally:
         conn.close()
+    resources = sorted(resources, key=lambda resource: list(TABLES).index(resource["name"]))
     package = datapackage(metadata, release, released_on, resources, sources)
-    (folder / release / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1) + "\n",
-                                                       encoding="utf-8")
+    (release_folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1) + "\n",
+                                                     encoding="utf-8")
 
 
 def put_in_place(built, folder):
