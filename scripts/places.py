@@ -61,9 +61,9 @@ class Gazetteer:
                 key = name_key(name)
                 self.cities.setdefault((country, key), city)
                 self.in_area.setdefault((country, area, key), city)
-        self.area_points = {area: (round(fmean(c["latitude"] for c in cities), 5),  # a province's mean position
-                                   round(fmean(c["longitude"] for c in cities), 5))
-                            for area, cities in self.areas.items()}
+        self.area_points = {area: (round(fmean(c["latitude"] for c in found), 5),  # a province's mean position
+                                   round(fmean(c["longitude"] for c in found), 5))
+                            for area, found in self.areas.items()}
 
     def city(self, country, names, area=None):
         """The first of `names` the gazetteer knows, within `area` (an admin1 code) when given."""
