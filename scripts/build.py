@@ -1,23 +1,20 @@
-"""Build conscience.db from raw/ and the fetched upstream files.
+"""Build conscience.db from raw/ and the fetched upstream files: `python -m scripts.build [--strict] [--out FILE]`.
 
-    python -m scripts.build [--strict] [--out conscience.db]
-
-The database is written to a temporary file and renamed into place only when
-everything succeeded, so a failed build leaves the previous database untouched.
-The same inputs give the same bytes.
-"""
+The database is written to a temporary file and renamed into place only when everything succeeded, so a failed build
+leaves the previous database untouched. The same inputs give the same bytes."""
 
 import argparse
 import fcntl
-import json
 import os
 import shutil
 import signal
 import sqlite3
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
+
+from pooch import file_hash
 
 from scripts import adapters, link
 from scripts.adapters import mapped
@@ -26,47 +23,62 @@ from scripts.derive import derive
 from scripts.derive.changes import history, release_date, release_id
 from scripts.link import cases, withhold
 from scripts.link.withheld_check import traces_left
-from scripts.places import Gazetteer, province_point
-from scripts.read import (
-    RAW,
-    ROOT,
-    Origin,
-    countries,
-    curated,
-    display_path,
-    fetch,
-    read_csv,
-    read_source_yml,
-    source_folders,
-)
-from scripts.schema import REFERENCE_TABLES, TABLES
+from scripts.places import CENTROIDS_SOURCE, Gazetteer, country_rows, province_point
+from scripts.read import RAW, ROOT, Origin, curated, display_path, fetch, read_csv, read_source_yml, source_folders
+from scripts.schema import CURATED_TABLES, REFERENCE_TABLES, TABLES, stored_columns
 from scripts.stage import Stage
 from scripts.stage.parallel import in_background, stage_in_parallel
 from scripts.stage.validate import check_assertions, check_keys, validate_staged
 from scripts.write import release, write
 
-DEFAULT_OUT = ROOT / "conscience.db"
 # What a build writes beside its database and removes when it ends: a killed build leaves them, the next removes them.
 LEFTOVERS = (".tmp", ".stage", ".stage-journal", ".fts", ".fts-journal", ".release")
 MAX_SHRINK = 0.1  # a new database with a tenth fewer persons than the one it replaces needs --allow-shrink
 
 
 def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shrink=False):
-    """Build the database at `out`; return its row count per table.
-
-    `previous` is the last release's database, to record what changed since; `released_on` this release's date.
-    Tables are staged in a SQLite file beside `out` while sources are read, linked and checked. One build at a
-    time writes `out` (a second stops at once); what a build that was killed left beside it is removed first.
-    A database with far fewer persons than the one it would replace is written only with `allow_shrink`.
-    """
+    """Build the database at `out`, recording what changed since the `previous` release's; return its row count per
+    table. A database with far fewer persons than the one it would replace is written only with `allow_shrink`."""
     out, raw = Path(out), Path(raw)
     with building(out):
-        return build_locked(out, strict, raw, previous, released_on, allow_shrink)
+        stage = Stage(out.with_name(out.name + ".stage"))
+        try:
+            released_on = release_date(released_on)
+            withheld, _, fetched = read_link_derive(stage, strict, raw, out, released_on)
+            changes, releases = history(stage, previous, released_on, withheld, release_id(released_on, raw, fetched))
+            stage.add("changes", ((Origin("changes"), row) for row in changes))
+            stage.add("releases", ((Origin("releases"), row) for row in releases))
+            stage.conn.commit()
+            # The checks read the stage in a second process while this one writes; nothing is renamed into place
+            # before they pass. The release's files are made from the written file while it is searched for
+            # withheld persons, and put in place only if nothing was found.
+            with in_background(validate_staged, stage.path) as validated:
+                def checked(tmp):
+                    validated()
+                    files = out.with_name(out.name + ".release")
+                    folder = release.start(tmp, files)
+                    # The records' CSV is as long to write as all the others: each half in a process of its own.
+                    others = [table for table in TABLES if table != "records"]
+                    with in_background(release.write_tables, tmp, folder, ["records"]) as records, \
+                            in_background(release.write_tables, tmp, folder, others) as rest:
+                        check_withheld(tmp, withheld)
+                        if not allow_shrink:
+                            check_shrink(out, stage)
+                        release.write_package(tmp, folder, records() + rest())
+                    release.put_in_place(files, release.folder_of(out))
+                try:
+                    write(stage, out, before_rename=checked)
+                except Exception:
+                    validated()  # a write that failed on a maintainer's mistake: say it as the checks do
+                    raise
+            return {name: stage.count(name) for name in TABLES}
+        finally:
+            stage.close()
 
 
 @contextmanager
 def building(out):
-    """The build's lock on `out`, held while it runs; files a killed build left beside `out` are removed."""
+    """One build at a time writes `out` (a second stops at once); files a killed build left beside it are removed."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.with_name(out.name + ".lock"), "a+") as lock:
         try:
@@ -93,47 +105,11 @@ def remove_leftovers(out):
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
-def build_locked(out, strict, raw, previous, released_on, allow_shrink):
-    stage = Stage(out.with_name(out.name + ".stage"))
-    try:
-        released_on = release_date(released_on)
-        withheld, _, fetched = read_link_derive(stage, strict, raw, out, released_on)
-        changes, releases = history(stage, previous, released_on, withheld, release_id(released_on, raw, fetched))
-        stage.add("changes", ((Origin("changes"), row) for row in changes))
-        stage.add("releases", ((Origin("releases"), row) for row in releases))
-        stage.conn.commit()
-        # The checks read the stage in a second process while this one writes; nothing is renamed into
-        # place before they pass. The release's files are made from the written file while it is searched for
-        # withheld persons, and put in place only if nothing was found.
-        with in_background(validate_staged, stage.path) as validated:
-            def checked(tmp):
-                validated()
-                files = out.with_name(out.name + ".release")
-                folder = release.start(tmp, files)
-                # The records' CSV is as long to write as all the others: each half in a process of its own.
-                with in_background(release.write_tables, tmp, folder, ["records"]) as records, \
-                        in_background(release.write_tables, tmp, folder, [t for t in TABLES if t != "records"]) as rest:
-                    check_withheld(tmp, withheld)
-                    if not allow_shrink:
-                        check_shrink(out, stage)
-                    release.write_package(tmp, folder, records() + rest())
-                release.put_in_place(files, release.folder_of(out))
-            try:
-                write(stage, out, before_rename=checked)
-            except Exception:
-                validated()  # a write that failed on a maintainer's mistake: say it as the checks do
-                raise
-        return {name: stage.count(name) for name in TABLES}
-    finally:
-        stage.close()
-
-
 def read_link_derive(stage, strict, raw, out, released_on):
-    """Every source read into the stage, checked, linked, withheld and derived: the build but for its history and
-    writing, which make check previews; (withheld, the mapped lists' plans, the upstream lists fetched)."""
+    """The build but for its history and writing; (withheld, the mapped lists' plans, the upstream lists fetched)."""
     priorities, plans, fetched = collect(stage, strict, raw)
     stage.index()
-    check_keys(stage, ("sources", *REFERENCE_TABLES, *curated.CURATED_TABLES, "records"))
+    check_keys(stage, ("sources", *REFERENCE_TABLES, *CURATED_TABLES, "records"))
     stage.add("data_quality", link.missing_references(stage.conn))
     withheld, candidates = link_and_withhold(stage, priorities, raw, out)
     stage.add("link_candidates", ((Origin("link"), row) for row in candidates))
@@ -141,12 +117,22 @@ def read_link_derive(stage, strict, raw, out, released_on):
     return withheld, plans, fetched
 
 
-def link_and_withhold(stage, priorities, raw, out):
-    """Link records into persons and withhold what raw/withheld.csv asks; (withheld, link_candidates rows).
+@contextmanager
+def previewed(raw=RAW, strict=False):
+    """(stage, withheld, the mapped lists' plans) of the build but for its writing, in a scratch folder."""
+    with tempfile.TemporaryDirectory() as scratch:
+        stage = Stage(Path(scratch) / "preview.stage")
+        try:
+            withheld, plans, _ = read_link_derive(stage, strict, raw, Path(scratch) / "preview.db", release_date(None))
+            yield stage, withheld, plans
+        finally:
+            stage.close()
 
-    Requests are matched to persons as linking groups their records, so a record of a linked person withholds
-    the person (or stops the build). A record withheld alone is gone before the records are linked for good.
-    """
+
+def link_and_withhold(stage, priorities, raw, out):
+    """Link records into persons and withhold what raw/withheld.csv asks; (withheld, link_candidates rows). Requests
+    are matched to persons as linking groups their records, so a record of a linked person withholds the person (or
+    stops the build); a record withheld alone is gone before the records are linked for good."""
     requests = withhold.read_all(raw)
     staged_cases = {case for (case,) in stage.conn.execute("SELECT id FROM cases")}
     overrides = link.read_overrides(raw / "links.csv", stage.conn)
@@ -158,7 +144,8 @@ def link_and_withhold(stage, priorities, raw, out):
     candidates = link.apply(stage, linked)
     redactions = withhold.apply(stage, withheld, province_point)
     cases.merge(stage.conn, raw / "case_links.csv", staged_cases)
-    withhold.write_report(report_path(out), redactions, requests)
+    # The maintainer's list of redactions, beside the database and never published.
+    withhold.write_report(out.with_name(out.stem + ".withholding-report.csv"), redactions, requests)
     contradictions = link.contradiction_rows(stage.conn, linked.contradictions)
     for origin, row in contradictions:
         print(f"warning: {origin.where()}, field '{row['field']}': {row['raw_value']} — {row['problem']}", flush=True)
@@ -167,53 +154,22 @@ def link_and_withhold(stage, priorities, raw, out):
     return withheld, [c for c in candidates if c["record_id"] in records and c["candidate_record_id"] in records]
 
 
-def check_release(path, strict=False, raw=RAW):
-    """[(withheld.csv line, where)] for every trace of a person raw/withheld.csv withholds in the database at `path`.
-
-    For a release about to be published, or the live site's file: the sources are read and linked as a build
-    would, without writing anything.
-    """
-    with tempfile.TemporaryDirectory() as folder:
-        stage = Stage(Path(folder) / "check.stage")
-        try:
-            priorities, _, _ = collect(stage, strict, raw)
-            stage.index()
-            linked = link.plan(stage, priorities, link.read_overrides(raw / "links.csv", stage.conn))
-            requests = withhold.read_all(raw)
-            withheld = withhold.resolve(stage, requests, linked, {folder.name for folder in source_folders(raw)})
-            return traces_left(path, withheld.persons)
-        finally:
-            stage.close()
-
-
 def check_shrink(out, stage):
     """Stop before replacing a database with one holding far fewer persons, unless told to (allow_shrink)."""
-    persons, before = stage.count("persons"), counted(out, "SELECT count(*) FROM persons")
+    try:
+        with closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as conn:
+            before = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+            had = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
+    except sqlite3.Error:  # no database there, or not one of ours
+        return
+    persons = stage.count("persons")
     if before and persons < before * (1 - MAX_SHRINK):
-        had = set(counted(out, "SELECT json_group_array(DISTINCT source_id) FROM records", json.loads))
         has = {source for (source,) in stage.conn.execute("SELECT DISTINCT source_id FROM records")}
         raise BuildError(display_path(out), None, None, None,
                          f"the new database would hold {persons:,} persons where the one it replaces holds "
                          f"{before:,}; sources with records there and none here: {', '.join(sorted(had - has)) or 'none'}",
                          "Nothing was replaced. Fetch the missing sources (make fetch), or, if the shrink is meant, "
                          "build again with --allow-shrink.")
-
-
-def counted(path, sql, convert=lambda value: value):
-    """A one-value query's answer from a database file, or None if the file is not one of ours."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return convert(conn.execute(sql).fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-
-
-def report_path(out):
-    """The maintainer's list of redactions, beside the database and never published."""
-    return out.with_name(out.stem + ".withholding-report.csv")
 
 
 def check_withheld(path, withheld):
@@ -231,49 +187,42 @@ def collect(stage, strict, raw):
     """Stage every row of every source; ({source: its linking priority}, {source: Plan} of the lists, the ids of the
     upstream lists fetched)."""
     paths = fetch.fetch_all(strict, raw)
-    priorities = {}
     for name in REFERENCE_TABLES:
         stage.add(name, curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
-    stage.add("countries", countries.country_rows(paths.get(countries.SOURCE_ID)))
+    stage.add("countries", country_rows(paths.get(CENTROIDS_SOURCE)))
     sources = [(folder, *read_source_yml(folder)) for folder in source_folders(raw)]
-    plans = prepare_lists(sources, paths, raw)  # every mapping checked against its file before any list is read
+    # Every mapping checked against its file before any list is read.
+    vocabularies, issue_categories = mapped.vocabularies(raw)
+    plans = {meta["id"]: mapped.prepare(meta, folder, path, vocabularies, issue_categories) for folder, origin, meta in
+             sources if meta.get("mapping") and (path := list_path(folder, origin, meta, paths))}
     context = None  # built on first use: loading the gazetteer takes seconds
     for folder, origin, meta in sources:
-        priorities[meta["id"]] = meta.get("priority", 0)
         is_list = meta.get("adapter") or meta.get("mapping")
         path = list_path(folder, origin, meta, paths) if is_list else None
         # A list kept beside its source.yml is named by its own checksum, as a fetched one is by the declared one.
-        checksum = {"sha256": fetch.sha256_of(path)} if path and not meta.get("sha256") else {}
+        checksum = {"sha256": file_hash(path)} if path and not meta.get("sha256") else {}
         stage.add("sources", [(origin, {**source_row(meta), **checksum})])
-        if not is_list:
-            if not meta.get("sha256"):
-                for name, rows in curated.read_curated_source(folder, meta).items():
-                    stage.add(name, rows)
-            continue
-        if path:
-            where = display_path(path)
+        if not is_list and not meta.get("sha256"):
+            for name, rows in curated.read_curated_source(folder, meta).items():
+                stage.add(name, rows)
+        elif path:
             context = context or upstream_context(raw, plans)
-            stage_in_parallel(stage, staged(stage, adapters.read_upstream(meta, path, folder, context), where))
+            adapted = adapters.read_upstream(meta, path, folder, context)
+            stage_in_parallel(stage, staged(stage, adapted, display_path(path)))
     for _, origin, meta in sources:
         check_assertions(stage, origin, meta)
-    return priorities, plans, sorted(paths)
+    return {meta["id"]: meta.get("priority", 0) for _, _, meta in sources}, plans, sorted(paths)
 
 
 def list_path(folder, origin, meta, paths):
     """The file of an upstream list (None if it could not be fetched), or of a list kept beside its source.yml."""
-    return paths.get(meta["id"]) if meta.get("sha256") else local_list(folder, meta, origin)
-
-
-def prepare_lists(sources, paths, raw):
-    """{source id: Plan} of every list read through a mapping, each checked against its file (mapped.prepare)."""
-    vocabularies, issue_categories = mapped.vocabularies(raw)
-    plans = {}
-    for folder, origin, meta in sources:
-        if meta.get("mapping"):
-            path = list_path(folder, origin, meta, paths)
-            if path:
-                plans[meta["id"]] = mapped.prepare(meta, folder, path, vocabularies, issue_categories)
-    return plans
+    if meta.get("sha256"):
+        return paths.get(meta["id"])
+    path = folder / (meta.get("file") or "")
+    if not meta.get("file") or not path.is_file():
+        raise origin.error("file", meta.get("file"), "the list file is missing from the source's folder",
+                           f"Put the file in {display_path(folder)}/ and name it in source.yml's file:.")
+    return path
 
 
 def staged(stage, adapt, where):
@@ -284,49 +233,33 @@ def staged(stage, adapt, where):
     return produce
 
 
-def local_list(folder, meta, origin):
-    """A list kept in raw/<source>/ itself (no upstream URL), read through its mapping or adapter."""
-    path = folder / (meta.get("file") or "")
-    if not meta.get("file") or not path.is_file():
-        raise origin.error("file", meta.get("file"), "the list file is missing from the source's folder",
-                           f"Put the file in {display_path(folder)}/ and name it in source.yml's file:.")
-    return path
-
-
 def upstream_context(raw, plans):
-    """What upstream adapters look values up in: the gazetteer (for the countries the lists name), reference
-    tables, and the mapped lists' plans."""
+    """What upstream adapters look values up in: the mapped lists' plans, the gazetteer (of the countries the lists
+    name) and the capitals of China's provinces."""
     capitals = {row["province"]: row["capital"] for _, row in
                 read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
     countries = set().union(*(mapped.countries_named(plan) for plan in plans.values()))
-    return {
-        "plans": plans,
-        "gazetteer": Gazetteer(countries),
-        "province_capitals": capitals,
-    }
+    return {"plans": plans, "gazetteer": Gazetteer(countries), "province_capitals": capitals}
 
 
 def source_row(meta):
-    return {
-        "id": meta["id"], "title": meta["title"], "publisher": meta["publisher"], "url": meta.get("url"),
-        "licence": meta["licence"], "as_of": meta["as_of"], "as_of_precision": meta["as_of_precision"],
-        "as_of_note": meta.get("as_of_note"), "language": meta["language"], "kind": meta["kind"],
-        "description": meta["description"],
-        "file": meta.get("file") or (meta.get("archived_copy") or {}).get("file"),
-        "sha256": meta.get("sha256") or (meta.get("archived_copy") or {}).get("sha256"),
-    }
+    """The sources row of a source.yml; an archived copy's file and checksum stand for a list's."""
+    archived = meta.get("archived_copy") or {}
+    row = {name: meta.get(name) for name, _ in stored_columns(TABLES["sources"])}
+    return {**row, "file": row["file"] or archived.get("file"), "sha256": row["sha256"] or archived.get("sha256")}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true",
                         help="fail if any declared upstream source is missing or its checksum differs")
-    parser.add_argument("--out", default=DEFAULT_OUT, type=Path, help="database to write (default: conscience.db)")
+    parser.add_argument("--out", default=ROOT / "conscience.db", type=Path,
+                        help="database to write (default: conscience.db)")
     parser.add_argument("--raw", default=RAW, type=Path, help="folder of sources to build from (default: raw/)")
     parser.add_argument("--previous", type=Path, help="the previous release's database, to record what changed")
     parser.add_argument("--release-date", help="this release's date, YYYY-MM-DD (default: the last commit's date)")
     parser.add_argument("--allow-shrink", action="store_true",
-                        help=f"replace the database even if the new one has over {MAX_SHRINK:.0%} fewer persons")
+                        help=f"replace the database even if the new one has over {MAX_SHRINK:.0%}% fewer persons")
     parser.add_argument("--check-withheld", type=Path, metavar="DB",
                         help="build nothing: search DB for any trace of the persons raw/withheld.csv withholds")
     args = parser.parse_args(argv)
@@ -346,8 +279,10 @@ def main(argv=None):
 
 
 def check_withheld_command(args):
+    """A release about to be published, or the live site's file, searched for traces of withheld persons."""
     try:
-        left = check_release(args.check_withheld, strict=args.strict, raw=args.raw)
+        with previewed(args.raw, args.strict) as (_, withheld, _):
+            left = traces_left(args.check_withheld, withheld.persons)
     except BuildError as exc:
         sys.exit(f"check failed: {exc}")
     for request, where in left:

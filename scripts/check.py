@@ -2,26 +2,23 @@
 
     python -m scripts.check raw/<id>
 
-Reads, checks, links, withholds and derives every source of raw/ exactly as the build does (scripts/build.py,
-read_link_derive), then reports on the one list: rows read, how often each field is filled, the values that went to
-data_quality grouped by problem, the first records as they will be stored, the links and candidates for review it
-makes, and contradictions between records linked as the list or a maintainer said. Exits non-zero on any error,
-which names the file, line, column and value, as the build does.
+Every source of raw/ is read, checked, linked, withheld and derived as the build does (scripts/build.py,
+read_link_derive); then the one list is reported on: rows read, fields filled, the values that went to data_quality,
+the first records as stored, the links and candidates for review it makes, and contradictions between records linked
+as the list or a maintainer said. An error stops it as it stops the build.
 """
 
 import argparse
 import json
 import sys
-import tempfile
 from collections import Counter, defaultdict
+from functools import partial
 from pathlib import Path
 
 from scripts import link
-from scripts.build import read_link_derive
-from scripts.derive.changes import release_date
+from scripts.build import previewed
 from scripts.common import BuildError
 from scripts.read import RAW, Origin, display_path
-from scripts.stage import Stage
 
 SHOWN = 3
 
@@ -33,23 +30,16 @@ def check(folder, raw=RAW, out=sys.stdout):
         raise Origin(display_path(folder)).error(None, None, f"the folder is not in {display_path(raw)}",
                                                  "make check previews the build, which reads the lists of raw/: "
                                                  "put the list's folder there.")
-    with tempfile.TemporaryDirectory() as scratch:
-        stage = Stage(Path(scratch) / "check.stage")
-        try:
-            _, plans, _ = read_link_derive(stage, False, raw, Path(scratch) / "check.db", release_date(None))
-            if folder.name not in plans:
-                raise Origin(display_path(folder / "source.yml")).error(
-                    "mapping", None, "the source has no mapping (or its file could not be fetched): it is not a list",
-                    "Curated folders are checked by make build.")
-            return report(stage.conn, folder.name, plans[folder.name], out)
-        finally:
-            stage.close()
+    with previewed(raw) as (stage, _, plans):
+        if folder.name not in plans:
+            raise Origin(display_path(folder / "source.yml")).error(
+                "mapping", None, "the source has no mapping (or its file could not be fetched): it is not a list",
+                "Curated folders are checked by make build.")
+        return report(stage.conn, folder.name, plans[folder.name], out)
 
 
 def report(conn, source, plan, out):
-    def say(text=""):
-        print(text, file=out)
-
+    say = partial(print, file=out)
     figures = {"rows": sum(1 for _ in plan.file.rows()), **{table: conn.execute(
         f"SELECT count(*) FROM [{table}] WHERE source_id = ?", (source,)).fetchone()[0] for table in
         ("persons", "records", "detentions", "detention_charges", "events", "person_issues", "data_quality")}}
@@ -66,7 +56,8 @@ def report(conn, source, plan, out):
     problems = defaultdict(list)
     for ref, field, value, problem in conn.execute("SELECT upstream_ref, field, raw_value, problem FROM data_quality "
                                                    "WHERE source_id = ? ORDER BY rowid", (source,)):
-        problems[problem].append(f"{ref}, column '{field}': {shortened(value)}")
+        value = repr(value)
+        problems[problem].append(f"{ref}, column '{field}': {value[:120]}{'…' if len(value) > 120 else ''}")
     say(f"\nValues that went to data_quality: {figures['data_quality']}")
     for problem, found in sorted(problems.items(), key=lambda item: -len(item[1])):
         say(f"  {len(found)} × {problem}")
@@ -110,11 +101,6 @@ def rows(conn, sql, *params):
     names = [d[0] for d in cursor.description]
     return [json.dumps({n: v for n, v in zip(names, values) if v is not None and not n.startswith("_")
                         and n not in ("source_id", "raw")}, ensure_ascii=False) for values in cursor]
-
-
-def shortened(value, limit=120):
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def main(argv=None):

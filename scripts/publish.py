@@ -1,15 +1,12 @@
-"""Publish conscience.db to Fly with exactly the versions the tests ran, and only when something changed.
+"""Publish conscience.db to Fly with exactly the versions the tests ran, and only when something changed
+(docs/publishing.md).
 
     python -m scripts.publish fingerprint            # data and configuration fingerprints
     python -m scripts.publish compare --live URL     # "changed=true|false" against the live site
     python -m scripts.publish deploy [--generate-dir DIR]
 
-deploy reads the app name from $FLY_APP; flyctl reads its token from $FLY_API_TOKEN. The deploy directory is
-`datasette publish fly`'s, with the committed fly.toml (a health check on a page, no machine ever stopped) and the
-release's files beside the database, and without the signing secret Datasette would write into the image (the site
-signs nothing: each machine makes its own at startup). flyctl deploys it, then keeps MACHINES_PER_REGION machines in
-each of REGIONS. With --generate-dir it only writes the directory. In GitHub Actions the site learns where earlier
-releases are archived (the repository's GitHub releases: $CONSCIENCE_ARCHIVE, plugins/pages_releases.py).
+The deploy directory is `datasette publish fly`'s, with the signing secret Datasette writes into the image removed
+(the site signs nothing), our fly.toml and the release's files; flyctl deploys it and places the machines.
 """
 
 import argparse
@@ -19,16 +16,16 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 import urllib.request
 from importlib.metadata import distribution
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from pooch import file_hash
 
 from scripts.read import ROOT
-from scripts.read.fetch import sha256_of
 from scripts.settings import as_flags
 
 DATABASE = ROOT / "conscience.db"
@@ -41,59 +38,44 @@ REGIONS = ("ams", "sin")
 MACHINES_PER_REGION = 1
 
 
-def locked_versions():
-    pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
-            name, version = line.split("==")
-            pins[normalise(name)] = version.strip()
-    return pins
-
-
 def normalise(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def runtime_pins():
-    """name==version for the runtime packages and all they depend on, as installed for the tests."""
-    pins, seen, todo = locked_versions(), set(), list(RUNTIME)
+    """name==version for the runtime packages and all they depend on, as requirements.txt pins them."""
+    lines = [line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if "==" in line and not line.startswith("#")]
+    pins = {normalise(name): version.strip() for name, version in lines}
+    seen, todo = set(), list(RUNTIME)
     while todo:
         name = normalise(todo.pop())
-        if name in seen:
-            continue
-        seen.add(name)
-        for spec in distribution(name).requires or []:
-            requirement = Requirement(spec)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name)
+        if name not in seen:
+            seen.add(name)
+            requirements = map(Requirement, distribution(name).requires or [])
+            todo += [r.name for r in requirements if r.marker is None or r.marker.evaluate({"extra": ""})]
     missing = sorted(seen - set(pins))
     if missing:
         sys.exit(f"requirements.txt does not pin {', '.join(missing)}: regenerate it (see its header).")
     return [f"{name}=={pins[name]}" for name in sorted(seen)]
 
 
-def sha256_of_files(paths):
+def fingerprint(database=DATABASE):
+    """(data sha256 — the same hash `datasette inspect` reports —, configuration sha256)."""
     digest = hashlib.sha256()
-    for path in paths:
-        digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    for file in configuration_files():
+        digest.update(str(file.relative_to(ROOT)).encode())
+        digest.update(file.read_bytes())
+    return file_hash(database), digest.hexdigest()
 
 
 def configuration_files():
-    files = []
     for name in CONFIGURATION:
         path = ROOT / name
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         elif path.exists():
-            files.append(path)
-    return files
-
-
-def fingerprint(database=DATABASE):
-    """(data sha256 — the same hash `datasette inspect` reports —, configuration sha256)."""
-    return sha256_of(database), sha256_of_files(configuration_files())
+            yield path
 
 
 def version_note(database=DATABASE):
@@ -101,47 +83,32 @@ def version_note(database=DATABASE):
     return f"data:{data[:16]} config:{config[:16]}"
 
 
-def live(url, path):
-    with urllib.request.urlopen(url.rstrip("/") + path, timeout=30) as response:
-        return json.load(response)
-
-
 def compare(live_url, database=DATABASE):
     """True if the built database or the configuration differs from what the live site serves."""
-    data, _ = fingerprint(database)
+    def live(path):
+        with urllib.request.urlopen(live_url.rstrip("/") + path, timeout=30) as response:
+            return json.load(response)
     try:
-        databases = live(live_url, "/-/databases.json")
-        versions = live(live_url, "/-/versions.json")
+        databases, versions = live("/-/databases.json"), live("/-/versions.json")
     except OSError as exc:
         print(f"live site unreachable ({exc}): treating as changed", file=sys.stderr)
         return True
     live_hash = next((d.get("hash") for d in databases if d["name"] == "conscience"), None)
     live_note = versions.get("datasette", {}).get("note")
-    return live_hash != data or live_note != version_note(database)
-
-
-def publish_command(app, generate_dir=None, database=DATABASE):
-    command = [
-        sys.executable, "-m", "datasette", "publish", "fly", str(database), "--app", app,
-        "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
-        "--version-note", version_note(database), "--extra-options", " ".join(as_flags()),
-    ]
-    if (ROOT / "templates").is_dir() and any((ROOT / "templates").iterdir()):
-        command += ["--template-dir", str(ROOT / "templates")]
-    for pin in runtime_pins():
-        command += ["--install", pin]
-    if generate_dir:
-        command += ["--generate-dir", str(generate_dir)]
-    return command
+    return live_hash != fingerprint(database)[0] or live_note != version_note(database)
 
 
 def generate(app, target, database=DATABASE):
     """The deploy directory at `target` (see the module's docstring)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(publish_command(app, target, database), cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "datasette", "publish", "fly", str(database), "--app", app,
+               "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
+               "--template-dir", str(ROOT / "templates"), "--version-note", version_note(database),
+               "--extra-options", " ".join(as_flags()), "--generate-dir", str(target),
+               *(argument for pin in runtime_pins() for argument in ("--install", pin))]
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     dockerfile = target / "Dockerfile"
-    lines = dockerfile.read_text(encoding="utf-8").splitlines(keepends=True)
-    dockerfile.write_text("".join(line for line in lines if not line.startswith("ENV DATASETTE_SECRET ")),
+    dockerfile.write_text(re.sub(r"^ENV DATASETTE_SECRET .*\n", "", dockerfile.read_text(encoding="utf-8"), flags=re.M),
                           encoding="utf-8")
     shutil.copy(ROOT / "fly.toml", target / "fly.toml")
     release = database.with_name(database.stem + ".release")
@@ -152,7 +119,7 @@ def generate(app, target, database=DATABASE):
 def deploy_commands(app, target):
     """flyctl's commands: deploy the directory, then place the machines."""
     deploy = ["flyctl", "deploy", str(target), "--app", app, "--config", str(target / "fly.toml"), "--remote-only"]
-    if os.environ.get("GITHUB_REPOSITORY"):
+    if os.environ.get("GITHUB_REPOSITORY"):  # the site links earlier releases, archived as the repository's releases
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
         deploy += ["--env", f"CONSCIENCE_ARCHIVE={server}/{os.environ['GITHUB_REPOSITORY']}/releases"]
     scale = ["flyctl", "scale", "count", str(MACHINES_PER_REGION * len(REGIONS)), "--region", ",".join(REGIONS),
@@ -164,9 +131,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("fingerprint")
-    compare_parser = sub.add_parser("compare")
-    compare_parser.add_argument("--live", required=True, help="the live site's base URL")
-    deploy = sub.add_parser("deploy")
+    sub.add_parser("compare").add_argument("--live", required=True, help="the live site's base URL")
+    deploy = sub.add_parser("deploy", help="deploy to the Fly app $FLY_APP (flyctl reads $FLY_API_TOKEN)")
     deploy.add_argument("--generate-dir", type=Path, help="write the deploy directory here instead of deploying")
     args = parser.parse_args(argv)
     if args.command == "fingerprint":

@@ -1,7 +1,5 @@
-"""Datasette settings (and --cors) for the public read-only site: one place, used by `make serve`, tests and publishing.
-
-    python -m scripts.settings   # prints them as --setting flags
-"""
+"""Datasette settings (and --cors) for the public read-only site, in one place for `make serve`, the tests and
+publishing: `python -m scripts.settings` prints them as flags."""
 
 SETTINGS = {
     # Cut any SQL query after one second, so a slow or hostile ?sql= cannot hog a worker thread.

@@ -12,12 +12,9 @@ from scripts.common import BuildError, parse_partial_date
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "raw"
-LIST_SEPARATOR = ";"
 # No value is longer: the server refuses values over 256 KB (plugins/sql_limits.py), and a narrative is a few KB.
 MAX_CELL = 131_072  # characters (128 KiB of ASCII): a longer cell is a quote left open, not a value
 csv.field_size_limit(2**26)  # a longer field is read, then refused with its line and field
-
-SOURCE_FIELDS_REQUIRED = ("id", "title", "publisher", "licence", "language", "kind", "description")
 
 
 @dataclass(frozen=True)
@@ -40,15 +37,11 @@ def display_path(path):
 
 
 def read_csv(path, required=()):
-    """Yield (Origin, row) for each data row; a fault in the file stops the build naming its line and field.
-
-    The file must be UTF-8 (a byte-order mark is allowed), have a header naming each column once, and hold each
-    value on one line (a value spanning lines is almost always a quote opened and never closed), with no NUL
-    character and none longer than MAX_CELL.
-    """
+    """(Origin, row) for each data row of a UTF-8 file (a byte-order mark allowed) whose header names each column
+    once and whose values each hold on one line (one spanning lines is a quote left open), with no NUL and none longer
+    than MAX_CELL; a fault stops the build naming its line and field."""
     name = display_path(path)
-    text = decoded(path, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(decoded(path, name), newline=""))
     try:
         header = next(reader, [])
         if not header:
@@ -69,8 +62,7 @@ def read_csv(path, required=()):
                     raise BuildError(name, line, header[len(values)], None,
                                      f"the row has fewer fields than the header ({len(values)} of {len(header)})",
                                      "Give every column a value, empty where there is none (a comma each).")
-                yield Origin(name, line), {column: values[i] if i < len(values) else None
-                                           for i, column in enumerate(header)}
+                yield Origin(name, line), dict(zip(header, values))
             line = last
     except csv.Error as exc:
         raise BuildError(name, reader.line_num, None, None, f"not readable as CSV ({exc})",
@@ -95,10 +87,8 @@ def decoded(path, name):
 def check_header(name, header, required):
     for column in required:
         if column not in header:
-            raise BuildError(
-                name, 1, column, None, "required column is missing from the header",
-                f"Add a '{column}' column (the header has: {', '.join(header)}).",
-            )
+            raise BuildError(name, 1, column, None, "required column is missing from the header",
+                             f"Add a '{column}' column (the header has: {', '.join(header)}).")
     twice = [column for column in header if header.count(column) > 1]
     if twice:
         raise BuildError(name, 1, twice[0], None, "the header names this column twice",
@@ -107,8 +97,6 @@ def check_header(name, header, required):
 
 def check_values(name, line, row):
     for field, value in row.items():
-        if value is None:
-            continue
         if "\n" in value or "\r" in value:
             raise BuildError(name, line, field, value[:60], "the value spans several lines",
                              "Write it on one line; if a quote opens it, close the quote.")
@@ -135,7 +123,7 @@ def read_source_yml(folder):
                                'Write dates as quoted text, such as as_of: "2020-07-23", and check the day and month.') from None
     if not isinstance(meta, dict):
         raise origin.error(None, None, "not a list of keys and values", "Write one 'key: value' per line.")
-    for key in SOURCE_FIELDS_REQUIRED:
+    for key in ("id", "title", "publisher", "licence", "language", "kind", "description"):
         if not meta.get(key):
             raise origin.error(key, meta.get(key), "required field is missing or empty",
                                f"Give the source's {key} (see docs/adding-a-list.md or docs/transcribing.md).")
@@ -158,7 +146,8 @@ def parse_date(origin, field, value):
 
 
 def split_list(value):
-    return [item.strip() for item in (value or "").split(LIST_SEPARATOR) if item.strip()]
+    """The items of a list cell, ';'-separated."""
+    return [item.strip() for item in (value or "").split(";") if item.strip()]
 
 
 def source_folders(raw=RAW):

@@ -1,15 +1,6 @@
-"""Adapter for curated sources: a folder of CSV files, one per target table.
-
-A file's name is the table it fills (persons.csv -> persons) and its columns are that
-table's columns as declared in schema.py, so adding a curated list needs no Python.
-Each row says where its facts come from, in one of two ways the source.yml declares:
-
-- a transcribed document (an archived copy): source_line, the line(s) of the copy;
-- cited web pages (kind: cited web pages): source_url, the page(s) stating the fact, on
-  one of the sites source.yml lists, and accessed, the date the page was read.
-
-name_as_written (the name exactly as the source spells it) may be given in either.
-"""
+"""Curated sources (docs/transcribing.md): a folder of CSV files, each named after the table it fills and holding its
+columns as schema.py declares them, with where each row's facts come from: the line(s) of a transcribed document
+(source_line), or the web page(s) stating them (source_url, on one of source.yml's sites, and accessed)."""
 
 import json
 from urllib.parse import urlsplit
@@ -19,11 +10,6 @@ from scripts.read import Origin, display_path, parse_date, read_csv, split_list
 from scripts.schema import CURATED_TABLES, TABLES
 
 CITED_PAGES = "cited web pages"  # the source.yml kind of a source whose rows cite web pages
-CITATION_COLUMNS = {"archived copy": ("source_line",), CITED_PAGES: ("source_url", "accessed")}
-
-
-def input_columns(table):
-    return [c for c in table.columns if not c.derived]
 
 
 def read_curated_source(folder, meta):
@@ -34,11 +20,8 @@ def read_curated_source(folder, meta):
         if path.stem not in CURATED_TABLES:
             raise BuildError(display_path(path), None, None, None, f"'{path.stem}' is not a table a source can fill",
                              f"Name the file after one of: {', '.join(CURATED_TABLES)}.")
-    out = {}
-    for table_name in CURATED_TABLES:
-        path = folder / f"{table_name}.csv"
-        if path.exists():
-            out[table_name] = list(read_table(path, TABLES[table_name], meta))
+    out = {name: list(read_table(folder / f"{name}.csv", TABLES[name], meta)) for name in CURATED_TABLES
+           if (folder / f"{name}.csv").exists()}
     if "persons" in out:
         for _, person in out["persons"]:
             person["_record"] = (meta["id"], person["id"])  # a curated person's upstream id is its own id
@@ -48,10 +31,6 @@ def read_curated_source(folder, meta):
 
 def cites_pages(meta):
     return (meta or {}).get("kind") == CITED_PAGES
-
-
-def citation_columns(meta):
-    return CITATION_COLUMNS[CITED_PAGES if cites_pages(meta) else "archived copy"]
 
 
 def cited_sites(folder, meta):
@@ -71,12 +50,11 @@ def host_of(url):
 
 def read_table(path, table, meta=None):
     """Rows of one CSV file as rows of `table`; reference tables (no provenance) need no meta."""
-    columns = input_columns(table)
-    citation = citation_columns(meta) if table.provenance else ()
+    columns = [c for c in table.columns if not c.derived]
+    citation = (("source_url", "accessed") if cites_pages(meta) else ("source_line",)) if table.provenance else ()
     required = [c.name for c in columns if c.required] + list(citation)
-    rows = read_csv(path, required=required)
     known = {c.name for c in columns} | set(citation) | {"name_as_written"}
-    for position, (origin, raw) in enumerate(rows, start=1):
+    for position, (origin, raw) in enumerate(read_csv(path, required=required), start=1):
         if position == 1:
             unknown = [name for name in raw if name not in known]
             if unknown:
@@ -86,8 +64,7 @@ def read_table(path, table, meta=None):
         if table.provenance:
             row["source_id"] = meta["id"]
             if cites_pages(meta):
-                row["upstream_ref"] = cited_pages(origin, raw["source_url"], meta["sites"])
-                read_on(origin, raw["accessed"])
+                row["upstream_ref"] = cited_pages(origin, raw, meta["sites"])
                 if table.name == "persons" and not row["status_as_of"]:
                     raise origin.error("status_as_of", raw.get("status_as_of"), "a cited page's status needs its date",
                                        "Give the date of the page that states the status (YYYY, YYYY-MM or "
@@ -105,8 +82,7 @@ def read_table(path, table, meta=None):
 def convert_row(origin, raw, columns):
     row = {}
     for column in columns:
-        value = raw.get(column.name)
-        value = value if value is None else value.strip()
+        value = (raw.get(column.name) or "").strip()
         if column.required and not value:
             raise origin.error(column.name, value, "a required value is empty", "Fill it in from the source.")
         if column.kind == "date":
@@ -132,8 +108,10 @@ def upstream_ref(origin, source_line):
     return ("line " if len(lines) == 1 else "lines ") + ", ".join(lines)
 
 
-def cited_pages(origin, source_url, sites):
-    """The upstream_ref of a row citing web pages: its addresses, each an http(s) page on one of the source's sites."""
+def cited_pages(origin, raw, sites):
+    """The upstream_ref of a row citing web pages: its addresses, each an http(s) page on one of the source's sites,
+    read on the full date `accessed` gives."""
+    source_url = raw["source_url"]
     urls = split_list(source_url)
     if not urls:
         raise origin.error("source_url", source_url, "no page is cited",
@@ -147,28 +125,17 @@ def cited_pages(origin, source_url, sites):
             raise origin.error("source_url", url, f"not a page of this source's sites ({', '.join(sorted(sites))})",
                                "Cite a page of this publisher, put the row in the source of the page's publisher, "
                                "or add the site to sites: in source.yml if this publisher really publishes there.")
-    return "; ".join(urls)
-
-
-def read_on(origin, accessed):
-    """The date a cited page was read: a full date, never missing."""
-    date, precision = parse_date(origin, "accessed", accessed)
-    if precision != "day":
-        raise origin.error("accessed", accessed, "the date the page was read is missing or not a full date",
+    if parse_date(origin, "accessed", raw["accessed"])[1] != "day":
+        raise origin.error("accessed", raw["accessed"], "the date the page was read is missing or not a full date",
                            "Write the day you read the page, as YYYY-MM-DD.")
-    return date
+    return "; ".join(urls)
 
 
 def person_record(source_id, person):
     """The records row tying a person to the source line or page that names them."""
     cited = person["upstream_ref"].startswith(("http://", "https://"))
-    return {
-        "id": f"{source_id}/{person['id']}",
-        "upstream_id": person["id"],
-        "person_id": person["id"],
-        "name_as_written": person.get("_name_as_written") or person["name"],
-        "url": person["upstream_ref"].split("; ")[0] if cited else None,
-        "raw": json.dumps(person["_raw"], ensure_ascii=False),
-        "source_id": source_id,
-        "upstream_ref": person["upstream_ref"],
-    }
+    return {"id": f"{source_id}/{person['id']}", "upstream_id": person["id"], "person_id": person["id"],
+            "name_as_written": person.get("_name_as_written") or person["name"],
+            "url": person["upstream_ref"].split("; ")[0] if cited else None,
+            "raw": json.dumps(person["_raw"], ensure_ascii=False), "source_id": source_id,
+            "upstream_ref": person["upstream_ref"]}

@@ -1,14 +1,8 @@
-"""Fetch remote source files into a git-ignored cache, always verifying their sha256.
-
-Each remote source declares url, file and sha256 in raw/<source>/source.yml. A file
-comes from the upstream URL when it is reachable, else from a mirror directory
-(../shared/data by default, or $CONSCIENCE_MIRROR), laid out as <source id>/<file>.
-
-    python -m scripts.read.fetch [--strict]
-"""
+"""Fetch remote source files (url, file and sha256 in raw/<source>/source.yml) into a git-ignored cache, always
+verifying their sha256: from the upstream URL when it is reachable, else from a mirror directory (../shared/data, or
+$CONSCIENCE_MIRROR) laid out as <source id>/<file>. `python -m scripts.read.fetch [--strict]`."""
 
 import argparse
-import hashlib
 import logging
 import os
 import shutil
@@ -18,7 +12,7 @@ from pathlib import Path
 import pooch
 
 from scripts.common import BuildError
-from scripts.read import RAW, ROOT, read_source_yml, source_folders
+from scripts.read import RAW, ROOT, display_path, read_source_yml, source_folders
 
 CACHE = Path(os.environ.get("CONSCIENCE_CACHE", ROOT / ".cache" / "upstream"))
 MIRROR = Path(os.environ.get("CONSCIENCE_MIRROR", ROOT.parent / "shared" / "data"))
@@ -26,39 +20,11 @@ MIRROR = Path(os.environ.get("CONSCIENCE_MIRROR", ROOT.parent / "shared" / "data
 pooch.get_logger().setLevel(logging.WARNING)
 
 
-def remote_sources(raw=RAW):
-    """(origin, meta) of every source whose data lives upstream rather than in raw/."""
-    out = []
-    for folder in source_folders(raw):
-        origin, meta = read_source_yml(folder)
-        if meta.get("sha256"):
-            for key in ("url", "file"):
-                if not meta.get(key):
-                    raise origin.error(key, None, "a remote source needs url, file and sha256",
-                                       "Add the upstream URL (pinned to a commit) and the file name.")
-            out.append((origin, meta))
-    return out
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def cached_path(meta):
-    return CACHE / meta["id"] / meta["file"]
-
-
 def fetch_one(meta):
     """Put the source's file in the cache and return its path, or raise BuildError saying why not."""
-    target = cached_path(meta)
-    if target.exists() and sha256_of(target) == meta["sha256"]:
-        return target
+    target = CACHE / meta["id"] / meta["file"]
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    try:  # a cached file whose checksum matches is used as it is
         pooch.retrieve(meta["url"], known_hash=f"sha256:{meta['sha256']}", fname=meta["file"],
                        path=target.parent, progressbar=False)
         return target
@@ -72,7 +38,7 @@ def fetch_one(meta):
                          f"the upstream file is unreachable and there is no mirror copy at {mirrored}",
                          "Connect to the network, or set CONSCIENCE_MIRROR to a folder holding "
                          f"{meta['id']}/{meta['file']}.")
-    actual = sha256_of(mirrored)
+    actual = pooch.file_hash(mirrored)
     if actual != meta["sha256"]:
         raise checksum_error(meta, mirrored, f"sha256 is {actual}")
     shutil.copyfile(mirrored, target)
@@ -86,9 +52,16 @@ def checksum_error(meta, where, detail):
 
 
 def fetch_all(strict, raw=RAW):
-    """Return {source id: path} for every remote source available; in strict mode any gap is fatal."""
+    """{source id: path} of every remote source available; in strict mode any gap is fatal."""
     paths = {}
-    for _, meta in remote_sources(raw):
+    for folder in source_folders(raw):
+        origin, meta = read_source_yml(folder)
+        if not meta.get("sha256"):
+            continue
+        for key in ("url", "file"):
+            if not meta.get(key):
+                raise origin.error(key, None, "a remote source needs url, file and sha256",
+                                   "Add the upstream URL (pinned to a commit) and the file name.")
         try:
             paths[meta["id"]] = fetch_one(meta)
         except BuildError as exc:
@@ -104,7 +77,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         for source_id, path in fetch_all(args.strict).items():
-            print(f"{source_id}: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+            print(f"{source_id}: {display_path(path)}")
     except BuildError as exc:
         sys.exit(f"fetch failed: {exc}")
 

@@ -1,18 +1,16 @@
-"""The build's working copy: every table as a SQLite table on disk, so a million records never sit in memory.
+"""The build's working copy: every table as a SQLite table on disk, so a million records never sit in memory. Each
+row keeps, in hidden columns, where it came from (file and line) and its upstream record, so a check run after merging
+still names the line a maintainer wrote; the database copies the public columns only."""
 
-Each staged row keeps, in hidden columns, where it came from (file and line) and the upstream record
-it belongs to, so a check run after merging can still name the line a maintainer wrote. The final
-database copies the public columns only.
-"""
-
+import json
 import sqlite3
 from itertools import islice
 from pathlib import Path
 from urllib.request import pathname2url
 
-from scripts.common import from_the_row_alone, json_list, person_keys
+from scripts.common import fold, json_list, name_keys
 from scripts.read import Origin
-from scripts.schema import TABLES, stored_columns
+from scripts.schema import TABLES, pk_columns, stored_columns
 
 SQL_TYPE = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
 HIDDEN = {"_file": "TEXT", "_line": "INTEGER", "_record_source": "TEXT", "_record_upstream": "TEXT",
@@ -21,29 +19,20 @@ BATCH = 20_000  # rows buffered before an insert
 PAGE_SIZE = 32_768  # written and read in bulk: a 1M build took 116 s with the stage on these pages, 127 s on 4 KiB
 
 
-class SortedSet:
+class SortedSet(set):
     """SQL aggregate: the distinct values as a sorted JSON array (as json_list writes it), None for none."""
-
-    def __init__(self):
-        self.values = set()
 
     def step(self, value):
         if value is not None:
-            self.values.add(value)
+            self.add(value)
 
     def finalize(self):
-        return json_list(sorted(self.values))
-
-
-def pk_columns(table):
-    return table.pk if isinstance(table.pk, tuple) else (table.pk,)
+        return json_list(sorted(self))
 
 
 class Stage:
-    """A staging file with every table of schema.py plus the hidden columns, and the SQL functions the build uses.
-
-    A fresh one unless `fresh` is false: then the staging file another process made, to read or (a worker) to add to.
-    """
+    """A staging file with every table of schema.py plus the hidden columns; a fresh one unless `fresh` is false:
+    then the one another process made, to read or (a worker) to add to."""
 
     def __init__(self, path, cache_mib=256, fresh=True):
         self.path = Path(path)
@@ -51,7 +40,8 @@ class Stage:
             self.path.unlink(missing_ok=True)
         # A URI connection, so that the previous release can be attached read-only (scripts/derive/changes.py).
         self.conn = sqlite3.connect(f"file:{pathname2url(str(self.path))}", uri=True)
-        for pragma in (f"page_size = {PAGE_SIZE}", "journal_mode = OFF", "synchronous = OFF", f"cache_size = -{cache_mib * 1024}"):
+        for pragma in (f"page_size = {PAGE_SIZE}", "journal_mode = OFF", "synchronous = OFF",
+                       f"cache_size = -{cache_mib * 1024}"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.create_aggregate("sorted_set", 1, SortedSet)
         self.public = {name: [column for column, _ in stored_columns(table)] for name, table in TABLES.items()}
@@ -66,11 +56,7 @@ class Stage:
 
     def add(self, name, rows):
         """Stage (origin, row) pairs of one table."""
-        self.add_each((name, origin, row) for origin, row in rows)
-
-    def add_each(self, items):
-        """Stage (table, origin, row) triples."""
-        self.insert((name, self.values(name, origin, row)) for name, origin, row in items)
+        self.insert((name, self.values(name, origin, row)) for origin, row in rows)
 
     def insert(self, items):
         """Stage (table, values) pairs, values as values() makes them, in batches."""
@@ -85,18 +71,21 @@ class Stage:
                                       f"VALUES ({', '.join('?' * len(columns))})", rows)
 
     def values(self, name, origin, row):
-        """A row as staged, made where rows are adapted (in the worker processes for long lists).
-
-        As read, a record defines its own person (linking changes that where it merges); a person carries
-        its name keys, and a record the records of other sources its list says are the same person, for linking.
-        """
+        """A row as staged, made where rows are adapted (in the workers, for long lists), with the columns it gives
+        alone: folded names, sorted lists, years, a person's name keys; as read, a record defines its own person."""
         record = row.get("_record") or (None, None)
-        row = from_the_row_alone(name, row)
         keys = None
-        if name == "records":
-            row = {"link_method": "defines the person", "link_confidence": 1.0, **row}
         if name == "persons":
-            keys = json_list(sorted(person_keys(row.get("name"), row.get("name_native"), row.get("alternate_names"))))
+            row = {**row, "name_folded": fold(row.get("name")),
+                   **{column: sorted_list(row.get(column)) for column in ("categories", "issues")}}
+            names = [row.get("name"), row.get("name_native"), *json.loads(row.get("alternate_names") or "[]")]
+            keys = json_list(sorted(name_keys(names)))
+        elif name == "records":
+            row = {"link_method": "defines the person", "link_confidence": 1.0, **row}
+        elif name == "detentions":
+            row = {**row, "detained_year": year_of(row.get("detained_on"))}
+        elif name == "events":
+            row = {**row, "year": year_of(row.get("date"))}
         return (*map(row.get, self.public[name]), origin.file, origin.line, *record, row.get("_name_as_written"), keys,
                 row.get("_refers_to"))
 
@@ -114,12 +103,11 @@ class Stage:
         for values in cursor:
             row = dict(zip(columns, values))
             yield Origin(row["_file"], row["_line"]), {**{c: row[c] for c in self.public[name]}, "_rowid": row["rowid"],
-                                     "_record": (row["_record_source"], row["_record_upstream"]),
-                                     "_name_as_written": row["_name_as_written"]}
+                                                       "_record": (row["_record_source"], row["_record_upstream"]),
+                                                       "_name_as_written": row["_name_as_written"]}
 
     def origin_of(self, name, rowid):
-        file, line = self.conn.execute(f"SELECT _file, _line FROM [{name}] WHERE rowid = ?", (rowid,)).fetchone()
-        return Origin(file, line)
+        return Origin(*self.conn.execute(f"SELECT _file, _line FROM [{name}] WHERE rowid = ?", (rowid,)).fetchone())
 
     def replace(self, name, rows):
         """The table's rows replaced by (origin, row) pairs, each row keeping its upstream record."""
@@ -133,3 +121,12 @@ class Stage:
 
     def count(self, name):
         return self.conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0]
+
+
+def sorted_list(value):
+    """A list column's JSON sorted (a list of one item, with no comma, is sorted already)."""
+    return json_list(sorted(json.loads(value))) if value and "," in value else value
+
+
+def year_of(iso):
+    return int(iso[:4]) if iso else None

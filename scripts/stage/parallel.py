@@ -1,9 +1,8 @@
-"""Adapting and staging a long list on every core: its records cut into chunks, the chunks shared out to workers.
+"""Adapting and staging a long list on every core, and the second processes the build runs beside it.
 
-Each worker process adapts its chunks and writes each chunk's rows into the stage itself, in turn: chunk 0,
-chunk 1, ... (a worker waits for the chunk before its own to be written), so the stage holds them in the order
-one process would have staged them, and the build's bytes do not depend on the number of workers.
-"""
+A list's records are cut into chunks shared out to workers; each writes its chunks' rows into the stage itself, in
+turn (a worker waits for the chunk before its own to be written), so the stage holds them in the order one process
+would have staged them, and the build's bytes do not depend on the number of workers."""
 
 import ctypes
 import multiprocessing
@@ -18,114 +17,105 @@ from scripts.stage import Stage
 
 CHUNK = 2_000  # records per chunk
 WORKERS = min(4, os.cpu_count() or 1)
-FORK = multiprocessing.get_context("fork")
-PR_SET_PDEATHSIG = 1  # prctl option: the signal a child receives when its parent dies  # a second process inherits what its function uses (gazetteer, caches)
+FORK = multiprocessing.get_context("fork")  # a second process inherits what its function uses (gazetteer, caches)
+PR_SET_PDEATHSIG = 1  # prctl option: the signal a child receives when its parent dies
 
 
 def stage_in_parallel(stage, produce, workers=WORKERS):
-    """Stage the (table, values) pairs `produce(select)` yields when `select` lets every record through.
-
-    `produce` must read its records through `select` and yield each record's pairs before reading the
-    next. Chunk c of the records is worker c % workers's.
-    """
+    """Stage the (table, values) pairs `produce(select)` yields when `select` lets every record through. `produce`
+    reads its records through `select`, yielding each record's pairs before reading the next."""
     stage.conn.commit()  # the workers write to the stage; this process holds no lock on it meanwhile
     turn = FORK.Condition()
     written = FORK.Value("q", 0, lock=False)  # chunks written so far; guarded by `turn`
     pipes, processes = [], []
     try:
         for worker in range(workers):
-            pipe, process = started(work, produce, worker, workers, stage.path, turn, written)
+            pipe, process = started(adapt_chunks, produce, worker, workers, stage.path, turn, written)
             pipes.append(pipe)
             processes.append(process)
         for _ in range(workers):
-            pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing worker leaves the others waiting their turn
+            pipe = connection.wait(pipes)[0]  # whichever speaks first: a failing one leaves others waiting their turn
             try:
                 kind, content = pipe.recv()
             except EOFError:
                 raise RuntimeError("a worker process stopped without a word while adapting records") from None
-            if kind == "build-error":
+            if kind == "raised":
                 raise content
-            if kind == "error":
-                raise RuntimeError(f"a worker process failed while adapting records:\n{content}")
             pipes.remove(pipe)
     finally:
         for process in processes:
-            stop(process)
+            process.kill()  # nothing happens to a process that has ended
+            process.join()
 
 
-def started(target, *args):
-    """(the receiving end of its pipe, the process) for target(*args, sending end) run in a forked process.
-
-    The process dies with the build's: when the build is killed, no worker goes on writing beside the database.
-    """
+def started(function, *args):
+    """(the receiving end of its pipe, the process) for function(*args) run in a forked process."""
     receiver, sender = FORK.Pipe(duplex=False)
-    process = FORK.Process(target=dying_with_parent, args=(os.getpid(), target, *args, sender), daemon=True)
+    process = FORK.Process(target=dying_with_parent, args=(os.getpid(), function, args, sender), daemon=True)
     process.start()
     sender.close()
     return receiver, process
 
 
-def dying_with_parent(parent, target, *args):
-    """Run target(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal)."""
+def dying_with_parent(parent, function, args, pipe):
+    """Run function(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal), so
+    that no worker of a killed build goes on writing; send what it returned, or what it raised: a BuildError as it is,
+    for the maintainer, anything else as its traceback."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
         pass
     if os.getppid() != parent:  # the parent died before the signal was asked for
         os._exit(1)
-    target(*args)
-
-
-def stop(process):
-    process.kill()  # nothing happens to a process that has ended
-    process.join()
-
-
-def work(produce, worker, workers, path, turn, written, pipe):
-    """Adapt this worker's chunks, writing each into the stage in its turn; then say "end" (or what failed)."""
     try:
-        stage = Stage(path, cache_mib=64, fresh=False)
-        chunk, batch = None, []  # the chunk being read, and the rows its records have given so far
-
-        def write_in_turn():
-            """Write the chunk read so far once every chunk before it is written, and let the next one go."""
-            with turn:
-                turn.wait_for(lambda: written.value == chunk)
-                stage.insert(batch)
-                stage.conn.commit()
-                written.value += 1
-                turn.notify_all()
-            batch.clear()
-
-        def select(records):
-            nonlocal chunk
-            for index, record in enumerate(records):
-                if index // CHUNK % workers == worker:
-                    if index // CHUNK != chunk:  # the previous chunk's records have all given their rows
-                        if chunk is not None:
-                            write_in_turn()
-                        chunk = index // CHUNK
-                    yield record
-
-        for item in produce(select):
-            batch.append(item)  # noqa: PERF402 - select writes out and empties the batch as each chunk ends
-        if chunk is not None:
-            write_in_turn()
-        stage.conn.close()
-        pipe.send(("end", None))
-    except BuildError as exc:  # a fault in the list, said as the maintainer needs it (file, line, field, value)
-        pipe.send(("build-error", exc))
-    except Exception:  # noqa: BLE001 - whatever it is, the build must stop and say what
-        pipe.send(("error", traceback.format_exc()))
+        pipe.send(("returned", function(*args)))
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what
+        failure = RuntimeError(f"{function.__name__} failed in a second process:\n{traceback.format_exc()}")
+        try:
+            pipe.send(("raised", exc if isinstance(exc, BuildError) else failure))
+        except Exception:  # noqa: BLE001 - an exception that cannot cross processes is sent as its traceback
+            pipe.send(("raised", failure))
     finally:
         pipe.close()
+
+
+def adapt_chunks(produce, worker, workers, path, turn, written):
+    """Adapt this worker's chunks, writing each into the stage in its turn."""
+    stage = Stage(path, cache_mib=64, fresh=False)
+    chunk, batch = None, []  # the chunk being read, and the rows its records have given so far
+
+    def write_in_turn():
+        """Write the chunk read so far once every chunk before it is written, and let the next one go."""
+        with turn:
+            turn.wait_for(lambda: written.value == chunk)
+            stage.insert(batch)
+            stage.conn.commit()
+            written.value += 1
+            turn.notify_all()
+        batch.clear()
+
+    def select(records):
+        nonlocal chunk
+        for index, record in enumerate(records):
+            if index // CHUNK % workers == worker:
+                if index // CHUNK != chunk:  # the previous chunk's records have all given their rows
+                    if chunk is not None:
+                        write_in_turn()
+                    chunk = index // CHUNK
+                yield record
+
+    for item in produce(select):
+        batch.append(item)  # noqa: PERF402 - select writes out and empties the batch as each chunk ends
+    if chunk is not None:
+        write_in_turn()
+    stage.conn.close()
 
 
 @contextmanager
 def in_background(function, *args):
     """Run function(*args) in a second process; yield a function that waits for it and returns what it returned or
     raises what it raised."""
-    receiver, process = started(report, function, args)
+    receiver, process = started(function, *args)
     outcome = []
 
     def wait():
@@ -144,18 +134,5 @@ def in_background(function, *args):
     try:
         yield wait
     finally:
-        stop(process)
-
-
-def report(function, args, pipe):
-    """Run the function; send what it returned, or what it raised (a BuildError keeps its message for the
-    maintainer)."""
-    try:
-        pipe.send(("returned", function(*args)))
-    except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what
-        try:
-            pipe.send(("raised", exc))
-        except Exception:  # noqa: BLE001 - an exception that cannot cross processes is sent as its traceback
-            pipe.send(("raised", RuntimeError(traceback.format_exc())))
-    finally:
-        pipe.close()
+        process.kill()
+        process.join()

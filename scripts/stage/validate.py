@@ -1,44 +1,28 @@
 """Checks across tables before anything is written: unique keys, known references, the counts each list must give."""
 
-from scripts.schema import TABLES
-from scripts.stage import Stage, pk_columns
+from scripts.schema import REFERENCE_TABLES, TABLES, pk_columns
+from scripts.stage import Stage
 
 # What to tell a maintainer when a reference points nowhere.
-FIX_FOR_TABLE = {
-    "countries": "Use an ISO 3166-1 alpha-2 country code, such as VN or CN.",
-    "charges": "Use an id from raw/reference/charges.csv, or add the statute there first.",
-    "statuses": "Use one of the statuses in raw/reference/statuses.csv.",
-    "categories": "Use categories from raw/reference/categories.csv, separated by ';'.",
-    "event_types": "Use an event type from raw/reference/event_types.csv.",
-    "detention_kinds": "Use a kind of detention from raw/reference/detention_kinds.csv.",
-    "reprisal_types": "Use reprisal types from raw/reference/reprisal_types.csv, separated by ';'.",
-    "un_mechanisms": "Use ids from raw/reference/un_mechanisms.csv, separated by ';'.",
-    "metrics": "Use a metric from raw/reference/metrics.csv, or add it there first.",
-}
+FIX_FOR_TABLE = {"countries": "Use an ISO 3166-1 alpha-2 country code, such as VN or CN.", **{
+    name: f"Use an id from raw/reference/{name}.csv, or add it there first." for name in REFERENCE_TABLES}}
 
 
 def check_keys(stage, names=tuple(TABLES)):
     """Unique keys in the named tables; run on the rows as read too, before anything merges them."""
     for name in names:
-        table = TABLES[name]
-        key = ", ".join(f"[{c}]" for c in pk_columns(table))
+        columns = pk_columns(TABLES[name])
+        key = ", ".join(f"[{c}]" for c in columns)
         # The first row (in the order rows were read) whose key an earlier row already has.
-        duplicate = stage.conn.execute(f"""
-            SELECT min(later.rowid), first.rowid FROM (
+        rowid, first, *values = stage.conn.execute(f"""
+            SELECT min(later.rowid), first.rowid, {', '.join(f'first.[{c}]' for c in columns)} FROM (
                 SELECT {key}, min(rowid) AS rowid FROM [{name}] GROUP BY {key} HAVING count(*) > 1
             ) AS first JOIN [{name}] AS later USING ({key}) WHERE later.rowid > first.rowid""").fetchone()
-        if duplicate[0] is not None:
-            raise duplicate_error(stage, table, *duplicate)
-
-
-def duplicate_error(stage, table, rowid, first_rowid):
-    columns = pk_columns(table)
-    values = stage.conn.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table.name}] WHERE rowid = ?",
-                                (rowid,)).fetchone()
-    first = stage.origin_of(table.name, first_rowid)
-    return stage.origin_of(table.name, rowid).error(
-        "/".join(columns), "/".join(map(str, values)), f"duplicate {table.name} id (first defined in {first.where()})",
-        "Give each row its own id.")
+        if rowid is not None:
+            first = stage.origin_of(name, first).where()
+            raise stage.origin_of(name, rowid).error("/".join(columns), "/".join(map(str, values)),
+                                                     f"duplicate {name} id (first defined in {first})",
+                                                     "Give each row its own id.")
 
 
 def validate_staged(path):
@@ -57,7 +41,8 @@ def validate(stage):
         problems = []
         for column in (c for c in table.columns if c.references and not c.derived):
             found = first_unknown(stage, name, column.name, column.references, is_list=column.kind == "list")
-            fix = FIX_FOR_TABLE.get(column.references, f"Use the id of a row in the {column.references} table.")
+            fix = FIX_FOR_TABLE.get(column.references, f"Use the id of a row in the {column.references} table.") + (
+                " Separate several with ';'." if column.kind == "list" else "")
             problems.append(found and (*found, column.name, f"not found in the {column.references} table", fix))
         if table.provenance:
             found = first_unknown(stage, name, "source_id", "sources", required=True)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from scripts.schema import TABLES, foreign_keys, stored_columns
-from scripts.stage import pk_columns
+from scripts.schema import TABLES, foreign_keys, pk_columns, stored_columns
 from scripts.write.fulltext import indexes_alongside
 from scripts.write.views import VIEWS
 

@@ -11,8 +11,7 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from scripts.common import unspaced_substrings
-from scripts.schema import TABLES
-from scripts.stage import pk_columns
+from scripts.schema import TABLES, pk_columns
 from scripts.stage.parallel import in_background
 
 TOKENIZER = "unicode61 remove_diacritics 2"
