@@ -599,7 +599,6 @@ def merge(spans):
 
 def write_report(path, redactions, requests):
     """The redactions made, for the maintainer: never published (it names whom it protects)."""
-    path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
