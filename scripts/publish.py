@@ -30,7 +30,7 @@ from scripts.settings import as_flags
 
 DATABASE = ROOT / "conscience.db"
 # What the published app runs; everything they need comes along, at the versions pinned in requirements.txt.
-# anyascii: plugins/pages_search.py; feedgen: plugins/feeds.py; babel: plugins/numbers.py
+# anyascii: plugins/pages_search.py; feedgen: plugins/feeds.py; babel: plugins/i18n.py
 RUNTIME = ("datasette", "datasette-cluster-map", "feedgen", "anyascii", "babel")
 CONFIGURATION = ("metadata.yml", "scripts/settings.py", "requirements.txt", "plugins", "templates", "fly.toml")
 # Where the site runs: Amsterdam and Singapore, nearer the readers in Asia (docs/scaling.md: when to add machines).

@@ -112,11 +112,12 @@ def test_a_build_stopped_by_sigterm_leaves_no_worker_and_no_file(raw, tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "scripts.build", "--raw", str(raw), "--out", str(out)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stage = tmp_path / "conscience.db.stage"
-    for _ in range(2400):  # until the sources are being staged
-        if (stage.exists() and stage.stat().st_size > 2**20) or process.poll() is not None:
+    children = []
+    for _ in range(6000):  # until the build has workers (adapting a list, or checking and writing beside the stage)
+        children = children_of(process.pid) if stage.exists() else []
+        if children or process.poll() is not None:
             break
-        time.sleep(0.05)
-    children = children_of(process.pid)
+        time.sleep(0.01)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) != 0 and b"build stopped (signal 15)" in process.stderr.read()
     time.sleep(0.5)

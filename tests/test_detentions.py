@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from scripts.build import main as build
-from scripts.derive.detentions import grouped
+from scripts.derive import grouped
 
 LIU_XIAOBO = "cecc-ppd-2004-03114"
 

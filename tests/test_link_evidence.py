@@ -10,8 +10,8 @@ from scripts.link import (
 
 
 def person(source, detentions=(), point=None, birth=None):
-    return Profile(person_id=f"{source}-1", record_id=f"{source}/1", source_id=source, priority=1, native=None,
-                   sex=None, birth=birth, detained_on=None, point=point, detentions=list(detentions))
+    return Profile(person_id=f"{source}-1", source_id=source, priority=1, native=None, sex=None, birth=birth,
+                   point=point, detentions=list(detentions))
 
 
 def test_detention_dates_agree_to_the_day_or_the_month():

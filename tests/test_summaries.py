@@ -5,7 +5,7 @@ import html.entities
 import json
 import re
 
-from scripts.derive.summaries import text_and_links
+from scripts.derive import text_and_links
 
 LIU_XIAOBO = "cecc-ppd-2004-03114"
 TAG = re.compile(r"</?[A-Za-z][^>]*>")

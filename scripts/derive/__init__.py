@@ -1,24 +1,23 @@
-"""Columns the build computes from what raw/ says: folded names, links, coordinates, facets."""
+"""Columns the build computes from what raw/ says: signatories' organisations, coordinates, facets, status dates and
+flags, summaries as text and links, the sources' accounts of one detention grouped, implausible values noted."""
 
 import json
 import re
 from collections import defaultdict
+from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 
-from scripts.common import fold, slugify
-from scripts.derive.detentions import same_detentions
-from scripts.derive.summaries import summary_links, summary_text
+import nh3
+
+from scripts.common import fold, json_list, slugify
 from scripts.places import Provinces
 from scripts.read import RAW, Origin, read_csv
 
 
 def derive(stage, released_on, raw=RAW):
     """Fill derived columns in the stage; `released_on` is this release's date."""
-    signed = {name: list(stage.rows(name)) for name in ("organizations", "signatures")}
-    resolve_signatories(signed, Path(raw) / "reference" / "organization_aliases.csv")
-    organization_names(signed)
-    for name, rows in signed.items():
-        stage.replace(name, rows)
+    signatories(stage, Path(raw) / "reference" / "organization_aliases.csv")
     default_as_of(stage)
     place_in_provinces(stage, Path(raw) / "reference")
     person_columns(stage)
@@ -36,8 +35,9 @@ def name_key(name):
     return re.sub(r"[^a-z0-9]+", "", fold(name).lower())
 
 
-def resolve_signatories(tables, aliases_path):
+def signatories(stage, aliases_path):
     """Link each signature to an organisation: an alias, a same-key name, or a new organisation."""
+    tables = {name: list(stage.rows(name)) for name in ("organizations", "signatures")}
     by_key = {}
     for _, org in tables["organizations"]:
         for name in [org["name"], org.get("_name_as_written")]:
@@ -63,6 +63,9 @@ def resolve_signatories(tables, aliases_path):
                 "source_id": signature["source_id"], "upstream_ref": signature["upstream_ref"],
             }))
         signature["organization_id"] = by_key[key]
+    organization_names(tables)
+    for name, rows in tables.items():
+        stage.replace(name, rows)
 
 
 def unique_id(slug, taken):
@@ -83,8 +86,7 @@ def organization_names(tables):
         written[signature["organization_id"]].add(signature["name_as_written"])
     for _, org in tables["organizations"]:
         org["name_folded"] = fold(org["name"])
-        names = sorted(written[org["id"]])
-        org["names_as_written"] = json.dumps(names, ensure_ascii=False) if names else None
+        org["names_as_written"] = json_list(sorted(written[org["id"]]))
 
 
 def default_as_of(stage):
@@ -110,17 +112,14 @@ def place_in_provinces(stage, reference):
 
 
 def person_columns(stage):
-    """Every person's columns from other tables, in one pass over the persons table (each pass rewrites every row).
-
-    A status with no date of its own is as of its source's date; people placed no closer than their country
-    get its centroid; a person from one record is from its own source (json_array writes a one-item list as
-    json_list does); a summary becomes text, its links kept beside it (scripts/derive/summaries.py; after withholding,
-    which redacts and removes summaries as the source gave them).
-    """
+    """Every person's columns from other tables, in one pass over the persons table (each pass rewrites every row): a
+    status with no date of its own is as of its source's date; people placed no closer than their country get its
+    centroid; a person from one record is from its own source (json_array writes a one-item list as json_list does);
+    a summary becomes text and links (after withholding, which redacts summaries as the source gave them)."""
     no_date = "ifnull(status_as_of, '') = ''"
     centroid = "FROM countries AS c WHERE c.iso2 = persons.country AND c.latitude IS NOT NULL"
-    for function in (summary_text, summary_links):
-        stage.conn.create_function(function.__name__, 1, function, deterministic=True)
+    stage.conn.create_function("summary_text", 1, lambda summary: text_and_links(summary)[0], deterministic=True)
+    stage.conn.create_function("summary_links", 1, lambda summary: text_and_links(summary)[1], deterministic=True)
     stage.conn.execute(f"""
         UPDATE persons SET
             status_as_of = iif({no_date}, s.as_of, status_as_of),
@@ -169,9 +168,8 @@ def charge_labels(stage):
 
 def stale_statuses(stage, released_on):
     """A person still "detained" whose latest recorded sentence ended before this release, and who was not detained
-    again after it, may be out of date: flagged (status_may_be_stale = 1), never re-labelled. Compared with the
-    release's date, not the clock, so that a build is the same whenever it runs; at the precision the end date has.
-    """
+    again after it, may be out of date: flagged, never re-labelled. Compared with the release's date, not the clock, so
+    that a build is the same whenever it runs; at the precision the end date has."""
     stage.conn.execute("""
         UPDATE persons SET status_may_be_stale = iif(status = 'detained' AND ends.latest IS NOT NULL
             AND ends.latest < substr(:released_on, 1, length(ends.latest))
@@ -196,8 +194,6 @@ IMPLAUSIBLE = [
     ("persons", "birth_year", "t.birth_year > CAST(substr(s.as_of, 1, 4) AS INTEGER) OR t.birth_year < 1880",
      "not a plausible year of birth for the source's date"),
 ]
-
-
 SHOWN_WARNINGS = 5  # printed one by one; the rest counted
 
 
@@ -230,3 +226,113 @@ def number_data_quality(stage):
             SELECT rowid AS staged, row_number() OVER (ORDER BY source_id, upstream_id, field, problem, rowid) AS id
             FROM data_quality
         ) AS numbered WHERE numbered.staged = data_quality.rowid""")
+
+
+# Summaries as readers get them. CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): kept as
+# given in records.raw, a person's summary is stored as text, tags dropped and entities decoded, so that every format
+# shows words, never markup; its links to http(s) addresses go beside it, [{"text": "sentenced", "url": "http://…"}],
+# for the person page. nh3 (a maintained sanitiser) decides what survives (only <a href> to http(s) addresses; script
+# and style go with their contents); the standard library's parser then reads its safe output.
+
+class TextAndLinks(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)  # entities decoded
+        self.text, self.links, self.href, self.words = [], [], None, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.href, self.words = (dict(attrs).get("href") or "").strip(), []
+
+    def handle_endtag(self, tag):
+        words = "".join(self.words)
+        if tag == "a" and self.href and words.strip():
+            self.links.append({"text": words, "url": self.href})
+        self.href = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.href:
+            self.words.append(data)
+
+
+@lru_cache(maxsize=4096)  # the build asks for the text and the links of each summary
+def text_and_links(summary):
+    """(plain text, links as a JSON array or None) of a summary that may hold HTML."""
+    if not summary:
+        return summary, None
+    parser = TextAndLinks()
+    parser.feed(nh3.clean(summary, tags={"a"}, attributes={"a": {"href"}}, url_schemes={"http", "https"},
+                          url_relative="deny", link_rel=None))
+    parser.close()
+    links = json.dumps(parser.links, ensure_ascii=False) if parser.links else None
+    return "".join(parser.text).strip(), links
+
+
+# One detention, one row: each source gives its own detention row (CECC's, ISHR's and CPPC's of Jiang Tianyong's
+# 2016-11-21 detention). Rows of one person from different sources describe the same detention when their dates
+# agree: the same date of detention where both give one (at the precision both give), and no source's sentence, end
+# of sentence or release before another's date of detention. The row leading the group (from the person's main
+# source, else the best dated) names it in same_detention; a row that fits no group, or more than one, leads its own.
+LATER_DATES = ("sentenced_on", "sentence_ends_on", "released_on")
+
+
+def same_detentions(stage):
+    """Fill detentions.same_detention: each row's own id, or that of the row leading the detention it describes."""
+    conn = stage.conn
+    conn.execute("UPDATE detentions SET same_detention = id")
+    rows = conn.execute(f"""
+        SELECT d.id, d.person_id, d.source_id, d.detained_on, {', '.join(f'd.{c}' for c in LATER_DATES)},
+               d.source_id = p.source_id AS led
+        FROM detentions d JOIN persons p ON p.id = d.person_id
+        WHERE d.person_id IN (SELECT person_id FROM detentions GROUP BY person_id HAVING count(DISTINCT source_id) > 1)
+        ORDER BY d.person_id, led DESC, d.detained_on IS NULL, length(d.detained_on) DESC, d.source_id, d.id""")
+    by_person = defaultdict(list)
+    for row in rows:
+        by_person[row[1]].append(dict(zip(("id", "person_id", "source_id", "detained_on", *LATER_DATES, "led"), row)))
+    conn.executemany("UPDATE detentions SET same_detention = ? WHERE id = ?",
+                     ((lead, member) for detentions in by_person.values()
+                      for lead, member in grouped(detentions) if lead != member))
+
+
+def grouped(detentions):
+    """(lead id, member id) for each detention of one person, in lead order."""
+    groups = []
+    for detention in detentions:
+        fits = [group for group in groups if all(agree(detention, other) for other in group)
+                and detention["source_id"] not in {other["source_id"] for other in group}]
+        if len(fits) > 1 and not detention["detained_on"]:
+            fits = closest(detention, fits)
+        if len(fits) == 1:
+            fits[0].append(detention)
+        else:
+            groups.append([detention])
+    return [(group[0]["id"], member["id"]) for group in groups for member in group]
+
+
+def closest(detention, groups):
+    """A row with no date of detention fits the latest detention that began before its own dates."""
+    starts = sorted((group[0]["detained_on"] or "", n) for n, group in enumerate(groups))
+    latest = [n for start, n in starts if start == starts[-1][0]]
+    return [groups[latest[0]]] if len(latest) == 1 and starts[-1][0] else []
+
+
+def agree(one, other):
+    """Whether two rows' dates can describe one detention."""
+    if one["detained_on"] and other["detained_on"] and not same_at_precision(one["detained_on"], other["detained_on"]):
+        return False
+    for start, later in ((one, other), (other, one)):
+        for column in LATER_DATES:
+            if start["detained_on"] and later[column] and before(later[column], start["detained_on"]):
+                return False
+    return True
+
+
+def same_at_precision(a, b):
+    size = min(len(a), len(b))
+    return a[:size] == b[:size]
+
+
+def before(a, b):
+    """a is before b at the precision both give (2015 is not before 2015-06)."""
+    size = min(len(a), len(b))
+    return a[:size] < b[:size]

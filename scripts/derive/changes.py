@@ -1,10 +1,7 @@
-"""What changed since the previous release: the changes and releases tables.
-
-The build compares the rows it is about to write with the previous release's database (in CI the
-live site's file, locally any file given with --previous). Each release adds its changes; the
-previous release's changes are carried forward, so the table holds the whole history. Nothing about
-a withheld person is carried: a change is dropped if it is about any id they have had in any release, or
-names them by any name they are known by.
+"""What changed since the previous release (in CI the live site's file, locally any given with --previous): the
+changes and releases tables. Each release adds its changes to the previous release's, so the table holds the whole
+history. Nothing about a withheld person is kept: a change is dropped if it is about any id they have had in any
+release, or names them by any name they are known by.
 """
 
 import hashlib
@@ -42,25 +39,21 @@ def change(released_on, change_type, title, old=None, new=None, person=None, org
 def compare(conn, released_on):
     """The change rows from the previous release (attached as `previous`) to the staged tables, in a stable order."""
     out = []
-
-    def found(sql):
-        return conn.execute(sql).fetchall()
-
     # A person whose id went (linked with another, or listed by a source that names them first) keeps their records:
     # the change says where they are now, and their old address leads there (plugins/pages.py).
-    moved = dict(found("SELECT o.person_id, min(n.person_id) FROM previous.records AS o JOIN records AS n ON n.id = o.id "
-                       "WHERE o.person_id NOT IN (SELECT id FROM persons) GROUP BY o.person_id"))
-    for pid, name, status, country in found(
+    moved = dict(conn.execute("SELECT o.person_id, min(n.person_id) FROM previous.records AS o JOIN records AS n "
+                              "ON n.id = o.id WHERE o.person_id NOT IN (SELECT id FROM persons) GROUP BY o.person_id"))
+    for pid, name, status, country in conn.execute(
             "SELECT id, name, status, country FROM persons WHERE id NOT IN (SELECT id FROM previous.persons)"):
         if pid not in moved.values():
             out.append(change(released_on, "person added", f"{name} added ({status})", new=status, person=pid,
                               country=country))
-    for pid, name, old, new, country in found(
+    for pid, name, old, new, country in conn.execute(
             "SELECT p.id, p.name, o.status, p.status, p.country FROM persons AS p "
             "JOIN previous.persons AS o ON o.id = p.id WHERE o.status IS NOT p.status"):
         out.append(change(released_on, "status changed", f"{name}: {old} → {new}", old=old, new=new, person=pid,
                           country=country))
-    for pid, name, status, country in found(
+    for pid, name, status, country in conn.execute(
             "SELECT id, name, status, country FROM previous.persons WHERE id NOT IN (SELECT id FROM persons)"):
         if pid in moved:
             out.append(change(released_on, "id changed", f"{name}: {pid} is now {moved[pid]}", old=pid,
@@ -68,13 +61,13 @@ def compare(conn, released_on):
         else:
             out.append(change(released_on, "person removed", f"{name} is no longer listed", old=status, person=pid,
                               country=country))
-    for detention_id, detained_on, pid, name, country in found(
+    for detention_id, detained_on, pid, name, country in conn.execute(
             "SELECT d.id, d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p "
             "ON p.id = d.person_id WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
         when = f" ({detained_on})" if detained_on else ""
         out.append(change(released_on, "new detention", f"{name} detained{when}", new=detained_on, person=pid,
                           country=country, row=detention_id))
-    for detention_id, charge_id, title, pid, name, country in found(
+    for detention_id, charge_id, title, pid, name, country in conn.execute(
             "SELECT c.detention_id, c.charge_id, ifnull(ch.title_en, c.charge_id), p.id, p.name, p.country "
             "FROM detention_charges AS c JOIN detentions AS d ON d.id = c.detention_id "
             "JOIN persons AS p ON p.id = d.person_id LEFT JOIN charges AS ch ON ch.id = c.charge_id "
@@ -82,7 +75,7 @@ def compare(conn, released_on):
             "(SELECT detention_id, charge_as_written FROM previous.detention_charges)"):
         out.append(change(released_on, "new charge", f"{name} charged: {title}", new=charge_id, person=pid,
                           country=country, row=detention_id))
-    for event_id, date, event_type, pid, oid, subject, country in found(
+    for event_id, date, event_type, pid, oid, subject, country in conn.execute(
             "SELECT e.id, e.date, e.event_type, e.person_id, e.organization_id, coalesce(p.name, o.name, k.title), "
             "coalesce(p.country, o.country, k.state) FROM events AS e LEFT JOIN persons AS p ON p.id = e.person_id "
             "LEFT JOIN organizations AS o ON o.id = e.organization_id LEFT JOIN cases AS k ON k.id = e.case_id "
@@ -90,12 +83,12 @@ def compare(conn, released_on):
         when = f" ({date})" if date else ""
         out.append(change(released_on, "new event", f"{subject}: {event_type}{when}", new=event_id, person=pid,
                           organization=oid, country=country))
-    for cid, title, kind, country in found(
+    for cid, title, kind, country in conn.execute(
             "SELECT id, title, kind, country FROM campaigns WHERE id NOT IN (SELECT id FROM previous.campaigns)"):
         out.append(change(released_on, "new campaign", f"New campaign: {title}", new=kind, campaign=cid,
                           country=country))
     # An organisation signing one letter twice is one change, named as its last signature writes it.
-    for cid, oid, written, organization, title, country, _ in found(
+    for cid, oid, written, organization, title, country, _ in conn.execute(
             "SELECT s.campaign_id, s.organization_id, s.name_as_written, o.name, c.title, c.country, max(s.position) "
             "FROM signatures AS s JOIN organizations AS o ON o.id = s.organization_id "
             "JOIN campaigns AS c ON c.id = s.campaign_id WHERE (s.campaign_id, s.organization_id) NOT IN "
@@ -105,14 +98,9 @@ def compare(conn, released_on):
     return sorted(out, key=lambda c: (c["change_type"], c["id"]))
 
 
-def previous_has(conn, name):
-    """Whether the previous release has the table (a release may predate it)."""
-    return conn.execute("SELECT 1 FROM previous.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
-
-
 def previous_rows(conn, name):
-    """The previous release's rows of a table, as dicts."""
-    if not previous_has(conn, name):
+    """The previous release's rows of a table, as dicts; none if it has no such table (a release may predate it)."""
+    if not conn.execute("SELECT 1 FROM previous.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone():
         return []
     cursor = conn.execute(f"SELECT * FROM previous.[{name}]")
     columns = [d[0] for d in cursor.description]
@@ -134,13 +122,9 @@ def release_id(released_on, raw, fetched):
 
 
 def history(stage, previous_path, released_on, withheld, release):
-    """(changes rows, releases rows): the previous release's history, plus a release if anything changed.
-
-    With nothing new the history is the previous one unchanged (and so is the release id), so the database is
-    byte-identical to the live one and nothing is redeployed. Without a previous release this build is the first
-    release. `release` is this build's id (release_id); `withheld` lists the withheld persons
-    (scripts/link/withhold.py), whose changes are left out.
-    """
+    """(changes rows, releases rows): the previous release's history, plus this release (id `release`) if anything
+    changed, or if there is no previous one. With nothing new the history and its release id are the previous ones, so
+    the database is byte-identical to the live one and nothing is redeployed."""
     if not previous_path:
         return [], [{"released_on": released_on, "id": release, "changes": 0}]
     conn = stage.conn
@@ -165,12 +149,11 @@ def history(stage, previous_path, released_on, withheld, release):
 
 def about(conn, withheld):
     """A test of whether a change row is about a withheld person, by id or by name, in any release."""
-    persons = [p for p in withheld.persons if p.request.level != "record only"]
-    if not persons:
+    if not withheld.persons:
         return lambda change: False
-    known_before(conn, persons, previous_rows(conn, "changes"))
-    ids = {i for person in persons for i in person.ids}
-    redactor = Redactor(persons)
+    known_before(conn, withheld.persons, previous_rows(conn, "changes"))
+    ids = {i for person in withheld.persons for i in person.ids}
+    redactor = Redactor(withheld.persons)
 
     def is_about(change):
         text = " ".join(str(change[key]) for key in ("title", "old_value", "new_value") if change.get(key))

@@ -1,16 +1,15 @@
-"""One person, many lists: link records from different sources that name the same person.
+"""One person, many lists: records of different sources that name the same person linked into one (docs/linking.md).
 
-Every adapter makes one person per record. Records from different sources whose names match
-(romanised names folded, or the pinyin of a Chinese-character name) are scored on the rest of
-the evidence; strong pairs are merged into one person, weaker ones wait in link_candidates for a
-maintainer, who can force or forbid any pair in raw/links.csv.
+Every record starts as its own person. Records of different sources sharing a name key are scored on the rest of the
+evidence: strong pairs are merged, weaker ones wait in link_candidates for a maintainer, whose decisions in
+raw/links.csv force or forbid any pair.
 """
 
-import datetime
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import product
+from datetime import date, timedelta
+from itertools import permutations, product
 
 from scripts.common import CJK, json_list
 from scripts.places import province_point
@@ -28,34 +27,29 @@ DIFFER = "though the two records differ on it"  # how a contradiction's data_qua
 @dataclass
 class Profile:
     person_id: str
-    record_id: str
     source_id: str
     priority: int
     native: str | None
     sex: str | None
     birth: tuple | None  # (earliest, latest) possible year of birth
-    detained_on: str | None  # a full date, when known
     point: tuple | None = None  # (latitude, longitude) of the person's city, when placed at one
     detentions: list = field(default_factory=list)  # (detained_on, precision, sentence_months, ends on, released on)
     place: tuple = ()  # (country, latitude, longitude, place as written) where placed at a city or province
 
 
 PROFILE_SQL = """
-    SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year,
-           d.detained_on, d.detained_on_precision, d.age_at_detention,
+    SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year, d.detained_on, d.age_at_detention,
            iif(p.coordinate_precision = 'city', p.latitude, NULL), iif(p.coordinate_precision = 'city', p.longitude, NULL),
            iif(p.coordinate_precision IN ('city', 'province'), json_array(p.country, p.latitude, p.longitude, p.place), '[]')
     FROM persons AS p JOIN records AS r ON r.person_id = p.id
     LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
-    WHERE r.id IN (SELECT record_id FROM temp.wanted)
+    WHERE r.id IN (SELECT value FROM json_each(?))
 """
 
 
 def shared_keys(conn):
-    """{name key: [(record id, source id)]} for the keys that records of more than one source share.
-
-    Each staged person carries its name keys (computed as it was staged, in the adapting workers for long lists).
-    """
+    """{name key: [(record id, source id)]} for the keys that records of more than one source share (each staged person
+    carries its name keys, made as it was staged)."""
     conn.execute("CREATE TEMP TABLE name_keys AS SELECT key.value AS key, r.id AS record_id, p.source_id "
                  "FROM persons AS p JOIN records AS r ON r.person_id = p.id, json_each(p._name_keys) AS key")
     shared = defaultdict(list)
@@ -69,16 +63,18 @@ def shared_keys(conn):
 
 def profiles(conn, priorities, record_ids):
     """{record id: Profile} for the given records."""
-    conn.execute("CREATE TEMP TABLE wanted (record_id TEXT)")
-    conn.executemany("INSERT INTO temp.wanted VALUES (?)", ((record_id,) for record_id in sorted(record_ids)))
-    rows = conn.execute(PROFILE_SQL).fetchall()
-    people = {row[0]: profile(row, priorities) for row in rows}
+    wanted = [json.dumps(sorted(record_ids))]
+    people = {record_id: Profile(person_id, source_id, priorities[source_id], native, sex,
+                                 birth_range(birth_year, age, detained_on),
+                                 point=(latitude, longitude) if latitude is not None else None,
+                                 place=tuple(json.loads(place)))
+              for record_id, person_id, source_id, native, sex, birth_year, detained_on, age, latitude, longitude, place
+              in conn.execute(PROFILE_SQL, wanted)}
     by_person = defaultdict(list)
-    for person_id, *detention in conn.execute(DETENTIONS_SQL):
+    for person_id, *detention in conn.execute(DETENTIONS_SQL, wanted):
         by_person[person_id].append(tuple(detention))
     for person in people.values():
         person.detentions = by_person[person.person_id]
-    conn.execute("DROP TABLE temp.wanted")
     return people
 
 
@@ -86,19 +82,9 @@ DETENTIONS_SQL = """
     SELECT d.person_id, d.detained_on, d.detained_on_precision, d.sentence_months, d.sentence_ends_on,
            iif(d.released_on_precision = 'day', d.released_on, NULL)
     FROM detentions AS d
-    WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT record_id FROM temp.wanted))
+    WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT value FROM json_each(?)))
     ORDER BY d.rowid
 """
-
-
-def profile(row, priorities):
-    record_id, person_id, source_id, native, sex, birth_year, detained_on, precision, age, latitude, longitude, place = row
-    return Profile(
-        person_id=person_id, record_id=record_id, source_id=source_id, priority=priorities[source_id],
-        native=native, sex=sex, birth=birth_range(birth_year, age, detained_on),
-        detained_on=detained_on if precision == "day" else None,
-        point=(latitude, longitude) if latitude is not None else None, place=tuple(json.loads(place)),
-    )
 
 
 def birth_range(birth_year, age, detained):
@@ -162,8 +148,8 @@ def sentences_agree(a, b):
         for detained_on, precision, months, *_ in one.detentions:
             if not (detained_on and precision == "day" and months):
                 continue
-            served = as_date(detained_on) + datetime.timedelta(days=months * 365.25 / 12)
-            apart = min((abs((as_date(day) - served).days) for day in ends[other is b]), default=None)
+            served = date.fromisoformat(detained_on) + timedelta(days=months * 365.25 / 12)
+            apart = min((abs((date.fromisoformat(day) - served).days) for day in ends[other is b]), default=None)
             if apart is not None and apart <= 2:
                 return 2, "sentence end to the day"
             if apart is not None and apart <= 31:
@@ -171,10 +157,6 @@ def sentences_agree(a, b):
     if not found and {d[2] for d in a.detentions if d[2]} & {d[2] for d in b.detentions if d[2]}:
         found = 1, "sentence term"
     return found
-
-
-def as_date(iso):
-    return datetime.date.fromisoformat(iso)
 
 
 def references(conn):
@@ -196,42 +178,38 @@ def missing_references(conn):
     """(origin, data_quality row) for each cross-reference to a record that does not exist, from the records as read
     (before anything is withheld). A source this build lacks is not a fault of the list."""
     read = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
-    problems = []
-    for record_id, column, other, found in references(conn):
-        if not found and other.split("/")[0] in read:
-            upstream_id, source_id, upstream_ref, file, line = conn.execute(
-                "SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ?",
-                (record_id,)).fetchone()
-            problems.append((Origin(file, line), {
-                "upstream_id": upstream_id, "field": column, "raw_value": other.split("/", 1)[1],
-                "problem": f"no record of {other.split('/')[0]} has this id; nothing linked",
-                "source_id": source_id, "upstream_ref": upstream_ref, "_record": (source_id, upstream_id)}))
-    return problems
+    return [record_problem(conn, record_id, column, other.split("/", 1)[1],
+                           f"no record of {other.split('/')[0]} has this id; nothing linked")
+            for record_id, column, other, found in references(conn) if not found and other.split("/")[0] in read]
+
+
+def record_problem(conn, record_id, field_name, raw_value, problem):
+    """(origin, data_quality row) of a problem with a staged record."""
+    upstream_id, source_id, upstream_ref, file, line = conn.execute(
+        "SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ?", (record_id,)).fetchone()
+    return Origin(file, line), {"upstream_id": upstream_id, "field": field_name, "raw_value": raw_value,
+                                "problem": problem, "source_id": source_id, "upstream_ref": upstream_ref,
+                                "_record": (source_id, upstream_id)}
 
 
 def candidate_pairs(shared, people):
-    """Pairs of records from different sources sharing a name key, and each record's partners in each other source.
-
-    Two records whose sexes are known and differ are partners by name but never a pair.
-    """
+    """Pairs of records from different sources sharing a name key, and each record's partners in each other source
+    (two records whose sexes are known and differ are partners by name but never a pair)."""
     partners = defaultdict(set)  # (record, other source) -> records
     pairs = set()
     for group in shared.values():
         by_source = defaultdict(list)
         for record_id, source_id in group:
             by_source[source_id].append(record_id)
-        for a_source, a_records in by_source.items():
-            for b_source, b_records in by_source.items():
-                if a_source == b_source:
-                    continue
-                for a in a_records:
-                    partners[(a, b_source)].update(b_records)
-                if a_source < b_source:
-                    b_by_sex = by_sex(b_records, people).items()
-                    for a_sex, a_group in by_sex(a_records, people).items():
-                        for b_sex, b_group in b_by_sex:
-                            if not (a_sex and b_sex and a_sex != b_sex):
-                                pairs.update(product(a_group, b_group))
+        for (a_source, a_records), (b_source, b_records) in permutations(by_source.items(), 2):
+            for a in a_records:
+                partners[(a, b_source)].update(b_records)
+            if a_source < b_source:
+                b_by_sex = by_sex(b_records, people).items()
+                for a_sex, a_group in by_sex(a_records, people).items():
+                    for b_sex, b_group in b_by_sex:
+                        if not (a_sex and b_sex and a_sex != b_sex):
+                            pairs.update(product(a_group, b_group))
     return pairs, partners
 
 
@@ -243,11 +221,8 @@ def by_sex(records, people):
 
 
 def read_overrides(path, conn):
-    """The maintainer's decisions in raw/links.csv, by pair of record ids; a record that does not exist stops the build.
-
-    A record of a source this build does not read (a non-strict build without its file, or a copy of raw/ without
-    it) is passed over with a note.
-    """
+    """The maintainer's decisions in raw/links.csv, by pair of record ids; a record that does not exist stops the build
+    (one of a source this build does not read, as in a non-strict build without its file, is passed over, noted)."""
     decisions = {}
     if not path.exists():
         return decisions
@@ -289,11 +264,9 @@ class LinkPlan:
 
 
 def plan(stage, priorities, overrides):
-    """Which staged records are one person, as linking would merge them; nothing in the stage is changed.
-
-    `overrides` are the maintainer's decisions (read_overrides); a pair naming a record no longer staged is passed
-    over. A list's cross-references link as a maintainer's decision does; raw/links.csv overrides them.
-    """
+    """Which staged records are one person, as linking would merge them; nothing in the stage is changed. A list's
+    cross-references link as the maintainer's decisions (`overrides`, which prevail) do; a pair naming a record no
+    longer staged is passed over."""
     overrides = {**cross_references(stage.conn), **overrides}
     shared = shared_keys(stage.conn)
     people = profiles(stage.conn, priorities,
@@ -301,7 +274,7 @@ def plan(stage, priorities, overrides):
     pairs, partners = candidate_pairs(shared, people)
     scored, contradictions = [], []
     for a_id, b_id in pairs | {pair for pair in overrides if all(r in people for r in pair)}:  # sorted below
-        decision = overrides.get(tuple(sorted((a_id, b_id)))) if overrides else None
+        decision = overrides.get(tuple(sorted((a_id, b_id))))
         if decision:
             if decision[0] == "same":
                 scored.append((MAX_SCORE, a_id, b_id, decision[1]))
@@ -347,29 +320,18 @@ def contradicted(a, b):
 
 def contradiction_rows(conn, contradictions):
     """(origin, data_quality row) for each contradiction whose two records are published, on the record that links."""
-    rows = []
-    for record_id, other, field_name, mine, theirs, how in contradictions:
-        found = conn.execute("SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ? AND "
-                             "EXISTS (SELECT 1 FROM records WHERE id = ?)", (record_id, other)).fetchone()
-        if found:
-            upstream_id, source_id, upstream_ref, file, line = found
-            rows.append((Origin(file, line), {
-                "upstream_id": upstream_id, "field": field_name, "raw_value": f"{mine} (here) / {theirs} ({other})",
-                "problem": f"linked to {other} as {how} says, {DIFFER}",
-                "source_id": source_id, "upstream_ref": upstream_ref, "_record": (source_id, upstream_id)}))
-    return rows
+    return [record_problem(conn, record_id, field_name, f"{mine} (here) / {theirs} ({other})",
+                           f"linked to {other} as {how} says, {DIFFER}")
+            for record_id, other, field_name, mine, theirs, how in contradictions
+            if all(conn.execute("SELECT 1 FROM records WHERE id = ?", (r,)).fetchone() for r in (record_id, other))]
 
 
 def apply(stage, linked):
-    """Merge the persons the plan links in the stage; return the link_candidates rows."""
-    merge_groups(stage, linked.people, linked.groups, linked.via)
-    return linked.candidates
-
-
-def merge_groups(stage, people, groups, via):
-    """Each group of linked records becomes one person, the highest-priority source's; the others point to it."""
+    """Each group of linked records made one person, the highest-priority source's, the others pointing to it; the
+    link_candidates rows."""
+    people = linked.people
     merged_into = {}
-    for group in {id(g): g for g in groups.values() if len(g) > 1}.values():
+    for group in {id(g): g for g in linked.groups.values() if len(g) > 1}.values():
         members = sorted(group, key=lambda r: (people[r].priority, r))
         ids = [people[r].person_id for r in members]
         found = {row["id"]: row for _, row in stage.rows("persons", f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
@@ -388,15 +350,13 @@ def merge_groups(stage, people, groups, via):
     conn.execute("DROP TABLE temp.merged_into")
     conn.executemany("UPDATE records SET link_method = ?, link_confidence = ? WHERE id = ?",
                      ((evidence, round(min(points, MAX_SCORE) / MAX_SCORE, 2), record_id)
-                      for record_id, (evidence, points) in sorted(via.items())))
+                      for record_id, (evidence, points) in sorted(linked.via.items())))
+    return linked.candidates
 
 
 def status_row(rows, priorities):
-    """The row a merged person's status comes from, with its date, confirmation and detail.
-
-    The highest-priority source that knows a status; among sources of that priority, the latest dated status
-    (a page reporting a release outdates an older one still saying "imprisoned").
-    """
+    """The row a merged person's status (with its date, confirmation and detail) comes from: the highest-priority
+    source that knows one; of those, the latest dated (a page reporting a release outdates one saying "imprisoned")."""
     knowing = [(priority, row) for priority, row in zip(priorities, rows) if row.get("status") not in (None, "unknown")]
     if not knowing:
         return rows[0]

@@ -1,11 +1,6 @@
-"""One reprisal case that two sources present (ISHR's campaign page and ISHR's coding of the UN Secretary-General's
-report: Jiang Tianyong, Ibrahim Metwally Hegazy, Viasna) is one case: the maintainer's decisions in
-raw/case_links.csv (case_id, same_as, note). The case `same_as` names stays with its own columns, source and upstream
-reference; the other's reprisals and events move to it, and its row goes, its source joining the case's `sources`
-and its upstream reference, id and title kept in the case's `other_records`. Cases of two states are not one case:
-the build stops. Every case lists its sources (one, for a case no line names). A line naming a case that withholding
-took away or renamed (raw/withheld.csv: every target of the case withheld) is passed over, saying only its line: its
-case must not be merged, nor named."""
+"""One reprisal case that two sources present, made one as raw/case_links.csv (case_id, same_as, note) says
+(docs/linking.md). Every case lists its sources. A line naming a case that withholding took away or renamed is passed
+over, saying only its line: that case must be neither merged nor named."""
 
 import json
 

@@ -1,14 +1,13 @@
 """The last check before a database is published: no trace of a withheld person is left in it.
 
-Every text column of every table is searched for every name, romanisation, id and upstream id of each withheld
-person (as scripts/link/withhold.py knows them), the full-text indexes for their names, and the file for free pages
-(which could hold deleted rows). The one exception is a namesake: another person or organisation whose own name
-is the same is not a trace. What the site serves beside the database (its templates, with their translations and
-vocabularies, and metadata.yml) is searched too. Messages name the table, column and row, or the file and line,
-never the person.
+Searched: every text column for every name, romanisation, id and upstream id of each withheld person (as
+scripts/link/withhold.py knows them), the full-text indexes for their names, the file for free pages (which could hold
+deleted rows), and what the site serves beside it (templates and metadata.yml). A namesake, another person or
+organisation whose own name is the same, is not a trace. Messages never name the person.
 """
 
 import sqlite3
+from contextlib import closing
 
 from scripts.common import CJK
 from scripts.link.withhold import Redactor, tokens
@@ -26,11 +25,9 @@ OWN_NAMES = {
 
 def traces_left(path, persons):
     """[(request, where)] for every trace of a withheld person in the database file at `path` (request None: the file)."""
-    persons = [p for p in persons if p.request.level != "record only"]
     if not persons:
         return []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         left = [(None, f"{count} free pages (written anew, the file should have none)")
                 for (count,) in conn.execute("PRAGMA freelist_count") if count]
         for person in persons:
@@ -46,37 +43,31 @@ def traces_left(path, persons):
                         left.append((person.request, f"{table}.{column}, rowid {rowid}: a name"))
             left += [(person.request, f"{table}_fts, rowid {rowid}: a name in the full-text index")
                      for table, rowid in indexed(conn, person) if (table, rowid) not in namesakes]
-        return left + traces_in_served_files(persons)
-    finally:
-        conn.close()
+    return left + traces_in_served_files(persons)
 
 
-def served_files(root=ROOT):
+def served_files():
     """The files the site serves or renders besides the database."""
-    return sorted(path for path in (root / "templates").rglob("*") if path.is_file()) + [root / "metadata.yml"]
+    return sorted(path for path in (ROOT / "templates").rglob("*") if path.is_file()) + [ROOT / "metadata.yml"]
 
 
-def traces_in_served_files(persons, files=None):
+def traces_in_served_files(persons):
     """[(request, where)] for every line of a served file that names a withheld person or holds one of their ids."""
+    redactors = [(person, Redactor([person])) for person in persons]
     left = []
-    for path in files or served_files():
+    for path in served_files():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            for person in persons:
-                redactor = Redactor([person])
-                if redactor.names_in(line) is not None:
-                    left.append((person.request, f"{display_path(path)}, line {number}: a name or id"))
+            left += [(person.request, f"{display_path(path)}, line {number}: a name or id")
+                     for person, redactor in redactors if redactor.names_in(line) is not None]
     return left
 
 
 def texts(conn, redactor):
     """(table, column, rowid, text) of every text cell that may hold a trace."""
-    for name, table in TABLES.items():
-        for column in text_columns(conn, name):
-            yield from ((name, column, rowid, text) for rowid, text in redactor.candidates(conn, name, column))
-
-
-def text_columns(conn, table):
-    return [column for _, column, kind, *_ in conn.execute(f"PRAGMA table_info([{table}])") if kind.upper() == "TEXT"]
+    for table in TABLES:
+        for _, column, kind, *_ in conn.execute(f"PRAGMA table_info([{table}])").fetchall():
+            if kind.upper() == "TEXT":
+                yield from ((table, column, rowid, text) for rowid, text in redactor.candidates(conn, table, column))
 
 
 def indexed(conn, person):

@@ -1,19 +1,8 @@
 """Withholding: what a family asks us not to publish is nowhere in the database, or the build stops and says why.
 
-raw/withheld.csv has one line per request. `record` names a record as the site shows it (`cecc-ppd/2004-02138`)
-or a person (`person:<id>`, the id in the address of their page); `level` says what goes:
-
-  withhold      (the default) the person, with every record and every row about them; other people's
-                narratives that name them are redacted where they do
-  anonymous     the person stays as a case without a name: the line's public_id instead of their id, no name,
-                narrative or upstream record, place only to the province, dates only to the month
-  counts only   the person goes as with withhold, and is counted in withheld_counts (by country and status)
-  record only   that record alone goes; the person stays through their other records
-
-A record of a person whom other records name too stands for the whole person only on a `person:` line: the
-build stops and names the other records, unless the level is `record only`. A line that matches nothing stops
-the build. What was redacted is listed in a report beside the database, which is never published; the build
-then checks what it wrote (scripts/link/withheld_check.py) and stops if any trace of a withheld person is left.
+The requests are the lines of raw/withheld.csv and of the private list $CONSCIENCE_WITHHELD names; their levels and
+checks are in docs/withholding.md. What was redacted goes to a report that is never published, and the written file is
+searched for any trace left (scripts/link/withheld_check.py).
 """
 
 import csv
@@ -26,10 +15,11 @@ from pathlib import Path
 
 from scripts.common import CJK, fold, romanise
 from scripts.read import Origin, display_path, read_csv
-from scripts.schema import TABLES
+from scripts.schema import TABLES, pk_columns
 
 LEVELS = ("withhold", "anonymous", "counts only", "record only")
 PERSON = "person:"
+PRIVATE_LIST = "CONSCIENCE_WITHHELD"  # names a second list, kept out of the public repository
 NAME_MARKER = "[name withheld]"
 RECORD_MARKER = "[record withheld]"
 WITHHELD_NAME = "Name withheld at the family's request"
@@ -38,8 +28,6 @@ WITHHELD_CASE = "A reprisal case withheld at the family's request"
 WITHHELD_REF = "withheld"
 PUBLIC_ID = re.compile(r"^anonymous-[a-z0-9]+(?:-[a-z0-9]+)*$")  # the prefix keeps it apart from sources' ids
 PREFILTER_GROUP = 400  # tests OR-ed in one query: SQLite refuses an expression over 1,000 deep
-# Person-linked tables (besides persons and records), in the order rows are removed or renamed.
-ABOUT_PERSON = ("detentions", "events", "reprisals", "person_issues")
 
 
 @dataclass(frozen=True)
@@ -54,9 +42,6 @@ class Request:
 
     def error(self, problem, fix):
         return self.origin.error("record", self.target, problem, fix)
-
-
-PRIVATE_LIST = "CONSCIENCE_WITHHELD"  # names a second list, kept out of the public repository
 
 
 def read_all(raw):
@@ -79,10 +64,7 @@ def read_all(raw):
 
 
 def read_requests(path, seen):
-    """The withholding requests of one list, checked line by line; none when the file does not exist.
-
-    `seen` maps each target already read (in this list or an earlier one) to its origin.
-    """
+    """One list's requests, checked line by line (none if it does not exist); `seen`: {target read: its origin}."""
     if not path.exists():
         return []
     requests = []
@@ -133,20 +115,17 @@ class Person:
 
 @dataclass
 class Withheld:
-    persons: list  # Person
+    persons: list  # Person, never at the level "record only"
     records: dict  # record id -> Request, for records withheld alone
 
 
 def resolve(stage, requests, linked, declared):
-    """Match every request to the staged records, as linking would group them; a line that matches nothing stops.
-
-    `linked` is the link plan; `declared` the ids of every source raw/ declares (some may be missing in a non-strict
-    build: their lines are passed over with a note).
-    """
+    """Each request matched to the staged records as the link plan `linked` groups them (a line matching nothing stops);
+    `declared`: the ids of the sources raw/ declares (a line about one this build lacks is passed over with a note)."""
     withheld = Withheld([], {})
     claimed = {}
     for request in requests:
-        records = matching_records(stage, request, linked, declared)
+        records = matching_records(stage.conn, request, linked, declared)
         if records is None:
             continue
         for record in records:
@@ -159,24 +138,19 @@ def resolve(stage, requests, linked, declared):
         else:
             withheld.persons.append(Person(request, records))
     for person in withheld.persons:
-        known_as(stage, person)
-        check_name(person)
+        known_as(stage.conn, person)
+        given = person.request.name  # a typo in a record id can be another person's: the name must be theirs
+        if given and not any(same_name(given, known) for known in person.names):
+            raise person.request.origin.error(
+                "name", None, "the name given is not a name of the person this line's record finds (neither name is "
+                "shown here)", "Check the record id: a typo can be another person's id. Compare the name with the "
+                "records table, then correct the id or the name.")
     everyone = set().union(*(person.ids for person in withheld.persons))
     for case_id, reference, targets in own_cases(stage.conn, everyone):
         for person in withheld.persons:
             if person.ids & targets:
                 person.ids |= {i for i in (case_id, reference) if distinctive(i)}
     return withheld
-
-
-def check_name(person):
-    """A line that gives the person's name must name the person its record id finds (a typo may be another id)."""
-    given = person.request.name
-    if given and not any(same_name(given, known) for known in person.names):
-        raise person.request.origin.error(
-            "name", None, "the name given is not a name of the person this line's record finds (neither name is "
-            "shown here)", "Check the record id: a typo can be another person's id. Compare the name with the "
-            "records table, then correct the id or the name.")
 
 
 def same_name(a, b):
@@ -188,9 +162,8 @@ def same_name(a, b):
     return sorted(tokens(a)) == sorted(tokens(b)) or "".join(tokens(a)) == "".join(tokens(b))
 
 
-def matching_records(stage, request, linked, declared):
+def matching_records(conn, request, linked, declared):
     """The records the request withholds (a set), or None for a source this build does not have."""
-    conn = stage.conn
     if request.target.startswith(PERSON):
         person_id = request.target[len(PERSON):]
         found = [r for (r,) in conn.execute("SELECT id FROM records WHERE person_id = ? ORDER BY id", (person_id,))]
@@ -218,13 +191,12 @@ def matching_records(stage, request, linked, declared):
     return {request.target}
 
 
-def known_as(stage, person):
+def known_as(conn, person):
     """Every name, id and upstream reference of the person's records and of the persons they define."""
-    conn = stage.conn
     marks = ", ".join("?" * len(person.records))
-    records = conn.execute(f"SELECT id, upstream_id, person_id, name_as_written, source_id FROM records "
+    records = conn.execute(f"SELECT id, upstream_id, person_id, name_as_written FROM records "
                            f"WHERE id IN ({marks}) ORDER BY id", sorted(person.records)).fetchall()
-    for record_id, upstream_id, person_id, written, source_id in records:
+    for record_id, upstream_id, person_id, written in records:
         person.ids |= {record_id, upstream_id, person_id}
         person.names.add(written)
     people = conn.execute(f"SELECT name, name_native, alternate_names, country FROM persons WHERE id IN "
@@ -237,7 +209,9 @@ def known_as(stage, person):
             person.names.add(romanise(name, "Hans"))
     person.names = {name.strip() for name in person.names if is_name(name)}
     person.ids = {i for i in person.ids if distinctive(i)}
-    person.surnames = {surname(name, person.chinese) for name in person.names if not CJK.search(name)} - {None}
+    # How a narrative refers again to someone it named in full: Chinese names by the family name, others by the last.
+    person.surnames = {tokens(name)[0 if person.chinese else -1] for name in person.names
+                       if not CJK.search(name) and len(tokens(name)) >= 2}
 
 
 def own_cases(conn, person_ids):
@@ -251,11 +225,8 @@ def own_cases(conn, person_ids):
 
 
 def known_before(conn, persons, previous_changes):
-    """Each person's ids and names in the previous release (attached as `previous`) added to what they are known by.
-
-    A person whose id or spelling changed between releases is still found: by a record of theirs, by an id
-    they had, or by a change that names them, and again by whatever that finds.
-    """
+    """Each person's ids and names in the previous release (attached as `previous`) added to what they are known by:
+    one whose id or spelling changed is still found by a record or id they had, or a change naming them, and so on."""
     tables = {name for (name,) in conn.execute("SELECT name FROM previous.sqlite_master WHERE type = 'table'")}
     for person in persons:
         while True:
@@ -295,37 +266,24 @@ def tokens(text):
     return re.findall(r"[a-z0-9]+", fold(text).lower())
 
 
-def surname(name, chinese):
-    """How a narrative refers to someone it has named in full: Chinese names by the family name, others by the last."""
-    parts = tokens(name)
-    return (parts[0] if chinese else parts[-1]) if len(parts) >= 2 else None
-
-
 # Removing, anonymising and redacting in the stage
 
-def remove_records(stage, record_ids):
-    """Records withheld alone gone, with every row they gave, and the person one defined if none other names them."""
+def remove_records(stage, record_ids, person_ids=()):
+    """The records gone, and the persons' records, with every row they gave; then those persons, and any a gone record
+    defined that no record names now, with every row about them; a case whose every target went goes with its events."""
     conn = stage.conn
+    people = json.dumps(sorted(person_ids))
     conn.execute("CREATE TEMP TABLE gone_records AS SELECT _record_source AS source, _record_upstream AS upstream, "
-                 "person_id FROM records WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(record_ids)),))
-    remove_rows_of_records(stage)
-    left_alone = [p for (p,) in conn.execute("SELECT DISTINCT person_id FROM temp.gone_records WHERE person_id "
-                                             "NOT IN (SELECT person_id FROM records) ORDER BY person_id")]
-    conn.execute("DROP TABLE temp.gone_records")
-    remove_people(stage, left_alone)
-
-
-def remove_people(stage, person_ids_gone):
-    """Persons gone, with their records, every row those gave and every row about them; a case whose every
-    target went goes with its events."""
-    conn = stage.conn
-    conn.execute("CREATE TEMP TABLE gone_people AS SELECT value AS id FROM json_each(?)", (json.dumps(person_ids_gone),))
-    conn.execute("CREATE TEMP TABLE gone_records AS SELECT _record_source AS source, _record_upstream AS upstream "
-                 "FROM records WHERE person_id IN (SELECT id FROM temp.gone_people)")
-    remove_rows_of_records(stage)
+                 "person_id FROM records WHERE id IN (SELECT value FROM json_each(?)) "
+                 "OR person_id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(record_ids)), people))
+    for name in stage.public:
+        conn.execute(f"DELETE FROM [{name}] WHERE (_record_source, _record_upstream) IN "
+                     f"(SELECT source, upstream FROM temp.gone_records)")
+    conn.execute("CREATE TEMP TABLE gone_people AS SELECT value AS id FROM json_each(?) UNION SELECT person_id "
+                 "FROM temp.gone_records WHERE person_id NOT IN (SELECT person_id FROM records)", (people,))
     conn.execute("CREATE TEMP TABLE cases_before AS SELECT DISTINCT case_id FROM reprisals")
     conn.execute("DELETE FROM persons WHERE id IN (SELECT id FROM temp.gone_people)")
-    for name in ("records", *ABOUT_PERSON):
+    for name in ("records", "detentions", "events", "reprisals", "person_issues"):
         conn.execute(f"DELETE FROM [{name}] WHERE person_id IN (SELECT id FROM temp.gone_people)")
     conn.execute("DELETE FROM detention_charges WHERE detention_id NOT IN (SELECT id FROM detentions)")
     conn.execute("CREATE TEMP TABLE gone_cases AS SELECT case_id FROM temp.cases_before "
@@ -336,38 +294,28 @@ def remove_people(stage, person_ids_gone):
         conn.execute(f"DROP TABLE temp.{table}")
 
 
-def remove_rows_of_records(stage):
-    """Every staged row that came from a record in temp.gone_records, gone."""
-    for name in stage.public:
-        stage.conn.execute(f"DELETE FROM [{name}] WHERE (_record_source, _record_upstream) IN "
-                           f"(SELECT source, upstream FROM temp.gone_records)")
-
-
-def person_ids(stage, person):
+def person_ids(conn, person):
     """The persons the withheld records belong to now (linking may have merged them)."""
     marks = ", ".join("?" * len(person.records))
-    return [p for (p,) in stage.conn.execute(f"SELECT DISTINCT person_id FROM records WHERE id IN ({marks}) "
-                                             f"ORDER BY person_id", sorted(person.records))]
+    return [p for (p,) in conn.execute(f"SELECT DISTINCT person_id FROM records WHERE id IN ({marks}) "
+                                       f"ORDER BY person_id", sorted(person.records))]
 
 
 def apply(stage, withheld, province_of):
-    """Withhold, count or anonymise each withheld person (already linked), then redact what names them.
-
-    `province_of(country, latitude, longitude)` gives the (latitude, longitude) of the province around a point.
-    Returns the redactions, for the maintainer's report.
-    """
+    """Withhold, count or anonymise each withheld person (already linked), then redact what names them; the redactions
+    made, for the maintainer's report. `province_of(country, latitude, longitude)`: the province's point around one."""
+    conn = stage.conn
     for person in withheld.persons:
-        person.ids |= set(person_ids(stage, person))
+        person.ids |= set(person_ids(conn, person))
     gone = [p for p in withheld.persons if p.request.level in ("withhold", "counts only")]
-    counted = [pid for p in gone if p.request.level == "counts only" for pid in person_ids(stage, p)]
-    count_persons(stage, counted)
-    remove_people(stage, sorted({pid for p in gone for pid in person_ids(stage, p)}))
+    count_persons(stage, [pid for p in gone if p.request.level == "counts only" for pid in person_ids(conn, p)])
+    remove_records(stage, (), {pid for p in gone for pid in person_ids(conn, p)})
     anonymous = [p for p in withheld.persons if p.request.level == "anonymous"]
-    addresses = own_addresses(stage, {pid for p in anonymous for pid in person_ids(stage, p)})
+    addresses = own_addresses(conn, {pid for p in anonymous for pid in person_ids(conn, p)})
     for person in anonymous:
         person.references |= addresses
-        anonymise(stage, person, province_of)
-    anonymise_cases(stage, {p.request.public_id for p in anonymous})
+        anonymise(conn, person, province_of)
+    anonymise_cases(conn, {p.request.public_id for p in anonymous})
     return redact(stage, withheld.persons)
 
 
@@ -382,11 +330,10 @@ def count_persons(stage, person_ids_counted):
                                   for c, s, n in rows))
 
 
-def anonymise(stage, person, province_of):
+def anonymise(conn, person, province_of):
     """The person as a case without a name: public id, no name, narrative or upstream record; province, month."""
-    conn = stage.conn
     public_id = person.request.public_id
-    found = person_ids(stage, person)
+    found = person_ids(conn, person)
     if len(found) != 1:
         raise person.request.error("the person's records are no longer linked as one person",
                                    "Withhold each person on a line of its own.")
@@ -404,33 +351,24 @@ def anonymise(stage, person, province_of):
     conn.execute("""UPDATE records SET id = source_id || '/' || ?, upstream_id = ?, person_id = ?, name_as_written = ?,
                     url = NULL, raw = '{}', upstream_ref = ? WHERE person_id = ?""",
                  (public_id, public_id, public_id, WITHHELD_NAME, WITHHELD_REF, old_id))
-    for source_id, upstream in [(r.split("/", 1)[0], r.split("/", 1)[1]) for r in sorted(person.records)]:
-        conn.execute("DELETE FROM data_quality WHERE _record_source = ? AND _record_upstream = ?", (source_id, upstream))
-    renamed = rename_rows(stage, "detentions", old_id, public_id, "detention", "place = NULL, age_at_detention = NULL, "
+    conn.executemany("DELETE FROM data_quality WHERE _record_source = ? AND _record_upstream = ?",
+                     (record.split("/", 1) for record in sorted(person.records)))
+    renamed = rename_rows(conn, "detentions", old_id, public_id, "detention", "place = NULL, age_at_detention = NULL, "
                           "sentence_as_written = iif(sentence_as_written GLOB ?, NULL, sentence_as_written)",
-                          ("*[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*",))  # a sentence written as its end date
-    for old, new in renamed:
-        conn.execute("UPDATE detention_charges SET detention_id = ?, upstream_ref = ? WHERE detention_id = ?",
-                     (new, WITHHELD_REF, old))
-    for date in ("detained_on", "sentenced_on", "sentence_ends_on", "released_on"):
-        to_the_month(stage, "detentions", date, public_id)
-    rename_rows(stage, "events", old_id, public_id, "event", "description = ?, date_note = NULL", (WITHHELD_DETAILS,))
-    to_the_month(stage, "events", "date", public_id)
-    rename_rows(stage, "reprisals", old_id, public_id, "reprisal",
+                          ("*[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*",),  # a sentence written as its end date
+                          dates=("detained_on", "sentenced_on", "sentence_ends_on", "released_on"))
+    conn.executemany("UPDATE detention_charges SET detention_id = ?, upstream_ref = ? WHERE detention_id = ?",
+                     ((new, WITHHELD_REF, old) for old, new in renamed))
+    rename_rows(conn, "events", old_id, public_id, "event", "description = ?, date_note = NULL", (WITHHELD_DETAILS,))
+    rename_rows(conn, "reprisals", old_id, public_id, "reprisal",
                 "description = ?, date_note = NULL, un_mechanism_as_written = NULL", (WITHHELD_DETAILS,))
-    to_the_month(stage, "reprisals", "date", public_id)
     conn.execute("UPDATE person_issues SET person_id = ?, upstream_ref = ? WHERE person_id = ?",
                  (public_id, WITHHELD_REF, old_id))
 
 
-def cited(upstream_ref):
-    return {part for part in (upstream_ref or "").split("; ") if part.startswith(("http://", "https://"))}
-
-
-def own_addresses(stage, person_ids):
+def own_addresses(conn, person_ids):
     """The pages cited for the persons' facts and for the cases that are theirs alone, but for those rows about anyone
     else cite too (a trial report naming several people stays their source): a page of their own names them."""
-    conn = stage.conn
     mine, others = set(), set()
     cases = {case_id for case_id, _, _ in own_cases(conn, person_ids)}
     for name, table in TABLES.items():
@@ -444,15 +382,15 @@ def own_addresses(stage, person_ids):
             about_them += " OR case_id IN (SELECT value FROM json_each(:cases))"
         for ref, theirs in conn.execute(f"SELECT upstream_ref, {about_them} FROM [{name}]",
                                         {"persons": json.dumps(sorted(person_ids)), "cases": json.dumps(sorted(cases))}):
-            (mine if theirs else others).update(cited(ref))
+            (mine if theirs else others).update(
+                part for part in (ref or "").split("; ") if part.startswith(("http://", "https://")))
     return mine - others
 
 
-def anonymise_cases(stage, public_ids):
+def anonymise_cases(conn, public_ids):
     """Each case whose every target is anonymous, under a new id from the first target's public id: no title,
     summary, report reference or page that could name them; its report year, state and coded fields stay, so it is
     counted."""
-    conn = stage.conn
     numbers = {}
     for case_id, _, targets in own_cases(conn, public_ids):
         first = min(targets)
@@ -467,74 +405,60 @@ def anonymise_cases(stage, public_ids):
                         WHERE id = ?""", (new, WITHHELD_CASE, summary, WITHHELD_REF, case_id))
         conn.execute("UPDATE reprisals SET case_id = ? WHERE case_id = ?", (new, case_id))
         events = conn.execute("SELECT rowid FROM events WHERE case_id = ? ORDER BY rowid", (case_id,)).fetchall()
-        for event_number, (rowid,) in enumerate(events, start=1):
-            conn.execute("""UPDATE events SET id = ?, case_id = ?, description = ?, date_note = NULL, upstream_ref = ?
-                            WHERE rowid = ?""", (f"{new}-event-{event_number}", new, WITHHELD_DETAILS, WITHHELD_REF, rowid))
-        stage.conn.execute("""UPDATE events SET date = substr(date, 1, 7), date_precision = 'month'
-                              WHERE case_id = ? AND date_precision = 'day'""", (new,))
+        conn.executemany("""UPDATE events SET id = ?, case_id = ?, description = ?, date_note = NULL, upstream_ref = ?
+                            WHERE rowid = ?""", ((f"{new}-event-{number}", new, WITHHELD_DETAILS, WITHHELD_REF, rowid)
+                                                 for number, (rowid,) in enumerate(events, start=1)))
+        to_the_month(conn, "events", "date", "case_id", new)
 
 
-def rename_rows(stage, table, old_id, public_id, kind, blank, params=()):
-    """The person's rows of a table renumbered under the public id, what identifies them blanked; (old, new) ids."""
-    conn = stage.conn
+def rename_rows(conn, table, old_id, public_id, kind, blank, params=(), dates=("date",)):
+    """The person's rows of a table renumbered under the public id, what identifies them blanked, their dates kept to
+    the month; (old, new) ids."""
     rows = conn.execute(f"SELECT rowid, id FROM [{table}] WHERE person_id = ? ORDER BY rowid", (old_id,)).fetchall()
-    renamed = []
-    for number, (rowid, old) in enumerate(rows, start=1):
-        new = f"{public_id}-{kind}-{number}"
-        conn.execute(f"UPDATE [{table}] SET id = ?, person_id = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
-                     (new, public_id, WITHHELD_REF, *params, rowid))
-        renamed.append((old, new))
-    return renamed
+    new = {rowid: f"{public_id}-{kind}-{number}" for number, (rowid, _) in enumerate(rows, start=1)}
+    conn.executemany(f"UPDATE [{table}] SET id = ?, person_id = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
+                     ((new[rowid], public_id, WITHHELD_REF, *params, rowid) for rowid in new))
+    for date in dates:
+        to_the_month(conn, table, date, "person_id", public_id)
+    return [(old, new[rowid]) for rowid, old in rows]
 
 
-def to_the_month(stage, table, column, person_id):
-    """Dates of an anonymous person's rows kept only to the month."""
-    stage.conn.execute(f"""UPDATE [{table}] SET [{column}] = substr([{column}], 1, 7),
-        [{column}_precision] = 'month' WHERE person_id = ? AND [{column}_precision] = 'day'""", (person_id,))
+def to_the_month(conn, table, column, key, value):
+    """The dates given to the day of the rows whose `key` column is `value`, kept only to the month."""
+    conn.execute(f"""UPDATE [{table}] SET [{column}] = substr([{column}], 1, 7), [{column}_precision] = 'month'
+                     WHERE [{key}] = ? AND [{column}_precision] = 'day'""", (value,))
 
 
-def narratives(stage, redactor):
+def narratives(conn, redactor):
     """(table, column, rowid, text) of every narrative that may name a withheld person."""
     for name, table in TABLES.items():
         for column in (c for c in table.columns if c.narrative):
-            yield from ((table, column, rowid, text) for rowid, text in redactor.candidates(stage.conn, name, column.name))
+            yield from ((table, column, rowid, text) for rowid, text in redactor.candidates(conn, name, column.name))
 
 
 def redact(stage, persons):
-    """Other rows' narratives that name a withheld person, redacted where they do; the redactions made.
-
-    A narrative may link a withheld person's record by an address that does not name them (CECC's links to
-    another record carry an internal number): every address that a link naming them uses is redacted too.
-    """
-    persons = [p for p in persons if p.request.level != "record only"]
+    """Other rows' narratives that name a withheld person, redacted where they do; the redactions made. A link naming
+    them may point at their record by an address that does not (CECC's carry an internal number): such addresses go."""
     if not persons:
         return []
-    for _, column, _, text in narratives(stage, Redactor(persons)):
+    conn = stage.conn
+    for _, column, _, text in narratives(conn, Redactor(persons)):
         for value in json.loads(text).values() if column.kind == "json" else [text]:
-            if isinstance(value, str):
-                learn_links(value, persons)
+            for href, words in LINK.findall(value) if isinstance(value, str) and "<a" in value.lower() else ():
+                if href.startswith(("http://", "https://", "/")):
+                    for person in persons:
+                        if Redactor([person]).names_in(words) is not None:
+                            person.references.add(href)
     redactor = Redactor(persons)
     done = []
-    for table, column, rowid, text in list(narratives(stage, redactor)):
+    for table, column, rowid, text in list(narratives(conn, redactor)):
         new, found = redact_json(text, redactor) if column.kind == "json" else redactor.redact(text)
         if found:
-            stage.conn.execute(f"UPDATE [{table.name}] SET [{column.name}] = ? WHERE rowid = ?", (new, rowid))
-            (key,) = stage.conn.execute(f"SELECT {key_sql(table)} FROM [{table.name}] WHERE rowid = ?", (rowid,)).fetchone()
+            conn.execute(f"UPDATE [{table.name}] SET [{column.name}] = ? WHERE rowid = ?", (new, rowid))
+            key_sql = " || ' / ' || ".join(f"ifnull([{c}], '')" for c in pk_columns(table))
+            (key,) = conn.execute(f"SELECT {key_sql} FROM [{table.name}] WHERE rowid = ?", (rowid,)).fetchone()
             done += [(line, table.name, key, column.name, what) for line, what in found]
     return done
-
-
-def learn_links(text, persons):
-    """The address of every link in the text whose words name a withheld person, added to their references."""
-    for href, words in LINK.findall(text) if "<a" in text.lower() else ():
-        for person in persons:
-            if href.startswith(("http://", "https://", "/")) and Redactor([person]).names_in(words) is not None:
-                person.references.add(href)
-
-
-def key_sql(table):
-    columns = table.pk if isinstance(table.pk, tuple) else (table.pk,)
-    return " || ' / ' || ".join(f"ifnull([{c}], '')" for c in columns)
 
 
 def redact_json(text, redactor):
@@ -553,7 +477,7 @@ class Redactor:
 
     def __init__(self, persons):
         self.persons = persons
-        self.patterns = []  # (pattern on the folded text, marker, the request's line)
+        self.patterns = []  # (pattern of a name on the folded text, the request's line)
         self.exact = []  # (text as written, marker, line): names in Chinese or Japanese characters, then ids
         for person in self.persons:
             line = person.request.origin.line
@@ -561,9 +485,9 @@ class Redactor:
                 if CJK.search(name):
                     self.exact.append((name, NAME_MARKER, line))
                 else:
-                    self.patterns.append((name_pattern(tokens(name)), NAME_MARKER, line))
+                    self.patterns.append((name_pattern(tokens(name)), line))
                     if len(tokens(name)) in (2, 3):  # written the other way round
-                        self.patterns.append((name_pattern(tokens(name)[::-1]), NAME_MARKER, line))
+                        self.patterns.append((name_pattern(tokens(name)[::-1]), line))
             for identifier in sorted(person.ids | person.references):
                 self.exact.append((identifier, RECORD_MARKER, line))
         self.surnames = {person.request.origin.line: person.surnames for person in self.persons}
@@ -573,12 +497,13 @@ class Redactor:
         longest part of any name (LIKE ignores case) or any id, asked in groups (SQLite bounds an expression's depth)."""
         needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
-        tests = [f"[{column}] LIKE '%' || {quote(needle)} || '%'" for needle in sorted(needles)]
-        tests += [f"instr([{column}], {quote(text)})" for text, _, _ in self.exact]
+        tests = [(f"[{column}] LIKE '%' || ? || '%'", needle) for needle in sorted(needles)]
+        tests += [(f"instr([{column}], ?)", text) for text, _, _ in self.exact]
         found = {}
         for start in range(0, len(tests), PREFILTER_GROUP):
+            group = tests[start:start + PREFILTER_GROUP]
             found.update(conn.execute(f"SELECT rowid, [{column}] FROM [{table}] WHERE "
-                                      f"{' OR '.join(tests[start:start + PREFILTER_GROUP])}"))
+                                      f"{' OR '.join(test for test, _ in group)}", [value for _, value in group]))
         return sorted(found.items())
 
     def redact(self, text):
@@ -591,17 +516,16 @@ class Redactor:
                 text, replaced = exact_pattern(needle).subn(marker, text)
                 found += [(line, needle)] * bool(replaced)
         folded, source = folded_with_offsets(text)
-        spans = []
-        for pattern, marker, line in self.patterns:
-            for match in pattern.finditer(folded):
-                spans.append((source[match.start()], source[match.end() - 1] + 1, marker, line))
-        for line in sorted(named | {span[3] for span in spans}):
-            for name in sorted(self.surnames.get(line, ())):
-                spans += [(source[m.start()], source[m.end() - 1] + 1, NAME_MARKER, line)
-                          for m in surname_pattern(name).finditer(folded) if text[source[m.start()]].isupper()]
-        for start, end, marker, line in sorted(merge(spans), reverse=True):
+        spans = [(source[m.start()], source[m.end() - 1] + 1, line)  # (start, end, line) in the text
+                 for pattern, line in self.patterns for m in pattern.finditer(folded)]
+        for line in sorted(named | {span[2] for span in spans}):
+            for name in sorted(self.surnames.get(line, set()) - COMMON_WORDS):
+                spans += [(source[m.start()], source[m.end() - 1] + 1, line)
+                          for m in re.finditer(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded)
+                          if text[source[m.start()]].isupper()]
+        for start, end, line in sorted(merge(spans), reverse=True):
             found.append((line, text[start:end]))
-            text = text[:start] + marker + text[end:]
+            text = text[:start] + NAME_MARKER + text[end:]
         return text, found
 
     def redact_links(self, text, found):
@@ -618,7 +542,7 @@ class Redactor:
     def names_in(self, text):
         """The withheld.csv line of the first withheld person the text names or points at, else None."""
         folded, _ = folded_with_offsets(text)
-        for pattern, _, line in self.patterns:
+        for pattern, line in self.patterns:
             if pattern.search(folded):
                 return line
         for needle, marker, line in self.exact:
@@ -635,14 +559,8 @@ class Redactor:
 
 
 LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"'>\s]*)[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
-
-
 # Two-letter family names that are English words too: a narrative's "He said" is not about Mr He.
 COMMON_WORDS = {"he", "an", "ma", "mo", "long", "man", "bo", "do", "to", "so"}
-
-
-def surname_pattern(name):
-    return re.compile(r"(?!)" if name in COMMON_WORDS else rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])")
 
 
 def exact_pattern(needle):
@@ -670,22 +588,16 @@ def folded_with_offsets(text):
 def merge(spans):
     """Overlapping spans as one, so that a name inside a longer match is replaced once."""
     merged = []
-    for start, end, marker, line in sorted(spans):
+    for start, end, line in sorted(spans):
         if merged and start < merged[-1][1]:
-            last = merged[-1]
-            merged[-1] = (last[0], max(last[1], end), last[2], last[3])
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end), merged[-1][2])
         else:
-            merged.append((start, end, marker, line))
+            merged.append((start, end, line))
     return merged
-
-
-def quote(text):
-    return "'" + text.replace("'", "''") + "'"
 
 
 def write_report(path, redactions, requests):
     """The redactions made, for the maintainer: never published (it names whom it protects)."""
-    path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")

@@ -52,7 +52,12 @@ def started(function, *args):
     """(the receiving end of its pipe, the process) for function(*args) run in a forked process."""
     receiver, sender = FORK.Pipe(duplex=False)
     process = FORK.Process(target=dying_with_parent, args=(os.getpid(), function, args, sender), daemon=True)
-    process.start()
+    # A SIGTERM arriving while the fork runs its hooks would be lost there ("Exception ignored"): held until after.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     sender.close()
     return receiver, process
 
@@ -67,6 +72,7 @@ def dying_with_parent(parent, function, args, pipe):
         pass
     if os.getppid() != parent:  # the parent died before the signal was asked for
         os._exit(1)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # held by started() across the fork
     try:
         pipe.send(("returned", function(*args)))
     except Exception as exc:  # noqa: BLE001 - whatever it is, the build must stop and say what

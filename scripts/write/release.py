@@ -1,9 +1,7 @@
-"""The release's downloads, beside its database: a CSV per table and a Frictionless Data Package describing them.
-
-conscience.db's are in conscience.release/<release id>/, made from the written file once the search for withheld
-persons' traces has passed (scripts/build.py) and put in place just before the database, whose releases table names
-the id. The SQLite file itself is the database (served at /releases/<id>/conscience.db by plugins/pages_releases.py).
-"""
+"""The release's downloads, beside its database: a CSV per table and a Frictionless Data Package describing them, in
+conscience.release/<release id>/ for conscience.db (the database file itself is served as the release's database by
+plugins/pages_releases.py). scripts/build.py makes them while the written file is searched for withheld persons' traces,
+and puts them in place, if none is found, just before the database."""
 
 import csv
 import hashlib
@@ -11,12 +9,13 @@ import json
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import yaml
 
 from scripts.read import ROOT
-from scripts.schema import TABLES, foreign_keys, stored_columns
+from scripts.schema import TABLES, foreign_keys, pk_columns, stored_columns
 
 # Table Schema types of the schema's kinds; a date may be partial ("2016", "2016-11"), so it is a string beside its
 # _precision column, and a JSON column holds an object or an array (its description says which).
@@ -32,46 +31,44 @@ def folder_of(database):
     return Path(database).with_name(Path(database).stem + ".release")
 
 
-def current(database):
-    """(id, date) of the database's latest release."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT id, released_on FROM releases ORDER BY released_on DESC LIMIT 1").fetchone()
-    finally:
-        conn.close()
-
-
 def start(database, folder):
     """folder/<id>/ made anew for the database's latest release; its path."""
     shutil.rmtree(folder, ignore_errors=True)
-    (folder / current(database)[0]).mkdir(parents=True)
-    return folder / current(database)[0]
+    (folder / latest(database)[0]).mkdir(parents=True)
+    return folder / latest(database)[0]
+
+
+def latest(database):
+    """(id, date) of the database's latest release."""
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        return conn.execute("SELECT id, released_on FROM releases ORDER BY released_on DESC").fetchone()
 
 
 def write_tables(database, release_folder, names):
     """The named tables' CSVs in the release's folder; their Data Resources."""
     with open(ROOT / "metadata.yml", encoding="utf-8") as handle:
         described = yaml.safe_load(handle)["databases"]["conscience"]["tables"]
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         return [resource(TABLES[name], write_csv(conn, TABLES[name], release_folder / f"{name}.csv"),
                          described.get(name, {})) for name in names]
-    finally:
-        conn.close()
 
 
 def write_package(database, release_folder, resources):
     """The release's datapackage.json, its resources in the schema's order of tables."""
     with open(ROOT / "metadata.yml", encoding="utf-8") as handle:
         metadata = yaml.safe_load(handle)
-    release, released_on = current(database)
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
+    release, released_on = latest(database)
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         sources = conn.execute("SELECT title, publisher, url FROM sources ORDER BY id").fetchall()
-    finally:
-        conn.close()
-    resources = sorted(resources, key=lambda resource: list(TABLES).index(resource["name"]))
-    package = datapackage(metadata, release, released_on, resources, sources)
+    package = {
+        "profile": "tabular-data-package", "name": "conscience", "id": f"conscience-{release}",
+        "title": metadata["title"], "description": metadata["description"],
+        "version": release, "created": f"{released_on}T00:00:00Z", "licenses": [LICENCE],
+        "keywords": ["prisoners of conscience", "human rights defenders", "reprisals", "political prisoners"],
+        "sources": [{"title": f"{title} ({publisher})", **({"path": url} if url and url.startswith("http") else {})}
+                    for title, publisher, url in sources],
+        "resources": sorted(resources, key=lambda resource: list(TABLES).index(resource["name"])),
+    }
     (release_folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1) + "\n",
                                                      encoding="utf-8")
 
@@ -89,17 +86,14 @@ def put_in_place(built, folder):
 def write_csv(conn, table, path):
     """The table as CSV (RFC 4180, UTF-8, a header row, NULL empty) in key order; (path, its sha256)."""
     columns = [name for name, _ in stored_columns(table)]
-    order = ", ".join(f"[{c}]" for c in ((table.pk,) if isinstance(table.pk, str) else table.pk))
-    digest = hashlib.sha256()
+    order = ", ".join(f"[{c}]" for c in pk_columns(table))
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        for row in conn.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table.name}] ORDER BY {order}"):
-            writer.writerow(row)
+        writer.writerows(conn.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table.name}] "
+                                      f"ORDER BY {order}"))
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return path, digest.hexdigest()
+        return path, hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def resource(table, written, meta):
@@ -119,17 +113,6 @@ def resource(table, written, meta):
     return {"name": table.name, "path": path.name, "title": meta.get("title", table.name),
             "description": meta.get("description", ""), "profile": "tabular-data-resource", "format": "csv",
             "mediatype": "text/csv", "encoding": "utf-8", "bytes": path.stat().st_size, "hash": f"sha256:{sha256}",
-            "schema": {"fields": fields, "primaryKey": [table.pk] if isinstance(table.pk, str) else list(table.pk),
+            "schema": {"fields": fields, "primaryKey": list(pk_columns(table)),
                        "foreignKeys": keys}}
 
-
-def datapackage(site, release, released_on, resources, sources):
-    return {
-        "profile": "tabular-data-package", "name": "conscience", "id": f"conscience-{release}",
-        "title": site["title"], "description": site["description"],
-        "version": release, "created": f"{released_on}T00:00:00Z", "licenses": [LICENCE],
-        "keywords": ["prisoners of conscience", "human rights defenders", "reprisals", "political prisoners"],
-        "sources": [{"title": f"{title} ({publisher})", **({"path": url} if url and url.startswith("http") else {})}
-                    for title, publisher, url in sources],
-        "resources": resources,
-    }

@@ -53,12 +53,10 @@ VIEWS = {
                m.id AS un_mechanism, m.name AS mechanism_name, m.kind AS mechanism_kind, r.date
         FROM reprisals r, json_each(r.un_mechanisms) j
         JOIN un_mechanisms m ON m.id = j.value""",
-    # What the feeds list (metadata.yml's feed_ queries): arrests and releases from detentions (one per detention the
-    # sources describe, as scripts/derive/detentions.py groups them) and dated events, each at the date its source
-    # gives, as precise as it gives it, with the source, its record, and the release that added it: the first whose
-    # changes record it ("new detention" with that person and date, "new event" with that event), else the first
-    # release. A feed entry needs a full timestamp: the feeds stamp an entry with that release's date, never with a
-    # day the source does not give.
+    # What the feeds list (metadata.yml's feed_ queries): arrests and releases (one per detention the sources describe,
+    # as scripts/derive/__init__.py groups them) and dated events, at the date and precision the source gives, with the
+    # release that added each: the first whose changes record it, else the first release. A feed entry needs a full
+    # timestamp: the feeds stamp an entry with that release's date, never with a day the source does not give.
     "news": """
         WITH first AS (SELECT min(released_on) AS released_on FROM releases),
         facts AS (
@@ -103,44 +101,39 @@ VIEWS = {
                     ELSE '/conscience/cases/' || f.case_id END AS path
         FROM facts f JOIN releases r ON r.released_on = f.added_in""",
     # A figure a source reports beside what this dataset counts for the same thing (NULL: not countable); persons
-    # withheld at the level "counts only" are counted where their country and status are enough.
+    # withheld at the level "counts only" are counted where their country and status are enough (`by_status`: the
+    # statuses, and sex, of the persons of its country each such figure counts).
     "statistics_compared": """
         WITH counted AS (
             SELECT country, status, sex, count(*) AS persons FROM persons
             WHERE country IN (SELECT country FROM statistics) GROUP BY country, status, sex
             UNION ALL SELECT country, status, NULL, persons FROM withheld_counts
-        )
+        ),
+        by_status (metric, status, sex) AS (VALUES
+            ('political prisoners', 'detained', NULL), ('activists detained', 'detained', NULL),
+            ('prisoners of conscience', 'detained', NULL), ('detained women', 'detained', 'female'),
+            ('activists at risk', 'detained', NULL), ('activists at risk', 'at risk', NULL),
+            ('activists harassed', 'at risk', NULL))
         SELECT st.id, st.source_id, st.reported_by, st.campaign_id, st.metric, st.country,
                st.as_of, st.as_of_precision, st.value AS reported,
-               CASE st.metric
-                   WHEN 'signatories' THEN (SELECT count(*) FROM signatures s WHERE s.campaign_id = st.campaign_id)
-                   WHEN 'political prisoners' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
-                       WHERE c.country = st.country AND c.status = 'detained')
-                   WHEN 'activists detained' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
-                       WHERE c.country = st.country AND c.status = 'detained')
-                   WHEN 'detained women' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
-                       WHERE c.country = st.country AND c.status = 'detained' AND c.sex = 'female')
-                   WHEN 'activists at risk' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
-                       WHERE c.country = st.country AND c.status IN ('detained', 'at risk'))
-                   WHEN 'activists harassed' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
-                       WHERE c.country = st.country AND c.status = 'at risk')
-                   WHEN 'prisoners of conscience' THEN (SELECT ifnull(sum(c.persons), 0) FROM counted c
-                       WHERE c.country = st.country AND c.status = 'detained')
-                   WHEN 'pre-trial detainees' THEN (SELECT count(*) FROM persons p
+               CASE
+                   WHEN st.metric IN (SELECT metric FROM by_status) THEN (SELECT ifnull(sum(c.persons), 0)
+                       FROM counted c JOIN by_status b ON b.status = c.status AND (b.sex IS NULL OR b.sex = c.sex)
+                       WHERE b.metric = st.metric AND c.country = st.country)
+                   WHEN st.metric = 'signatories' THEN (SELECT count(*) FROM signatures s
+                       WHERE s.campaign_id = st.campaign_id)
+                   WHEN st.metric = 'pre-trial detainees' THEN (SELECT count(*) FROM persons p
                        WHERE p.country = st.country AND p.status = 'detained' AND NOT EXISTS (
                            SELECT 1 FROM detentions d WHERE d.person_id = p.id AND d.sentenced_on IS NOT NULL))
-                   WHEN 'detained Kinh' THEN (SELECT count(*) FROM persons p
-                       WHERE p.country = st.country AND p.status = 'detained' AND p.ethnicity = 'Kinh')
-                   WHEN 'detained Hmong' THEN (SELECT count(*) FROM persons p
-                       WHERE p.country = st.country AND p.status = 'detained' AND p.ethnicity = 'Hmong')
-                   WHEN 'detained Khmer Krom' THEN (SELECT count(*) FROM persons p
-                       WHERE p.country = st.country AND p.status = 'detained' AND p.ethnicity = 'Khmer Krom')
-                   WHEN 'media professionals arrested' THEN (SELECT count(DISTINCT p.id) FROM persons p
+                   WHEN st.metric IN ('detained Kinh', 'detained Hmong', 'detained Khmer Krom') THEN (SELECT count(*)
+                       FROM persons p WHERE p.country = st.country AND p.status = 'detained'
+                       AND 'detained ' || p.ethnicity = st.metric)
+                   WHEN st.metric = 'media professionals arrested' THEN (SELECT count(DISTINCT p.id) FROM persons p
                        JOIN detentions d ON d.person_id = p.id
                        WHERE p.country = st.country AND d.detained_year = CAST(substr(st.as_of, 1, 4) AS INTEGER)
                          AND EXISTS (SELECT 1 FROM json_each(p.categories) c WHERE c.value = 'journalist/blogger'))
-                   WHEN 'reprisal cases' THEN (SELECT count(*) FROM cases)
-                   WHEN 'states with reprisal cases' THEN (SELECT count(DISTINCT state) FROM cases)
+                   WHEN st.metric = 'reprisal cases' THEN (SELECT count(*) FROM cases)
+                   WHEN st.metric = 'states with reprisal cases' THEN (SELECT count(DISTINCT state) FROM cases)
                END AS dataset_count,
                m.dataset_count AS dataset_counts_what,
                st.upstream_ref
