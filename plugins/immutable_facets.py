@@ -94,7 +94,7 @@ NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", 
 class RememberedFacet(Facet):
     """Runs its SQL through RememberingDatasette. A page whose arguments filter nothing counts the whole table with one
     SQL text, whatever its order or page: Datasette's SQL for a sorted page holds a keyset clause (from the page
-    before, or plugins/table_paging.py's start), which would count only the rows after it, in a query of its own."""
+    before, or plugins/table_view.py's start), which would count only the rows after it, in a query of its own."""
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)
