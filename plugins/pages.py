@@ -1,12 +1,8 @@
-"""Our pages from the database: the home page (`/`: persons by status and country, top charges, latest events,
-reported figures, charts) and the map page's counts; a page per person, organisation, campaign and charge, at stable
-URLs (/person/<id> and so on: a person's id that changed leads to their page).
-
-The home page is a route of ours, not Datasette's index view, which it does not use: that view checks the permission
-to see every table, and on Datasette 0.65 each check copies the whole metadata (100 ms a home page made anew, the
-slowest page of the hostile benchmark). `/.json` stays Datasette's.
-
-Long, but one: the home page's charts and a charge's page count detentions per year with the same queries.
+"""Our pages from the database: the home page and the map page's counts; a page per person, organisation, campaign and
+charge, at stable URLs (a person's id that changed leads to their page). The home page is a route of ours, not
+Datasette's index view, which checks the permission to see every table, each check copying the whole metadata on
+0.65 (100 ms a home page). Long, but one: the home page's charts and a charge's page count detentions per year with
+the same queries.
 """
 
 import json
@@ -207,9 +203,9 @@ def merged_detention(rows):
                           for (value, precision, months), sources in values.items()]
     for row in rows:
         for charge in row["charges"]:
-            merged["charges"].setdefault(charge["charge_id"], {**charge, "sources": [], "as_written": []})
-            merged["charges"][charge["charge_id"]]["sources"].append(row["source_id"])
-            merged["charges"][charge["charge_id"]]["as_written"].append(charge["charge_as_written"])
+            once = merged["charges"].setdefault(charge["charge_id"], {**charge, "sources": [], "as_written": []})
+            once["sources"].append(row["source_id"])
+            once["as_written"].append(charge["charge_as_written"])
     merged["charges"] = list(merged["charges"].values())
     return merged
 

@@ -1,18 +1,14 @@
 """Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md has the
 measures). It rebinds two functions of that view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
 
-Cells: their values worked out without asking render_cell about every cell, each row's <td> cells written by one call
-(templates/datasette-0.65.5/_table.html), persons' names linked to their pages. Where a render_cell plugin, a table's
-units or a blob is there, Datasette's own function works them out; a test checks the markup is Datasette's own on
-every table.
+Cells: worked out without asking render_cell about every cell (Datasette's own function where a render_cell plugin, a
+table's units or a blob is there), each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html),
+persons' names linked to their pages.
 
-Paging: every sorted order pages through every row exactly once, in its pages, JSON `next` and streamed CSV. Datasette
-0.65.5 orders the first page of a sorted table by the sort column alone, and every later page by it and then the
-primary key (it adds the key to ORDER BY only `if _next:`): rows that tie were sent twice or never (persons by
-birth_year descending: 1,296 rows sent, 1,000 distinct, of 10,892). No hook reaches the ORDER BY, so a sorted table's
-first page is asked for as the page after a key that sorts before every row. For the same reason, a searched persons
-table's JSON that asks for no sort, and whose matches fit on one page, comes best first, in the order of the canned
-query `search` (plugins/pages_search.py), as the page's best matches show.
+Paging: Datasette adds the primary key to a sorted table's ORDER BY only `if _next:`, so rows tied on the sort column
+were sent twice or never. No hook reaches the ORDER BY: a sorted table's first page is asked for as the page after a
+key that sorts before every row. For the same reason a searched persons table's JSON that asks for no sort, and fits
+on one page, comes best first, in the order of the canned query `search`.
 """
 
 import sys

@@ -282,7 +282,7 @@ def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_chec
     replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
     replacing = {name: rebound for name, rebound in replacing.items() if rebound}
     assert replacing == {"table_view.py": {"table_view", "TableView"},
-                         "immutable_schema.py": {"Database", "Datasette"}, "sql_watchdog.py": {"Database"},
+                         "immutable_schema.py": {"Database", "Datasette"}, "sql_limits.py": {"Database"},
                          "instance.py": {"handle_exception"}}
     for name in replacing:
         text = (ROOT / "plugins" / name).read_text()
@@ -311,9 +311,9 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
     from datasette.database import Database
 
     execute_fn = Database.execute_fn
-    plugin_module("sql_watchdog").startup(None)
+    plugin_module("sql_limits").startup(None)
     assert Database.execute_fn is execute_fn
-    assert "sql_watchdog.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
+    assert "sql_limits.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
 
     from jinja2 import Environment
 
