@@ -1,13 +1,8 @@
 """Interface language: ?_lang=vi or ?_lang=zh on any page, English without it (docs/readers.md says what is translated,
-and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it as an
-option, not as a filter on a column called lang, and keep it in their facet, sort, paging and export links and forms.
-
-Words from templates/translations.yml; vocabularies from raw/reference/'s label_vi and label_zh (read from the database
-at startup) and templates/vocabularies.yml; country names and numbers from Babel (CLDR). Codes whose label is not the
-code itself (statuses, UN mechanisms, charges, the 0/1 flags) are shown by their labels in English too. Data stays as
-sourced: names, quotes and summaries are never translated.
-Long, but one: plugins cannot import each other, and every function here reads the vocabularies its startup
-completes.
+from where, and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it
+as an option, not as a filter on a column called lang, and keep it in their facet, sort, paging and export links and
+forms. Data stays as sourced: names, quotes and summaries are never translated. Long, but one: plugins cannot import
+each other, and every function here reads the vocabularies its startup completes.
 """
 
 import json
