@@ -1,5 +1,6 @@
 """Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md has the
 measures). It rebinds two functions of that view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
+Long, but one: cells and paging are the one view's, rebound under one version check.
 
 Cells: worked out without asking render_cell about every cell (Datasette's own function where a render_cell plugin, a
 table's units or a blob is there), each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html),
