@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.append(str(ROOT / "plugins"))  # last: the limits hostile answers are held to
 import sql_gate  # noqa: E402
-import sql_watchdog  # noqa: E402
+import sql_limits  # noqa: E402
 from scale import BIN, HOSTILE as RUNAWAY, MADE_ANEW, SCALES, free_port, percentiles, synthetic  # noqa: E402
 
 from scripts.settings import SETTINGS  # noqa: E402
@@ -50,7 +50,7 @@ AFTER_SECONDS = 5  # the server's memory is read again this long after an attack
 AT_ONCE_S = 1.0  # refused before any work (plugins/sql_gate.py's bounds on parameters): "a 4xx in under a second"
 # Through plugins/sql_gate.py: in line, then run to the time limit (and the watchdog's grace) or refused after a pause.
 GATED_S = (sql_gate.WAIT_SECONDS + sql_gate.SLOWED_SECONDS + SETTINGS["sql_time_limit_ms"] / 1000
-           + sql_watchdog.GRACE_SECONDS)
+           + sql_limits.GRACE_SECONDS)
 # What answers a request may get. SQL a visitor writes takes turns (plugins/sql_gate.py): a 429 or 503 says it was
 # not run yet, with Retry-After; a 400 or 500 for a query that should have answered is the failure issue 27 §0 and §6
 # found (an innocent query refused as "took too long").
@@ -302,7 +302,7 @@ def markdown(report):
              "any answer but a 200. A hostile request's limit is the longest the site's own bounds allow: "
              f"{AT_ONCE_S:g} s for one refused before any work (too many parameters), {GATED_S:g} s for one through "
              f"plugins/sql_gate.py ({sql_gate.WAIT_SECONDS} s in line, then the {SETTINGS['sql_time_limit_ms']} ms "
-             f"time limit and the watchdog's {sql_watchdog.GRACE_SECONDS} s grace, or the "
+             f"time limit and the watchdog's {sql_limits.GRACE_SECONDS} s grace, or the "
              f"{sql_gate.SLOWED_SECONDS} s pause before a refusal to a client that keeps asking).", ""]
     for scale, results in report["scales"].items():
         attacks = {name: r for name, r in results.items() if isinstance(r, dict)}

@@ -1,10 +1,9 @@
-"""The feeds: Atom (RFC 4287, .atom, written with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query that returns
-atom_id, atom_title and atom_updated (atom_content, atom_link, atom_category if it has them), and their discovery links.
+"""The feeds: Atom (.atom, written with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query that returns atom_id,
+atom_title and atom_updated (atom_content, atom_link, atom_category if it has them), and their discovery links.
 
-A feed is <updated> at the latest release (it changes only with one); each entry at the release that added it: Atom
-needs a full timestamp, and a source's partial date ("2019-05") is never completed to a day. Feed readers need
-absolute links: the feed queries in metadata.yml make them from :_site_url, the site's address as the request reached
-it. The renderer runs after datasette-atom (trylast), this site's earlier one, so that .atom is this one.
+A feed is <updated> at the latest release; each entry at the release that added it: Atom needs a full timestamp, and a
+source's partial date ("2019-05") is never completed to a day. Feed readers need absolute links: the feed queries make
+them from :_site_url. The renderer runs after datasette-atom (trylast), so that .atom is this one.
 """
 
 import json

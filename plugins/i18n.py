@@ -1,24 +1,17 @@
 """Interface language: ?_lang=vi or ?_lang=zh on any page, English without it (docs/readers.md says what is translated,
-and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it as an
-option, not as a filter on a column called lang, and keep it in their facet, sort, paging and export links and forms.
-
-Words from templates/translations.yml; vocabularies from raw/reference/'s label_vi and label_zh (read from the database
-at startup) and templates/vocabularies.yml; country names from pycountry's ISO 3166 translations; numbers through
-Babel. Codes whose label is not the code itself (statuses, UN mechanisms, charges, the 0/1 flags) are shown by their
-labels in English too. Data stays as sourced: names, quotes and summaries are never translated.
-
-Long, but one: plugins cannot import each other (Datasette loads each by its path), and every function here reads
-the vocabularies its startup completes.
+from where, and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it
+as an option, not as a filter on a column called lang, and keep it in their facet, sort, paging and export links and
+forms. Data stays as sourced: names, quotes and summaries are never translated. Long, but one: plugins cannot import
+each other, and every function here reads the vocabularies its startup completes.
 """
 
-import gettext
 import json
 import re
 from functools import lru_cache
 from pathlib import Path
 
-import pycountry
 import yaml
+from babel import Locale
 from babel.numbers import format_decimal
 from datasette import hookimpl
 from datasette.utils import path_with_replaced_args
@@ -37,8 +30,6 @@ REFERENCE_VOCABULARIES = {"statuses": "label", "categories": None, "event_types"
 PARAMETER = "_lang"
 # The language tag pages declare (BCP 47; Babel's locale, with "_"): the Chinese interface is in simplified characters.
 HTML_LANG = {"en": "en", "vi": "vi", "zh": "zh-Hans"}
-# pycountry's gettext catalogue for each interface language.
-COUNTRY_LOCALES = {"vi": "vi", "zh": "zh_CN"}
 # Columns holding a vocabulary id (or a JSON array of them): their values are shown in the reader's language.
 VOCABULARY_COLUMNS = {
     "status": "statuses", "categories": "categories", "event_type": "event_types", "change_type": "change_types",
@@ -60,28 +51,20 @@ def language(request):
     return lang if lang in LANGUAGES else DEFAULT
 
 
+def babel_locale(lang):
+    return HTML_LANG.get(lang, DEFAULT).replace("-", "_")
+
+
 @lru_cache(maxsize=None)
-def country_catalogue(lang):
-    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[COUNTRY_LOCALES[lang]])
+def territories(lang):
+    return Locale.parse(babel_locale(lang)).territories
 
 
 def country_name(lang, code, english=None):
-    """A country's name in the reader's language: vocabularies.yml, else ISO 3166's translation, else English."""
-    if not code:
-        return english or ""
-    if lang == DEFAULT:
-        return english or code
-    chosen = VOCABULARIES["countries"].get(code, {}).get(lang)
-    if chosen:
-        return chosen
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return english or code
-    catalogue = country_catalogue(lang)
-    common = getattr(country, "common_name", None)
-    if common and catalogue.gettext(common) != common:
-        return catalogue.gettext(common)
-    return catalogue.gettext(country.name)
+    """A country's name in the reader's language: vocabularies.yml's, else CLDR's, else English."""
+    if not code or lang == DEFAULT:
+        return english or code or ""
+    return VOCABULARIES["countries"].get(code, {}).get(lang) or territories(lang).get(code) or english or code
 
 
 def vocabulary_label(lang, vocabulary, value, english=None):
@@ -91,9 +74,7 @@ def vocabulary_label(lang, vocabulary, value, english=None):
     if vocabulary == "countries":
         return country_name(lang, value, english)
     labels = VOCABULARIES.get(vocabulary, {}).get(value, {})
-    if lang == DEFAULT:
-        return english or labels.get(DEFAULT) or value
-    return labels.get(lang) or english or labels.get(DEFAULT) or value
+    return (lang != DEFAULT and labels.get(lang)) or english or labels.get(DEFAULT) or value
 
 
 def charge_title(lang, charge):
@@ -231,7 +212,7 @@ def facet_label(lang, column, value, label):
 @pass_context
 def number(context, value):
     """`{{ n|number }}`: 8,698 in English, 8.698 in Vietnamese, as the page's language writes numbers (Babel's CLDR)."""
-    return format_decimal(value, locale=HTML_LANG.get(context.get("lang"), DEFAULT).replace("-", "_"))
+    return format_decimal(value, locale=babel_locale(context.get("lang")))
 
 
 def template_vars(request, datasette):

@@ -1,13 +1,10 @@
 """Facets for an immutable database, counted once and remembered: its counts never change while the server runs.
 
 metadata.yml's default facets use the two types defined here: `counted`, Datasette's column facet remembered; `tags`,
-over a JSON array column, counted with one GROUP BY over json_each (the build stores arrays without repeats, where
-Datasette's array facet deduplicates every (value, row) pair: 100-200 ms a facet at 11k persons). A facet configured
-with `labels: table` labels each value with that table's label_column (a vocabulary of templates/vocabularies.yml with
-its English words); the value stays the code. Default facets are counted at startup, others after their first run
-(the latest MAX_REMEMBERED); they appear on pages and in JSON as Datasette's column and array facets.
-
-Long, but one: both facet types and the startup that counts with them share what is remembered.
+over a JSON array column, counted with one GROUP BY over json_each (the build stores arrays without repeats; Datasette's
+array facet took 100-200 ms a facet at 11k persons). `labels: table` labels each value with that table's label_column.
+Default facets are counted at startup, others after their first run. Long, but one: both facet types and the startup
+that counts with them share what is remembered.
 """
 
 import asyncio
@@ -39,9 +36,7 @@ class RememberingDatasette:
     def __init__(self, datasette, time_limit_ms=None):
         self.datasette = datasette
         self.time_limit_ms = time_limit_ms
-        if not hasattr(datasette, "_remembered_facet_results"):
-            datasette._remembered_facet_results = OrderedDict()
-        self.remembered = datasette._remembered_facet_results
+        self.remembered = datasette.__dict__.setdefault("_remembered_facet_results", OrderedDict())
 
     def __getattr__(self, name):
         return getattr(self.datasette, name)
@@ -60,7 +55,7 @@ class RememberingDatasette:
 
     async def execute_within_own_limit(self, database, sql, params):
         """The query on a read-only connection of its own, so that the watchdog that holds visitors' queries to
-        their limit (plugins/sql_watchdog.py, on every connection Datasette opens) lets it run its longer limit."""
+        their limit (plugins/sql_limits.py, on every connection Datasette opens) lets it run its longer limit."""
         path = self.datasette.databases[database].path
 
         def run():
@@ -94,7 +89,7 @@ NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", 
 class RememberedFacet(Facet):
     """Runs its SQL through RememberingDatasette. A page whose arguments filter nothing counts the whole table with one
     SQL text, whatever its order or page: Datasette's SQL for a sorted page holds a keyset clause (from the page
-    before, or plugins/table_paging.py's start), which would count only the rows after it, in a query of its own."""
+    before, or plugins/table_view.py's start), which would count only the rows after it, in a query of its own."""
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)

@@ -1,10 +1,6 @@
-"""The schema of an immutable database read once: its tables, columns, keys and definitions never change.
-
-Datasette reads them on every page (a persons page made anew asked 24 times, each answer a function handed to a SQL
-thread and back). Answers about an immutable database's own tables and views are kept after their first reading (an
-address naming a table that does not exist is answered afresh), so what is kept is bounded by the schema whatever
-visitors ask; a mutable database is read every time. Datasette's record of the schemas, refreshed before each page, is
-refreshed once when every database is immutable. docs/performance.md has the measures.
+"""The schema of an immutable database read once: Datasette reads it on every page (a persons page asked 24 times,
+each a round trip to a SQL thread). Only answers about the database's own tables and views are kept, so what is kept
+is bounded by the schema whatever addresses visitors make up; a mutable database is read every time.
 
 It rebinds methods of Datasette's Database and Datasette: on any version but WRITTEN_FOR it steps aside at startup.
 """

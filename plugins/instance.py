@@ -65,8 +65,7 @@ def register_routes():
 @hookimpl
 def prepare_jinja2_environment(env):
     """Templates copied from Datasette and changed (templates/datasette-<version>/) rely on the variables their own
-    Datasette passes: used only on that version. On any other, Datasette's own are used (in English only, where the
-    copies translated them)."""
+    Datasette passes: used only on that version; on any other, Datasette's own (in English only)."""
     folder = TEMPLATES / f"datasette-{datasette.__version__}"
     if not folder.is_dir():
         others = ", ".join(sorted(path.name for path in TEMPLATES.glob("datasette-*")))

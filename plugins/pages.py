@@ -1,12 +1,8 @@
-"""Our pages from the database: the home page (`/`: persons by status and country, top charges, latest events,
-reported figures, charts) and the map page's counts; a page per person, organisation, campaign and charge, at stable
-URLs (/person/<id> and so on: a person's id that changed leads to their page).
-
-The home page is a route of ours, not Datasette's index view, which it does not use: that view checks the permission
-to see every table, and on Datasette 0.65 each check copies the whole metadata (100 ms a home page made anew, the
-slowest page of the hostile benchmark). `/.json` stays Datasette's.
-
-Long, but one: the home page's charts and a charge's page count detentions per year with the same queries.
+"""Our pages from the database: the home page and the map page's counts; a page per person, organisation, campaign and
+charge, at stable URLs (a person's id that changed leads to their page). The home page is a route of ours, not
+Datasette's index view, which checks the permission to see every table, each check copying the whole metadata on
+0.65 (100 ms a home page). Long, but one: the home page's charts and a charge's page count detentions per year with
+the same queries.
 """
 
 import json
@@ -25,10 +21,11 @@ HOME = {
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
               "(select sum(persons) from withheld_counts) as withheld, "
               "(select count(*) from persons where status_may_be_stale = 1) as stale",
-    # Each status's count split by the source the status comes from, with the dates the statuses are as of.
-    "status_sources": "select p.status, p.source_id, count(*) as n, min(p.status_as_of) as first, "
-                      "max(p.status_as_of) as last from persons p group by p.status, p.source_id "
-                      "order by p.status, n desc, p.source_id",
+    # Each status's count split by the source the status comes from, with the dates the statuses are as of; the
+    # status with most persons first.
+    "status_sources": "select p.status, sum(count(*)) over (partition by p.status) as total, p.source_id, count(*) "
+                      "as n, min(p.status_as_of) as first, max(p.status_as_of) as last from persons p "
+                      "group by p.status, p.source_id order by total desc, p.status, n desc, p.source_id",
     # Every source the counts draw on, with its date; an undated source (a list of pages, each dated) with the range
     # of the dates its statuses are as of.
     "sources": "select s.id, s.as_of, s.as_of_precision, count(*) as persons, min(p.status_as_of) as first, "
@@ -119,15 +116,9 @@ def from_json(value):
     return json.loads(value) if value else []
 
 
-def from_json_object(value):
-    """(key, value) pairs of a record's raw JSON, for display; empty values shown empty."""
-    return [(key, "" if item is None else item) for key, item in (json.loads(value) if value else {}).items()]
-
-
-async def render(datasette, request, template, context):
-    context.update(safe_url=safe_url, page_links=page_links, from_json=from_json, from_json_object=from_json_object,
-                   linked_parts=linked_parts)
-    return Response.html(await datasette.render_template(template, context, request=request))
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.globals.update(safe_url=safe_url, page_links=page_links, from_json=from_json, linked_parts=linked_parts)
 
 
 async def moved(datasette, request, person_id):
@@ -168,7 +159,7 @@ async def person_page(datasette, request):
         where dc.detention_id in (select id from detentions where person_id = :id)""", id=person_id)
     for detention in detentions:
         detention["charges"] = [c for c in charges if c["detention_id"] == detention["id"]]
-    return await render(datasette, request, "person.html", {
+    return Response.html(await datasette.render_template("person.html", {
         "person": found[0],
         "released_on": (await one(datasette, "select max(released_on) as day from releases", "Release"))["day"],
         "latest_sentence_end": max((d["sentence_ends_on"] for d in detentions if d["sentence_ends_on"]), default=None),
@@ -185,7 +176,7 @@ async def person_page(datasette, request):
         "records": records,
         # The language each source writes in (its first), for the places shown as a source wrote them.
         "source_languages": {r["source_id"]: (r["source_language"] or "en").split(";")[0] for r in records},
-    })
+    }, request=request))
 
 
 def one_row_per_detention(detentions):
@@ -212,21 +203,17 @@ def merged_detention(rows):
                           for (value, precision, months), sources in values.items()]
     for row in rows:
         for charge in row["charges"]:
-            merged["charges"].setdefault(charge["charge_id"], {**charge, "sources": [], "as_written": []})
-            merged["charges"][charge["charge_id"]]["sources"].append(row["source_id"])
-            merged["charges"][charge["charge_id"]]["as_written"].append(charge["charge_as_written"])
+            once = merged["charges"].setdefault(charge["charge_id"], {**charge, "sources": [], "as_written": []})
+            once["sources"].append(row["source_id"])
+            once["as_written"].append(charge["charge_as_written"])
     merged["charges"] = list(merged["charges"].values())
     return merged
 
 
 async def reprisals(datasette, column, value):
-    found = await rows(datasette, f"""
+    return await rows(datasette, f"""
         select r.*, k.title as case_title, k.summary as case_summary, k.sg_report_year, k.sg_case_reference
         from reprisals r join cases k on k.id = r.case_id where r.{column} = :value order by r.date""", value=value)
-    mechanisms = {m["id"]: m["name"] for m in await rows(datasette, "select id, name from un_mechanisms")}
-    for reprisal in found:
-        reprisal["mechanisms"] = [{"id": m, "name": mechanisms[m]} for m in from_json(reprisal["un_mechanisms"])]
-    return found
 
 
 async def organization_page(datasette, request):
@@ -234,7 +221,7 @@ async def organization_page(datasette, request):
     organization = await one(datasette, "select o.*, c.name as country_name from organizations o "
                                         "left join countries c on c.iso2 = o.country where o.id = :id",
                              "Organisation", id=organization_id)
-    return await render(datasette, request, "organization.html", {
+    return Response.html(await datasette.render_template("organization.html", {
         "organization": organization,
         "signatures": await rows(datasette, """
             select s.*, c.title, c.title_original, c.kind, src.language as source_language from signatures s
@@ -244,7 +231,7 @@ async def organization_page(datasette, request):
         "events": await rows(datasette, "select * from events where organization_id = :id order by date",
                              id=organization_id),
         "source": await one(datasette, "select * from sources where id = :id", "Source", id=organization["source_id"]),
-    })
+    }, request=request))
 
 
 async def campaign_page(datasette, request):
@@ -254,7 +241,7 @@ async def campaign_page(datasette, request):
                s.language as source_language
         from campaigns c left join organizations o on o.id = c.organizer join sources s on s.id = c.source_id
         join campaign_signatory_counts k on k.campaign_id = c.id where c.id = :id""", "Campaign", id=campaign_id)
-    return await render(datasette, request, "campaign.html", {
+    return Response.html(await datasette.render_template("campaign.html", {
         "campaign": campaign,
         "signatures": await rows(datasette, """
             select s.*, o.name as organization_name from signatures s join organizations o on o.id = s.organization_id
@@ -262,7 +249,7 @@ async def campaign_page(datasette, request):
         "statistics": await rows(datasette, "select * from statistics_compared where campaign_id = :id",
                                  id=campaign_id),
         "source": await one(datasette, "select * from sources where id = :id", "Source", id=campaign["source_id"]),
-    })
+    }, request=request))
 
 
 async def per_year(datasette, kind, key):
@@ -304,17 +291,16 @@ async def charge_page(datasette, request):
         select ch.*, case when ch.replaced_by = :id then 'predecessor' else 'successor' end as relation
         from charge_equivalents e join charges ch on ch.id = e.equivalent_id
         where e.charge_id = :id and e.equivalent_id != :id order by relation, ch.id""", id=charge_id)
-    return await render(datasette, request, "charge.html", {
+    return Response.html(await datasette.render_template("charge.html", {
         "charge": charge, "equivalents": equivalents,
-        "sections": [await charged(datasette, c) for c in [charge, *equivalents]]})
+        "sections": [await charged(datasette, c) for c in [charge, *equivalents]]}, request=request))
 
 
 async def home_data(datasette):
-    if datasette.get_database().is_mutable:
-        return await figures(datasette)
-    if datasette not in WORKED_OUT:
-        WORKED_OUT[datasette] = await figures(datasette)
-    return WORKED_OUT[datasette]
+    data = WORKED_OUT.get(datasette) or await figures(datasette)
+    if not datasette.get_database().is_mutable:
+        WORKED_OUT[datasette] = data
+    return data
 
 
 async def figures(datasette):
@@ -322,12 +308,11 @@ async def figures(datasette):
     data["totals"], data["map_counts"] = data["totals"][0], data["map_counts"][0]
     data["charts"] = {kind: [{**top, **await per_year(datasette, kind, top["key"])}
                              for top in await rows(datasette, sql)] for kind, (sql, _) in CHARTED.items()}
-    statuses = {}  # [{status, n, sources: [{source_id, n, first, last}]}], most persons first
+    statuses = {}
     for row in data.pop("status_sources"):
-        status = statuses.setdefault(row["status"], {"status": row["status"], "n": 0, "sources": []})
-        status["n"] += row["n"]
+        status = statuses.setdefault(row["status"], {"status": row["status"], "n": row["total"], "sources": []})
         status["sources"].append(row)
-    data["by_status"] = sorted(statuses.values(), key=lambda status: (-status["n"], status["status"]))
+    data["by_status"] = list(statuses.values())
     return data
 
 

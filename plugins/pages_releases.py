@@ -1,15 +1,14 @@
-"""What the dataset is and where its files are: /about (templates/about.html: sources, licences, citing, the API with
-examples that run against this site, feeds, limits); /releases and the current release's files at /releases/<id>/<file>
-(the database, a CSV per table and datapackage.json, made by the build in conscience.release/<id>/ beside the
-database), an earlier release's sent to where it is archived ($CONSCIENCE_ARCHIVE: the GitHub releases the publishing
-workflow makes); /datapackage.json; and the schema.org Dataset (JSON-LD) the home and about pages carry for data
-catalogues and search engines.
-
-Long, but one: every part describes the current release and its files, found the same way.
+"""What the dataset is, where its files are and how to cite it: /about, /releases and the current release's files at
+/releases/<id>/<file> (made by the build in conscience.release/<id>/ beside the database; an earlier release's sent to
+$CONSCIENCE_ARCHIVE), /datapackage.json, the schema.org Dataset (JSON-LD) of the home and about pages, and each page's
+citation (the _conscience.html macro `cite`), also as BibTeX (/<kind>/<id>/cite.bib) and CSL-JSON (cite.json). Long,
+but one: every part describes the current release and its files, found the same way.
 """
 
 import json
 import os
+import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 from datasette import hookimpl
@@ -48,6 +47,18 @@ CODE_EXAMPLES = [
      'const detained = await (await fetch('
      '"{site}/conscience/persons.json?status=detained&country=BY&_shape=array&_size=max")).json();'),
 ]
+# What a citation names each kind of page by; its permanent URL is the page's (a person's old id leads to it).
+CITED = {
+    "person": "select name || coalesce(' (' || nullif(name_native, name) || ')', '') as title from persons "
+              "where id = :id",
+    "organization": "select name as title from organizations where id = :id",
+    "campaign": "select title from campaigns where id = :id",
+    "charge": "select law || coalesce(', art. ' || article, '') || ': ' || title_en as title from charges "
+              "where id = :id",
+}
+LICENCE = "CC BY 4.0"
+BIBTEX_SPECIAL = re.compile(r"([\\{}&%$#_^~])")
+BIBTEX_ESCAPED = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
 
 
 def site(datasette, request):
@@ -153,12 +164,62 @@ async def dataset(datasette, request):
     return {key: value for key, value in described.items() if value is not None}
 
 
+async def citation(datasette, request, kind, id):
+    found = (await datasette.get_database().execute(CITED[kind], {"id": id})).first()
+    if found is None:
+        raise NotFound(f"No {kind} {id}")
+    release, _ = await current(datasette)
+    return {"key": re.sub(r"[^\w:.-]", "-", f"conscience-{kind}-{id}", flags=re.ASCII), "title": found["title"],
+            "publisher": datasette.metadata("title") or "Conscience", "release": release["id"],
+            "released_on": release["released_on"], "licence": LICENCE,
+            "url": datasette.absolute_url(request, datasette.urls.path(f"/{kind}/{id}")),
+            "accessed": datetime.now(timezone.utc).date().isoformat()}
+
+
+def bibtex(cited):
+    def escaped(text):
+        return BIBTEX_SPECIAL.sub(lambda m: BIBTEX_ESCAPED.get(m[1], "\\" + m[1]), text)
+
+    fields = {"title": "{" + escaped(cited["title"]) + "}", "publisher": escaped(cited["publisher"]),
+              "howpublished": escaped(f"{cited['publisher']}, release {cited['release']}"),
+              "version": escaped(cited["release"]), "year": cited["released_on"][:4], "url": cited["url"],
+              "urldate": cited["accessed"], "note": f"Dataset record, {cited['licence']}"}
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items())
+    return f"@misc{{{cited['key']},\n{body}\n}}\n"
+
+
+def csl_json(cited):
+    def parts(day):
+        return {"date-parts": [[int(part) for part in day.split("-")]]}
+
+    return [{"id": cited["key"], "type": "dataset", "title": cited["title"], "publisher": cited["publisher"],
+             "version": cited["release"], "URL": cited["url"], "issued": parts(cited["released_on"]),
+             "accessed": parts(cited["accessed"]), "note": cited["licence"]}]
+
+
+async def cite(datasette, request):
+    kind, id, form = (request.url_vars[name] for name in ("kind", "id", "form"))
+    cited = await citation(datasette, request, kind, id)
+    if form == "bib":
+        response = Response(bibtex(cited), content_type="application/x-bibtex; charset=utf-8")
+    else:
+        response = Response(json.dumps(csl_json(cited), ensure_ascii=False, indent=1),
+                            content_type="application/vnd.citationstyles.csl+json; charset=utf-8")
+    response.headers["cache-control"] = "no-store"  # it says the day it was accessed: made anew each time
+    if datasette.cors:
+        add_cors_headers(response.headers)
+    return response
+
+
 @hookimpl
 def extra_template_vars(template, request, datasette):
-    if template not in ("index.html", "about.html") or request is None:
+    kind = template.removesuffix(".html")
+    if request is None or kind not in ("index", "about", *CITED) or kind in CITED and "id" not in request.url_vars:
         return {}
 
     async def inner():
+        if kind in CITED:
+            return {"citation": await citation(datasette, request, kind, request.url_vars["id"])}
         text = json.dumps(await dataset(datasette, request), ensure_ascii=False, indent=1)
         return {"dataset_json_ld": Markup(text.replace("<", "\\u003c"))}  # nothing in it can end the script element
 
@@ -172,4 +233,5 @@ def register_routes():
         (r"^/releases$", releases_page),
         (r"^/releases/(?P<id>[^/]+)/(?P<name>[^/]+)$", release_file),
         (r"^/datapackage\.json$", datapackage),
+        (rf"^/(?P<kind>{'|'.join(CITED)})/(?P<id>[^/]+)/cite\.(?P<form>bib|json)$", cite),
     ]

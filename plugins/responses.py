@@ -1,13 +1,7 @@
 """What every response goes through, from the outside in: the page cache; security, cache and file headers and
-compression; a table's CSV in full. docs/building.md ("The server") says what each does and why. One ASGI wrapper,
-long but not split, so that the order its layers rely on is fixed in one place: pages are remembered compressed and
-with their headers, and a CSV is completed before it is compressed. The SQL gate and format checks are inside it
-(tryfirst), so their refusals carry its headers too.
-
-Remembered: a page of an immutable database is the same every time, so a GET without cookies or credentials is sent
-again as it was sent (keyed by host too: feeds hold absolute links), if it was a 200 that sets no cookie and says no
-no-store (a citation is dated the day it is asked for). Never /-/ pages, which describe the running server, nor
-?sql= queries, which take turns (plugins/sql_gate.py) and would only push pages out.
+compression; a table's CSV in full (docs/building.md, "The server", says what each does and why). One ASGI wrapper,
+so that the order its layers rely on is fixed in one place: pages are remembered compressed and with their headers, a
+CSV is completed before it is compressed, and plugins/sql_gate.py's refusals (tryfirst: inside it) carry its headers.
 """
 
 import base64
@@ -98,10 +92,9 @@ class Remembered:
         self.responses = OrderedDict()
 
     def get(self, key):
-        response = self.responses.get(key)
-        if response is not None:
+        if key in self.responses:
             self.responses.move_to_end(key)
-        return response
+        return self.responses.get(key)
 
     def put(self, key, start, body):
         if key in self.responses:
@@ -114,7 +107,8 @@ class Remembered:
 
 
 def key_of(scope, datasette):
-    """What identifies a rememberable request's response, or None for a request that must be answered anew."""
+    """What identifies a rememberable request's response (by host too: feeds hold absolute links), or None for one
+    answered anew: /-/ pages describe the running server, and ?sql= queries take turns and would push pages out."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/-/"):
         return None
     headers = dict(scope.get("headers") or [])
@@ -197,23 +191,6 @@ def headed_and_compressed(app, datasette):
     return respond
 
 
-def streamed(scope):
-    """The scope of a table's CSV, asked to stream every row; None when the request is not one."""
-    path = scope.get("path", "")
-    if scope.get("type") != "http" or not path.endswith(".csv") or path.count("/") != 2:
-        return None  # /<database>/<table>.csv only: a query's CSV (/<database>.csv?sql=) cannot stream
-    args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    if any(key in ("_stream", "_next") for key, _ in args):
-        return None
-    return {**scope, "query_string": urlencode([*args, ("_stream", "on")]).encode("latin-1")}
-
-
-def is_query_csv(scope):
-    path = scope.get("path", "")
-    return scope.get("type") == "http" and path.endswith(".csv") and (
-        path.count("/") == 1 or b"sql=" in scope.get("query_string", b""))
-
-
 async def failure_said(app, scope, receive, send):
     """A query's CSV, unless it failed: then a 400 saying where to read why (the query is not run again)."""
     held, body = [], b""
@@ -242,9 +219,15 @@ def in_full(app):
     query's CSV that failed, a 200 with an empty line in Datasette 0.65 (read as "no rows"), a 400."""
 
     async def every_row(scope, receive, send):
-        if is_query_csv(scope):
+        path, query = scope.get("path", ""), scope.get("query_string", b"")
+        if scope["type"] != "http" or not path.endswith(".csv"):
+            return await app(scope, receive, send)
+        if path.count("/") == 1 or b"sql=" in query:  # a query's CSV (/<database>.csv?sql=) cannot stream
             return await failure_said(app, scope, receive, send)
-        await app(streamed(scope) or scope, receive, send)
+        args = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        if path.count("/") == 2 and not any(key in ("_stream", "_next") for key, _ in args):  # /<db>/<table>.csv
+            scope = {**scope, "query_string": urlencode([*args, ("_stream", "on")]).encode("latin-1")}
+        await app(scope, receive, send)
 
     return every_row
 

@@ -1,26 +1,29 @@
-"""One gate for the SQL a visitor writes (`?sql=`, `_where=`, raw full-text syntax) and for searches: a fair share for
-every client, and readers' pages never wait behind them. docs/building.md ("The server") gives the rules and their
-figures; docs/performance.md what they hold against.
+"""What a visitor is refused, and how it is said (docs/building.md, "The server", gives the rules and their figures;
+docs/performance.md what they hold against). One gate for the SQL a visitor writes (`?sql=`, `_where=`, raw full-text
+syntax) and for searches: a fair share for every client, and readers' pages never wait behind them. A visitor's
+mistake is a 400 saying what was wrong, never Datasette 0.65's 500; a page that does not exist a 404; a page of ours cut
+at its time limit by a busy moment a 503 (where Datasette showed its SQL); a format no renderer gives a 404 naming the
+formats. Long, but one: every refusal, the gate's and Datasette's errors alike, is said by refusal().
 
 AT_ONCE such queries run at a time, at most WAITING wait for a turn, each at most WAIT_SECONDS; a turn goes to the
-waiting client that has asked least lately (requests and seconds of SQL, fading with HALF_LIFE_SECONDS), so a visitor
-passes the clients that keep the database busy. A client (its address, or the header a trusted proxy sets:
-`client_ip_header` in this plugin's configuration) has one query under way and a budget of SQL time. Searches (any
-words make /search anew, up to a second each) take turns in a queue of their own, without a budget. Before any of
-this, every request's parameters are bounded, counted as Datasette decodes them (`%5Ffacet` is `_facet`).
-
-Long, but one: every request passes it once, and each rule needs the clients it keeps.
+waiting client that has asked least lately (requests and seconds of SQL, fading with HALF_LIFE_SECONDS). A client (its
+address, or the header a trusted proxy sets: `client_ip_header` in this plugin's configuration) has one query under way
+and a budget of SQL time. Searches take turns in a queue of their own, without a budget. Before any of this, every
+request's parameters are bounded, counted as Datasette decodes them (`%5Ffacet` is `_facet`).
 """
 
 import asyncio
 import itertools
+import json
+import re
+import sqlite3
 import time
 from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import Request, Response
-from markupsafe import escape
+from datasette.database import QueryInterrupted
+from datasette.utils.asgi import NotFound, Request, Response
 
 AT_ONCE = 1  # this machine has two cores: the other is the readers'
 WAITING = 8
@@ -42,6 +45,9 @@ FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date", "_facet_tags", "_fa
 BUSY = {"sql": "Other visitors' SQL queries are running: try again in a few seconds. Pages, canned queries and feeds "
                "are not affected.",
         "search": "Many searches are running: try again in a few seconds."}
+# Messages of DatasetteError that Datasette raises, with status 500, about a request's own parameters.
+PARAMETER_ERRORS = ("Cannot sort table by", "Cannot use _sort and _sort_desc at the same time", "Invalid _through")
+WRITTEN_SQL = ("sql", "_where", "_search", "_searchmode")
 
 
 def arbitrary(pairs):
@@ -150,7 +156,7 @@ class Gate:
             return await self.app(scope, receive, send)
         pairs = parameters(scope.get("query_string", b""))
         if isinstance(pairs, tuple):  # the page says so without repeating the address (its links keep no query)
-            return await refuse(self.datasette, {**scope, "query_string": b""}, receive, send, *pairs)
+            return await self.refuse({**scope, "query_string": b""}, receive, send, *pairs)
         searched = scope["path"] == "/search" and any(key == "q" and value.strip() for key, value in pairs)
         if not searched and facets_asked(pairs) <= MAX_FACETS and not arbitrary(pairs):
             return await self.app(scope, receive, send)
@@ -159,7 +165,7 @@ class Gate:
 
         async def refused(status, retry_after, message):
             await client.slowed()
-            await refuse(self.datasette, scope, receive, send, status, message, retry_after, pairs)
+            await self.refuse(scope, receive, send, status, message, retry_after)
 
         if searched:
             return await self.in_turn("search", client, refused, lambda: self.app(scope, receive, send))
@@ -191,6 +197,10 @@ class Gate:
             took = time.monotonic() - started
             client.count(took, took if queue == "sql" else 0.0)
 
+    async def refuse(self, scope, receive, send, status, message, retry_after=None):
+        request = Request({**scope, "csrftoken": lambda: ""}, receive)  # outside CSRF: a GET form needs none
+        await (await refusal(self.datasette, request, status, message, retry_after)).asgi_send(send)
+
     def client(self, scope):
         header = (self.datasette.plugin_config("sql_gate") or {}).get("client_ip_header")
         headers = dict(scope.get("headers") or [])
@@ -212,24 +222,86 @@ def rows_alone(scope, pairs):
     return {**scope, "query_string": urlencode(pairs).encode("latin-1")}
 
 
-async def refuse(datasette, scope, receive, send, status, message, retry_after=None, pairs=()):
-    """The refusal as the client asked for the page: JSON, plain text for CSV, or the site's HTML page."""
-    accept = dict(scope.get("headers") or []).get(b"accept", b"")
+async def refusal(datasette, request, status, message, retry_after=None, templates="sql_refused.html"):
+    """A refusal as the client asked for the page: JSON, plain text for CSV, or the site's HTML page."""
     headers = {"retry-after": str(retry_after)} if retry_after else {}
-    if (scope["path"].endswith(".json") or any(key == "_shape" for key, _ in pairs)
-            or b"application/json" in accept and b"text/html" not in accept):
-        response = Response.json({"ok": False, "error": message, "status": status, "retry_after": retry_after},
-                                 status=status, headers=headers)
-    elif scope["path"].endswith(".csv"):
-        response = Response.text(message + "\n", status=status, headers=headers)
-    else:
-        request = Request({**scope, "csrftoken": lambda: ""}, receive)  # outside CSRF: a GET form needs none
-        response = Response.html(await datasette.render_template("sql_refused.html", {
-            "status": status, "message": message, "retry_after": retry_after, "sql": dict(pairs).get("sql"),
-            "action": escape(scope["path"].removesuffix(".json"))}, request=request), status=status, headers=headers)
-    await response.asgi_send(send)
+    info = {"ok": False, "error": message, "status": status, "title": None, "retry_after": retry_after}
+    accept = request.headers.get("accept", "")
+    if (request.path.endswith(".json") or "_shape" in request.args
+            or "application/json" in accept and "text/html" not in accept):
+        return Response.json(info, status=status, headers=headers)
+    if request.path.endswith(".csv"):
+        return Response.text(message + "\n", status=status, headers=headers)
+    return Response.html(await datasette.render_template(templates, info, request=request), status=status,
+                         headers=headers)
 
 
 @hookimpl(tryfirst=True)  # inside plugins/responses.py, so that refusals carry its headers
 def asgi_wrapper(datasette):
     return lambda app: Gate(app, datasette)
+
+
+def mistake(request, exception):
+    """What the visitor got wrong, if the exception comes from the request itself; None for a fault of ours."""
+    args = request.args
+    message = getattr(exception, "message", None)
+    if getattr(exception, "status", None) == 500 and isinstance(message, str) and message.startswith(PARAMETER_ERRORS):
+        return message
+    if "_timelimit" in args and not args["_timelimit"].isdigit():
+        return "_timelimit must be a whole number of milliseconds."
+    if "_through" in args and not is_json(args["_through"], dict, ("table", "column", "value")):
+        return '_through must be a JSON object with "table", "column" and "value".'
+    for key, value in ((key, value) for key in args.keys() for value in args.getlist(key)):
+        if key.endswith(("__in", "__notin")) and value.startswith("[") and not is_json(value, list):
+            return f"{key} must be a JSON list, or values separated by commas."
+    if "_next" in args:
+        return "_next is not a position this page gave: follow the next link of a page to page through rows."
+    if isinstance(exception, sqlite3.DatabaseError) and any(key in args for key in WRITTEN_SQL):
+        return f"The query could not be run: {exception}."
+    if getattr(exception, "title", None) == "SQL Interrupted" and any(key in args for key in WRITTEN_SQL):
+        return "SQL query took too long; ask for less (fewer rows or columns, a narrower filter)."
+    return None
+
+
+def too_long(request, exception):
+    """A query of a page cut at its time limit: Datasette's views wrap it as "SQL Interrupted", ours raise it as is."""
+    cut = isinstance(exception, QueryInterrupted) or getattr(exception, "title", None) == "SQL Interrupted"
+    if cut and not any(key in request.args for key in WRITTEN_SQL):
+        return "This page took too long to make: try again in a moment."
+    return None
+
+
+def is_json(text, kind, keys=()):
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, kind) and all(key in value for key in keys)
+
+
+def not_found(request, exception):
+    """Datasette's message for a page that does not exist, or None for any other exception."""
+    if getattr(exception, "status", None) != 404:
+        return None
+    return getattr(exception, "message", None) or (str(exception.args[0]) if exception.args else "Not Found")
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    for said, status in ((mistake, 400), (not_found, 404), (too_long, 503)):
+        if message := said(request, exception):
+            return refusal(datasette, request, status, message, templates=[f"{status}.html", "error.html"])
+    return None  # a fault of ours: Datasette's 500
+
+
+async def unknown_format(datasette, request):
+    formats = ", ".join(f".{name}" for name in ("json", "csv", *sorted(datasette.renderers)))
+    raise NotFound(f"There is no .{request.url_vars['format']} format: pages are given as {formats}.")
+
+
+@hookimpl
+def register_routes(datasette):
+    """A database, table or row in a format no renderer gives (/db.fmt, /db/table.fmt, /db/table/row.fmt)."""
+    databases = "|".join(re.escape(db.route) for name, db in datasette.databases.items() if name != "_internal")
+    known = "|".join(re.escape(name) for name in ("json", "csv", "db", *datasette.renderers))
+    return [(rf"^/(?:{databases})(?:/[^/.]+(?:/[^/]+?)?)?\.(?!(?:{known})$)(?P<format>\w+)$", unknown_format)]

@@ -1,18 +1,37 @@
-"""Every SQL query bounded in memory as Datasette bounds it in time (docs/building.md, "The server", gives the figures).
+"""Every SQL query bounded in memory and in time (docs/building.md, "The server", gives the figures).
 
-A read-only query can still ask for gigabytes (`select zeroblob(200000000)` made a 1.2 GB JSON body and left the
-server at 6 GiB). Each connection Datasette opens (the prepare_connection hook) gets SQLite's limits on a value, a
-result's columns, a statement and a LIKE pattern; a budget for each query's result; a ceiling on all of SQLite's
-memory (hard_heap_limit: past it a query fails instead of the server swelling); the database file's path read as NULL
-in pragma_database_list; and a printf whose width and precision are held to a value's length.
+Memory: a read-only query can still ask for gigabytes (`select zeroblob(200000000)` left the server at 6 GiB). Each
+connection gets SQLite's limits, a budget for each query's result, a ceiling on all of SQLite's memory, the database
+file's path hidden, and a printf held to a value's length.
+
+Time: Datasette's check is a Python callback SQLite calls every 1,000 instructions: on a busy server each comes late,
+and one long step (a sort, a function) is never checked. Connection.interrupt() from another thread is noticed in C at
+SQLite's next step, but SQLite keeps the flag until no statement of the connection is active, so one sent after its
+query ended lands on the next (an innocent page refused as "took too long"). So the watchdog times the work, not
+statements: each function Datasette runs on a connection (Database.execute_fn) is marked as running from start to end,
+under the lock held while interrupting, and only one still running GRACE_SECONDS past the site's longest limit is
+interrupted. A function that fails leaves no statement open: its traceback's frames, which hold the cursor, are cleared.
+It rebinds Database.execute_fn: on any version but WRITTEN_FOR the watchdog steps aside at startup, and Datasette's
+checks remain. Long, but one: both hold every connection Datasette opens to the site's bounds.
 """
 
+import functools
 import re
 import sqlite3
+import sys
 import threading
+import time
+import traceback
 import weakref
 
+import datasette
 from datasette import hookimpl
+
+WRITTEN_FOR = "0.65.5"
+RUNNING = datasette.__version__  # the startup hook's argument hides the module's name
+APPLIES = datasette.__version__ == WRITTEN_FOR
+if APPLIES:  # Datasette's internals, as they are in that version
+    from datasette.database import Database
 
 # No stored value is longer than half of this (scripts/read refuses longer cells). Producing a value
 # of this size takes up to a millisecond, and Datasette checks the time every 1,000 SQLite instructions (some
@@ -26,6 +45,8 @@ LIMITS = {
 }
 RESULT_BYTES = 32 * 2**20  # a page of 1,000 records with their upstream rows is about 2 MB
 HEAP_BYTES = 512 * 2**20  # all of SQLite's memory in the process: page caches, sorts, values
+GRACE_SECONDS = 0.25  # the watchdog's, past the site's longest time limit
+CHECK_EVERY_SECONDS = 0.05
 
 
 class ResultTooLarge(sqlite3.DatabaseError):
@@ -34,11 +55,8 @@ class ResultTooLarge(sqlite3.DatabaseError):
 
 class ResultBudget:
     """A row factory giving sqlite3.Row (as Datasette sets), that stops a query once its rows pass RESULT_BYTES as sent.
-
-    A connection runs one query at a time, in its own thread: the count starts again with each new cursor. Only a weak
-    reference to the cursor is kept: a live cursor keeps its statement open, and with it an interrupt meant for it,
-    which would then cut the connection's next query.
-    """
+    The count starts again with each cursor, held by a weak reference only: a live cursor keeps its statement open, and
+    with it an interrupt meant for it, which would then cut the connection's next query."""
 
     def __init__(self):
         self.counted = threading.local()
@@ -84,12 +102,9 @@ def too_long(text, args):
 
 
 class GuardedPrintf:
-    """printf/format made by SQLite's own printf on a private connection, once its widths and precisions are checked.
-
-    SQLite loops over a precision even when the result is too long to keep: `printf('%.*c', 100000000 + length(name),
-    'x')` took 0.14 s a row between two checks of the time limit (23 s for a one-second limit). A width or precision
-    longer than a value may be gives NULL at once, as SQLite's printf gives it after its loop.
-    """
+    """printf/format made by SQLite's own printf on a private connection, once its widths and precisions are checked:
+    SQLite loops over a precision even when the result is too long to keep (23 s for a one-second limit). A width or
+    precision longer than a value may be gives NULL at once, as SQLite's printf gives it after its loop."""
 
     def __init__(self):
         self.private = threading.local()
@@ -123,3 +138,66 @@ def prepare_connection(conn):
     conn.set_authorizer(hide_file_paths)
     for name in ("printf", "format"):
         conn.create_function(name, -1, PRINTF, deterministic=True)
+
+
+class Watchdog:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = {}  # connection -> when the function now running on it started
+        self.limit = None
+
+    def run_timed(self, fn, conn):
+        """fn(conn), open to an interrupt only while it runs; on failure, nothing of it left open."""
+        with self.lock:
+            self.running[conn] = time.monotonic()
+        try:
+            return fn(conn)
+        except BaseException as error:
+            traceback.clear_frames(error.__traceback__)
+            raise
+        finally:
+            with self.lock:  # no interrupt can be sent to conn once this is passed
+                self.running.pop(conn, None)
+
+    def watch(self, limit_seconds):
+        """Start interrupting work that runs longer than `limit_seconds` (once; later calls do nothing)."""
+        with self.lock:
+            if self.limit is not None:
+                return
+            self.limit = limit_seconds
+        threading.Thread(target=self.patrol, name="sql-watchdog", daemon=True).start()
+
+    def patrol(self):
+        while True:
+            time.sleep(CHECK_EVERY_SECONDS)
+            self.interrupt_overdue(time.monotonic())
+
+    def interrupt_overdue(self, now):
+        with self.lock:
+            for conn, started in self.running.items():
+                if now - started > self.limit:
+                    conn.interrupt()  # again at each check until it ends: one sent between two statements is void
+
+
+WATCHDOG = Watchdog()
+
+
+def timed(execute_fn):
+    @functools.wraps(execute_fn)
+    async def timed_execute_fn(db, fn):
+        return await execute_fn(db, functools.partial(WATCHDOG.run_timed, fn))
+
+    timed_execute_fn.timed = True
+    return timed_execute_fn
+
+
+@hookimpl
+def startup(datasette):
+    if not APPLIES:
+        print(f"conscience: plugins/sql_limits.py was written for Datasette {WRITTEN_FOR}, not {RUNNING}: its "
+              "watchdog steps aside and Datasette's own time checks bound each query", file=sys.stderr)
+        return
+    if not getattr(Database.execute_fn, "timed", False):
+        Database.execute_fn = timed(Database.execute_fn)
+    limit_ms = max(datasette.setting("sql_time_limit_ms"), datasette.setting("facet_time_limit_ms"))
+    WATCHDOG.watch(limit_ms / 1000 + GRACE_SECONDS)

@@ -133,7 +133,7 @@ LABELLED_CELLS = re.compile(r'<td class="col-(status|status_confirmed|status_may
                     reason=f"no templates copied from Datasette {datasette.__version__}: its own _table.html serves")
 async def test_table_pages_keep_datasettes_table_markup(built_db, metadata, tmp_path, monkeypatch):
     """templates/datasette-<version>/_table.html renders faster than Datasette's own, and must give the same markup,
-    but for the links from persons' names to their pages (plugins/table_cells.py), the "All columns" cell of a row
+    but for the links from persons' names to their pages (plugins/table_view.py), the "All columns" cell of a row
     of a table with phone_columns (metadata.yml) and the cells of codes shown by their labels (plugins/i18n.py),
     taken out before comparing."""
     from datasette.plugins import pm

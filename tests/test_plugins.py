@@ -154,7 +154,7 @@ async def test_what_the_schema_plugin_remembers_is_bounded_by_the_schema(ds):
 
 
 async def test_table_values_are_datasettes_own_on_every_table_and_a_render_cell_plugin_is_still_asked(ds, conn, monkeypatch):
-    """table_cells: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
+    """table_view: the same table markup as Datasette's display_columns_and_rows gives, on every table and view."""
     import re
 
     import datasette.views.table as table_view
@@ -163,7 +163,7 @@ async def test_table_values_are_datasettes_own_on_every_table_and_a_render_cell_
 
     await ds.client.get("/")  # startup: the plugin puts its function in place
     ours = table_view.display_columns_and_rows
-    assert ours.__module__.startswith("table_cells")  # plugins/, loaded by file
+    assert ours.__module__.startswith("table_view")  # plugins/, loaded by file
     names = [name for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view') "
                                               "and name not like '%_fts%' and name not like 'sqlite_%'")]
 
@@ -281,8 +281,8 @@ def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_chec
 
     replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
     replacing = {name: rebound for name, rebound in replacing.items() if rebound}
-    assert replacing == {"table_cells.py": {"table_view"}, "table_paging.py": {"TableView"},
-                         "immutable_schema.py": {"Database", "Datasette"}, "sql_watchdog.py": {"Database"},
+    assert replacing == {"table_view.py": {"table_view", "TableView"},
+                         "immutable_schema.py": {"Database", "Datasette"}, "sql_limits.py": {"Database"},
                          "instance.py": {"handle_exception"}}
     for name in replacing:
         text = (ROOT / "plugins" / name).read_text()
@@ -296,12 +296,13 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
 
     before = table_view.display_columns_and_rows
     monkeypatch.setattr(datasette, "__version__", "1.0a41")
-    cell_values = plugin_module("table_cells")
-    cell_values.startup()
-    assert table_view.display_columns_and_rows is before
+    data = table_view.TableView.data
+    plugin_module("table_view").startup()
+    assert table_view.display_columns_and_rows is before and table_view.TableView.data is data
     assert capsys.readouterr().err.splitlines() == [
-        "conscience: plugins/table_cells.py was written for Datasette 0.65.5, not 1.0a41: it steps aside and "
-        "Datasette's own display_columns_and_rows works out table cells"]
+        "conscience: plugins/table_view.py was written for Datasette 0.65.5, not 1.0a41: it steps aside; Datasette's "
+        "own display_columns_and_rows works out table cells, and sorted tables page as Datasette pages them (check "
+        "that rows that tie are sent once)"]
 
     immutable_schema = plugin_module("immutable_schema")
     immutable_schema.startup()
@@ -310,9 +311,9 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
     from datasette.database import Database
 
     execute_fn = Database.execute_fn
-    plugin_module("sql_watchdog").startup(None)
+    plugin_module("sql_limits").startup(None)
     assert Database.execute_fn is execute_fn
-    assert "sql_watchdog.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
+    assert "sql_limits.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
 
     from jinja2 import Environment
 

@@ -116,7 +116,7 @@ async def test_every_page_kind_shows_its_citation_and_offers_bibtex_and_csl_json
 
 
 def test_bibtex_escapes_what_a_source_may_write():
-    cite = plugin_module("pages_cite")
+    cite = plugin_module("pages_releases")
     entry = cite.bibtex({"key": "k", "title": "50% of {A} & B_C #1 $ ~x^ \\", "publisher": "P", "release": "r",
                          "released_on": "2026-01-01", "accessed": "2026-01-02", "url": "u", "licence": "l"})
     assert r"title = {{50\% of \{A\} \& B\_C \#1 \$ \~{}x\^{} \textbackslash{}}}" in entry

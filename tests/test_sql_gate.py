@@ -190,7 +190,7 @@ def test_the_watchdog_interrupts_the_work_it_timed_and_nothing_after_it():
     its work ended (a result cut at the row limit) keeps its statement open: nothing is interrupted then, nor later."""
     import sqlite3
 
-    watchdog = plugin_module("sql_watchdog").Watchdog()
+    watchdog = plugin_module("sql_limits").Watchdog()
     conn = sqlite3.connect(":memory:", check_same_thread=False)
     conn.create_function("slowly", 1, lambda x: time.sleep(0.05) or x)
     watchdog.watch(0.3)

@@ -1,4 +1,4 @@
-"""A visitor's mistake is a 400 that says what was wrong, never a 500 (plugins/visitor_errors.py, feeds.py)."""
+"""A visitor's mistake is a 400 that says what was wrong, never a 500 (plugins/sql_gate.py, feeds.py)."""
 
 import itertools
 
@@ -41,6 +41,6 @@ def test_a_fault_of_ours_stays_a_server_fault():
 
     from .test_plugins import plugin_module
 
-    visitor_errors = plugin_module("visitor_errors")
+    gate = plugin_module("sql_gate")
     request = Request.fake("/conscience/persons.json?_sort=name")
-    assert visitor_errors.mistake(request, KeyError("a bug")) is None
+    assert gate.mistake(request, KeyError("a bug")) is None

@@ -1,9 +1,15 @@
-"""Table cells as Datasette makes them, faster: their values worked out without asking render_cell about every cell,
-each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html), persons' names linked to their
-pages. Where a render_cell plugin, a table's units or a blob is there, Datasette's own function works them out; a test
-checks the markup is Datasette's own on every table. docs/performance.md has the measures.
+"""Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md has the
+measures). It rebinds two functions of that view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
+Long, but one: cells and paging are the one view's, rebound under one version check.
 
-It rebinds a function of Datasette's table view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
+Cells: worked out without asking render_cell about every cell (Datasette's own function where a render_cell plugin, a
+table's units or a blob is there), each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html),
+persons' names linked to their pages.
+
+Paging: Datasette adds the primary key to a sorted table's ORDER BY only `if _next:`, so rows tied on the sort column
+were sent twice or never. No hook reaches the ORDER BY: a sorted table's first page is asked for as the page after a
+key that sorts before every row. For the same reason a searched persons table's JSON that asks for no sort, and fits
+on one page, comes best first, in the order of the canned query `search`.
 """
 
 import sys
@@ -14,16 +20,23 @@ from markupsafe import Markup, escape
 
 WRITTEN_FOR = "0.65.5"
 APPLIES = datasette.__version__ == WRITTEN_FOR
-if APPLIES:  # Datasette's internals, as they are in that version
+if APPLIES:  # Datasette's internals, as they are in that version (Datasette 1.0 has no TableView.data)
     import datasette.views.table as table_view
     from datasette.plugins import pm
-    from datasette.utils import CustomRow, is_url, path_from_row_pks, tilde_encode, truncate_url
+    from datasette.utils import CustomRow, is_url, path_from_row_pks, tilde_decode, tilde_encode, truncate_url
+    from datasette.views.table import TableView
 
-    # Datasette's own function, even when this file is loaded again for a second Datasette in the same process
+    # Datasette's own functions, even when this file is loaded again for a second Datasette in the same process
     datasettes_display = getattr(table_view.display_columns_and_rows, "__wrapped__",
                                  table_view.display_columns_and_rows)
+    datasettes_data = getattr(TableView.data, "__wrapped__", TableView.data)
 EMPTY = Markup("&nbsp;")
 URL_STARTS = ("http://", "https://")  # is_url's first test, made here before the call
+NUMERIC = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
+BEFORE_ANY_NUMBER = "-9e999"  # SQLite reads it as -infinity against a numeric column
+BEFORE_ANY_TEXT = ""  # primary keys are never empty
+AFTER_ANY_VALUE = "\U0010ffff"  # sorts after every number and every text (as UTF-8 bytes)
+RANKED_TABLE = "persons"  # the table the canned query `search` ranks
 
 
 async def display_columns_and_rows(datasette, database_name, table_name, description, rows, link_column=False,
@@ -83,15 +96,69 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
     return columns, [table_view.Row(list(cells(row, row_values))) for row, row_values in zip(rows, values, strict=True)]
 
 
+async def data(self, request, default_labels=False, _next=None, _size=None):
+    if _next is None and not request.args.get("_next"):
+        _next = await start_key(self.ds, request)
+    answer = await datasettes_data(self, request, default_labels, _next, _size)
+    if ranked_json(request) and isinstance(answer, tuple) and not answer[0].get("next"):
+        await best_first(self.ds, answer[0], request.args["_search"])
+    return answer
+
+
+def ranked_json(request):
+    """A searched persons table's JSON asking for no sort and no later page."""
+    args = request.args
+    return (request.url_vars.get("format") == "json" and request.url_vars.get("table") == RANKED_TABLE
+            and args.get("_search") and not any(key in args for key in ("_sort", "_sort_desc", "_next")))
+
+
+async def best_first(ds, data, query):
+    """The page's rows in the order the canned query `search` ranks them (any it does not rank last, as they were)."""
+    database = ds.get_database(data["database"])
+    sql = (await ds.get_canned_query(database.name, "search", None))["sql"]
+    ranked = {row["id"]: rank for rank, row in enumerate((await database.execute(sql, {"q": query})).rows)}
+    data["rows"] = sorted(data["rows"], key=lambda row: ranked.get(row["id"], len(ranked)))
+
+
+async def start_key(ds, request):
+    """The keyset token of the start of a sorted table's order, or None where no token is needed."""
+    database, table = (tilde_decode(request.url_vars[key]) for key in ("database", "table"))
+    try:
+        db = ds.get_database(route=database)
+    except KeyError:
+        return None
+    metadata = ds.table_metadata(db.name, table)
+    sort, sort_desc = request.args.get("_sort"), request.args.get("_sort_desc")
+    if not sort and not sort_desc:
+        sort, sort_desc = metadata.get("sort"), metadata.get("sort_desc")
+    if not (sort or sort_desc) or (sort and sort_desc) or "_sort_by_desc" in request.args:
+        return None  # unsorted (ordered by key), or a request Datasette answers with an error or a redirect
+    if await ds.get_canned_query(db.name, table, request.actor) or not await db.table_exists(table):
+        return None  # a query, or a view (views page by offset)
+    pks = await db.primary_keys(table) or ["rowid"]
+    if pks == [sort or sort_desc]:
+        return None  # sorted by its key: no ties
+    types = {column.name: column.type.upper() for column in await db.table_column_details(table)}
+    before = [BEFORE_ANY_NUMBER if pk == "rowid" or types.get(pk, "").startswith(NUMERIC) else BEFORE_ANY_TEXT
+              for pk in pks]
+    # Ascending, NULLs come first: "$null" and keys before every key take them all, then every value.
+    # Descending, NULLs come last: a value after every value takes every row.
+    first = "$null" if sort else tilde_encode(AFTER_ANY_VALUE)
+    return ",".join([first, *before])
+
+
 @hookimpl
 def startup():
     if not APPLIES:
-        print(f"conscience: plugins/table_cells.py was written for Datasette {WRITTEN_FOR}, not "
-              f"{datasette.__version__}: it steps aside and Datasette's own display_columns_and_rows works out table "
-              "cells", file=sys.stderr)
+        print(f"conscience: plugins/table_view.py was written for Datasette {WRITTEN_FOR}, not "
+              f"{datasette.__version__}: it steps aside; Datasette's own display_columns_and_rows works out table "
+              "cells, and sorted tables page as Datasette pages them (check that rows that tie are sent once)",
+              file=sys.stderr)
         return
     display_columns_and_rows.__wrapped__ = datasettes_display
     table_view.display_columns_and_rows = display_columns_and_rows  # what the table view calls
+    data.__wrapped__ = datasettes_data
+    TableView.data = data
 
 
 # table or view -> (column holding a person's name, column holding their id)
