@@ -1,8 +1,6 @@
-"""What changed since the previous release (in CI the live site's file, locally any given with --previous): the
-changes and releases tables. Each release adds its changes to the previous release's, so the table holds the whole
-history. Nothing about a withheld person is kept: a change is dropped if it is about any id they have had in any
-release, or names them by any name they are known by.
-"""
+"""The changes and releases tables: what changed since the previous release (in CI the live site's file, locally any
+given with --previous), added to its history. A change about any id a withheld person has had in any release, or
+naming them by any name they are known by, is dropped."""
 
 import hashlib
 import os

@@ -2,9 +2,8 @@
 checked, then renamed into place (a failed write leaves the previous file as it was).
 
 Indexing a million persons takes a third as long as the copying, each a core's work: a second process writes the
-contentless FTS5 indexes from the stage into a file of their own meanwhile, and their tables are then copied in as they
-are. An index's rowids are its table's: the tables are written in key order into fresh tables (rowid = rank by key).
-"""
+contentless FTS5 indexes into a file of their own meanwhile, whose tables are then copied in as they are. An index's
+rowids are its table's: the tables are written in key order into fresh tables (rowid = rank by key)."""
 
 import os
 from pathlib import Path

@@ -1,7 +1,6 @@
-"""The release's downloads, beside its database: a CSV per table and a Frictionless Data Package describing them, in
-conscience.release/<release id>/ for conscience.db (the database file itself is served as the release's database by
-plugins/pages_releases.py). scripts/build.py makes them while the written file is searched for withheld persons' traces,
-and puts them in place, if none is found, just before the database."""
+"""The release's downloads: a CSV per table and a Frictionless Data Package describing them, in
+conscience.release/<release id>/ beside conscience.db (served with it by plugins/pages_releases.py). scripts/build.py
+makes them while the written file is searched for withheld persons' traces."""
 
 import csv
 import hashlib
