@@ -38,36 +38,37 @@ def name_key(name):
 
 
 def signatories(stage, aliases_path):
-    """Link each signature to an organisation: an alias, a same-key name, or a new organisation."""
-    tables = {name: list(stage.rows(name)) for name in ("organizations", "signatures")}
+    """Link each signature to an organisation: an alias, a same-key name, or a new organisation; then every
+    organisation's names as written."""
+    organizations, signatures = list(stage.rows("organizations")), list(stage.rows("signatures"))
     by_key = {}
-    for _, org in tables["organizations"]:
-        for name in [org["name"], org.get("_name_as_written")]:
-            if name:
-                by_key.setdefault(name_key(name), org["id"])
-    taken = {org["id"] for _, org in tables["organizations"]}
+    for _, org in organizations:
+        for name in filter(None, [org["name"], org.get("_name_as_written")]):
+            by_key.setdefault(name_key(name), org["id"])
+    taken = {org["id"] for _, org in organizations}
     aliases = {}
     for origin, row in read_csv(aliases_path, required=("name_as_written", "organization_id")):
         if row["organization_id"] not in taken:
             raise origin.error("organization_id", row["organization_id"], "no organisation has this id",
                                "Use the id of an organisation defined in a source's organizations.csv.")
         aliases[row["name_as_written"]] = row["organization_id"]
-    for origin, signature in tables["signatures"]:
-        written = signature["name_as_written"]
-        if written in aliases:
-            signature["organization_id"] = aliases[written]
-            continue
-        key = name_key(written)
-        if key not in by_key:
-            by_key[key] = unique_id(slugify(written), taken)
-            tables["organizations"].append((origin, {
-                "id": by_key[key], "name": written, "name_native": None, "country": None, "description": None,
+    written = defaultdict(set, {org["id"]: {org["_name_as_written"]} for _, org in organizations
+                                if org.get("_name_as_written")})
+    for origin, signature in signatures:
+        name, key = signature["name_as_written"], name_key(signature["name_as_written"])
+        if name not in aliases and key not in by_key:
+            by_key[key] = unique_id(slugify(name), taken)
+            organizations.append((origin, {
+                "id": by_key[key], "name": name, "name_native": None, "country": None, "description": None,
                 "source_id": signature["source_id"], "upstream_ref": signature["upstream_ref"],
             }))
-        signature["organization_id"] = by_key[key]
-    organization_names(tables)
-    for name, rows in tables.items():
-        stage.replace(name, rows)
+        signature["organization_id"] = aliases.get(name) or by_key[key]
+        written[signature["organization_id"]].add(name)
+    for _, org in organizations:
+        org["name_folded"] = fold(org["name"])
+        org["names_as_written"] = json_list(sorted(written[org["id"]]))
+    stage.replace("organizations", organizations)
+    stage.replace("signatures", signatures)
 
 
 def unique_id(slug, taken):
@@ -77,18 +78,6 @@ def unique_id(slug, taken):
         candidate = f"{slug}-{n}"
     taken.add(candidate)
     return candidate
-
-
-def organization_names(tables):
-    written = defaultdict(set)
-    for _, org in tables["organizations"]:
-        if org.get("_name_as_written"):
-            written[org["id"]].add(org["_name_as_written"])
-    for _, signature in tables["signatures"]:
-        written[signature["organization_id"]].add(signature["name_as_written"])
-    for _, org in tables["organizations"]:
-        org["name_folded"] = fold(org["name"])
-        org["names_as_written"] = json_list(sorted(written[org["id"]]))
 
 
 def place_in_provinces(stage, reference):
