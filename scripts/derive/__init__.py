@@ -174,24 +174,23 @@ SHOWN_WARNINGS = 5  # printed one by one; the rest counted
 
 def note_implausible_values(stage):
     """Values that cannot be right, kept as given: each noted in data_quality, the first few printed as warnings."""
-    noted = 0
-    for table, field, condition, problem in IMPLAUSIBLE:
-        found = stage.conn.execute(f"""
-            SELECT coalesce(t._record_upstream, t.id), t.[{field}], t.source_id, t.upstream_ref, t._file, t._line,
-                   t._record_source, t._record_upstream
-            FROM [{table}] AS t JOIN sources AS s ON s.id = t.source_id
-            WHERE t.[{field}] IS NOT NULL AND ({condition}) ORDER BY t.rowid""").fetchall()
-        for _, value, _, _, file, line, _, _ in found[:max(0, SHOWN_WARNINGS - noted)]:
-            print(f"warning: {Origin(file, line).where()}, field '{field}': value {value!r} — {problem}; kept as "
-                  f"given and noted in data_quality", flush=True)
-        noted += len(found)
-        stage.add("data_quality", ((Origin(file, line), {
-            "upstream_id": upstream_id, "field": field, "raw_value": str(value), "problem": f"implausible: {problem}",
-            "source_id": source_id, "upstream_ref": upstream_ref, "_record": (record_source, record_upstream)})
-            for upstream_id, value, source_id, upstream_ref, file, line, record_source, record_upstream in found))
-    if noted > SHOWN_WARNINGS:
-        print(f"warning: {noted - SHOWN_WARNINGS} more implausible values, kept as given: see data_quality "
-              f"(problem LIKE 'implausible%')", flush=True)
+    found = [(field, problem, row) for table, field, condition, problem in IMPLAUSIBLE
+             for row in stage.conn.execute(f"""
+        SELECT t._file, t._line, coalesce(t._record_upstream, t.id), t.[{field}], t.source_id, t.upstream_ref,
+               t._record_source, t._record_upstream
+        FROM [{table}] AS t JOIN sources AS s ON s.id = t.source_id
+        WHERE t.[{field}] IS NOT NULL AND ({condition}) ORDER BY t.rowid""").fetchall()]
+    for field, problem, (file, line, _, value, *_) in found[:SHOWN_WARNINGS]:
+        print(f"warning: {Origin(file, line).where()}, field '{field}': value {value!r} — {problem}; kept as given "
+              f"and noted in data_quality", flush=True)
+    if len(found) > SHOWN_WARNINGS:
+        print(f"warning: {len(found) - SHOWN_WARNINGS} more implausible values, kept as given: see "
+              f"data_quality (problem LIKE 'implausible%')", flush=True)
+    stage.add("data_quality", ((Origin(file, line), {
+        "upstream_id": upstream_id, "field": field, "raw_value": str(value), "problem": f"implausible: {problem}",
+        "source_id": source_id, "upstream_ref": upstream_ref, "_record": (record_source, record_upstream)})
+        for field, problem, (file, line, upstream_id, value, source_id, upstream_ref, record_source, record_upstream)
+        in found))
 
 
 # Summaries as readers get them. CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): kept as
