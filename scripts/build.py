@@ -1,7 +1,6 @@
 """Build conscience.db from raw/ and the fetched upstream files: `python -m scripts.build [--strict] [--out FILE]`.
-
-The database is written to a temporary file and renamed into place only when everything succeeded, so a failed build
-leaves the previous database untouched. The same inputs give the same bytes."""
+Written to a temporary file renamed into place only when everything succeeded (a failed build leaves the previous
+database untouched); the same inputs give the same bytes. The stages: ARCHITECTURE.md."""
 
 import argparse
 import fcntl
@@ -40,40 +39,29 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shr
     """Build the database at `out`, recording what changed since the `previous` release's; return its row count per
     table. A database with far fewer persons than the one it would replace is written only with `allow_shrink`."""
     out, raw = Path(out), Path(raw)
-    with building(out):
-        stage = Stage(out.with_name(out.name + ".stage"))
-        try:
-            released_on = release_date(released_on)
-            withheld, _, fetched = read_link_derive(stage, strict, raw, out, released_on)
-            changes, releases = history(stage, previous, released_on, withheld, release_id(released_on, raw, fetched))
-            stage.add("changes", ((Origin("changes"), row) for row in changes))
-            stage.add("releases", ((Origin("releases"), row) for row in releases))
-            stage.conn.commit()
-            # The checks read the stage in a second process while this one writes; nothing is renamed into place
-            # before they pass. The release's files are made from the written file while it is searched for
-            # withheld persons, and put in place only if nothing was found.
-            with in_background(validate_staged, stage.path) as validated:
-                def checked(tmp):
-                    validated()
-                    files = out.with_name(out.name + ".release")
-                    folder = release.start(tmp, files)
-                    # The records' CSV is as long to write as all the others: each half in a process of its own.
-                    others = [table for table in TABLES if table != "records"]
-                    with in_background(release.write_tables, tmp, folder, ["records"]) as records, \
-                            in_background(release.write_tables, tmp, folder, others) as rest:
-                        check_withheld(tmp, withheld)
-                        if not allow_shrink:
-                            check_shrink(out, stage)
-                        release.write_package(tmp, folder, records() + rest())
-                    release.put_in_place(files, release.folder_of(out))
-                try:
-                    write(stage, out, before_rename=checked)
-                except Exception:
-                    validated()  # a write that failed on a maintainer's mistake: say it as the checks do
-                    raise
-            return {name: stage.count(name) for name in TABLES}
-        finally:
-            stage.close()
+    with building(out), closing(Stage(out.with_name(out.name + ".stage"))) as stage:
+        released_on = release_date(released_on)
+        withheld, _, fetched = read_link_derive(stage, strict, raw, out, released_on)
+        changes, releases = history(stage, previous, released_on, withheld, release_id(released_on, raw, fetched))
+        for name, rows in (("changes", changes), ("releases", releases)):
+            stage.add(name, ((Origin(name), row) for row in rows))
+        stage.conn.commit()
+        # The checks read the stage in a second process while this one writes; nothing is renamed into place before
+        # they pass. The release's files are made from the written file while it is searched for withheld persons,
+        # and put in place only if nothing was found.
+        with in_background(validate_staged, stage.path) as validated:
+            def checked(tmp):
+                validated()
+                with release.written(tmp, out):
+                    check_withheld(tmp, withheld)
+                    if not allow_shrink:
+                        check_shrink(out, stage)
+            try:
+                write(stage, out, before_rename=checked)
+            except Exception:
+                validated()  # a write that failed on a maintainer's mistake: say it as the checks do
+                raise
+        return {name: stage.count(name) for name in TABLES}
 
 
 @contextmanager
@@ -88,8 +76,7 @@ def building(out):
             raise BuildError(display_path(out), None, None, None,
                              f"another build is writing this database (process {lock.read().strip() or 'unknown'})",
                              "Wait for it to finish, or stop it, then build again.") from None
-        lock.seek(0)
-        lock.truncate()
+        lock.truncate(0)  # written at the end, as the file is open to append
         lock.write(str(os.getpid()))
         lock.flush()
         remove_leftovers(out)
@@ -120,19 +107,14 @@ def read_link_derive(stage, strict, raw, out, released_on):
 @contextmanager
 def previewed(raw=RAW, strict=False):
     """(stage, withheld, the mapped lists' plans) of the build but for its writing, in a scratch folder."""
-    with tempfile.TemporaryDirectory() as scratch:
-        stage = Stage(Path(scratch) / "preview.stage")
-        try:
-            withheld, plans, _ = read_link_derive(stage, strict, raw, Path(scratch) / "preview.db", release_date(None))
-            yield stage, withheld, plans
-        finally:
-            stage.close()
+    with tempfile.TemporaryDirectory() as scratch, closing(Stage(Path(scratch) / "preview.stage")) as stage:
+        withheld, plans, _ = read_link_derive(stage, strict, raw, Path(scratch) / "preview.db", release_date(None))
+        yield stage, withheld, plans
 
 
 def link_and_withhold(stage, priorities, raw, out):
-    """Link records into persons and withhold what raw/withheld.csv asks; (withheld, link_candidates rows). Requests
-    are matched to persons as linking groups their records, so a record of a linked person withholds the person (or
-    stops the build); a record withheld alone is gone before the records are linked for good."""
+    """(withheld, link_candidates rows). Requests are matched to persons as linking groups their records, so a record
+    of a linked person withholds the person (or stops the build); one withheld alone is gone before linking for good."""
     requests = withhold.read_all(raw)
     staged_cases = {case for (case,) in stage.conn.execute("SELECT id FROM cases")}
     overrides = link.read_overrides(raw / "links.csv", stage.conn)
@@ -155,7 +137,6 @@ def link_and_withhold(stage, priorities, raw, out):
 
 
 def check_shrink(out, stage):
-    """Stop before replacing a database with one holding far fewer persons, unless told to (allow_shrink)."""
     try:
         with closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as conn:
             before = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
@@ -173,7 +154,6 @@ def check_shrink(out, stage):
 
 
 def check_withheld(path, withheld):
-    """Stop before publishing if any trace of a withheld person is left in the file at `path`."""
     left = traces_left(path, withheld.persons)
     if left:
         request, where = left[0]
@@ -215,7 +195,7 @@ def collect(stage, strict, raw):
 
 
 def list_path(folder, origin, meta, paths):
-    """The file of an upstream list (None if it could not be fetched), or of a list kept beside its source.yml."""
+    """An upstream list's file (None if it could not be fetched), or the one beside its source.yml."""
     if meta.get("sha256"):
         return paths.get(meta["id"])
     path = folder / (meta.get("file") or "")
@@ -234,8 +214,8 @@ def staged(stage, adapt, where):
 
 
 def upstream_context(raw, plans):
-    """What upstream adapters look values up in: the mapped lists' plans, the gazetteer (of the countries the lists
-    name) and the capitals of China's provinces."""
+    """What upstream adapters look values up in: the lists' plans, the gazetteer of the countries they name, the
+    capitals of China's provinces."""
     capitals = {row["province"]: row["capital"] for _, row in
                 read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
     countries = set().union(*(mapped.countries_named(plan) for plan in plans.values()))

@@ -1,12 +1,8 @@
-"""Preview what the build will do with one list: `make check SOURCE=raw/<id>`.
-
-    python -m scripts.check raw/<id>
-
-Every source of raw/ is read, checked, linked, withheld and derived as the build does (scripts/build.py,
-read_link_derive); then the one list is reported on: rows read, fields filled, the values that went to data_quality,
-the first records as stored, the links and candidates for review it makes, and contradictions between records linked
-as the list or a maintainer said. An error stops it as it stops the build.
-"""
+"""Preview what the build will do with one list: `make check SOURCE=raw/<id>` (`python -m scripts.check raw/<id>`).
+Every source of raw/ goes through the build's own read_link_derive (scripts/build.py); the one list is then reported
+on: rows read, fields filled, what went to data_quality, the first records as stored, the links and candidates for
+review it makes, contradictions between records linked as the list or a maintainer said. An error stops it as it
+stops the build."""
 
 import argparse
 import json

@@ -1,7 +1,6 @@
-"""The pages of docs/ made from the code: the mapping reference (from scripts/adapters/mapping_language.py) and the
-schema (from scripts/schema.py, scripts/write/views.py and metadata.yml's descriptions), each between BEGIN and END
-in a page written by hand around it. `python -m scripts.docs` rewrites them; with --check it exits 1 naming each page
-not in step."""
+"""The pages of docs/ made from the code: `python -m scripts.docs [--check]`.
+Each is the part between BEGIN and END of a page written by hand: the mapping reference (from
+scripts/adapters/mapping_language.py) and the schema (scripts/schema.py, scripts/write/views.py, metadata.yml)."""
 
 import argparse
 import re

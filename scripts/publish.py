@@ -1,12 +1,5 @@
 """Publish conscience.db to Fly with exactly the versions the tests ran, and only when something changed
-(docs/publishing.md).
-
-    python -m scripts.publish fingerprint            # data and configuration fingerprints
-    python -m scripts.publish compare --live URL     # "changed=true|false" against the live site
-    python -m scripts.publish deploy [--generate-dir DIR]
-
-The deploy directory is `datasette publish fly`'s, with the signing secret Datasette writes into the image removed
-(the site signs nothing), our fly.toml and the release's files; flyctl deploys it and places the machines.
+(docs/publishing.md): `python -m scripts.publish fingerprint | compare --live URL | deploy [--generate-dir DIR]`.
 """
 
 import argparse
@@ -23,6 +16,7 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from pooch import file_hash
 
 from scripts.read import ROOT
@@ -38,18 +32,14 @@ REGIONS = ("ams", "sin")
 MACHINES_PER_REGION = 1
 
 
-def normalise(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def runtime_pins():
     """name==version for the runtime packages and all they depend on, as requirements.txt pins them."""
     lines = [line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
              if "==" in line and not line.startswith("#")]
-    pins = {normalise(name): version.strip() for name, version in lines}
+    pins = {canonicalize_name(name): version.strip() for name, version in lines}
     seen, todo = set(), list(RUNTIME)
     while todo:
-        name = normalise(todo.pop())
+        name = canonicalize_name(todo.pop())
         if name not in seen:
             seen.add(name)
             requirements = map(Requirement, distribution(name).requires or [])
@@ -63,19 +53,12 @@ def runtime_pins():
 def fingerprint(database=DATABASE):
     """(data sha256 — the same hash `datasette inspect` reports —, configuration sha256)."""
     digest = hashlib.sha256()
-    for file in configuration_files():
-        digest.update(str(file.relative_to(ROOT)).encode())
-        digest.update(file.read_bytes())
+    for path in map(ROOT.joinpath, CONFIGURATION):
+        for file in [path] if path.is_file() else sorted(path.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(ROOT)).encode())
+                digest.update(file.read_bytes())
     return file_hash(database), digest.hexdigest()
-
-
-def configuration_files():
-    for name in CONFIGURATION:
-        path = ROOT / name
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-        elif path.exists():
-            yield path
 
 
 def version_note(database=DATABASE):
@@ -99,7 +82,8 @@ def compare(live_url, database=DATABASE):
 
 
 def generate(app, target, database=DATABASE):
-    """The deploy directory at `target` (see the module's docstring)."""
+    """The deploy directory at `target`: `datasette publish fly`'s, with the signing secret Datasette writes into the
+    image removed (the site signs nothing), our fly.toml and the release's files."""
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "datasette", "publish", "fly", str(database), "--app", app,
                "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),

@@ -5,7 +5,7 @@ import json
 import re
 from collections import defaultdict
 from functools import lru_cache
-from html.parser import HTMLParser
+from html import unescape
 from pathlib import Path
 
 import nh3
@@ -18,16 +18,18 @@ from scripts.read import RAW, Origin, read_csv
 def derive(stage, released_on, raw=RAW):
     """Fill derived columns in the stage; `released_on` is this release's date."""
     signatories(stage, Path(raw) / "reference" / "organization_aliases.csv")
-    default_as_of(stage)
     place_in_provinces(stage, Path(raw) / "reference")
-    person_columns(stage)
-    dated_by_death(stage)
-    person_facets(stage)
-    charge_labels(stage)
+    stage.conn.create_function("summary_text", 1, lambda summary: text_and_links(summary)[0], deterministic=True)
+    stage.conn.create_function("summary_links", 1, lambda summary: text_and_links(summary)[1], deterministic=True)
+    for sql in UPDATES.values():
+        stage.conn.execute(sql, {"released_on": released_on})
     same_detentions(stage)
-    stale_statuses(stage, released_on)
     note_implausible_values(stage)
-    number_data_quality(stage)
+    stage.conn.execute("""
+        UPDATE data_quality SET id = numbered.id FROM (
+            SELECT rowid AS staged, row_number() OVER (ORDER BY source_id, upstream_id, field, problem, rowid) AS id
+            FROM data_quality
+        ) AS numbered WHERE numbered.staged = data_quality.rowid""")  # numbered in a stable order
 
 
 def name_key(name):
@@ -36,36 +38,37 @@ def name_key(name):
 
 
 def signatories(stage, aliases_path):
-    """Link each signature to an organisation: an alias, a same-key name, or a new organisation."""
-    tables = {name: list(stage.rows(name)) for name in ("organizations", "signatures")}
+    """Link each signature to an organisation: an alias, a same-key name, or a new organisation; then every
+    organisation's names as written."""
+    organizations, signatures = list(stage.rows("organizations")), list(stage.rows("signatures"))
     by_key = {}
-    for _, org in tables["organizations"]:
-        for name in [org["name"], org.get("_name_as_written")]:
-            if name:
-                by_key.setdefault(name_key(name), org["id"])
-    taken = {org["id"] for _, org in tables["organizations"]}
+    for _, org in organizations:
+        for name in filter(None, [org["name"], org.get("_name_as_written")]):
+            by_key.setdefault(name_key(name), org["id"])
+    taken = {org["id"] for _, org in organizations}
     aliases = {}
     for origin, row in read_csv(aliases_path, required=("name_as_written", "organization_id")):
         if row["organization_id"] not in taken:
             raise origin.error("organization_id", row["organization_id"], "no organisation has this id",
                                "Use the id of an organisation defined in a source's organizations.csv.")
         aliases[row["name_as_written"]] = row["organization_id"]
-    for origin, signature in tables["signatures"]:
-        written = signature["name_as_written"]
-        if written in aliases:
-            signature["organization_id"] = aliases[written]
-            continue
-        key = name_key(written)
-        if key not in by_key:
-            by_key[key] = unique_id(slugify(written), taken)
-            tables["organizations"].append((origin, {
-                "id": by_key[key], "name": written, "name_native": None, "country": None, "description": None,
+    written = defaultdict(set, {org["id"]: {org["_name_as_written"]} for _, org in organizations
+                                if org.get("_name_as_written")})
+    for origin, signature in signatures:
+        name, key = signature["name_as_written"], name_key(signature["name_as_written"])
+        if name not in aliases and key not in by_key:
+            by_key[key] = unique_id(slugify(name), taken)
+            organizations.append((origin, {
+                "id": by_key[key], "name": name, "name_native": None, "country": None, "description": None,
                 "source_id": signature["source_id"], "upstream_ref": signature["upstream_ref"],
             }))
-        signature["organization_id"] = by_key[key]
-    organization_names(tables)
-    for name, rows in tables.items():
-        stage.replace(name, rows)
+        signature["organization_id"] = aliases.get(name) or by_key[key]
+        written[signature["organization_id"]].add(name)
+    for _, org in organizations:
+        org["name_folded"] = fold(org["name"])
+        org["names_as_written"] = json_list(sorted(written[org["id"]]))
+    stage.replace("organizations", organizations)
+    stage.replace("signatures", signatures)
 
 
 def unique_id(slug, taken):
@@ -75,25 +78,6 @@ def unique_id(slug, taken):
         candidate = f"{slug}-{n}"
     taken.add(candidate)
     return candidate
-
-
-def organization_names(tables):
-    written = defaultdict(set)
-    for _, org in tables["organizations"]:
-        if org.get("_name_as_written"):
-            written[org["id"]].add(org["_name_as_written"])
-    for _, signature in tables["signatures"]:
-        written[signature["organization_id"]].add(signature["name_as_written"])
-    for _, org in tables["organizations"]:
-        org["name_folded"] = fold(org["name"])
-        org["names_as_written"] = json_list(sorted(written[org["id"]]))
-
-
-def default_as_of(stage):
-    """A figure with no date of its own is as of its source's date (a person's status: see person_columns)."""
-    stage.conn.execute("""
-        UPDATE statistics SET as_of = s.as_of, as_of_precision = s.as_of_precision
-        FROM sources AS s WHERE s.id = statistics.source_id AND ifnull(statistics.as_of, '') = ''""")
 
 
 def place_in_provinces(stage, reference):
@@ -111,66 +95,56 @@ def place_in_provinces(stage, reference):
                                    "WHERE rowid = ?", (*point, rowid))
 
 
-def person_columns(stage):
-    """Every person's columns from other tables, in one pass over the persons table (each pass rewrites every row): a
-    status with no date of its own is as of its source's date; people placed no closer than their country get its
-    centroid; a person from one record is from its own source (json_array writes a one-item list as json_list does);
-    a summary becomes text and links (after withholding, which redacts summaries as the source gave them)."""
-    no_date = "ifnull(status_as_of, '') = ''"
-    centroid = "FROM countries AS c WHERE c.iso2 = persons.country AND c.latitude IS NOT NULL"
-    stage.conn.create_function("summary_text", 1, lambda summary: text_and_links(summary)[0], deterministic=True)
-    stage.conn.create_function("summary_links", 1, lambda summary: text_and_links(summary)[1], deterministic=True)
-    stage.conn.execute(f"""
+# The columns filled from other tables, in this order.
+NO_DATE = "ifnull(status_as_of, '') = ''"
+CENTROID = "FROM countries AS c WHERE c.iso2 = persons.country AND c.latitude IS NOT NULL"
+UPDATES = {
+    # A figure with no date of its own is as of its source's date (as a person's status is, below).
+    "statistics_dated": """
+        UPDATE statistics SET as_of = s.as_of, as_of_precision = s.as_of_precision
+        FROM sources AS s WHERE s.id = statistics.source_id AND ifnull(statistics.as_of, '') = ''""",
+    # In one pass over the persons table (each pass rewrites every row): a status with no date of its own is as of its
+    # source's date; people placed no closer than their country get its centroid; a person from one record is from its
+    # own source (json_array writes a one-item list as json_list does); a summary becomes text and links (after
+    # withholding, which redacts summaries as the source gave them).
+    "person_columns": f"""
         UPDATE persons SET
-            status_as_of = iif({no_date}, s.as_of, status_as_of),
-            status_as_of_precision = iif({no_date}, s.as_of_precision, status_as_of_precision),
-            latitude = iif(latitude IS NULL, (SELECT c.latitude {centroid}), latitude),
-            longitude = iif(latitude IS NULL, (SELECT c.longitude {centroid}), longitude),
-            coordinate_precision = iif(latitude IS NULL, (SELECT 'country' {centroid}), coordinate_precision),
+            status_as_of = iif({NO_DATE}, s.as_of, status_as_of),
+            status_as_of_precision = iif({NO_DATE}, s.as_of_precision, status_as_of_precision),
+            latitude = iif(latitude IS NULL, (SELECT c.latitude {CENTROID}), latitude),
+            longitude = iif(latitude IS NULL, (SELECT c.longitude {CENTROID}), longitude),
+            coordinate_precision = iif(latitude IS NULL, (SELECT 'country' {CENTROID}), coordinate_precision),
             sources = json_array(persons.source_id),
             summary = summary_text(summary), summary_links = summary_links(summary)
-        FROM sources AS s WHERE s.id = persons.source_id""")
-
-
-def dated_by_death(stage):
-    """A deceased person's status is dated by the death, where an event dates it, not by the date of the list that
-    says so (Liu Xiaobo: "deceased" in CECC's export of 2020-07-23, died 2017-07-13). Of several dated death events,
-    the most precise, then the earliest; the event keeps its own source, which the person page names."""
-    stage.conn.execute("""
+        FROM sources AS s WHERE s.id = persons.source_id""",
+    # A deceased person's status is dated by the death, where an event dates it, not by the date of the list that says
+    # so (Liu Xiaobo: "deceased" in CECC's export of 2020-07-23, died 2017-07-13). Of several dated death events, the
+    # most precise, then the earliest; the event keeps its own source, which the person page names.
+    "dated_by_death": """
         UPDATE persons SET status_as_of = death.date, status_as_of_precision = death.date_precision
         FROM (SELECT person_id, date, date_precision, row_number() OVER (
                   PARTITION BY person_id ORDER BY length(date) DESC, date, id) AS nth
               FROM events WHERE event_type = 'death' AND ifnull(date, '') != '') AS death
-        WHERE death.person_id = persons.id AND death.nth = 1 AND persons.status = 'deceased'""")
-
-
-def person_facets(stage):
-    """The charges and sources facets: each person's charges, and the sources of a person linked from several."""
-    conn = stage.conn
-    conn.execute("""
+        WHERE death.person_id = persons.id AND death.nth = 1 AND persons.status = 'deceased'""",
+    # The charges and sources facets: each person's charges, and the sources of a person linked from several.
+    "charges_facet": """
         UPDATE persons SET charges = per_person.charges FROM (
             SELECT d.person_id, sorted_set(dc.charge_id) AS charges
             FROM detention_charges AS dc JOIN detentions AS d ON d.id = dc.detention_id GROUP BY d.person_id
-        ) AS per_person WHERE per_person.person_id = persons.id""")
-    conn.execute("""
+        ) AS per_person WHERE per_person.person_id = persons.id""",
+    "sources_facet": """
         UPDATE persons SET sources = per_person.sources FROM (
             SELECT person_id, sorted_set(source_id) AS sources FROM records
             WHERE person_id IN (SELECT person_id FROM records GROUP BY person_id HAVING count(*) > 1)
             GROUP BY person_id
-        ) AS per_person WHERE per_person.person_id = persons.id""")
-
-
-def charge_labels(stage):
-    """Each charge's label, shown for its id in facets and cells (the charges table's label_column): its law, article
-    and title, as a title alone does not tell the 1999 code's article from the 2015 code's of the same name."""
-    stage.conn.execute("UPDATE charges SET label = law || ifnull(', art. ' || nullif(article, ''), '') || ': ' || title_en")
-
-
-def stale_statuses(stage, released_on):
-    """A person still "detained" whose latest recorded sentence ended before this release, and who was not detained
-    again after it, may be out of date: flagged, never re-labelled. Compared with the release's date, not the clock, so
-    that a build is the same whenever it runs; at the precision the end date has."""
-    stage.conn.execute("""
+        ) AS per_person WHERE per_person.person_id = persons.id""",
+    # Each charge's label, shown for its id in facets and cells (the charges table's label_column): its law, article and
+    # title, as a title alone does not tell the 1999 code's article from the 2015 code's of the same name.
+    "charge_labels": "UPDATE charges SET label = law || ifnull(', art. ' || nullif(article, ''), '') || ': ' || title_en",
+    # A person still "detained" whose latest recorded sentence ended before this release, and who was not detained
+    # again after it, may be out of date: flagged, never re-labelled. Compared with the release's date, not the clock,
+    # so that a build is the same whenever it runs; at the precision the end date has.
+    "stale_statuses": """
         UPDATE persons SET status_may_be_stale = iif(status = 'detained' AND ends.latest IS NOT NULL
             AND ends.latest < substr(:released_on, 1, length(ends.latest))
             AND NOT EXISTS (SELECT 1 FROM detentions d WHERE d.person_id = persons.id
@@ -178,7 +152,8 @@ def stale_statuses(stage, released_on):
             1, 0)
         FROM (SELECT p.id, (SELECT max(sentence_ends_on) FROM detentions WHERE person_id = p.id) AS latest
               FROM persons p) AS ends
-        WHERE ends.id = persons.id""", {"released_on": released_on})
+        WHERE ends.id = persons.id""",
+}
 
 
 # Values a source may well give but that cannot be right: (table, field, condition on the row `t` and its source
@@ -199,60 +174,32 @@ SHOWN_WARNINGS = 5  # printed one by one; the rest counted
 
 def note_implausible_values(stage):
     """Values that cannot be right, kept as given: each noted in data_quality, the first few printed as warnings."""
-    noted = 0
-    for table, field, condition, problem in IMPLAUSIBLE:
-        found = stage.conn.execute(f"""
-            SELECT coalesce(t._record_upstream, t.id), t.[{field}], t.source_id, t.upstream_ref, t._file, t._line,
-                   t._record_source, t._record_upstream
-            FROM [{table}] AS t JOIN sources AS s ON s.id = t.source_id
-            WHERE t.[{field}] IS NOT NULL AND ({condition}) ORDER BY t.rowid""").fetchall()
-        for _, value, _, _, file, line, _, _ in found[:max(0, SHOWN_WARNINGS - noted)]:
-            print(f"warning: {Origin(file, line).where()}, field '{field}': value {value!r} — {problem}; kept as "
-                  f"given and noted in data_quality", flush=True)
-        noted += len(found)
-        stage.add("data_quality", ((Origin(file, line), {
-            "upstream_id": upstream_id, "field": field, "raw_value": str(value), "problem": f"implausible: {problem}",
-            "source_id": source_id, "upstream_ref": upstream_ref, "_record": (record_source, record_upstream)})
-            for upstream_id, value, source_id, upstream_ref, file, line, record_source, record_upstream in found))
-    if noted > SHOWN_WARNINGS:
-        print(f"warning: {noted - SHOWN_WARNINGS} more implausible values, kept as given: see data_quality "
-              f"(problem LIKE 'implausible%')", flush=True)
-
-
-def number_data_quality(stage):
-    """Problems numbered in a stable order: by source, upstream record, field and problem."""
-    stage.conn.execute("""
-        UPDATE data_quality SET id = numbered.id FROM (
-            SELECT rowid AS staged, row_number() OVER (ORDER BY source_id, upstream_id, field, problem, rowid) AS id
-            FROM data_quality
-        ) AS numbered WHERE numbered.staged = data_quality.rowid""")
+    found = [(field, problem, row) for table, field, condition, problem in IMPLAUSIBLE
+             for row in stage.conn.execute(f"""
+        SELECT t._file, t._line, coalesce(t._record_upstream, t.id), t.[{field}], t.source_id, t.upstream_ref,
+               t._record_source, t._record_upstream
+        FROM [{table}] AS t JOIN sources AS s ON s.id = t.source_id
+        WHERE t.[{field}] IS NOT NULL AND ({condition}) ORDER BY t.rowid""").fetchall()]
+    for field, problem, (file, line, _, value, *_) in found[:SHOWN_WARNINGS]:
+        print(f"warning: {Origin(file, line).where()}, field '{field}': value {value!r} — {problem}; kept as given "
+              f"and noted in data_quality", flush=True)
+    if len(found) > SHOWN_WARNINGS:
+        print(f"warning: {len(found) - SHOWN_WARNINGS} more implausible values, kept as given: see "
+              f"data_quality (problem LIKE 'implausible%')", flush=True)
+    stage.add("data_quality", ((Origin(file, line), {
+        "upstream_id": upstream_id, "field": field, "raw_value": str(value), "problem": f"implausible: {problem}",
+        "source_id": source_id, "upstream_ref": upstream_ref, "_record": (record_source, record_upstream)})
+        for field, problem, (file, line, upstream_id, value, source_id, upstream_ref, record_source, record_upstream)
+        in found))
 
 
 # Summaries as readers get them. CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): kept as
 # given in records.raw, a person's summary is stored as text, tags dropped and entities decoded, so that every format
 # shows words, never markup; its links to http(s) addresses go beside it, [{"text": "sentenced", "url": "http://…"}],
 # for the person page. nh3 (a maintained sanitiser) decides what survives (only <a href> to http(s) addresses; script
-# and style go with their contents); the standard library's parser then reads its safe output.
-
-class TextAndLinks(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)  # entities decoded
-        self.text, self.links, self.href, self.words = [], [], None, []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self.href, self.words = (dict(attrs).get("href") or "").strip(), []
-
-    def handle_endtag(self, tag):
-        words = "".join(self.words)
-        if tag == "a" and self.href and words.strip():
-            self.links.append({"text": words, "url": self.href})
-        self.href = None
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self.href:
-            self.words.append(data)
+# and style go with their contents; no attribute but href, not even the generic title) and writes what is left in one
+# form, which LINK reads.
+LINK = re.compile(r'<a(?: href="([^"]*)")?>([^<]*)</a>')
 
 
 @lru_cache(maxsize=4096)  # the build asks for the text and the links of each summary
@@ -260,12 +207,12 @@ def text_and_links(summary):
     """(plain text, links as a JSON array or None) of a summary that may hold HTML."""
     if not summary:
         return summary, None
-    parser = TextAndLinks()
-    parser.feed(nh3.clean(summary, tags={"a"}, attributes={"a": {"href"}}, url_schemes={"http", "https"},
-                          url_relative="deny", link_rel=None))
-    parser.close()
-    links = json.dumps(parser.links, ensure_ascii=False) if parser.links else None
-    return "".join(parser.text).strip(), links
+    safe = nh3.clean(summary, tags={"a"}, attributes={"a": {"href"}, "*": set()},
+                     url_schemes={"http", "https"}, url_relative="deny", link_rel=None)
+    links = [{"text": unescape(words), "url": unescape(href).strip()} for href, words in LINK.findall(safe)
+             if unescape(href).strip() and unescape(words).strip()]
+    text = unescape(LINK.sub(lambda link: link[2], safe)).strip()
+    return text, json.dumps(links, ensure_ascii=False) if links else None
 
 
 # One detention, one row: each source gives its own detention row (CECC's, ISHR's and CPPC's of Jiang Tianyong's
@@ -301,7 +248,7 @@ def grouped(detentions):
         fits = [group for group in groups if all(agree(detention, other) for other in group)
                 and detention["source_id"] not in {other["source_id"] for other in group}]
         if len(fits) > 1 and not detention["detained_on"]:
-            fits = closest(detention, fits)
+            fits = closest(fits)
         if len(fits) == 1:
             fits[0].append(detention)
         else:
@@ -309,7 +256,7 @@ def grouped(detentions):
     return [(group[0]["id"], member["id"]) for group in groups for member in group]
 
 
-def closest(detention, groups):
+def closest(groups):
     """A row with no date of detention fits the latest detention that began before its own dates."""
     starts = sorted((group[0]["detained_on"] or "", n) for n, group in enumerate(groups))
     latest = [n for start, n in starts if start == starts[-1][0]]
@@ -318,18 +265,11 @@ def closest(detention, groups):
 
 def agree(one, other):
     """Whether two rows' dates can describe one detention."""
-    if one["detained_on"] and other["detained_on"] and not same_at_precision(one["detained_on"], other["detained_on"]):
+    starts = one["detained_on"], other["detained_on"]
+    if all(starts) and (before(*starts) or before(*reversed(starts))):
         return False
-    for start, later in ((one, other), (other, one)):
-        for column in LATER_DATES:
-            if start["detained_on"] and later[column] and before(later[column], start["detained_on"]):
-                return False
-    return True
-
-
-def same_at_precision(a, b):
-    size = min(len(a), len(b))
-    return a[:size] == b[:size]
+    return not any(start["detained_on"] and later[column] and before(later[column], start["detained_on"])
+                   for start, later in ((one, other), (other, one)) for column in LATER_DATES)
 
 
 def before(a, b):

@@ -1,13 +1,12 @@
-"""What changed since the previous release (in CI the live site's file, locally any given with --previous): the
-changes and releases tables. Each release adds its changes to the previous release's, so the table holds the whole
-history. Nothing about a withheld person is kept: a change is dropped if it is about any id they have had in any
-release, or names them by any name they are known by.
-"""
+"""The changes and releases tables: what changed since the previous release (in CI the live site's file, locally any
+given with --previous), added to its history. A change about any id a withheld person has had in any release, or
+naming them by any name they are known by, is dropped."""
 
 import hashlib
 import os
 import subprocess
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -38,7 +37,7 @@ def change(released_on, change_type, title, old=None, new=None, person=None, org
 
 def compare(conn, released_on):
     """The change rows from the previous release (attached as `previous`) to the staged tables, in a stable order."""
-    out = []
+    out, made = [], partial(change, released_on)
     # A person whose id went (linked with another, or listed by a source that names them first) keeps their records:
     # the change says where they are now, and their old address leads there (plugins/pages.py).
     moved = dict(conn.execute("SELECT o.person_id, min(n.person_id) FROM previous.records AS o JOIN records AS n "
@@ -46,55 +45,51 @@ def compare(conn, released_on):
     for pid, name, status, country in conn.execute(
             "SELECT id, name, status, country FROM persons WHERE id NOT IN (SELECT id FROM previous.persons)"):
         if pid not in moved.values():
-            out.append(change(released_on, "person added", f"{name} added ({status})", new=status, person=pid,
-                              country=country))
+            out.append(made("person added", f"{name} added ({status})", new=status, person=pid, country=country))
     for pid, name, old, new, country in conn.execute(
             "SELECT p.id, p.name, o.status, p.status, p.country FROM persons AS p "
             "JOIN previous.persons AS o ON o.id = p.id WHERE o.status IS NOT p.status"):
-        out.append(change(released_on, "status changed", f"{name}: {old} → {new}", old=old, new=new, person=pid,
-                          country=country))
+        out.append(made("status changed", f"{name}: {old} → {new}", old=old, new=new, person=pid, country=country))
     for pid, name, status, country in conn.execute(
             "SELECT id, name, status, country FROM previous.persons WHERE id NOT IN (SELECT id FROM persons)"):
         if pid in moved:
-            out.append(change(released_on, "id changed", f"{name}: {pid} is now {moved[pid]}", old=pid,
-                              new=moved[pid], person=moved[pid], country=country))
+            out.append(made("id changed", f"{name}: {pid} is now {moved[pid]}", old=pid, new=moved[pid],
+                            person=moved[pid], country=country))
         else:
-            out.append(change(released_on, "person removed", f"{name} is no longer listed", old=status, person=pid,
-                              country=country))
+            out.append(made("person removed", f"{name} is no longer listed", old=status, person=pid, country=country))
     for detention_id, detained_on, pid, name, country in conn.execute(
             "SELECT d.id, d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p "
             "ON p.id = d.person_id WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
         when = f" ({detained_on})" if detained_on else ""
-        out.append(change(released_on, "new detention", f"{name} detained{when}", new=detained_on, person=pid,
-                          country=country, row=detention_id))
+        out.append(made("new detention", f"{name} detained{when}", new=detained_on, person=pid, country=country,
+                        row=detention_id))
     for detention_id, charge_id, title, pid, name, country in conn.execute(
             "SELECT c.detention_id, c.charge_id, ifnull(ch.title_en, c.charge_id), p.id, p.name, p.country "
             "FROM detention_charges AS c JOIN detentions AS d ON d.id = c.detention_id "
             "JOIN persons AS p ON p.id = d.person_id LEFT JOIN charges AS ch ON ch.id = c.charge_id "
             "WHERE (c.detention_id, c.charge_as_written) NOT IN "
             "(SELECT detention_id, charge_as_written FROM previous.detention_charges)"):
-        out.append(change(released_on, "new charge", f"{name} charged: {title}", new=charge_id, person=pid,
-                          country=country, row=detention_id))
+        out.append(made("new charge", f"{name} charged: {title}", new=charge_id, person=pid, country=country,
+                        row=detention_id))
     for event_id, date, event_type, pid, oid, subject, country in conn.execute(
             "SELECT e.id, e.date, e.event_type, e.person_id, e.organization_id, coalesce(p.name, o.name, k.title), "
             "coalesce(p.country, o.country, k.state) FROM events AS e LEFT JOIN persons AS p ON p.id = e.person_id "
             "LEFT JOIN organizations AS o ON o.id = e.organization_id LEFT JOIN cases AS k ON k.id = e.case_id "
             "WHERE e.id NOT IN (SELECT id FROM previous.events)"):
         when = f" ({date})" if date else ""
-        out.append(change(released_on, "new event", f"{subject}: {event_type}{when}", new=event_id, person=pid,
-                          organization=oid, country=country))
+        out.append(made("new event", f"{subject}: {event_type}{when}", new=event_id, person=pid, organization=oid,
+                        country=country))
     for cid, title, kind, country in conn.execute(
             "SELECT id, title, kind, country FROM campaigns WHERE id NOT IN (SELECT id FROM previous.campaigns)"):
-        out.append(change(released_on, "new campaign", f"New campaign: {title}", new=kind, campaign=cid,
-                          country=country))
+        out.append(made("new campaign", f"New campaign: {title}", new=kind, campaign=cid, country=country))
     # An organisation signing one letter twice is one change, named as its last signature writes it.
     for cid, oid, written, organization, title, country, _ in conn.execute(
             "SELECT s.campaign_id, s.organization_id, s.name_as_written, o.name, c.title, c.country, max(s.position) "
             "FROM signatures AS s JOIN organizations AS o ON o.id = s.organization_id "
             "JOIN campaigns AS c ON c.id = s.campaign_id WHERE (s.campaign_id, s.organization_id) NOT IN "
             "(SELECT campaign_id, organization_id FROM previous.signatures) GROUP BY s.campaign_id, s.organization_id"):
-        out.append(change(released_on, "new signatory", f"{organization} signed {title}", new=written,
-                          organization=oid, campaign=cid, country=country))
+        out.append(made("new signatory", f"{organization} signed {title}", new=written, organization=oid, campaign=cid,
+                        country=country))
     return sorted(out, key=lambda c: (c["change_type"], c["id"]))
 
 

@@ -2,9 +2,8 @@
 checked, then renamed into place (a failed write leaves the previous file as it was).
 
 Indexing a million persons takes a third as long as the copying, each a core's work: a second process writes the
-contentless FTS5 indexes from the stage into a file of their own meanwhile, and their tables are then copied in as they
-are. An index's rowids are its table's: the tables are written in key order into fresh tables (rowid = rank by key).
-"""
+contentless FTS5 indexes into a file of their own meanwhile, whose tables are then copied in as they are. An index's
+rowids are its table's: the tables are written in key order into fresh tables (rowid = rank by key)."""
 
 import os
 from pathlib import Path
@@ -19,9 +18,6 @@ from scripts.write.views import VIEWS
 # Records carry their upstream row (about 1 KB): on 4 KiB pages the write takes a third longer at 1M persons.
 # Larger pages cost reads that touch scattered rows (a search's count at 32 KiB took twice as long), so not larger.
 PAGE_SIZE = 16_384
-TOKENIZER = "unicode61 remove_diacritics 2"
-# What FTS5 keeps of a contentless index (content=''): its segments, their index, row sizes, settings.
-INDEX_TABLES = ("data", "idx", "docsize", "config")
 INDEXED = [table for table in TABLES.values() if table.fts]
 
 
@@ -100,7 +96,7 @@ def copy_indexes(db, path):
         if count != last:
             raise RuntimeError(f"{table.name}: rowids are not 1..{count}, so the full-text index would not match")
         create_index_table(db, table)
-        for part in INDEX_TABLES:
+        for part in ("data", "idx", "docsize", "config"):  # what FTS5 keeps of a contentless index
             name = f"[{table.name}_fts_{part}]"
             db.execute(f"DELETE FROM main.{name}")  # what creating the table wrote
             db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
@@ -112,4 +108,4 @@ def copy_indexes(db, path):
 def create_index_table(db, table):
     """A contentless FTS5 index of the table's full-text columns; 'unspaced' holds CJK substrings."""
     db.execute(f"CREATE VIRTUAL TABLE main.[{table.name}_fts] USING fts5({', '.join([*table.fts, 'unspaced'])}, "
-               f"content='', tokenize='{TOKENIZER}')")
+               "content='', tokenize='unicode61 remove_diacritics 2')")

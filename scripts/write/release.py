@@ -1,21 +1,21 @@
-"""The release's downloads, beside its database: a CSV per table and a Frictionless Data Package describing them, in
-conscience.release/<release id>/ for conscience.db (the database file itself is served as the release's database by
-plugins/pages_releases.py). scripts/build.py makes them while the written file is searched for withheld persons' traces,
-and puts them in place, if none is found, just before the database."""
+"""The release's downloads: a CSV per table and a Frictionless Data Package describing them, in
+conscience.release/<release id>/ beside conscience.db (served with it by plugins/pages_releases.py). scripts/build.py
+makes them while the written file is searched for withheld persons' traces."""
 
 import csv
-import hashlib
 import json
 import os
 import shutil
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import yaml
+from pooch import file_hash
 
 from scripts.read import ROOT
 from scripts.schema import TABLES, foreign_keys, pk_columns, stored_columns
+from scripts.stage.parallel import in_background
 
 # Table Schema types of the schema's kinds; a date may be partial ("2016", "2016-11"), so it is a string beside its
 # _precision column, and a JSON column holds an object or an array (its description says which).
@@ -31,17 +31,22 @@ def folder_of(database):
     return Path(database).with_name(Path(database).stem + ".release")
 
 
-def start(database, folder):
-    """folder/<id>/ made anew for the database's latest release; its path."""
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / latest(database)[0]).mkdir(parents=True)
-    return folder / latest(database)[0]
-
-
-def latest(database):
-    """(id, date) of the database's latest release."""
+@contextmanager
+def written(database, out):
+    """The release's files made from `database` (to be renamed to `out`) while the block runs, the records' CSV in one
+    process and the other tables' in another (each half the work); put in place if the block raised nothing."""
+    files = out.with_name(out.name + ".release")
+    shutil.rmtree(files, ignore_errors=True)
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-        return conn.execute("SELECT id, released_on FROM releases ORDER BY released_on DESC").fetchone()
+        release, released_on = conn.execute("SELECT id, released_on FROM releases ORDER BY released_on DESC").fetchone()
+    folder = files / release
+    folder.mkdir(parents=True)
+    others = [table for table in TABLES if table != "records"]
+    with in_background(write_tables, database, folder, ["records"]) as records, \
+            in_background(write_tables, database, folder, others) as rest:
+        yield
+        write_package(database, folder, records() + rest(), release, released_on)
+    put_in_place(files, folder_of(out))
 
 
 def write_tables(database, release_folder, names):
@@ -53,11 +58,10 @@ def write_tables(database, release_folder, names):
                          described.get(name, {})) for name in names]
 
 
-def write_package(database, release_folder, resources):
+def write_package(database, release_folder, resources, release, released_on):
     """The release's datapackage.json, its resources in the schema's order of tables."""
     with open(ROOT / "metadata.yml", encoding="utf-8") as handle:
         metadata = yaml.safe_load(handle)
-    release, released_on = latest(database)
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         sources = conn.execute("SELECT title, publisher, url FROM sources ORDER BY id").fetchall()
     package = {
@@ -84,7 +88,7 @@ def put_in_place(built, folder):
 
 
 def write_csv(conn, table, path):
-    """The table as CSV (RFC 4180, UTF-8, a header row, NULL empty) in key order; (path, its sha256)."""
+    """The table as CSV (RFC 4180, UTF-8, a header row, NULL empty) in key order; its path."""
     columns = [name for name, _ in stored_columns(table)]
     order = ", ".join(f"[{c}]" for c in pk_columns(table))
     with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -92,13 +96,11 @@ def write_csv(conn, table, path):
         writer.writerow(columns)
         writer.writerows(conn.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table.name}] "
                                       f"ORDER BY {order}"))
-    with open(path, "rb") as handle:
-        return path, hashlib.file_digest(handle, "sha256").hexdigest()
+    return path
 
 
-def resource(table, written, meta):
+def resource(table, path, meta):
     """The Data Resource of a table's CSV: its columns' types and descriptions (metadata.yml), keys and checksum."""
-    path, sha256 = written
     declared = {c.name: c for c in table.columns}
     fields = []
     for name, python_type in stored_columns(table):
@@ -112,7 +114,7 @@ def resource(table, written, meta):
             for column, target, key in foreign_keys(table)]
     return {"name": table.name, "path": path.name, "title": meta.get("title", table.name),
             "description": meta.get("description", ""), "profile": "tabular-data-resource", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", "bytes": path.stat().st_size, "hash": f"sha256:{sha256}",
-            "schema": {"fields": fields, "primaryKey": list(pk_columns(table)),
-                       "foreignKeys": keys}}
+            "mediatype": "text/csv", "encoding": "utf-8", "bytes": path.stat().st_size,
+            "hash": f"sha256:{file_hash(path)}",
+            "schema": {"fields": fields, "primaryKey": list(pk_columns(table)), "foreignKeys": keys}}
 
