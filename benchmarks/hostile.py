@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.append(str(ROOT / "plugins"))  # last: the limits hostile answers are held to
 import sql_gate  # noqa: E402
 import sql_limits  # noqa: E402
-from scale import BIN, HOSTILE as RUNAWAY, MADE_ANEW, SCALES, free_port, percentiles, synthetic  # noqa: E402
+from scale import (BIN, HOSTILE as RUNAWAY, MADE_ANEW, SCALES, free_port, git, load_average,  # noqa: E402
+                   measured_commit, percentiles, synthetic)
 
 from scripts.settings import SETTINGS  # noqa: E402
 
@@ -329,14 +330,6 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def git(repository, *command):
-    return subprocess.run(["git", *command], cwd=repository, capture_output=True, text=True).stdout.strip()
-
-
-def load_average():
-    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="real,1M", help="real, 1M, or a number of synthetic persons")
@@ -349,10 +342,9 @@ def main():
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
     commit = git(args.site, "rev-parse", "--short", "HEAD")
-    changed = git(args.site, "status", "--porcelain", "--untracked-files=no")
     report = {"date": datetime.now(timezone.utc).date().isoformat(), "seconds": args.seconds,
               "attackers": args.attackers, "readers": args.readers, "reader_pause": args.reader_pause,
-              "site": (commit + (" with uncommitted changes" if changed else "")) if commit else str(args.site),
+              "site": measured_commit(args.site) if commit else str(args.site),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "load": {"before": load_average()},
               "scales": {}}
     for scale in args.scales.split(","):

@@ -327,13 +327,27 @@ def targets(result):
              "made_anew": anew and {"measured": anew[0], "met": bool(anew[1])}} for target, sent, anew in checks]
 
 
+def git(repository, *command):
+    return subprocess.run(["git", *command], cwd=repository, capture_output=True, text=True).stdout.strip()
+
+
+def load_average():
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def measured_commit(repository):
+    """The commit a benchmark measured, saying so when the working tree differed from it."""
+    changed = git(repository, "status", "--porcelain", "--untracked-files=no")
+    return git(repository, "rev-parse", "--short", "HEAD") + (" with uncommitted changes" if changed else "")
+
+
 def yes_no(met):
     return "yes" if met else "no"
 
 
 def markdown(report):
-    lines = [f"# Benchmarks ({report['date']})", "",
-             f"Machine: {report['machine']}. Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
+    lines = [f"# Benchmarks ({report['date']}, commit {report['commit']})", "",
+             f"Machine: {report['machine']}; load average before {report['load_before']}. Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
              "", "Synthetic persons (benchmarks/synthetic.py), never published. Latency p50 / p95 in ms over "
              f"{report['requests']} requests through `datasette serve` on loopback, after a first request (its time in "
              "brackets: ours remembers facet counts after it, and counts the default ones at startup); direct SQLite "
@@ -386,7 +400,8 @@ def main():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
-    report = {"date": datetime.now(timezone.utc).date().isoformat(), "requests": args.requests,
+    report = {"date": datetime.now(timezone.utc).date().isoformat(), "commit": measured_commit(ROOT),
+              "load_before": load_average(), "requests": args.requests,
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                          f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB",
               "versions": versions(), "scales": {}}

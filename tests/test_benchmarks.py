@@ -19,6 +19,8 @@ def test_the_scale_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
     ours = report["scales"]["300"]["ours"]
     assert ours["latency"]["query search"]["errors"] == 0 and "direct_sqlite" in ours["latency"]["query search"]
     assert (tmp_path / "benchmarks.md").read_text().count("|") > 20
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert report["commit"].startswith(head.strip()), "a benchmark names the commit it measured"
 
 
 def test_the_hostile_load_benchmark_runs_every_attack_at_a_tiny_scale(tmp_path):
