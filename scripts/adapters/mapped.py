@@ -35,15 +35,14 @@ class Plan:
     meta: dict
     mapping: language.Mapping
     file: ListFile
-    shown: str  # the list's file as messages name it
     vocabularies: dict  # table -> ids
     issue_categories: dict  # issue id -> category implied, or None
     status_codes: dict = field(default_factory=dict)  # the list's status value -> StatusEntry
     compiled: dict = field(default_factory=dict)  # id(value specs) -> their ValueReaders; id(spec) -> DateReader
 
-    @property
+    @functools.cached_property
     def missing(self):
-        return self.compiled.setdefault("missing", frozenset(self.mapping.missing))
+        return frozenset(self.mapping.missing)
 
     def readers(self, specs, kind, name):
         """The ValueReaders of a field's value specs, compiled on first use."""
@@ -91,36 +90,22 @@ class Plan:
 
 def prepare(meta, folder, path, vocabularies, issue_categories):
     """The list's Plan, once its mapping is valid, names only columns the file has and ids the vocabularies know."""
-    source_yml = folder / "source.yml"
-    shown_yml = display_path(source_yml)
-    data, lines = language.mapping_node(source_yml)
-    mapping, fault = language.parse(data, lines)
-    if fault:
-        line, key, value, problem, fix = fault
-        raise BuildError(shown_yml, line, key, value, problem, fix)
-    shown = display_path(path)
-    plan = Plan(meta, mapping, ListFile(path, mapping, shown), shown, vocabularies, issue_categories)
-    for key_path, column in language.column_references(mapping):
-        if column not in plan.file.header:
-            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), column,
-                             f"the list {shown} has no column of this name",
-                             f"Its columns ({plan.file.header_where}) are: {', '.join(plan.file.header)}. "
-                             "Fix the mapping or the file.")
-    if mapping.status and mapping.status.codes_file:
-        plan.status_codes = read_codes(folder / mapping.status.codes_file,
-                                       language.yaml_place(("mapping", "status", "codes_file"), data, lines)[0],
-                                       shown_yml, vocabularies["statuses"])
-    for key_path, table, value in language.vocabulary_references(mapping):
-        known = vocabularies[table]
-        if str(value) not in known:
-            listed = ", ".join(sorted(known)) if len(known) <= 40 else f"the ids in raw/reference/{table}.csv"
-            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), value,
-                             f"not an id of the {table} vocabulary", f"Use one of: {listed}.")
-    for index, reference in enumerate(mapping.cross_references):
-        if not (folder.parent / reference.source / "source.yml").exists():
-            raise BuildError(shown_yml, *language.yaml_place(("mapping", "cross_references", index, "source"), data, lines),
-                             reference.source, "no source has this id",
-                             "Name a folder of raw/ (a source id), such as cecc-ppd.")
+    source_yml = display_path(folder / "source.yml")
+    data, lines = language.mapping_node(folder / "source.yml")
+
+    def checked(known=None):
+        mapping, fault = language.parse(data, lines, known)
+        if fault:
+            raise BuildError(source_yml, *fault)
+        return mapping
+
+    file = ListFile(path, checked(), display_path(path))
+    sources = {yml.parent.name for yml in folder.parent.glob("*/source.yml")}
+    plan = Plan(meta, checked({**vocabularies, "sources": sources, "file": file}), file, vocabularies, issue_categories)
+    codes_file = plan.mapping.status and plan.mapping.status.codes_file
+    if codes_file:
+        plan.status_codes = read_codes(folder / codes_file, lines.get(("mapping", "status", "codes_file")), source_yml,
+                                       vocabularies["statuses"])
     return plan
 
 
@@ -413,7 +398,7 @@ class Record:
         elif romanised and key_of(romanised) != key_of(person["name"]):
             person["alternate_names"] = (person["alternate_names"] or []) + [romanised]
         if not person["name"]:
-            raise BuildError(self.plan.shown, self.row.where, None, None, "the row names nobody (no name in it)",
+            raise BuildError(self.plan.file.shown, self.row.where, None, None, "the row names nobody (no name in it)",
                              "Fill in the name, or remove the row.")
         person["alternate_names"] = [n for n in dict.fromkeys(person["alternate_names"] or [])
                                      if n not in (person["name"], native)]
