@@ -1,10 +1,8 @@
-"""The declarative adapter: a list read entirely through the `mapping` block of its source.yml.
+"""The declarative adapter: a list read entirely through the `mapping` block of its source.yml (mapping_language.py).
 
-A maintainer adds such a list without Python (docs/adding-a-list.md; the language is declared in
-mapping_language.py). `prepare` checks the mapping against the file before anything is staged: an unknown key, a
-column the file lacks or an unknown vocabulary id stops the build naming source.yml's line. `adapt` then turns
-each record (a row, or the rows of one person) into rows of our tables; a value it cannot read goes to
-data_quality with its line, column and value.
+`prepare` checks the mapping against the file before anything is staged; `adapt` turns each record (a row, or the
+rows of one person) into rows of our tables, each carrying `_record` (its source and upstream id). A value that
+cannot be read goes to data_quality with its line, column and value: it never stops the build.
 """
 
 import functools
@@ -16,7 +14,7 @@ import pycountry
 
 from scripts.adapters import mapping_language as language
 from scripts.adapters.dateformats import UNIT_MONTHS, DateProblem, DateReader, read_term
-from scripts.adapters.readers import ListFile, is_web_address
+from scripts.adapters.readers import ListFile
 from scripts.common import BuildError, fold, json_list, romanise
 from scripts.places import locate
 from scripts.read import display_path, read_csv
@@ -26,6 +24,7 @@ LIST_FIELDS = {"alternate_names", "categories", "issues"}
 FIELD_KINDS = {"birth_year": "year", "country": "countries", "categories": "categories", "issues": "issue_categories",
                "age_at_detention": "integer", "sentence_months": "real", "detained_on": "date", "sentenced_on": "date",
                "sentence_ends_on": "date", "released_on": "date", "charges": "charges", "kind": "detention_kinds"}
+WEB_ADDRESS = re.compile(r"https?://[^\s/]+\.\S+")
 
 
 @dataclass
@@ -38,7 +37,7 @@ class Plan:
     vocabularies: dict  # table -> ids
     issue_categories: dict  # issue id -> category implied, or None
     status_codes: dict = field(default_factory=dict)  # the list's status value -> StatusEntry
-    compiled: dict = field(default_factory=dict)  # id(value specs) -> their ValueReaders; id(spec) -> DateReader
+    compiled: dict = field(default_factory=dict)  # ids of value specs -> their ValueReaders; of a spec -> DateReader
 
     @functools.cached_property
     def missing(self):
@@ -54,8 +53,7 @@ class Plan:
 
     @functools.cached_property
     def person_fields(self):
-        """(persons column, its ValueReaders, its constant) for every column the mapping fills but the place, which
-        is read with its coordinates."""
+        """(persons column, its ValueReaders, its constant) of each column the mapping fills but the place (place())."""
         fields, constants = self.mapping.fields, self.mapping.constants
         return [(name, self.readers(getattr(fields, name), FIELD_KINDS.get(name, "text"), name)
                  if getattr(fields, name) and name != "place" else [], getattr(constants, name))
@@ -431,24 +429,20 @@ class Record:
         spec = self.mapping.status
         if not spec:
             return "unknown", None, None, None, None
-        as_of = self.first([spec.as_of], "date") if spec.as_of else None
-        as_of = as_of or (None, None)
+        as_of = (self.first([spec.as_of], "date") if spec.as_of else None) or (None, None)
         if spec.deceased_when and self.text(spec.deceased_when):
             return "deceased", 1, None, *as_of
-        columns = language.as_list(spec.column) if spec.column else []
-        column, value = next(((c, t) for c in columns if (t := self.text(c, spec.missing)) is not None), (None, None))
+        column, value = next(((c, t) for c in language.as_list(spec.column or []) if (t := self.text(c, spec.missing))),
+                             (None, None))
         confirmed = self.confirmed(spec.confirmed)
         detail = self.first([spec.detail]) if spec.detail else None
-        if value is None:
-            return "unknown", None, detail, *as_of
-        entry = spec.values.get(value, self.plan.status_codes.get(value, NOTHING))
+        entry = None if value is None else spec.values.get(value, self.plan.status_codes.get(value, NOTHING))
         if entry is None:
             return "unknown", None, detail, *as_of
         if entry is not NOTHING:
-            if isinstance(entry, str):
-                entry = language.StatusEntry(status=entry)
-            flag = None if confirmed is None else int(entry.confirmed and bool(confirmed))
-            return entry.status, flag, detail or entry.detail or spec.details.get(value), *as_of
+            entry = language.StatusEntry(status=entry) if isinstance(entry, str) else entry
+            return entry.status, int(entry.confirmed and confirmed), detail or entry.detail or spec.details.get(value), \
+                *as_of
         if spec.date_after_as_of or spec.date_before_as_of:
             try:
                 date, _ = self.plan.date_reader(spec).read(value)
@@ -481,7 +475,7 @@ class Record:
         urls = []
         for self.row in self.rows:
             cells = [(c, t) for c in language.as_list(self.mapping.url_column or []) if (t := self.text(c))]
-            found = [text.split()[0] for _, text in cells if all(is_web_address(part) for part in text.split())]
+            found = [text.split()[0] for _, text in cells if all(WEB_ADDRESS.fullmatch(part) for part in text.split())]
             urls += found[:1]  # a cell may hold several: the first is the record's link
             for column, text in cells if not found else ():
                 self.problem(column, text, "not a web address (http:// or https://); left out")
@@ -536,17 +530,14 @@ class Record:
         """(months, as written) from the years, months, weeks and days columns."""
         given = []
         for unit, factor in UNIT_MONTHS.items():
-            column = getattr(terms, unit)
-            value = self.row.values.get(column) if column else None
-            if value is None or str(value).strip() in ("", *self.mapping.missing):
-                continue
+            text = self.text(getattr(terms, unit))
             try:
-                number = float(value) if isinstance(value, str) else value
+                number = float(text) if text else None
             except ValueError:
-                self.problem(column, value, "not a number of " + unit)
+                self.problem(getattr(terms, unit), text, "not a number of " + unit)
                 continue
-            number = int(number) if isinstance(number, float) and number.is_integer() else number
-            given.append((number, unit, factor))
+            if number is not None:
+                given.append((int(number) if number.is_integer() else number, unit, factor))
         if not given:
             return None, None
         months = round(sum(number * factor for number, _, factor in given), 2)

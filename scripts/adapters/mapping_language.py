@@ -7,7 +7,6 @@ drive the adapter (mapped.py) and generate docs/mapping.md (scripts/docs.py). Fi
 
 import codecs
 import re
-import typing
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -51,6 +50,19 @@ def vocabulary(table):
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_keys(cls, data):
+        """extra="forbid", with what the key may be instead."""
+        for key in [key for key in data if key not in cls.model_fields] if isinstance(data, dict) else ():
+            if key in REPLACED:
+                raise Fault(f"'{key}' is a key of the mapping language's first version", f"Write {REPLACED[key]} "
+                            "instead. See the mapping reference (docs/mapping.md), 'Keys replaced'.", data[key], (key,))
+            where = "persons column a mapping can fill" if cls in (Fields, Constants) else "key here"
+            raise Fault(f"'{key}' is not a {where}", f"Use one of: {', '.join(cls.model_fields)}. See docs/mapping.md.",
+                        data[key], (key,))
+        return data
 
     @model_validator(mode="after")
     def names_what_exists(self, info):
@@ -446,19 +458,9 @@ def parse(data, lines, known=None):
     except ValidationError as exc:
         causes = [(error, (error.get("ctx") or {}).get("error")) for error in exc.errors()]
     error, cause = max(causes, key=lambda pair: len(pair[0]["loc"]) + len(getattr(pair[1], "at", ())))
-    loc = (*error["loc"], *getattr(cause, "at", ()))
-    line, key, node = line_of(loc, data, lines)
-    if error["type"] == "extra_forbidden" and loc[-1] in REPLACED:
-        cause = Fault(f"'{loc[-1]}' is a key of the mapping language's first version",
-                      f"Write {REPLACED[loc[-1]]} instead. See the mapping reference (docs/mapping.md), "
-                      "'Keys replaced'.", error["input"])
-    elif error["type"] == "extra_forbidden":
-        parent = model_at(loc[:-1])
-        where = "persons column a mapping can fill" if parent in (Fields, Constants) else "key here"
-        allowed = ", ".join(parent.model_fields) if parent else ""
-        cause = Fault(f"'{loc[-1]}' is not a {where}", f"Use one of: {allowed}. See docs/mapping.md.", error["input"])
-    elif error["type"] == "missing":
-        cause = Fault(f"'{loc[-1]}' is required here", "See docs/mapping.md.")
+    line, key, node = line_of((*error["loc"], *getattr(cause, "at", ())), data, lines)
+    if error["type"] == "missing":
+        cause = Fault(f"'{error['loc'][-1]}' is required here", "See docs/mapping.md.")
     elif not isinstance(cause, Fault):
         cause = Fault(error["msg"].removeprefix("Value error, "))
     value = cause.value if cause.value is not None else None if isinstance(node, dict | list) else node
@@ -473,19 +475,3 @@ def line_of(loc, data, lines):
             path, node = (*path, part), node[part]
     return lines.get(path), ".".join(map(str, path)), node
 
-
-def model_at(loc):
-    """The model class a validation error's location points into (for the keys it allows)."""
-    model = Mapping
-    for part in loc:
-        field = model.model_fields.get(part) if model and not isinstance(part, int) else None
-        if field is not None:  # not a union member's name
-            model = next(model_types(field.annotation), None)
-    return model
-
-
-def model_types(annotation):
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
-    for argument in typing.get_args(annotation):
-        yield from model_types(argument)
