@@ -296,13 +296,11 @@ class Record:
             self.problems.append(found)
 
     def tables(self):
-        out = {"persons": [], "records": [], "detentions": [], "detention_charges": [], "events": [],
-               "person_issues": [], "data_quality": self.problems}
         person = self.person()
-        out["persons"].append(person)
-        out["person_issues"] = [{"person_id": self.person_id, "issue": issue}
-                                for issue in json.loads(person.get("issues") or "[]")]
-        out["records"].append(self.record(person))
+        out = {"persons": [person], "records": [self.record(person)], "detentions": [], "detention_charges": [],
+               "events": [], "person_issues": [{"person_id": self.person_id, "issue": issue}
+                                                for issue in json.loads(person["issues"] or "[]")],
+               "data_quality": self.problems}
         number = 0
         for row in self.rows:
             self.row = row
@@ -441,8 +439,8 @@ class Record:
             return "unknown", None, detail, *as_of
         if entry is not NOTHING:
             entry = language.StatusEntry(status=entry) if isinstance(entry, str) else entry
-            return entry.status, int(entry.confirmed and confirmed), detail or entry.detail or spec.details.get(value), \
-                *as_of
+            detail = detail or entry.detail or spec.details.get(value)
+            return entry.status, int(entry.confirmed and confirmed), detail, *as_of
         if spec.date_after_as_of or spec.date_before_as_of:
             try:
                 date, _ = self.plan.date_reader(spec).read(value)
@@ -460,14 +458,11 @@ class Record:
     def confirmed(self, spec):
         if isinstance(spec, bool):
             return int(spec)
-        value = self.first([spec])
-        if value is None:
-            return 1
-        if str(value).lower() not in ("true", "false", "1", "0"):
+        value = self.first([spec])  # none given: confirmed
+        if value is not None and str(value).lower() not in ("true", "false", "1", "0"):
             self.problem(language.as_list(spec.column)[0], value, "not true or false (map the list's flags in "
                                                                   "values); status taken as confirmed")
-            return 1
-        return int(str(value).lower() in ("true", "1"))
+        return int(str(value).lower() not in ("false", "0"))
 
     # Records, detentions, events -----------------------------------------------------------------------------
 

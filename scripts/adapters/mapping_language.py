@@ -9,6 +9,7 @@ import codecs
 import re
 from typing import Annotated, Literal
 
+import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -33,13 +34,12 @@ PERSON_FIELDS = [c.name for c in TABLES["persons"].columns if not c.derived and 
 VOCABULARIES = {"country": "countries", "categories": "categories", "issues": "issue_categories"}
 # Keys whose values name columns of the list, in whichever block they are: checked against the file's header.
 COLUMN_KEYS = {"column", "id_column", "url_column", "deceased_when", *UNIT_MONTHS}
-USE_THE_REFERENCE = "See docs/mapping.md for what this key takes."
 
 
 class Fault(ValueError):
     """A fault a validator finds, with what to do; `at` is the key (under the model validated) it is at."""
 
-    def __init__(self, problem, fix=USE_THE_REFERENCE, value=None, at=()):
+    def __init__(self, problem, fix="See docs/mapping.md for what this key takes.", value=None, at=()):
         super().__init__(problem)
         self.fix, self.value, self.at = fix, value, at
 
@@ -414,8 +414,6 @@ class Mapping(Strict):
 
 def yaml_value(node, path, lines):
     """Python values from a YAML node with YAML 1.2's plain scalars (yes, no, on, off stay text), noting each line."""
-    import yaml
-
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         yaml.SafeLoader("").flatten_mapping(node)  # YAML merge keys (<<: *anchor) as a YAML loader applies them
@@ -439,8 +437,6 @@ def plain_scalar(text):
 
 def mapping_node(path):
     """(the mapping block as Python values, {key path: line}) from a source.yml; ({}, {}) if it has none."""
-    import yaml
-
     with open(path, encoding="utf-8") as handle:
         root = yaml.compose(handle, Loader=yaml.SafeLoader)
     lines = {}

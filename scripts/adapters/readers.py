@@ -35,8 +35,7 @@ class ListFile:
         self.path, self.mapping, self.shown = path, mapping, shown
         self.header, self.header_where = None, None
         self.records = None if mapping.format in ("csv", "tsv") else list(self.read())
-        for _ in self.rows():  # reads the header: a file that cannot be read at all says so now
-            break
+        next(self.rows(), None)  # reads the header: a file that cannot be read at all says so now
         if self.header is None:
             raise BuildError(shown, None, None, None, "the file holds no table (no header row was found)",
                              "Check the file, and the format, sheet, table or pages the mapping names.")
@@ -157,8 +156,8 @@ def csv_records(path, mapping, shown):
             line, column, value = first_cell(path, encoding, delimiter, lambda value: "\ufffd" in value)
             raise BuildError(shown, line and f"line {line}", column, value and shortened(value),
                              f"byte 0x{exc.object[exc.start:exc.start + 1].hex()} cannot be read as {mapping.encoding}",
-                             "Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'), or declare the encoding it is in, "
-                             "such as encoding: latin-1 or encoding: cp1252.") from None
+                             "Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'), or declare the encoding it is "
+                             "in, such as encoding: latin-1 or encoding: cp1252.") from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 line, column, value = first_cell(path, encoding, delimiter, lambda value: len(value) > MAX_CELL)
