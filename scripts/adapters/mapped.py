@@ -54,11 +54,10 @@ class Plan:
     @functools.cached_property
     def person_fields(self):
         """(persons column, its ValueReaders, its constant) of each column the mapping fills but the place (place())."""
-        fields, constants = self.mapping.fields, self.mapping.constants
-        return [(name, self.readers(getattr(fields, name), FIELD_KINDS.get(name, "text"), name)
-                 if getattr(fields, name) and name != "place" else [], getattr(constants, name))
-                for name in language.PERSON_FIELDS
-                if getattr(fields, name) and name != "place" or getattr(constants, name) is not None]
+        specs = {name: getattr(self.mapping.fields, name) for name in language.PERSON_FIELDS if name != "place"}
+        constants = {name: getattr(self.mapping.constants, name) for name in language.PERSON_FIELDS}
+        return [(name, self.readers(specs.get(name), FIELD_KINDS.get(name, "text"), name), constants[name])
+                for name in language.PERSON_FIELDS if specs.get(name) or constants[name] is not None]
 
     def detention_fields(self, spec):
         """(column, its ValueReaders, whether a date, whether a value makes the detention) of a detention block."""

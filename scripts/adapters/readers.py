@@ -283,9 +283,8 @@ def html_records(path, mapping, shown):
         raise BuildError(shown, None, "table", mapping.table, f"the page has {len(tables)} table(s)",
                          "Name the table by its position on the page (1 = first).")
     for number, row in enumerate(tables[mapping.table - 1].xpath(".//tr"), start=1):
-        cells = []
-        for cell in row.xpath("./th|./td"):
-            cells += [" ".join(cell.text_content().split())] * int(cell.get("colspan") or 1)
+        cells = [" ".join(cell.text_content().split()) for cell in row.xpath("./th|./td")
+                 for _ in range(int(cell.get("colspan") or 1))]
         yield str(number), f"line {row.sourceline}", cells
 
 
