@@ -44,14 +44,12 @@ class ListFile:
         return READERS["document" if self.mapping.document else self.mapping.format](self.path, self.mapping, self.shown)
 
     def rows(self, select=iter):
-        """The data rows `select` picks from the file's records, each converted and checked only once picked (the
-        workers that adapt a long list each pick their own share)."""
+        """The data rows `select` picks, converted and checked only once picked (each worker picks its share)."""
         records = self.data_records(self.read() if self.records is None else self.records)
         return (Row(number, where, self.cells(where, cells)) for number, where, cells in select(records))
 
     def data_records(self, records):
-        """(number, where, cells) of the rows that hold data; the first record (or the declared header) names the
-        columns."""
+        """(number, where, cells) of the rows holding data; the first record (or the mapping's header) names columns."""
         header = list(self.mapping.header or []) or None
         if header:
             self.header, self.header_where = header, "the mapping's header"
