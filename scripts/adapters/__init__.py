@@ -1,7 +1,4 @@
-"""Upstream lists, each read through the `mapping:` of its source.yml (mapped.py): a pure function from the list's
-records to our table rows. A value never stops the build: what cannot be read goes to data_quality. Each row
-carries `_record`, the (source, upstream id) it came from.
-"""
+"""Upstream lists, each read through the `mapping:` of its source.yml by mapped.py (reference: docs/mapping.md)."""
 
 from scripts.adapters import mapped
 from scripts.common import BuildError
@@ -9,11 +6,8 @@ from scripts.read import display_path
 
 
 def read_upstream(meta, path, folder, context):
-    """The source file's adapter, checked: a function from a choice of records to (table, row) pairs.
-
-    The function reads the file's records through `select` (all of them by default) and yields every row
-    of our tables each selected record gives, record by record, as it reads.
-    """
+    """The list's checked adapter: a function from a choice of its records (`select`, all by default) to the
+    (table, row) pairs they give, record by record, as it reads."""
     if meta.get("mapping"):
         plan = context["plans"][meta["id"]]  # checked before any list was read (mapped.prepare)
         return lambda select=iter: mapped.adapt(plan, plan.records(select), context)

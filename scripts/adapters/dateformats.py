@@ -13,8 +13,6 @@ ISO = "ISO"  # the default format: YYYY, YYYY-MM or YYYY-MM-DD
 ISO_FORMATS = ("%Y", "%Y-%m", "%Y-%m-%d")
 DIRECTIVES = {"Y": "year", "m": "month", "d": "day", "B": "month name", "b": "month name"}
 SHOWN = {"Y": "YYYY", "m": "MM", "d": "DD", "B": "<month name>", "b": "<month abbreviation>"}
-
-
 FULL_ISO = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
 
 
@@ -23,7 +21,7 @@ class DateProblem(ValueError):
 
 
 def check_format(text):
-    """The format's directives, or ValueError naming the one that is not supported."""
+    """ValueError naming a directive the format uses that is not supported, or its missing year."""
     found = re.findall(r"%(.)", text.replace("%%", ""))
     for directive in found:
         if directive not in DIRECTIVES:
@@ -31,7 +29,6 @@ def check_format(text):
                              "%d (day), %B (month name) or %b (abbreviated month name)")
     if "Y" not in found:
         raise ValueError("a date format needs %Y (the year)")
-    return found
 
 
 @lru_cache(maxsize=None)

@@ -1,10 +1,8 @@
-"""The declarative adapter: a list read entirely through the `mapping` block of its source.yml.
+"""The declarative adapter: a list read entirely through the `mapping` block of its source.yml (mapping_language.py).
 
-A maintainer adds such a list without Python (docs/adding-a-list.md; the language is declared in
-mapping_language.py). `prepare` checks the mapping against the file before anything is staged: an unknown key, a
-column the file lacks or an unknown vocabulary id stops the build naming source.yml's line. `adapt` then turns
-each record (a row, or the rows of one person) into rows of our tables; a value it cannot read goes to
-data_quality with its line, column and value.
+`prepare` checks the mapping against the file before anything is staged; `adapt` turns each record (a row, or the
+rows of one person) into rows of our tables, each carrying `_record` (its source and upstream id). A value that
+cannot be read goes to data_quality with its line, column and value: it never stops the build.
 """
 
 import functools
@@ -16,7 +14,7 @@ import pycountry
 
 from scripts.adapters import mapping_language as language
 from scripts.adapters.dateformats import UNIT_MONTHS, DateProblem, DateReader, read_term
-from scripts.adapters.readers import ListFile, is_web_address
+from scripts.adapters.readers import ListFile
 from scripts.common import BuildError, fold, json_list, romanise
 from scripts.places import locate
 from scripts.read import display_path, read_csv
@@ -26,6 +24,7 @@ LIST_FIELDS = {"alternate_names", "categories", "issues"}
 FIELD_KINDS = {"birth_year": "year", "country": "countries", "categories": "categories", "issues": "issue_categories",
                "age_at_detention": "integer", "sentence_months": "real", "detained_on": "date", "sentenced_on": "date",
                "sentence_ends_on": "date", "released_on": "date", "charges": "charges", "kind": "detention_kinds"}
+WEB_ADDRESS = re.compile(r"https?://[^\s/]+\.\S+")
 
 
 @dataclass
@@ -35,15 +34,14 @@ class Plan:
     meta: dict
     mapping: language.Mapping
     file: ListFile
-    shown: str  # the list's file as messages name it
     vocabularies: dict  # table -> ids
     issue_categories: dict  # issue id -> category implied, or None
     status_codes: dict = field(default_factory=dict)  # the list's status value -> StatusEntry
-    compiled: dict = field(default_factory=dict)  # id(value specs) -> their ValueReaders; id(spec) -> DateReader
+    compiled: dict = field(default_factory=dict)  # ids of value specs -> their ValueReaders; of a spec -> DateReader
 
-    @property
+    @functools.cached_property
     def missing(self):
-        return self.compiled.setdefault("missing", frozenset(self.mapping.missing))
+        return frozenset(self.mapping.missing)
 
     def readers(self, specs, kind, name):
         """The ValueReaders of a field's value specs, compiled on first use."""
@@ -55,13 +53,11 @@ class Plan:
 
     @functools.cached_property
     def person_fields(self):
-        """(persons column, its ValueReaders, its constant) for every column the mapping fills but the place, which
-        is read with its coordinates."""
-        fields, constants = self.mapping.fields, self.mapping.constants
-        return [(name, self.readers(getattr(fields, name), FIELD_KINDS.get(name, "text"), name)
-                 if getattr(fields, name) and name != "place" else [], getattr(constants, name))
-                for name in language.PERSON_FIELDS
-                if getattr(fields, name) and name != "place" or getattr(constants, name) is not None]
+        """(persons column, its ValueReaders, its constant) of each column the mapping fills but the place (place())."""
+        specs = {name: getattr(self.mapping.fields, name) for name in language.PERSON_FIELDS if name != "place"}
+        constants = {name: getattr(self.mapping.constants, name) for name in language.PERSON_FIELDS}
+        return [(name, self.readers(specs.get(name), FIELD_KINDS.get(name, "text"), name), constants[name])
+                for name in language.PERSON_FIELDS if specs.get(name) or constants[name] is not None]
 
     def detention_fields(self, spec):
         """(column, its ValueReaders, whether a date, whether a value makes the detention) of a detention block."""
@@ -91,36 +87,22 @@ class Plan:
 
 def prepare(meta, folder, path, vocabularies, issue_categories):
     """The list's Plan, once its mapping is valid, names only columns the file has and ids the vocabularies know."""
-    source_yml = folder / "source.yml"
-    shown_yml = display_path(source_yml)
-    data, lines = language.mapping_node(source_yml)
-    mapping, fault = language.parse(data, lines)
-    if fault:
-        line, key, value, problem, fix = fault
-        raise BuildError(shown_yml, line, key, value, problem, fix)
-    shown = display_path(path)
-    plan = Plan(meta, mapping, ListFile(path, mapping, shown), shown, vocabularies, issue_categories)
-    for key_path, column in language.column_references(mapping):
-        if column not in plan.file.header:
-            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), column,
-                             f"the list {shown} has no column of this name",
-                             f"Its columns ({plan.file.header_where}) are: {', '.join(plan.file.header)}. "
-                             "Fix the mapping or the file.")
-    if mapping.status and mapping.status.codes_file:
-        plan.status_codes = read_codes(folder / mapping.status.codes_file,
-                                       language.yaml_place(("mapping", "status", "codes_file"), data, lines)[0],
-                                       shown_yml, vocabularies["statuses"])
-    for key_path, table, value in language.vocabulary_references(mapping):
-        known = vocabularies[table]
-        if str(value) not in known:
-            listed = ", ".join(sorted(known)) if len(known) <= 40 else f"the ids in raw/reference/{table}.csv"
-            raise BuildError(shown_yml, *language.yaml_place(key_path, data, lines), value,
-                             f"not an id of the {table} vocabulary", f"Use one of: {listed}.")
-    for index, reference in enumerate(mapping.cross_references):
-        if not (folder.parent / reference.source / "source.yml").exists():
-            raise BuildError(shown_yml, *language.yaml_place(("mapping", "cross_references", index, "source"), data, lines),
-                             reference.source, "no source has this id",
-                             "Name a folder of raw/ (a source id), such as cecc-ppd.")
+    source_yml = display_path(folder / "source.yml")
+    data, lines = language.mapping_node(folder / "source.yml")
+
+    def checked(known=None):
+        mapping, fault = language.parse(data, lines, known)
+        if fault:
+            raise BuildError(source_yml, *fault)
+        return mapping
+
+    file = ListFile(path, checked(), display_path(path))
+    sources = {yml.parent.name for yml in folder.parent.glob("*/source.yml")}
+    plan = Plan(meta, checked({**vocabularies, "sources": sources, "file": file}), file, vocabularies, issue_categories)
+    codes_file = plan.mapping.status and plan.mapping.status.codes_file
+    if codes_file:
+        plan.status_codes = read_codes(folder / codes_file, lines.get(("mapping", "status", "codes_file")), source_yml,
+                                       vocabularies["statuses"])
     return plan
 
 
@@ -313,13 +295,11 @@ class Record:
             self.problems.append(found)
 
     def tables(self):
-        out = {"persons": [], "records": [], "detentions": [], "detention_charges": [], "events": [],
-               "person_issues": [], "data_quality": self.problems}
         person = self.person()
-        out["persons"].append(person)
-        out["person_issues"] = [{"person_id": self.person_id, "issue": issue}
-                                for issue in json.loads(person.get("issues") or "[]")]
-        out["records"].append(self.record(person))
+        out = {"persons": [person], "records": [self.record(person)], "detentions": [], "detention_charges": [],
+               "events": [], "person_issues": [{"person_id": self.person_id, "issue": issue}
+                                                for issue in json.loads(person["issues"] or "[]")],
+               "data_quality": self.problems}
         number = 0
         for row in self.rows:
             self.row = row
@@ -413,7 +393,7 @@ class Record:
         elif romanised and key_of(romanised) != key_of(person["name"]):
             person["alternate_names"] = (person["alternate_names"] or []) + [romanised]
         if not person["name"]:
-            raise BuildError(self.plan.shown, self.row.where, None, None, "the row names nobody (no name in it)",
+            raise BuildError(self.plan.file.shown, self.row.where, None, None, "the row names nobody (no name in it)",
                              "Fill in the name, or remove the row.")
         person["alternate_names"] = [n for n in dict.fromkeys(person["alternate_names"] or [])
                                      if n not in (person["name"], native)]
@@ -446,24 +426,20 @@ class Record:
         spec = self.mapping.status
         if not spec:
             return "unknown", None, None, None, None
-        as_of = self.first([spec.as_of], "date") if spec.as_of else None
-        as_of = as_of or (None, None)
+        as_of = (self.first([spec.as_of], "date") if spec.as_of else None) or (None, None)
         if spec.deceased_when and self.text(spec.deceased_when):
             return "deceased", 1, None, *as_of
-        columns = language.as_list(spec.column) if spec.column else []
-        column, value = next(((c, t) for c in columns if (t := self.text(c, spec.missing)) is not None), (None, None))
+        column, value = next(((c, t) for c in language.as_list(spec.column or []) if (t := self.text(c, spec.missing))),
+                             (None, None))
         confirmed = self.confirmed(spec.confirmed)
         detail = self.first([spec.detail]) if spec.detail else None
-        if value is None:
-            return "unknown", None, detail, *as_of
-        entry = spec.values.get(value, self.plan.status_codes.get(value, NOTHING))
+        entry = None if value is None else spec.values.get(value, self.plan.status_codes.get(value, NOTHING))
         if entry is None:
             return "unknown", None, detail, *as_of
         if entry is not NOTHING:
-            if isinstance(entry, str):
-                entry = language.StatusEntry(status=entry)
-            flag = None if confirmed is None else int(entry.confirmed and bool(confirmed))
-            return entry.status, flag, detail or entry.detail or spec.details.get(value), *as_of
+            entry = language.StatusEntry(status=entry) if isinstance(entry, str) else entry
+            detail = detail or entry.detail or spec.details.get(value)
+            return entry.status, int(entry.confirmed and confirmed), detail, *as_of
         if spec.date_after_as_of or spec.date_before_as_of:
             try:
                 date, _ = self.plan.date_reader(spec).read(value)
@@ -481,14 +457,11 @@ class Record:
     def confirmed(self, spec):
         if isinstance(spec, bool):
             return int(spec)
-        value = self.first([spec])
-        if value is None:
-            return 1
-        if str(value).lower() not in ("true", "false", "1", "0"):
+        value = self.first([spec])  # none given: confirmed
+        if value is not None and str(value).lower() not in ("true", "false", "1", "0"):
             self.problem(language.as_list(spec.column)[0], value, "not true or false (map the list's flags in "
                                                                   "values); status taken as confirmed")
-            return 1
-        return int(str(value).lower() in ("true", "1"))
+        return int(str(value).lower() not in ("false", "0"))
 
     # Records, detentions, events -----------------------------------------------------------------------------
 
@@ -496,7 +469,7 @@ class Record:
         urls = []
         for self.row in self.rows:
             cells = [(c, t) for c in language.as_list(self.mapping.url_column or []) if (t := self.text(c))]
-            found = [text.split()[0] for _, text in cells if all(is_web_address(part) for part in text.split())]
+            found = [text.split()[0] for _, text in cells if all(WEB_ADDRESS.fullmatch(part) for part in text.split())]
             urls += found[:1]  # a cell may hold several: the first is the record's link
             for column, text in cells if not found else ():
                 self.problem(column, text, "not a web address (http:// or https://); left out")
@@ -551,17 +524,14 @@ class Record:
         """(months, as written) from the years, months, weeks and days columns."""
         given = []
         for unit, factor in UNIT_MONTHS.items():
-            column = getattr(terms, unit)
-            value = self.row.values.get(column) if column else None
-            if value is None or str(value).strip() in ("", *self.mapping.missing):
-                continue
+            text = self.text(getattr(terms, unit))
             try:
-                number = float(value) if isinstance(value, str) else value
+                number = float(text) if text else None
             except ValueError:
-                self.problem(column, value, "not a number of " + unit)
+                self.problem(getattr(terms, unit), text, "not a number of " + unit)
                 continue
-            number = int(number) if isinstance(number, float) and number.is_integer() else number
-            given.append((number, unit, factor))
+            if number is not None:
+                given.append((int(number) if number.is_integer() else number, unit, factor))
         if not given:
             return None, None
         months = round(sum(number * factor for number, _, factor in given), 2)

@@ -1,16 +1,15 @@
 """The mapping language: how a source.yml's `mapping:` block reads a list, declared once.
 
-The models below validate every mapping (an unknown key, a wrong type or an unknown vocabulary id is an error
-naming source.yml's line and key, and what is allowed), drive the adapter (scripts/adapters/mapped.py), and
-generate the reference in docs/mapping.md (scripts/docs.py). Field names are our tables' columns
+The models below validate every mapping (a fault is an error naming source.yml's line and key, and what is allowed),
+drive the adapter (mapped.py) and generate docs/mapping.md (scripts/docs.py). Field names are our tables' columns
 (scripts/schema.py), so a list fills exactly the columns the database has.
 """
 
 import codecs
 import re
-import typing
 from typing import Annotated, Literal
 
+import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -23,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from scripts.adapters.dateformats import TERM_MEANINGS, check_format
+from scripts.adapters.dateformats import TERM_MEANINGS, UNIT_MONTHS, check_format
 from scripts.adapters.readers import FORMATS
 from scripts.schema import TABLES
 
@@ -33,10 +32,82 @@ STATUS_COLUMNS = {"id", "status", "status_as_of", "status_confirmed", "status_de
 PERSON_FIELDS = [c.name for c in TABLES["persons"].columns if not c.derived and c.name not in STATUS_COLUMNS]
 # Fields whose values are ids of a vocabulary, checked in the mapping and in every cell.
 VOCABULARIES = {"country": "countries", "categories": "categories", "issues": "issue_categories"}
+# Keys whose values name columns of the list, in whichever block they are: checked against the file's header.
+COLUMN_KEYS = {"column", "id_column", "url_column", "deceased_when", *UNIT_MONTHS}
+
+
+class Fault(ValueError):
+    """A fault a validator finds, with what to do; `at` is the key (under the model validated) it is at."""
+
+    def __init__(self, problem, fix="See docs/mapping.md for what this key takes.", value=None, at=()):
+        super().__init__(problem)
+        self.fix, self.value, self.at = fix, value, at
+
+
+def vocabulary(table):
+    return {"vocabulary": table}  # a key whose values are ids of this table (or `sources`: folders of raw/)
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_keys(cls, data):
+        """extra="forbid", with what the key may be instead."""
+        for key in [key for key in data if key not in cls.model_fields] if isinstance(data, dict) else ():
+            if key in REPLACED:
+                raise Fault(f"'{key}' is a key of the mapping language's first version", f"Write {REPLACED[key]} "
+                            "instead. See the mapping reference (docs/mapping.md), 'Keys replaced'.", data[key], (key,))
+            where = "persons column a mapping can fill" if cls in (Fields, Constants) else "key here"
+            raise Fault(f"'{key}' is not a {where}", f"Use one of: {', '.join(cls.model_fields)}. See docs/mapping.md.",
+                        data[key], (key,))
+        return data
+
+    @model_validator(mode="after")
+    def names_what_exists(self, info):
+        """Validated with the list's file and the vocabularies as context: each column and id named exists."""
+        known = info.context
+        for name, field in type(self).model_fields.items() if known else ():
+            value, table = getattr(self, name), (field.json_schema_extra or {}).get("vocabulary")
+            for column in as_list(value) if name in COLUMN_KEYS and value is not None else ():
+                if column not in known["file"].header:
+                    raise Fault(f"the list {known['file'].shown} has no column of this name",
+                                f"Its columns ({known['file'].header_where}) are: {', '.join(known['file'].header)}. "
+                                "Fix the mapping or the file.", column, (name,))
+            for at, given in ids_in(value) if table else ():
+                if str(given) not in known[table]:
+                    raise unknown_id(table, known[table], given, (name, *at))
+        return self
+
+    @field_validator("formats", check_fields=False)  # of the models that have date formats
+    @classmethod
+    def known_directives(cls, formats):
+        for text in formats or []:
+            if text != "ISO":
+                check_format(text)
+        return formats
+
+
+def unknown_id(table, known, given, at):
+    if table == "sources":
+        return Fault("no source has this id", "Name a folder of raw/ (a source id), such as cecc-ppd.", given, at)
+    listed = ", ".join(sorted(known)) if len(known) <= 40 else f"the ids in raw/reference/{table}.csv"
+    return Fault(f"not an id of the {table} vocabulary", f"Use one of: {listed}.", given, at)
+
+
+def ids_in(value, at=()):
+    """(key path, id) of each id a vocabulary key gives: a constant, a value spec's targets, a status entry's."""
+    if isinstance(value, list | dict):
+        pairs = enumerate(value) if isinstance(value, list) else value.items()
+        return [found for key, item in pairs for found in ids_in(item, (*at, key))]
+    if isinstance(value, Value):
+        patterns = [((*at, "patterns", n, "value"), p.value) for n, p in enumerate(value.patterns)
+                    if p.value is not None and "{" not in str(p.value)]
+        return ids_in(value.value, (*at, "value")) + ids_in(value.values or {}, (*at, "values")) + patterns
+    if isinstance(value, StatusEntry):
+        return [(at, value.status)]
+    return [] if value is None else [(at, value)]
 
 
 def as_list(value):
@@ -72,12 +143,12 @@ class Pattern(Strict):
         return self
 
 
-class UnknownParts(Strict):
-    """What a date writes for a part the list does not know, as in `1989/mm/dd`."""
+UnknownParts = create_model(
+    "UnknownParts", __base__=Strict, __doc__="What a date writes for a part the list does not know, as in "
+                                             "`1989/mm/dd`.",
+    **{part: (str | None, Field(None, description=f"Placeholder for an unknown {part}, e.g. `{marker}`."))
+       for part, marker in (("year", "yyyy"), ("month", "mm"), ("day", "dd"))})
 
-    year: str | None = Field(None, description="Placeholder for an unknown year, e.g. `yyyy`.")
-    month: str | None = Field(None, description="Placeholder for an unknown month, e.g. `mm`.")
-    day: str | None = Field(None, description="Placeholder for an unknown day, e.g. `dd`.")
 
 
 class Value(Strict):
@@ -85,8 +156,7 @@ class Value(Strict):
 
     column: str | list[str] | None = Field(
         None, description="The column; or a list of columns: a list field takes the values of every one, any other "
-                          "field the first that has a value (or all of them joined with `join`).",
-        json_schema_extra={"names_columns": True})
+                          "field the first that has a value (or all of them joined with `join`).")
     value: Scalar | None = Field(None, description="A constant. With `column`: given to every row whose column has "
                                                    "a value (e.g. `{column: Religion, value: religious}`).")
     missing: list[str] = Field([], description="Values meaning 'no value' in this column, beside the mapping's "
@@ -117,14 +187,6 @@ class Value(Strict):
     def from_column_name(cls, data):
         return {"column": data} if isinstance(data, str) else data
 
-    @field_validator("formats")
-    @classmethod
-    def known_directives(cls, formats):
-        for text in formats:
-            if text != "ISO":
-                check_format(text)
-        return formats
-
     @model_validator(mode="after")
     def has_a_source(self):
         if self.column is None and self.value is None:
@@ -143,9 +205,9 @@ class Value(Strict):
 Values = Annotated[list[Value], BeforeValidator(as_list)]
 
 Fields = create_model("Fields", __base__=Strict, **{
-    name: (Values | None, Field(None, json_schema_extra={"column_of": "persons"})) for name in PERSON_FIELDS})
+    name: (Values | None, Field(None, json_schema_extra=vocabulary(VOCABULARIES.get(name)))) for name in PERSON_FIELDS})
 Constants = create_model("Constants", __base__=Strict, **{
-    name: (Scalar | None, Field(None, json_schema_extra={"column_of": "persons"})) for name in PERSON_FIELDS})
+    name: (Scalar | None, Field(None, json_schema_extra=vocabulary(VOCABULARIES.get(name)))) for name in PERSON_FIELDS})
 
 
 class StatusEntry(Strict):
@@ -159,17 +221,19 @@ class StatusEntry(Strict):
 class Status(Strict):
     """The person's status (a vocabulary: raw/reference/statuses.csv), its date and whether it is confirmed."""
 
-    column: str | list[str] | None = Field(None, description="The column(s) holding the status.",
-                                           json_schema_extra={"names_columns": True})
+    column: str | list[str] | None = Field(None, description="The column(s) holding the status.")
     missing: list[str] = Field([], description="Values meaning 'no value' in this column.")
     values: dict[str, str | StatusEntry | None] = Field(
-        {}, description="The list's value → a status id, or `{status, confirmed, detail}`; `null`: unknown.")
+        {}, description="The list's value → a status id, or `{status, confirmed, detail}`; `null`: unknown.",
+        json_schema_extra=vocabulary("statuses"))
     codes_file: str | None = Field(None, description="A CSV beside source.yml with columns `code,status,confirmed,"
                                                      "detail` (confirmed 1 or 0), read as more `values`.")
     details: dict[str, str] = Field({}, description="The list's value → status_detail.")
     date_after_as_of: str | None = Field(None, description="Status of a row whose value is a date after the list's "
-                                                           "`as_of` (e.g. a sentence end date still to come).")
-    date_before_as_of: str | None = Field(None, description="Status of a row whose value is a date before `as_of`.")
+                                                           "`as_of` (e.g. a sentence end date still to come).",
+                                         json_schema_extra=vocabulary("statuses"))
+    date_before_as_of: str | None = Field(None, description="Status of a row whose value is a date before `as_of`.",
+                                          json_schema_extra=vocabulary("statuses"))
     date_means: str = Field("date", description="What such a date is, for status_detail (e.g. `sentence ends`).")
     formats: list[str] | None = Field(None, description="Formats of such dates (as for a date value).")
     unknown: UnknownParts | None = Field(None, description="Placeholders for unknown parts of such dates.")
@@ -178,24 +242,13 @@ class Status(Strict):
     as_of: Value | None = Field(None, description="The status's date (a date value); else the list's `as_of`.")
     detail: Value | None = Field(None, description="status_detail from a column.")
     deceased_when: str | None = Field(None, description="A column that, when it has a value, makes the person "
-                                                        "deceased (e.g. a date of death).",
-                                      json_schema_extra={"names_columns": True})
-
-    @field_validator("formats")
-    @classmethod
-    def known_directives(cls, formats):
-        return Value.known_directives(formats)
+                                                        "deceased (e.g. a date of death).")
 
 
-class Terms(Strict):
-    """A sentence given in numeric columns: years, months, weeks and days added up into sentence_months."""
-
-    years: str | None = Field(None, description="The column of the years.", json_schema_extra={"names_columns": True})
-    months: str | None = Field(None, description="The column of the months.", json_schema_extra={"names_columns": True})
-    weeks: str | None = Field(None, description="The column of the weeks.", json_schema_extra={"names_columns": True})
-    days: str | None = Field(None, description="The column of the days.", json_schema_extra={"names_columns": True})
-
-
+Terms = create_model(
+    "Terms", __base__=Strict, __doc__="A sentence given in numeric columns: years, months, weeks and days added up "
+                                      "into sentence_months.",
+    **{unit: (str | None, Field(None, description=f"The column of the {unit}.")) for unit in UNIT_MONTHS})
 DETENTION_COLUMNS = ["kind", "detained_on", "age_at_detention", "sentenced_on", "sentence_as_written",
                      "sentence_months", "sentence_ends_on", "released_on", "place"]
 
@@ -209,7 +262,8 @@ class DetentionBase(Strict):
     charges: Values | None = Field(
         None, description="Charge ids (raw/reference/charges.csv), several per cell with `separator`; the list's "
                           "wording translated with `values` or `patterns` (e.g. `{match: 'CL97-art(\\d+).*', "
-                          "value: 'CN-CL1997-{1}'}`). Kept as written beside the id.")
+                          "value: 'CN-CL1997-{1}'}`). Kept as written beside the id.",
+        json_schema_extra=vocabulary("charges"))
     sentence_terms: Terms | None = Field(None, description="The sentence in numeric columns (years, months, weeks, "
                                                            "days): sentence_months and sentence_as_written from them.")
     term_words: dict[str, Literal[TERM_MEANINGS]] = Field(
@@ -220,13 +274,15 @@ class DetentionBase(Strict):
 
 
 Detention = create_model("Detention", __base__=DetentionBase, __doc__=DetentionBase.__doc__, **{
-    name: (Values | None, Field(None, json_schema_extra={"column_of": "detentions"})) for name in DETENTION_COLUMNS})
+    name: (Values | None, Field(None, json_schema_extra=vocabulary("detention_kinds" if name == "kind" else None)))
+    for name in DETENTION_COLUMNS})
 
 
 class Event(Value):
     """A dated event: its date is the value (a date value); one event per row that has it."""
 
-    event_type: str = Field(description="An event type id (raw/reference/event_types.csv).")
+    event_type: str = Field(description="An event type id (raw/reference/event_types.csv).",
+                            json_schema_extra=vocabulary("event_types"))
     description: str = Field(description="The event, in our words (the date stays as the list gives it).")
     date_note: str | None = Field(None, description="A note on the date.")
 
@@ -234,8 +290,9 @@ class Event(Value):
 class CrossReference(Strict):
     """A column holding another source's upstream id of the same person: the two records are linked."""
 
-    column: str = Field(description="The column (e.g. a CECC record number).", json_schema_extra={"names_columns": True})
-    source: str = Field(description="The other source's id (a folder of raw/).")
+    column: str = Field(description="The column (e.g. a CECC record number).")
+    source: str = Field(description="The other source's id (a folder of raw/).",
+                        json_schema_extra=vocabulary("sources"))
     separator: str | None = Field(None, description="Several ids in one cell.")
     missing: list[str] = Field([], description="Values meaning 'no reference' in this column.")
 
@@ -290,14 +347,12 @@ class Mapping(Strict):
     missing: list[str] = Field([], description="Values meaning 'no value' in every column (e.g. `[NA, \".\", "
                                                "\"0\"]`). An empty cell never has a value.")
     id_column: str | None = Field(None, description="The column of the list's own record ids; empty: rows are "
-                                                    "numbered by their line (or row).",
-                                  json_schema_extra={"names_columns": True})
+                                                    "numbered by their line (or row).")
     several_rows_per_person: bool = Field(False, description="Rows sharing an `id_column` value are one person: "
                                                              "each row adds its detentions and events.")
     url_column: str | list[str] | None = Field(
         None, description="A link to the record upstream (a web address); or a list of columns, the first that "
-                          "holds a web address winning. Other text in them is reported (records.raw keeps it).",
-        json_schema_extra={"names_columns": True})
+                          "holds a web address winning. Other text in them is reported (records.raw keeps it).")
     upstream_ref: str | None = Field(None, description="How a record is cited: `{where}` (e.g. `line 12`) and "
                                                        "`{id}`; default `{where}`.")
     name_script: str | None = Field(None, description="The ISO 15924 script of `name_native` (e.g. `Hans`, `Hant`, "
@@ -312,6 +367,23 @@ class Mapping(Strict):
                                                         "is made when one of its values is in the row.")
     events: list[Event] = Field([], description="Dated events each row gives.")
     cross_references: list[CrossReference] = Field([], description="Columns holding another source's record ids.")
+
+    @field_validator(*FORMAT_KEYS)
+    @classmethod
+    def of_the_format(cls, value, info):
+        formats, form = FORMAT_KEYS[info.field_name], info.data.get("format")
+        if value is not None and form and form not in formats:
+            raise Fault(f"'{info.field_name}' is for the {' and '.join(formats)} format(s), and this list is {form}",
+                        f"Remove it, or set format: to {' or '.join(formats)}.")
+        return value
+
+    @field_validator("several_rows_per_person")
+    @classmethod
+    def grouped_by_id(cls, several, info):
+        if several and not info.data.get("id_column"):
+            raise Fault("several rows per person need an id_column",
+                        "Name the column of the list's own ids in id_column: rows with the same id are one person.")
+        return several
 
     @field_validator("upstream_ref")
     @classmethod
@@ -338,25 +410,10 @@ class Mapping(Strict):
         return self
 
 
-def misplaced_key(data):
-    """(key, problem, fix) for a key that does not belong with the rest of the mapping, or None."""
-    form = data.get("format", "csv")
-    for key, formats in FORMAT_KEYS.items():
-        if data.get(key) is not None and form not in formats:
-            return key, f"'{key}' is for the {' and '.join(formats)} format(s), and this list is {form}", \
-                f"Remove it, or set format: to {' or '.join(formats)}."
-    if data.get("several_rows_per_person") and not data.get("id_column"):
-        return "several_rows_per_person", "several rows per person need an id_column", \
-            "Name the column of the list's own ids in id_column: rows with the same id are one person."
-    return None
-
-
 # Reading the mapping from source.yml, with line numbers ------------------------------------------------------
 
 def yaml_value(node, path, lines):
     """Python values from a YAML node with YAML 1.2's plain scalars (yes, no, on, off stay text), noting each line."""
-    import yaml
-
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         yaml.SafeLoader("").flatten_mapping(node)  # YAML merge keys (<<: *anchor) as a YAML loader applies them
@@ -380,8 +437,6 @@ def plain_scalar(text):
 
 def mapping_node(path):
     """(the mapping block as Python values, {key path: line}) from a source.yml; ({}, {}) if it has none."""
-    import yaml
-
     with open(path, encoding="utf-8") as handle:
         root = yaml.compose(handle, Loader=yaml.SafeLoader)
     lines = {}
@@ -391,123 +446,28 @@ def mapping_node(path):
     return {}, {}
 
 
+def parse(data, lines, known=None):
+    """The validated Mapping, or (line, key path, value, problem, fix) of its deepest fault (within the union member
+    that was meant). `known`: the list's file and the vocabularies, to check the columns and ids it names."""
+    try:
+        return Mapping.model_validate(data, context=known), None
+    except ValidationError as exc:
+        causes = [(error, (error.get("ctx") or {}).get("error")) for error in exc.errors()]
+    error, cause = max(causes, key=lambda pair: len(pair[0]["loc"]) + len(getattr(pair[1], "at", ())))
+    line, key, node = line_of((*error["loc"], *getattr(cause, "at", ())), data, lines)
+    if error["type"] == "missing":
+        cause = Fault(f"'{error['loc'][-1]}' is required here", "See docs/mapping.md.")
+    elif not isinstance(cause, Fault):
+        cause = Fault(error["msg"].removeprefix("Value error, "))
+    value = cause.value if cause.value is not None else None if isinstance(node, dict | list) else node
+    return None, (line, key, value, str(cause), cause.fix)
+
+
 def line_of(loc, data, lines):
-    """The line of the deepest key of `loc` the YAML has (the language's list wrapping skipped)."""
+    """(line, key path, value) of the deepest key of `loc` the YAML has (the union members' names skipped)."""
     path, node = ("mapping",), data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path, node = (*path, part), node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and part in range(len(node)):
             path, node = (*path, part), node[part]
     return lines.get(path), ".".join(map(str, path)), node
 
-
-def model_at(loc):
-    """The model class a validation error's location points into (for the keys it allows)."""
-    model = Mapping
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        field = model.model_fields.get(part)
-        if field is not None:  # not a union member's name
-            model = next((t for t in model_types(field.annotation)), None)
-    return model
-
-
-def model_types(annotation):
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
-    for argument in typing.get_args(annotation):
-        yield from model_types(argument)
-
-
-def mapping_error(exc: ValidationError, data, lines):
-    """(line, key path, value, problem, fix) for the first fault pydantic found."""
-    error = max(exc.errors(), key=lambda e: len(e["loc"]))  # the deepest: inside the union member that was meant
-    loc = error["loc"]
-    line, key, node = line_of(loc, data, lines)
-    if error["type"] == "extra_forbidden" and loc[-1] in REPLACED:
-        return (line, key, error["input"], f"'{loc[-1]}' is a key of the mapping language's first version",
-                f"Write {REPLACED[loc[-1]]} instead. See the mapping reference (docs/mapping.md), 'Keys replaced'.")
-    if error["type"] == "extra_forbidden":
-        parent = model_at(loc[:-1])
-        allowed = ", ".join(parent.model_fields) if parent else ""
-        where = "persons column a mapping can fill" if parent in (Fields, Constants) else "key here"
-        return (line, key, error["input"], f"'{loc[-1]}' is not a {where}",
-                f"Use one of: {allowed}. See docs/mapping.md.")
-    if error["type"] == "missing":
-        return (line, key, None, f"'{loc[-1]}' is required here", "See docs/mapping.md.")
-    message = error["msg"].removeprefix("Value error, ")
-    return (line, key, node if not isinstance(node, (dict, list)) else None, message,
-            "See docs/mapping.md for what this key takes.")
-
-
-def parse(data, lines):
-    """The validated Mapping, or (line, key, value, problem, fix) of its first fault."""
-    misplaced = misplaced_key(data) if isinstance(data, dict) else None
-    if misplaced:
-        key, problem, fix = misplaced
-        return None, (lines.get(("mapping", key)), f"mapping.{key}", data[key], problem, fix)
-    try:
-        return Mapping.model_validate(data), None
-    except ValidationError as exc:
-        return None, mapping_error(exc, data, lines)
-
-
-def column_references(model, path=("mapping",)):
-    """(key path, column name) for every column a validated mapping names."""
-    found = []
-    if isinstance(model, BaseModel):
-        for name, field in type(model).model_fields.items():
-            value = getattr(model, name)
-            extra = field.json_schema_extra or {}
-            if extra.get("names_columns") and value is not None:
-                found += [((*path, name), column) for column in as_list(value)]
-            elif value is not None:
-                found += column_references(value, (*path, name))
-    elif isinstance(model, (list, tuple)):
-        for index, item in enumerate(model):
-            found += column_references(item, (*path, index))
-    return found
-
-
-def vocabulary_references(mapping):
-    """(key path, vocabulary table, id) for every constant id a mapping gives where a vocabulary is expected."""
-    found = []
-
-    def targets(specs, path, table):
-        for index, spec in enumerate(specs or []):
-            here = (*path, index)
-            if spec.value is not None:
-                found.append(((*here, "value"), table, spec.value))
-            for key, target in (spec.values or {}).items():
-                if target is not None:
-                    found.append(((*here, "values", key), table, target))
-            for number, pattern in enumerate(spec.patterns):
-                if pattern.value is not None and "{" not in str(pattern.value):
-                    found.append(((*here, "patterns", number, "value"), table, pattern.value))
-
-    for name, table in VOCABULARIES.items():
-        targets(getattr(mapping.fields, name), ("mapping", "fields", name), table)
-        if getattr(mapping.constants, name) is not None:
-            found.append((("mapping", "constants", name), table, getattr(mapping.constants, name)))
-    if mapping.status:
-        for key, target in mapping.status.values.items():
-            status = target.status if isinstance(target, StatusEntry) else target
-            if status is not None:
-                found.append((("mapping", "status", "values", key), "statuses", status))
-        for key in ("date_after_as_of", "date_before_as_of"):
-            if getattr(mapping.status, key):
-                found.append((("mapping", "status", key), "statuses", getattr(mapping.status, key)))
-    for index, event in enumerate(mapping.events):
-        found.append((("mapping", "events", index, "event_type"), "event_types", event.event_type))
-    for index, detention in enumerate(mapping.detentions):
-        targets(detention.charges, ("mapping", "detentions", index, "charges"), "charges")
-        targets(detention.kind, ("mapping", "detentions", index, "kind"), "detention_kinds")
-    return found
-
-
-def yaml_place(path, data, lines):
-    """(line, key as written in the YAML) of a path into the validated mapping."""
-    line, key, _ = line_of(path[1:], data, lines)
-    return line, key

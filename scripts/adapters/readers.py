@@ -1,10 +1,8 @@
 """The formats NGOs publish, read into rows of named cells: CSV/TSV in any encoding, XLSX, ODS, JSON, HTML, PDF, R.
 
-Every reader gives the column names and, for each data row, its number (a row's upstream id when the list
-has no id column), where it is in the file ("line 12", "row 12", "page 2, row 5") and its cells. What makes a
-list unreadable as a table stops the build with the file, the place in it, the column and the value: bytes
-that are not in the declared encoding, a NUL character, a cell over 128 KiB (a stray quote, usually), a
-header naming a column twice, a row with more cells than the header.
+Each reader yields (number, where, cells) records: the first names the columns. What makes a list unreadable as a
+table (bytes not in the declared encoding, a NUL, a cell over 128 KiB, a column named twice, a row longer than the
+header) stops the build naming the file, the place in it, the column and the value.
 """
 
 import bisect
@@ -14,11 +12,10 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from json.decoder import WHITESPACE
 
 from scripts.common import BuildError
 from scripts.read import MAX_CELL
-
-FORMATS = ("csv", "tsv", "xlsx", "ods", "json", "html", "pdf", "rdata")
 
 
 @dataclass(frozen=True)
@@ -31,16 +28,14 @@ class Row:
 class ListFile:
     """A list's file read as a table: `header` (column names) and `rows(select)` (Row objects, as `select` picks).
 
-    Files other than CSV are read whole once and kept: the processes that adapt a long list in parallel are
-    forked from this one and share what it read.
-    """
+    Files other than CSV are read whole once and kept: the processes adapting a long list in parallel are forked
+    from this one and share what it read."""
 
     def __init__(self, path, mapping, shown):
         self.path, self.mapping, self.shown = path, mapping, shown
         self.header, self.header_where = None, None
         self.records = None if mapping.format in ("csv", "tsv") else list(self.read())
-        for _ in self.rows():  # reads the header: a file that cannot be read at all says so now
-            break
+        next(self.rows(), None)  # reads the header: a file that cannot be read at all says so now
         if self.header is None:
             raise BuildError(shown, None, None, None, "the file holds no table (no header row was found)",
                              "Check the file, and the format, sheet, table or pages the mapping names.")
@@ -49,14 +44,12 @@ class ListFile:
         return READERS["document" if self.mapping.document else self.mapping.format](self.path, self.mapping, self.shown)
 
     def rows(self, select=iter):
-        """The data rows `select` picks from the file's records, each converted and checked only once picked (the
-        workers that adapt a long list each pick their own share)."""
+        """The data rows `select` picks, converted and checked only once picked (each worker picks its share)."""
         records = self.data_records(self.read() if self.records is None else self.records)
         return (Row(number, where, self.cells(where, cells)) for number, where, cells in select(records))
 
     def data_records(self, records):
-        """(number, where, cells) of the rows that hold data; the first record (or the declared header) names the
-        columns."""
+        """(number, where, cells) of the rows holding data; the first record (or the mapping's header) names columns."""
         header = list(self.mapping.header or []) or None
         if header:
             self.header, self.header_where = header, "the mapping's header"
@@ -94,10 +87,9 @@ class ListFile:
     def cells(self, where, cells):
         header = self.header
         cells = [value if value.__class__ is str else plain(value) for value in cells]
-        if len(cells) > len(header) and any(
-                value not in (None, "") for value in cells[len(header):]):
-            extra = next(value for value in cells[len(header):] if value not in (None, ""))
-            raise BuildError(self.shown, where, None, extra, "the row has more cells than the header has columns",
+        extra = [value for value in cells[len(header):] if value not in (None, "")]
+        if extra:
+            raise BuildError(self.shown, where, None, extra[0], "the row has more cells than the header has columns",
                              "Quote values that contain the separator, or name the extra column in the header.")
         row = dict(zip(header, cells))
         for column, value in row.items():
@@ -155,68 +147,39 @@ def csv_records(path, mapping, shown):
                 if cells:
                     yield str(reader.line_num), f"line {reader.line_num}", cells
         except UnicodeDecodeError as exc:
-            raise encoding_error(path, mapping, shown, delimiter, exc) from None
+            if path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise BuildError(shown, "line 1", None, None, "the file is UTF-16 (it starts with a UTF-16 byte-order "
+                                 f"mark), not {mapping.encoding}",
+                                 "Add encoding: utf-16 to the mapping, or save the file as UTF-8.") from None
+            line, column, value = first_cell(path, encoding, delimiter, lambda value: "\ufffd" in value)
+            raise BuildError(shown, line and f"line {line}", column, value and shortened(value),
+                             f"byte 0x{exc.object[exc.start:exc.start + 1].hex()} cannot be read as {mapping.encoding}",
+                             "Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'), or declare the encoding it is "
+                             "in, such as encoding: latin-1 or encoding: cp1252.") from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise long_field_error(path, encoding, delimiter, shown) from None
+                line, column, value = first_cell(path, encoding, delimiter, lambda value: len(value) > MAX_CELL)
+                raise too_long(shown, f"line {line}", column, value) from None
             raise BuildError(shown, f"line {reader.line_num + 1}", None, None, f"not readable as CSV ({exc})",
                              "Check the quotes on this line.") from None
 
 
-def encoding_error(path, mapping, shown, delimiter, exc):
-    """Which line, column and value hold the bytes the declared encoding cannot read."""
-    data = path.read_bytes()
-    encoding = python_encoding(mapping.encoding)
+def first_cell(path, encoding, delimiter, wanted):
+    """(line its row starts on, column, value) of the first cell `wanted` accepts, to name a fault's place."""
+    limit = csv.field_size_limit(1 << 30)  # the limit before: a cell longer than it may be what is looked for
     try:
-        data.decode(encoding)
-        bad = exc.object[exc.start:exc.start + 1]
-    except UnicodeDecodeError as whole:
-        bad = data[whole.start:whole.start + 1]
-    line, column, value = line_with_replacement(data.decode(encoding, errors="replace"), delimiter)
-    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
-    problem = (f"the file is UTF-16 (it starts with a UTF-16 byte-order mark), not {mapping.encoding}" if utf16 else
-               f"byte 0x{bad.hex()} cannot be read as {mapping.encoding}")
-    fix = ("Add encoding: utf-16 to the mapping, or save the file as UTF-8." if utf16 else
-           "Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'), or declare the encoding it is in, "
-           "such as encoding: latin-1 or encoding: cp1252.")
-    return BuildError(shown, f"line {line}" if line else None, None if utf16 else column, None if utf16 else value,
-                      problem, fix)
-
-
-def line_with_replacement(text, delimiter):
-    """(line, column, value) of the first cell holding a character that could not be decoded."""
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
-    header = None
-    try:
-        for cells in reader:
-            if header is None:
-                header = cells
-            for position, value in enumerate(cells):
-                if "\ufffd" in value:
-                    name = header[position] if header is not cells and position < len(header) else None
-                    return reader.line_num, name, shortened(value)
+        with open(path, newline="", encoding=encoding, errors="replace") as handle:
+            reader, header, line = csv.reader(handle, delimiter=delimiter), None, 1
+            for cells in reader:
+                for position, value in enumerate(cells):
+                    if wanted(value):
+                        return line, header[position] if header and position < len(header) else None, value
+                header, line = header or cells, reader.line_num + 1
     except csv.Error:
         pass
-    return None, None, None
-
-
-def long_field_error(path, encoding, delimiter, shown):
-    """The line (where its row starts), column and start of the value longer than any cell should be."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(1 << 30)
-    try:
-        with open(path, newline="", encoding=encoding) as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            header = next(reader, [])
-            while True:
-                line = reader.line_num + 1
-                cells = next(reader)
-                for position, value in enumerate(cells):
-                    if len(value) > MAX_CELL:
-                        return too_long(shown, f"line {line}", header[position] if position < len(header) else None,
-                                        value)
     finally:
         csv.field_size_limit(limit)
+    return None, None, None
 
 
 # Spreadsheets -------------------------------------------------------------------------------------------------
@@ -277,40 +240,27 @@ def ods_records(path, mapping, shown):
 
 def json_records(path, mapping, shown):
     """Each object of a JSON array, numbered from 1, with the line it starts on."""
-    text = path.read_bytes().decode(python_encoding(mapping.encoding), errors="strict")
-    decoder = json.JSONDecoder()
-    position = skip_space(text, 0)
-    if text[position:position + 1] != "[":
+    text = path.read_bytes().decode(python_encoding(mapping.encoding))
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BuildError(shown, f"line {exc.lineno}", None, None, f"not valid JSON ({exc.msg})",
+                         "Check the file with a JSON validator.") from None
+    if not isinstance(items, list):
         raise BuildError(shown, "line 1", None, None, "the file is not a JSON array of objects",
                          "Give the list as [ {\"column\": \"value\", …}, … ].")
-    items, position, line = [], skip_space(text, position + 1), 1
-    while text[position:position + 1] != "]":
-        line += text.count("\n", 0, position) - line + 1
-        try:
-            item, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise BuildError(shown, f"line {exc.lineno}", None, None, f"not valid JSON ({exc.msg})",
-                             "Check the file with a JSON validator.") from None
+    header = list(dict.fromkeys(key for item in items if isinstance(item, dict) for key in item))
+    yield "0", "line 1", header
+    decoder, end, line = json.JSONDecoder(), text.index("["), 1
+    for number, item in enumerate(items, start=1):
+        start = WHITESPACE.match(text, end + 1).end()  # the item, past the '[' or ',' before it
+        line += text.count("\n", end, start)
         if not isinstance(item, dict):
             raise BuildError(shown, f"line {line}", None, shortened(item), "an item of the array is not an object",
                              "Give each row as an object of column names and values.")
-        items.append((len(items) + 1, line, item))
-        position = skip_space(text, end)
-        if text[position:position + 1] == ",":
-            position = skip_space(text, position + 1)
-        elif text[position:position + 1] != "]":
-            raise BuildError(shown, f"line {text.count(chr(10), 0, position) + 1}", None, None,
-                             "not valid JSON (expected ',' or ']')", "Check the file with a JSON validator.")
-    header = list(dict.fromkeys(key for _, _, item in items for key in item))
-    yield "0", "line 1", header
-    for number, line, item in items:
         yield str(number), f"item {number} (line {line})", [json_cell(item.get(key)) for key in header]
-
-
-def skip_space(text, position):
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
+        end = WHITESPACE.match(text, decoder.raw_decode(text, start)[1]).end()  # the ',' or ']' after it
+        line += text.count("\n", start, end)
 
 
 def json_cell(value):
@@ -331,9 +281,8 @@ def html_records(path, mapping, shown):
         raise BuildError(shown, None, "table", mapping.table, f"the page has {len(tables)} table(s)",
                          "Name the table by its position on the page (1 = first).")
     for number, row in enumerate(tables[mapping.table - 1].xpath(".//tr"), start=1):
-        cells = []
-        for cell in row.xpath("./th|./td"):
-            cells += [" ".join(cell.text_content().split())] * int(cell.get("colspan") or 1)
+        cells = [" ".join(cell.text_content().split()) for cell in row.xpath("./th|./td")
+                 for _ in range(int(cell.get("colspan") or 1))]
         yield str(number), f"line {row.sourceline}", cells
 
 
@@ -470,8 +419,4 @@ def document_lines(path, mapping, shown):
 READERS = {"csv": csv_records, "tsv": csv_records, "xlsx": xlsx_records, "ods": ods_records, "json": json_records,
            "html": html_records, "pdf": pdf_records, "rdata": rdata_records, "document": document_records}
 
-assert set(READERS) == {*FORMATS, "document"}
-
-
-def is_web_address(text):
-    return bool(re.match(r"^https?://[^\s/]+\.[^\s]+$", text))
+FORMATS = tuple(name for name in READERS if name != "document")
