@@ -45,6 +45,14 @@ PROFILE_SQL = """
     WHERE r.id IN (SELECT value FROM json_each(?))
 """
 
+DETENTIONS_SQL = """
+    SELECT d.person_id, d.detained_on, d.detained_on_precision, d.sentence_months, d.sentence_ends_on,
+           iif(d.released_on_precision = 'day', d.released_on, NULL)
+    FROM detentions AS d
+    WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT value FROM json_each(?)))
+    ORDER BY d.rowid
+"""
+
 
 def shared_keys(conn):
     """{name key: [(record id, source id)]} for the keys that records of more than one source share (each staged person
@@ -62,27 +70,15 @@ def shared_keys(conn):
 def profiles(conn, priorities, record_ids):
     """{record id: Profile} for the given records."""
     wanted = [json.dumps(sorted(record_ids))]
-    people = {record_id: Profile(person_id, source_id, priorities[source_id], native, sex,
-                                 birth_range(birth_year, age, detained_on),
-                                 point=(latitude, longitude) if latitude is not None else None,
-                                 place=tuple(json.loads(place)))
-              for record_id, person_id, source_id, native, sex, birth_year, detained_on, age, latitude, longitude, place
-              in conn.execute(PROFILE_SQL, wanted)}
-    by_person = defaultdict(list)
+    detentions = defaultdict(list)
     for person_id, *detention in conn.execute(DETENTIONS_SQL, wanted):
-        by_person[person_id].append(tuple(detention))
-    for person in people.values():
-        person.detentions = by_person[person.person_id]
-    return people
-
-
-DETENTIONS_SQL = """
-    SELECT d.person_id, d.detained_on, d.detained_on_precision, d.sentence_months, d.sentence_ends_on,
-           iif(d.released_on_precision = 'day', d.released_on, NULL)
-    FROM detentions AS d
-    WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT value FROM json_each(?)))
-    ORDER BY d.rowid
-"""
+        detentions[person_id].append(tuple(detention))
+    return {record_id: Profile(person_id, source_id, priorities[source_id], native, sex,
+                               birth_range(birth_year, age, detained_on),
+                               point=(latitude, longitude) if latitude is not None else None,
+                               detentions=detentions[person_id], place=tuple(json.loads(place)))
+            for record_id, person_id, source_id, native, sex, birth_year, detained_on, age, latitude, longitude, place
+            in conn.execute(PROFILE_SQL, wanted)}
 
 
 def birth_range(birth_year, age, detained):
