@@ -55,8 +55,7 @@ DETENTIONS_SQL = """
 
 
 def shared_keys(conn):
-    """{name key: [(record id, source id)]} for the keys that records of more than one source share (each staged person
-    carries its name keys, made as it was staged)."""
+    """{name key: [(record id, source id)]} for the name keys (made as persons are staged) of several sources."""
     shared = defaultdict(list)
     for key, record_id, source_id in conn.execute("""
             WITH keys AS MATERIALIZED (SELECT key.value AS key, r.id AS record_id, p.source_id FROM persons AS p
@@ -227,8 +226,7 @@ def read_overrides(path, conn):
 
 
 def known_record(conn, origin, field, record_id):
-    """Whether the record exists; False for one of a source this build does not read (as a non-strict build without
-    its file); any other missing record stops the build."""
+    """Whether the record exists; False for one of a source not read (as by a non-strict build without its file)."""
     if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone():
         return True
     source_id = (record_id or "").split("/", 1)[0]

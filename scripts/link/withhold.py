@@ -120,8 +120,7 @@ class Withheld:
 
 
 def resolve(stage, requests, linked, declared):
-    """Each request matched to the staged records as the link plan `linked` groups them; `declared`: the ids of the
-    sources raw/ declares."""
+    """Each request matched to the staged records as the link plan `linked` groups them; `declared`: raw/'s sources."""
     withheld = Withheld([], {})
     claimed = {}
     for request in requests:
@@ -486,8 +485,7 @@ class Redactor:
         self.surnames = {person.request.origin.line: person.surnames for person in self.persons}
 
     def candidates(self, conn, table, column):
-        """(rowid, text) in rowid order of the rows whose column holds the longest part of a name (LIKE ignores case)
-        or an id."""
+        """(rowid, text) in rowid order of the rows whose column holds a name's longest part (any case) or an id."""
         needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         tests = [(f"[{column}] LIKE '%' || ? || '%'", needle) for needle in sorted(needles)]
