@@ -1,8 +1,7 @@
 """One person, many lists: records of different sources that name the same person linked into one (docs/linking.md).
 
-Every record starts as its own person. Records of different sources sharing a name key are scored on the rest of the
-evidence: strong pairs are merged, weaker ones wait in link_candidates for a maintainer, whose decisions in
-raw/links.csv force or forbid any pair.
+Records of different sources sharing a name key are scored on the rest of the evidence: strong pairs are merged, weaker
+ones wait in link_candidates for a maintainer, whose decisions in raw/links.csv force or forbid any pair.
 """
 
 import json
@@ -46,38 +45,6 @@ PROFILE_SQL = """
     WHERE r.id IN (SELECT value FROM json_each(?))
 """
 
-
-def shared_keys(conn):
-    """{name key: [(record id, source id)]} for the keys that records of more than one source share (each staged person
-    carries its name keys, made as it was staged)."""
-    conn.execute("CREATE TEMP TABLE name_keys AS SELECT key.value AS key, r.id AS record_id, p.source_id "
-                 "FROM persons AS p JOIN records AS r ON r.person_id = p.id, json_each(p._name_keys) AS key")
-    shared = defaultdict(list)
-    for key, record_id, source_id in conn.execute(
-            "SELECT key, record_id, source_id FROM temp.name_keys WHERE key IN "
-            "(SELECT key FROM temp.name_keys GROUP BY key HAVING count(DISTINCT source_id) > 1)"):
-        shared[key].append((record_id, source_id))
-    conn.execute("DROP TABLE temp.name_keys")
-    return shared
-
-
-def profiles(conn, priorities, record_ids):
-    """{record id: Profile} for the given records."""
-    wanted = [json.dumps(sorted(record_ids))]
-    people = {record_id: Profile(person_id, source_id, priorities[source_id], native, sex,
-                                 birth_range(birth_year, age, detained_on),
-                                 point=(latitude, longitude) if latitude is not None else None,
-                                 place=tuple(json.loads(place)))
-              for record_id, person_id, source_id, native, sex, birth_year, detained_on, age, latitude, longitude, place
-              in conn.execute(PROFILE_SQL, wanted)}
-    by_person = defaultdict(list)
-    for person_id, *detention in conn.execute(DETENTIONS_SQL, wanted):
-        by_person[person_id].append(tuple(detention))
-    for person in people.values():
-        person.detentions = by_person[person.person_id]
-    return people
-
-
 DETENTIONS_SQL = """
     SELECT d.person_id, d.detained_on, d.detained_on_precision, d.sentence_months, d.sentence_ends_on,
            iif(d.released_on_precision = 'day', d.released_on, NULL)
@@ -85,6 +52,32 @@ DETENTIONS_SQL = """
     WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT value FROM json_each(?)))
     ORDER BY d.rowid
 """
+
+
+def shared_keys(conn):
+    """{name key: [(record id, source id)]} for the name keys (made as persons are staged) of several sources."""
+    shared = defaultdict(list)
+    for key, record_id, source_id in conn.execute("""
+            WITH keys AS MATERIALIZED (SELECT key.value AS key, r.id AS record_id, p.source_id FROM persons AS p
+                                       JOIN records AS r ON r.person_id = p.id, json_each(p._name_keys) AS key)
+            SELECT * FROM keys
+            WHERE key IN (SELECT key FROM keys GROUP BY key HAVING count(DISTINCT source_id) > 1)"""):
+        shared[key].append((record_id, source_id))
+    return shared
+
+
+def profiles(conn, priorities, record_ids):
+    """{record id: Profile} for the given records."""
+    wanted = [json.dumps(sorted(record_ids))]
+    detentions = defaultdict(list)
+    for person_id, *detention in conn.execute(DETENTIONS_SQL, wanted):
+        detentions[person_id].append(tuple(detention))
+    return {record_id: Profile(person_id, source_id, priorities[source_id], native, sex,
+                               birth_range(birth_year, age, detained_on),
+                               point=(latitude, longitude) if latitude is not None else None,
+                               detentions=detentions[person_id], place=tuple(json.loads(place)))
+            for record_id, person_id, source_id, native, sex, birth_year, detained_on, age, latitude, longitude, place
+            in conn.execute(PROFILE_SQL, wanted)}
 
 
 def birth_range(birth_year, age, detained):
@@ -103,9 +96,9 @@ def score(a, b, unique):
         if a.native != b.native:
             return None, "native-script names differ"
         points, evidence = points + 2, evidence + ["native-script name"]
+    if births_differ(a, b):
+        return None, "birth years inconsistent"
     if a.birth and b.birth:
-        if a.birth[0] > b.birth[1] + 1 or b.birth[0] > a.birth[1] + 1:
-            return None, "birth years inconsistent"
         points, evidence = points + 2, evidence + ["birth year"]
     for agreement in (detention_dates_agree, places_agree, sentences_agree):
         found = agreement(a, b)
@@ -168,15 +161,14 @@ def references(conn):
 
 
 def cross_references(conn):
-    """{pair: ("same", evidence, the record saying so)} for the records a list says are the same person as one of
-    its own."""
+    """{pair: ("same", evidence, the record saying so)} for the records a list says are one person with its own."""
     return {tuple(sorted((record_id, other))): ("same", "cross-reference", record_id, f"its column {column}")
             for record_id, column, other, found in references(conn) if found}
 
 
 def missing_references(conn):
-    """(origin, data_quality row) for each cross-reference to a record that does not exist, from the records as read
-    (before anything is withheld). A source this build lacks is not a fault of the list."""
+    """(origin, data_quality row) for each cross-reference to a missing record, read before anything is withheld (a
+    source this build lacks is not the list's fault)."""
     read = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
     return [record_problem(conn, record_id, column, other.split("/", 1)[1],
                            f"no record of {other.split('/')[0]} has this id; nothing linked")
@@ -193,9 +185,9 @@ def record_problem(conn, record_id, field_name, raw_value, problem):
 
 
 def candidate_pairs(shared, people):
-    """Pairs of records from different sources sharing a name key, and each record's partners in each other source
-    (two records whose sexes are known and differ are partners by name but never a pair)."""
-    partners = defaultdict(set)  # (record, other source) -> records
+    """Pairs of records from different sources sharing a name key (never of known, different sexes), and each record's
+    partners by name: {(record, other source): its records}."""
+    partners = defaultdict(set)
     pairs = set()
     for group in shared.values():
         by_source = defaultdict(list)
@@ -205,24 +197,21 @@ def candidate_pairs(shared, people):
             for a in a_records:
                 partners[(a, b_source)].update(b_records)
             if a_source < b_source:
-                b_by_sex = by_sex(b_records, people).items()
-                for a_sex, a_group in by_sex(a_records, people).items():
-                    for b_sex, b_group in b_by_sex:
-                        if not (a_sex and b_sex and a_sex != b_sex):
-                            pairs.update(product(a_group, b_group))
+                pairs.update((a, b) for a, b in product(a_records, b_records) if not sexes_differ(people[a], people[b]))
     return pairs, partners
 
 
-def by_sex(records, people):
-    groups = defaultdict(list)
-    for record in records:
-        groups[people[record].sex].append(record)
-    return groups
+def sexes_differ(a, b):
+    return bool(a.sex and b.sex and a.sex != b.sex)
+
+
+def births_differ(a, b):
+    """Whether the two ranges of possible years of birth lie more than a year apart."""
+    return bool(a.birth and b.birth and (a.birth[0] > b.birth[1] + 1 or b.birth[0] > a.birth[1] + 1))
 
 
 def read_overrides(path, conn):
-    """The maintainer's decisions in raw/links.csv, by pair of record ids; a record that does not exist stops the build
-    (one of a source this build does not read, as in a non-strict build without its file, is passed over, noted)."""
+    """The maintainer's decisions in raw/links.csv, by pair of record ids."""
     decisions = {}
     if not path.exists():
         return decisions
@@ -237,7 +226,7 @@ def read_overrides(path, conn):
 
 
 def known_record(conn, origin, field, record_id):
-    """Whether the record exists; False for one of a source this build does not read; else the build stops."""
+    """Whether the record exists; False for one of a source not read (as by a non-strict build without its file)."""
     if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone():
         return True
     source_id = (record_id or "").split("/", 1)[0]
@@ -264,9 +253,8 @@ class LinkPlan:
 
 
 def plan(stage, priorities, overrides):
-    """Which staged records are one person, as linking would merge them; nothing in the stage is changed. A list's
-    cross-references link as the maintainer's decisions (`overrides`, which prevail) do; a pair naming a record no
-    longer staged is passed over."""
+    """Which staged records are one person, the stage unchanged. A list's cross-references link as the maintainer's
+    decisions (`overrides`, which prevail) do; a pair naming a record no longer staged is passed over."""
     overrides = {**cross_references(stage.conn), **overrides}
     shared = shared_keys(stage.conn)
     people = profiles(stage.conn, priorities,
@@ -306,9 +294,9 @@ def contradicted(a, b):
     """(field, a's value, b's) for each fact two records a list or a maintainer links give differently: sex, year of
     birth, dates of detention (none agreeing at the precision both give), province."""
     found = []
-    if a.sex and b.sex and a.sex != b.sex:
+    if sexes_differ(a, b):
         found.append(("sex", a.sex, b.sex))
-    if a.birth and b.birth and (a.birth[0] > b.birth[1] + 1 or b.birth[0] > a.birth[1] + 1):
+    if births_differ(a, b):
         found.append(("birth_year", *("–".join(dict.fromkeys(map(str, p.birth))) for p in (a, b))))
     dates = [sorted({d for d, *_ in p.detentions if d}) for p in (a, b)]
     if all(dates) and not any(x[:len(y)] == y[:len(x)] for x in dates[0] for y in dates[1]):
@@ -327,8 +315,7 @@ def contradiction_rows(conn, contradictions):
 
 
 def apply(stage, linked):
-    """Each group of linked records made one person, the highest-priority source's, the others pointing to it; the
-    link_candidates rows."""
+    """Each group of linked records made the one person of its highest-priority source; the link_candidates rows."""
     people = linked.people
     merged_into = {}
     for group in {id(g): g for g in linked.groups.values() if len(g) > 1}.values():

@@ -1,6 +1,6 @@
 """One reprisal case that two sources present, made one as raw/case_links.csv (case_id, same_as, note) says
-(docs/linking.md). Every case lists its sources. A line naming a case that withholding took away or renamed is passed
-over, saying only its line: that case must be neither merged nor named."""
+(docs/linking.md). A line naming a case that withholding took away or renamed is passed over, saying only its line:
+that case must be neither merged nor named."""
 
 import json
 
@@ -14,21 +14,17 @@ def merge(conn, path, staged):
     if not path.exists():
         return
     for origin, row in read_csv(path, required=("case_id", "same_as", "note")):
-        cases = {}
-        if {row["case_id"], row["same_as"]} <= staged and not all(
-                conn.execute("SELECT 1 FROM cases WHERE id = ?", (row[field],)).fetchone() for field in ("case_id", "same_as")):
+        gone, kept = (conn.execute("SELECT id, state, source_id, upstream_ref, title, sources, other_records "
+                                   "FROM cases WHERE id = ?", (row[f],)).fetchone() for f in ("case_id", "same_as"))
+        if None in (gone, kept) and {row["case_id"], row["same_as"]} <= staged:
             print(f"{origin.where()}: a case it names is withheld; the line is passed over", flush=True)
             continue
-        for field in ("case_id", "same_as"):
-            case = conn.execute("SELECT id, state, source_id, upstream_ref, title, sources, other_records "
-                                "FROM cases WHERE id = ?", (row[field],)).fetchone()
+        for field, case in (("case_id", gone), ("same_as", kept)):
             if case is None:
                 raise origin.error(field, row[field], "no case has this id (or it is merged by an earlier line)",
                                    "Copy the case id from its row of the cases table.")
-            cases[field] = case
         if not row["note"].strip():
             raise origin.error("note", row["note"], "no note", "Say what shows the two are one case.")
-        gone, kept = cases["case_id"], cases["same_as"]
         if gone[0] == kept[0]:
             raise origin.error("same_as", row["same_as"], "a case cannot be merged into itself", "Name another case.")
         if gone[1] != kept[1]:

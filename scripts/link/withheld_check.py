@@ -1,9 +1,7 @@
-"""The last check before a database is published: no trace of a withheld person is left in it.
+"""The last check before a database is published: no trace of a withheld person is left in it (docs/withholding.md).
 
-Searched: every text column for every name, romanisation, id and upstream id of each withheld person (as
-scripts/link/withhold.py knows them), the full-text indexes for their names, the file for free pages (which could hold
-deleted rows), and what the site serves beside it (templates and metadata.yml). A namesake, another person or
-organisation whose own name is the same, is not a trace. Messages never name the person.
+Searched: every text cell and full-text index for the names and ids withhold.py knows them by, free pages (which could
+hold deleted rows), and the files served beside it. A namesake's own name is not a trace. Messages never name anyone.
 """
 
 import sqlite3

@@ -1,8 +1,7 @@
 """Withholding: what a family asks us not to publish is nowhere in the database, or the build stops and says why.
 
-The requests are the lines of raw/withheld.csv and of the private list $CONSCIENCE_WITHHELD names; their levels and
-checks are in docs/withholding.md. What was redacted goes to a report that is never published, and the written file is
-searched for any trace left (scripts/link/withheld_check.py).
+Requests: raw/withheld.csv and the private list $CONSCIENCE_WITHHELD names (levels and checks: docs/withholding.md).
+The redactions go to a report never published; scripts/link/withheld_check.py searches the written file for traces.
 """
 
 import csv
@@ -28,6 +27,8 @@ WITHHELD_CASE = "A reprisal case withheld at the family's request"
 WITHHELD_REF = "withheld"
 PUBLIC_ID = re.compile(r"^anonymous-[a-z0-9]+(?:-[a-z0-9]+)*$")  # the prefix keeps it apart from sources' ids
 PREFILTER_GROUP = 400  # tests OR-ed in one query: SQLite refuses an expression over 1,000 deep
+JSON_EACH = "(SELECT value FROM json_each(?))"  # the members of a JSON list given as parameter
+OF_RECORDS = f"SELECT DISTINCT person_id FROM records WHERE id IN {JSON_EACH}"
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,9 @@ def check_request(request, seen):
         raise request.origin.error("level", request.level, "a person line cannot withhold a record only",
                                    "Name the record (source/upstream id) that must go.")
     if request.level == "anonymous" and not (request.public_id and PUBLIC_ID.match(request.public_id)):
-        suggestion = f"anonymous-{secrets.token_hex(3)}"
         raise request.origin.error("public_id", request.public_id, "an anonymous person needs a public id",
                                    f"Choose one that says nothing about them: 'anonymous-' then lower-case letters, "
-                                   f"digits or hyphens, such as {suggestion}; never change it.")
+                                   f"digits or hyphens, such as anonymous-{secrets.token_hex(3)}; never change it.")
     if request.public_id and request.level != "anonymous":
         raise request.origin.error("public_id", request.public_id, "only an anonymous person has a public id",
                                    "Leave public_id empty, or set level to anonymous.")
@@ -120,8 +120,7 @@ class Withheld:
 
 
 def resolve(stage, requests, linked, declared):
-    """Each request matched to the staged records as the link plan `linked` groups them (a line matching nothing stops);
-    `declared`: the ids of the sources raw/ declares (a line about one this build lacks is passed over with a note)."""
+    """Each request matched to the staged records as the link plan `linked` groups them; `declared`: raw/'s sources."""
     withheld = Withheld([], {})
     claimed = {}
     for request in requests:
@@ -193,15 +192,13 @@ def matching_records(conn, request, linked, declared):
 
 def known_as(conn, person):
     """Every name, id and upstream reference of the person's records and of the persons they define."""
-    marks = ", ".join("?" * len(person.records))
-    records = conn.execute(f"SELECT id, upstream_id, person_id, name_as_written FROM records "
-                           f"WHERE id IN ({marks}) ORDER BY id", sorted(person.records)).fetchall()
-    for record_id, upstream_id, person_id, written in records:
+    records = (json.dumps(sorted(person.records)),)
+    for record_id, upstream_id, person_id, written in conn.execute(
+            f"SELECT id, upstream_id, person_id, name_as_written FROM records WHERE id IN {JSON_EACH}", records):
         person.ids |= {record_id, upstream_id, person_id}
         person.names.add(written)
-    people = conn.execute(f"SELECT name, name_native, alternate_names, country FROM persons WHERE id IN "
-                          f"(SELECT person_id FROM records WHERE id IN ({marks}))", sorted(person.records)).fetchall()
-    for name, native, alternates, country in people:
+    for name, native, alternates, country in conn.execute(f"SELECT name, name_native, alternate_names, country "
+                                                          f"FROM persons WHERE id IN ({OF_RECORDS})", records):
         person.names |= {name, native, *json.loads(alternates or "[]")}
         person.chinese |= bool(native and CJK.search(native)) or country in ("CN", "HK", "MO", "TW")
     for name in list(person.names):
@@ -216,11 +213,11 @@ def known_as(conn, person):
 
 def own_cases(conn, person_ids):
     """(case id, UN report case reference, target ids) of each reprisal case whose every target is one of the persons:
-    such a case, its id (often built from a name) and its reference (the report names them there) identify them."""
-    return [(case_id, reference, set(json.loads(targets))) for case_id, reference, targets in conn.execute("""
+    its id (often built from a name) and reference (the report names them there) identify them."""
+    return [(case_id, reference, set(json.loads(targets))) for case_id, reference, targets in conn.execute(f"""
         SELECT c.id, c.sg_case_reference, json_group_array(r.person_id) FROM cases c JOIN reprisals r ON r.case_id = c.id
         GROUP BY c.id HAVING sum(r.organization_id IS NOT NULL OR r.person_id IS NULL
-                                 OR r.person_id NOT IN (SELECT value FROM json_each(?))) = 0
+                                 OR r.person_id NOT IN {JSON_EACH}) = 0
         ORDER BY c.id""", (json.dumps(sorted(person_ids)),))]
 
 
@@ -229,23 +226,21 @@ def known_before(conn, persons, previous_changes):
     one whose id or spelling changed is still found by a record or id they had, or a change naming them, and so on."""
     tables = {name for (name,) in conn.execute("SELECT name FROM previous.sqlite_master WHERE type = 'table'")}
     for person in persons:
-        while True:
+        before = None
+        while before != (len(person.ids), len(person.names)):
             before = (len(person.ids), len(person.names))
-            ids = sorted(person.ids)
-            marks = ", ".join("?" * len(ids))
+            ids = json.dumps(sorted(person.ids))
             if "records" in tables:
                 for found in conn.execute(f"SELECT id, upstream_id, person_id FROM previous.records "
-                                          f"WHERE id IN ({marks}) OR person_id IN ({marks})", ids + ids):
+                                          f"WHERE id IN {JSON_EACH} OR person_id IN {JSON_EACH}", (ids, ids)):
                     person.ids |= {i for i in found if distinctive(i)}
             if "persons" in tables:
-                for name, native, alternates in conn.execute(
-                        f"SELECT name, name_native, alternate_names FROM previous.persons WHERE id IN ({marks})", ids):
+                for name, native, alternates in conn.execute(f"SELECT name, name_native, alternate_names "
+                                                             f"FROM previous.persons WHERE id IN {JSON_EACH}", (ids,)):
                     person.names |= {n for n in (name, native, *json.loads(alternates or "[]")) if is_name(n)}
             redactor = Redactor([person])
             person.ids |= {change["person_id"] for change in previous_changes if change["person_id"] and (
                 change["person_id"] in person.ids or redactor.names_in(change["title"] or "") is not None)}
-            if (len(person.ids), len(person.names)) == before:
-                break
 
 
 def is_name(text):
@@ -269,8 +264,10 @@ def tokens(text):
 # Removing, anonymising and redacting in the stage
 
 def remove_records(stage, record_ids, person_ids=()):
-    """The records gone, and the persons' records, with every row they gave; then those persons, and any a gone record
-    defined that no record names now, with every row about them; a case whose every target went goes with its events."""
+    """The records and the persons' records gone with every row they gave; then those persons, and any a gone record
+    defined that no record names now, with every row about them; a case whose every target went, with its events."""
+    if not (record_ids or person_ids):
+        return  # spares scanning every table
     conn = stage.conn
     people = json.dumps(sorted(person_ids))
     conn.execute("CREATE TEMP TABLE gone_records AS SELECT _record_source AS source, _record_upstream AS upstream, "
@@ -296,14 +293,14 @@ def remove_records(stage, record_ids, person_ids=()):
 
 def person_ids(conn, person):
     """The persons the withheld records belong to now (linking may have merged them)."""
-    marks = ", ".join("?" * len(person.records))
-    return [p for (p,) in conn.execute(f"SELECT DISTINCT person_id FROM records WHERE id IN ({marks}) "
-                                       f"ORDER BY person_id", sorted(person.records))]
+    return [p for (p,) in conn.execute(f"{OF_RECORDS} ORDER BY person_id", (json.dumps(sorted(person.records)),))]
 
 
 def apply(stage, withheld, province_of):
     """Withhold, count or anonymise each withheld person (already linked), then redact what names them; the redactions
     made, for the maintainer's report. `province_of(country, latitude, longitude)`: the province's point around one."""
+    if not withheld.persons:
+        return []  # spares scanning every table
     conn = stage.conn
     for person in withheld.persons:
         person.ids |= set(person_ids(conn, person))
@@ -311,7 +308,7 @@ def apply(stage, withheld, province_of):
     count_persons(stage, [pid for p in gone if p.request.level == "counts only" for pid in person_ids(conn, p)])
     remove_records(stage, (), {pid for p in gone for pid in person_ids(conn, p)})
     anonymous = [p for p in withheld.persons if p.request.level == "anonymous"]
-    addresses = own_addresses(conn, {pid for p in anonymous for pid in person_ids(conn, p)})
+    addresses = own_addresses(conn, {pid for p in anonymous for pid in person_ids(conn, p)}) if anonymous else set()
     for person in anonymous:
         person.references |= addresses
         anonymise(conn, person, province_of)
@@ -319,13 +316,10 @@ def apply(stage, withheld, province_of):
     return redact(stage, withheld.persons)
 
 
-def count_persons(stage, person_ids_counted):
+def count_persons(stage, counted):
     """Persons published in counts only, by country and status."""
-    if not person_ids_counted:
-        return
-    marks = ", ".join("?" * len(person_ids_counted))
-    rows = stage.conn.execute(f"SELECT country, status, count(*) FROM persons WHERE id IN ({marks}) "
-                              f"GROUP BY country, status ORDER BY country, status", person_ids_counted).fetchall()
+    rows = stage.conn.execute(f"SELECT country, status, count(*) FROM persons WHERE id IN {JSON_EACH} "
+                              f"GROUP BY country, status ORDER BY country, status", (json.dumps(counted),)).fetchall()
     stage.add("withheld_counts", ((Origin("raw/withheld.csv"), {"country": c, "status": s, "persons": n})
                                   for c, s, n in rows))
 
@@ -388,9 +382,8 @@ def own_addresses(conn, person_ids):
 
 
 def anonymise_cases(conn, public_ids):
-    """Each case whose every target is anonymous, under a new id from the first target's public id: no title,
-    summary, report reference or page that could name them; its report year, state and coded fields stay, so it is
-    counted."""
+    """Each case whose every target is anonymous, under a new id from the first target's public id, without anything
+    that could name them; its report year, state and coded fields stay, so it is counted."""
     numbers = {}
     for case_id, _, targets in own_cases(conn, public_ids):
         first = min(targets)
@@ -412,8 +405,7 @@ def anonymise_cases(conn, public_ids):
 
 
 def rename_rows(conn, table, old_id, public_id, kind, blank, params=(), dates=("date",)):
-    """The person's rows of a table renumbered under the public id, what identifies them blanked, their dates kept to
-    the month; (old, new) ids."""
+    """The person's rows of a table renumbered under the public id, blanked, dates to the month; (old, new) ids."""
     rows = conn.execute(f"SELECT rowid, id FROM [{table}] WHERE person_id = ? ORDER BY rowid", (old_id,)).fetchall()
     new = {rowid: f"{public_id}-{kind}-{number}" for number, (rowid, _) in enumerate(rows, start=1)}
     conn.executemany(f"UPDATE [{table}] SET id = ?, person_id = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
@@ -437,8 +429,8 @@ def narratives(conn, redactor):
 
 
 def redact(stage, persons):
-    """Other rows' narratives that name a withheld person, redacted where they do; the redactions made. A link naming
-    them may point at their record by an address that does not (CECC's carry an internal number): such addresses go."""
+    """Other rows' narratives redacted where they name a withheld person; the redactions made. A link naming them may
+    point at their record by an address that does not (CECC's carry an internal number): such addresses go too."""
     if not persons:
         return []
     conn = stage.conn
@@ -493,8 +485,7 @@ class Redactor:
         self.surnames = {person.request.origin.line: person.surnames for person in self.persons}
 
     def candidates(self, conn, table, column):
-        """(rowid, text) of the rows of a table whose column may name someone, in rowid order: those holding the
-        longest part of any name (LIKE ignores case) or any id, asked in groups (SQLite bounds an expression's depth)."""
+        """(rowid, text) in rowid order of the rows whose column holds a name's longest part (any case) or an id."""
         needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         tests = [(f"[{column}] LIKE '%' || ? || '%'", needle) for needle in sorted(needles)]
@@ -542,20 +533,16 @@ class Redactor:
     def names_in(self, text):
         """The withheld.csv line of the first withheld person the text names or points at, else None."""
         folded, _ = folded_with_offsets(text)
-        for pattern, line in self.patterns:
-            if pattern.search(folded):
-                return line
-        for needle, marker, line in self.exact:
-            if marker == NAME_MARKER and exact_pattern(needle).search(text):
-                return line
-        return self.ids_in(text)
+        named = next((line for pattern, line in self.patterns if pattern.search(folded)), None)
+        return named or self.first_in(text, NAME_MARKER) or self.ids_in(text)
 
     def ids_in(self, text):
-        """The withheld.csv line of the first withheld person whose id, upstream id or link the text holds, else None."""
-        for needle, marker, line in self.exact:
-            if marker == RECORD_MARKER and exact_pattern(needle).search(text):
-                return line
-        return None
+        """The withheld.csv line of the first withheld person whose id or link the text holds, else None."""
+        return self.first_in(text, RECORD_MARKER)
+
+    def first_in(self, text, marker):
+        found = (line for needle, kind, line in self.exact if kind == marker and exact_pattern(needle).search(text))
+        return next(found, None)
 
 
 LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"'>\s]*)[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
@@ -576,7 +563,7 @@ def name_pattern(parts):
 
 
 def folded_with_offsets(text):
-    """The text folded to lower-case ASCII letter by letter (Chinese characters kept), and each letter's source index."""
+    """The text folded to lower-case ASCII letter by letter (CJK kept), and each letter's index in the text."""
     out, source = [], []
     for index, char in enumerate(text):
         folded = char if char.isascii() or CJK.match(char) else fold(char) or char
