@@ -260,8 +260,8 @@ def test_the_last_check_stops_a_build_that_would_leak(lists_raw, tmp_path, monke
     assert out.read_bytes() == b"the previous release"
 
 
-def person(names, ids=(), chinese=False, surnames=()):
-    return Person(Request(Origin("raw/withheld.csv", 2), "person:x", "withhold", None), set(), names=set(names),
+def person(names, ids=(), chinese=False, surnames=(), listed_in="raw/withheld.csv"):
+    return Person(Request(Origin(listed_in, 2), "person:x", "withhold", None), set(), names=set(names),
                   ids=set(ids), surnames=set(surnames), chinese=chinese)
 
 
@@ -277,6 +277,14 @@ def person(names, ids=(), chinese=False, surnames=()):
 def test_redaction_replaces_names_links_and_ids_only(text, expected):
     redactor = Redactor([person({"Qin Yongmin", "秦永敏"}, {"2004-02138"}, chinese=True, surnames={"qin"})])
     assert redactor.redact(text)[0] == expected
+
+
+def test_two_persons_on_the_same_line_of_the_public_and_the_private_list_are_each_redacted_by_surname():
+    redactor = Redactor([person({"Qin Yongmin"}, surnames={"qin"}),
+                         person({"Tran Huynh Duy Thuc"}, surnames={"thuc"}, listed_in="/private/withheld.csv")])
+    text, found = redactor.redact("Qin Yongmin wrote; later Qin said. Tran Huynh Duy Thuc agreed; Thuc was tried.")
+    assert text == "[name withheld] wrote; later [name withheld] said. [name withheld] agreed; [name withheld] was tried."
+    assert {line for line, _ in found} == {2}  # the maintainer's report names the line of each request
 
 
 def test_redaction_folds_diacritics_and_leaves_english_words_alone():

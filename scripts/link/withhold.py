@@ -469,20 +469,21 @@ class Redactor:
 
     def __init__(self, persons):
         self.persons = persons
-        self.patterns = []  # (pattern of a name on the folded text, the request's line)
-        self.exact = []  # (text as written, marker, line): names in Chinese or Japanese characters, then ids
+        # A person is known here by their request's (file, line): the public and the private list both have a line 2.
+        self.patterns = []  # (pattern of a name on the folded text, request)
+        self.exact = []  # (text as written, marker, request): names in Chinese or Japanese characters, then ids
         for person in self.persons:
-            line = person.request.origin.line
+            request = (person.request.origin.file, person.request.origin.line)
             for name in sorted(person.names):
                 if CJK.search(name):
-                    self.exact.append((name, NAME_MARKER, line))
+                    self.exact.append((name, NAME_MARKER, request))
                 else:
-                    self.patterns.append((name_pattern(tokens(name)), line))
+                    self.patterns.append((name_pattern(tokens(name)), request))
                     if len(tokens(name)) in (2, 3):  # written the other way round
-                        self.patterns.append((name_pattern(tokens(name)[::-1]), line))
+                        self.patterns.append((name_pattern(tokens(name)[::-1]), request))
             for identifier in sorted(person.ids | person.references):
-                self.exact.append((identifier, RECORD_MARKER, line))
-        self.surnames = {person.request.origin.line: person.surnames for person in self.persons}
+                self.exact.append((identifier, RECORD_MARKER, request))
+        self.surnames = {(p.request.origin.file, p.request.origin.line): p.surnames for p in self.persons}
 
     def candidates(self, conn, table, column):
         """(rowid, text) in rowid order of the rows whose column holds a name's longest part (any case) or an id."""
@@ -501,47 +502,48 @@ class Redactor:
         """(redacted text, [(request line, what was replaced)])."""
         found = []
         text = self.redact_links(text, found)
-        named = {line for line, _ in found}  # a link naming someone is a mention: later, their surname is them
-        for needle, marker, line in self.exact:
+        named = {request for request, _ in found}  # a link naming someone is a mention: later, their surname is them
+        for needle, marker, request in self.exact:
             if needle in text:
                 text, replaced = exact_pattern(needle).subn(marker, text)
-                found += [(line, needle)] * bool(replaced)
+                found += [(request, needle)] * bool(replaced)
         folded, source = folded_with_offsets(text)
-        spans = [(source[m.start()], source[m.end() - 1] + 1, line)  # (start, end, line) in the text
-                 for pattern, line in self.patterns for m in pattern.finditer(folded)]
-        for line in sorted(named | {span[2] for span in spans}):
-            for name in sorted(self.surnames.get(line, set()) - COMMON_WORDS):
-                spans += [(source[m.start()], source[m.end() - 1] + 1, line)
+        spans = [(source[m.start()], source[m.end() - 1] + 1, request)  # (start, end, request) in the text
+                 for pattern, request in self.patterns for m in pattern.finditer(folded)]
+        for request in sorted(named | {span[2] for span in spans}):
+            for name in sorted(self.surnames[request] - COMMON_WORDS):
+                spans += [(source[m.start()], source[m.end() - 1] + 1, request)
                           for m in re.finditer(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded)
                           if text[source[m.start()]].isupper()]
-        for start, end, line in sorted(merge(spans), reverse=True):
-            found.append((line, text[start:end]))
+        for start, end, request in sorted(merge(spans), reverse=True):
+            found.append((request, text[start:end]))
             text = text[:start] + NAME_MARKER + text[end:]
-        return text, found
+        return text, [(line, what) for (_, line), what in found]
 
     def redact_links(self, text, found):
         """A link whose address or words point at a withheld person's record goes whole: the marker stays."""
         def replace(match):
-            line = self.names_in(match.group(2)) or self.names_in(match.group(1))
-            if line is None:
+            request = self.names_in(match.group(2)) or self.names_in(match.group(1))
+            if request is None:
                 return match.group(0)
-            found.append((line, match.group(0)))
+            found.append((request, match.group(0)))
             return NAME_MARKER
 
         return LINK.sub(replace, text) if "<a" in text.lower() else text
 
     def names_in(self, text):
-        """The withheld.csv line of the first withheld person the text names or points at, else None."""
+        """The request (file, line) of the first withheld person the text names or points at, else None."""
         folded, _ = folded_with_offsets(text)
-        named = next((line for pattern, line in self.patterns if pattern.search(folded)), None)
+        named = next((request for pattern, request in self.patterns if pattern.search(folded)), None)
         return named or self.first_in(text, NAME_MARKER) or self.ids_in(text)
 
     def ids_in(self, text):
-        """The withheld.csv line of the first withheld person whose id or link the text holds, else None."""
+        """The request (file, line) of the first withheld person whose id or link the text holds, else None."""
         return self.first_in(text, RECORD_MARKER)
 
     def first_in(self, text, marker):
-        found = (line for needle, kind, line in self.exact if kind == marker and exact_pattern(needle).search(text))
+        found = (request for needle, kind, request in self.exact
+                 if kind == marker and exact_pattern(needle).search(text))
         return next(found, None)
 
 
@@ -575,11 +577,11 @@ def folded_with_offsets(text):
 def merge(spans):
     """Overlapping spans as one, so that a name inside a longer match is replaced once."""
     merged = []
-    for start, end, line in sorted(spans):
+    for start, end, request in sorted(spans):
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end), merged[-1][2])
         else:
-            merged.append((start, end, line))
+            merged.append((start, end, request))
     return merged
 
 
