@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install bench-install browser fetch build check serve test test-quick publish bench-build bench bench-hostile clean check-withheld
+.PHONY: install bench-install browser fetch build check serve test test-quick publish bench-build bench bench-hostile bench-profile clean check-withheld
 
 install: $(VENV)/.installed
 
@@ -85,6 +85,11 @@ bench: bench-install
 # checkout> measures its configuration (docs/hostile-<commit>.*).
 bench-hostile: bench-install
 	$(BIN)/python benchmarks/hostile.py $(if $(SCALES),--scales $(SCALES)) $(if $(SITE),--site $(SITE))
+
+# Where the build spends its CPU, stage by stage, sampled by py-spy (PERSONS=100000 synthetic persons by default;
+# SITE=<another checkout> profiles its build, to compare).
+bench-profile: bench-install
+	$(BIN)/python benchmarks/build_profile.py $(if $(PERSONS),--persons $(PERSONS)) $(if $(SITE),--site $(SITE))
 
 clean:
 	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts* $(DB).lock conscience.withholding-report.csv .cache

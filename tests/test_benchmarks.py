@@ -33,3 +33,9 @@ def test_the_hostile_load_benchmark_runs_every_attack_at_a_tiny_scale(tmp_path):
     assert all(set(r["targets"].values()) <= {"PASS", "FAIL"} and len(r["targets"]) == 4 for r in attacks.values())
     page = (tmp_path / "hostile.md").read_text()
     assert page.count("| PASS") + page.count("| FAIL") == 4 * len(attacks)
+
+
+def test_the_build_profile_runs_at_a_tiny_scale():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "build_profile.py"), "--persons", "300",
+                             "--top", "3"], check=True, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert "| reading and adapting the lists" in result.stdout and "| function of ours" in result.stdout
