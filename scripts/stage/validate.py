@@ -26,7 +26,7 @@ def check_keys(stage, names=tuple(TABLES)):
 
 
 def validate_staged(path):
-    """validate() in a process of its own, on the staging file at `path`."""
+    """validate() in a second process, on the staging file at `path`."""
     stage = Stage(path, fresh=False)
     try:
         validate(stage)
