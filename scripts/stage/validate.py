@@ -47,9 +47,8 @@ def validate(stage):
         if table.provenance:
             found = first_unknown(stage, name, "source_id", "sources", required=True)
             problems.append(found and (*found, "source_id", "unknown source", "Add raw/<source>/source.yml."))
-        problems = [problem for problem in problems if problem]
-        if problems:  # the first row at fault, and in it the first column
-            rowid, value, field, problem, fix = min(problems, key=lambda problem: problem[0])
+        if any(problems):  # the first row at fault, and in it the first column
+            rowid, value, field, problem, fix = min(filter(None, problems), key=lambda problem: problem[0])
             raise stage.origin_of(name, rowid).error(field, value, problem, fix)
     subject_check(stage)
 

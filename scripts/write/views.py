@@ -58,12 +58,11 @@ VIEWS = {
     # release that added each: the first whose changes record it, else the first release. A feed entry needs a full
     # timestamp: the feeds stamp an entry with that release's date, never with a day the source does not give.
     "news": """
-        WITH first AS (SELECT min(released_on) AS released_on FROM releases),
-        detention AS (
+        WITH detention AS (
             SELECT d.*, p.name, p.country, 'Place: ' || d.place AS description,
                    coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new detention'
                              AND c.person_id = d.person_id AND c.new_value IS d.detained_on),
-                            (SELECT released_on FROM first)) AS added_in
+                            (SELECT min(released_on) FROM releases)) AS added_in
             FROM detentions d JOIN persons p ON p.id = d.person_id WHERE d.id = d.same_detention),
         facts AS (
             SELECT 'arrest:' || id AS id, 'arrest' AS kind, detained_on AS date,
@@ -79,7 +78,7 @@ VIEWS = {
                    coalesce(p.name, o.name, k.title), coalesce(p.country, o.country, k.state), e.event_type,
                    e.description, e.source_id, e.upstream_ref,
                    coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new event'
-                             AND c.new_value = e.id), (SELECT released_on FROM first))
+                             AND c.new_value = e.id), (SELECT min(released_on) FROM releases))
             FROM events e
             LEFT JOIN persons p ON p.id = e.person_id
             LEFT JOIN organizations o ON o.id = e.organization_id
