@@ -145,7 +145,6 @@ def parse_date(origin, field, value):
 
 
 def split_list(value):
-    """The items of a list cell, ';'-separated."""
     return [item.strip() for item in (value or "").split(";") if item.strip()]
 
 

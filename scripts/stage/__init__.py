@@ -54,7 +54,6 @@ class Stage:
         self.path.unlink(missing_ok=True)
 
     def add(self, name, rows):
-        """Stage (origin, row) pairs of one table."""
         self.insert((name, self.values(name, origin, row)) for origin, row in rows)
 
     def insert(self, items):
