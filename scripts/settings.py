@@ -4,12 +4,10 @@ publishing: `python -m scripts.settings` prints them as flags."""
 SETTINGS = {
     # Cut any SQL query after one second, so a slow or hostile ?sql= cannot hog a worker thread.
     "sql_time_limit_ms": 1000,
-    # Datasette runs SQL on a pool of threads (3 by default). A few hostile queries, each allowed its full second,
-    # could hold them all and make every other visitor wait: with 8, ordinary pages still find a free thread.
+    # 3 threads by default: a few hostile queries, each allowed its full second, would make every visitor wait.
     "num_sql_threads": 8,
-    # Give each facet as long as any query: counting a large filtered set of a million persons takes up to a second,
-    # and plugins/immutable_facets.py remembers the counts, so only the first visitor waits. A facet that still runs
-    # out is dropped from the page rather than failing it.
+    # Counting a large filtered set of a million persons takes up to a second; plugins/immutable_facets.py remembers
+    # the counts, so only the first visitor waits, and a facet that runs out is dropped rather than failing the page.
     "facet_time_limit_ms": 1000,
     # Facet suggestions run a GROUP BY per column on every table page; our facets are configured in metadata.yml.
     "suggest_facets": False,
@@ -24,8 +22,7 @@ SETTINGS = {
     # Long narratives (CECC summaries) are cut to 500 characters in HTML tables; row pages and JSON keep them whole.
     "truncate_cells_html": 500,
 }
-# Datasette's --cors: JSON, CSV, feeds and the database download answer any origin (Access-Control-Allow-Origin: *),
-# so that a newsroom's page can fetch them; the site sets no cookie and takes no credentials.
+# JSON, CSV, feeds and the download answer any origin, so a newsroom's page can fetch them; the site sets no cookie.
 CORS = True
 
 

@@ -37,9 +37,8 @@ def display_path(path):
 
 
 def read_csv(path, required=()):
-    """(Origin, row) for each data row of a UTF-8 file (a byte-order mark allowed) whose header names each column
-    once and whose values each hold on one line (one spanning lines is a quote left open), with no NUL and none longer
-    than MAX_CELL; a fault stops the build naming its line and field."""
+    """(Origin, row) for each data row of a UTF-8 CSV file; a bad header, a value spanning lines (a quote left open),
+    a NUL or a value over MAX_CELL stops the build naming its line and field."""
     name = display_path(path)
     reader = csv.reader(io.StringIO(decoded(path, name), newline=""))
     try:
@@ -146,7 +145,6 @@ def parse_date(origin, field, value):
 
 
 def split_list(value):
-    """The items of a list cell, ';'-separated."""
     return [item.strip() for item in (value or "").split(";") if item.strip()]
 
 

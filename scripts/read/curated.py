@@ -1,6 +1,5 @@
-"""Curated sources (docs/transcribing.md): a folder of CSV files, each named after the table it fills and holding its
-columns as schema.py declares them, with where each row's facts come from: the line(s) of a transcribed document
-(source_line), or the web page(s) stating them (source_url, on one of source.yml's sites, and accessed)."""
+"""Curated sources (docs/transcribing.md): a folder of <table>.csv files with schema.py's columns, each row citing the
+line(s) of a transcribed document (source_line) or web pages on source.yml's sites (source_url and accessed)."""
 
 import json
 from urllib.parse import urlsplit

@@ -1,6 +1,5 @@
-"""Fetch remote source files (url, file and sha256 in raw/<source>/source.yml) into a git-ignored cache, always
-verifying their sha256: from the upstream URL when it is reachable, else from a mirror directory (../shared/data, or
-$CONSCIENCE_MIRROR) laid out as <source id>/<file>. `python -m scripts.read.fetch [--strict]`."""
+"""Fetch remote source files (url, file and sha256 in source.yml) into a git-ignored cache, checking their sha256:
+from upstream, else from a mirror ($CONSCIENCE_MIRROR or ../shared/data, as <source id>/<file>): docs/sources.md."""
 
 import argparse
 import logging

@@ -1,6 +1,5 @@
-"""The build's working copy: every table as a SQLite table on disk, so a million records never sit in memory. Each
-row keeps, in hidden columns, where it came from (file and line) and its upstream record, so a check run after merging
-still names the line a maintainer wrote; the database copies the public columns only."""
+"""The build's working copy: every table in a SQLite file, so a million records never sit in memory, each row keeping
+in hidden columns its file, line and upstream record, so a check after merging still names the line at fault."""
 
 import json
 import sqlite3
@@ -55,7 +54,6 @@ class Stage:
         self.path.unlink(missing_ok=True)
 
     def add(self, name, rows):
-        """Stage (origin, row) pairs of one table."""
         self.insert((name, self.values(name, origin, row)) for origin, row in rows)
 
     def insert(self, items):

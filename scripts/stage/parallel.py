@@ -1,8 +1,5 @@
-"""Adapting and staging a long list on every core, and the second processes the build runs beside it.
-
-A list's records are cut into chunks shared out to workers; each writes its chunks' rows into the stage itself, in
-turn (a worker waits for the chunk before its own to be written), so the stage holds them in the order one process
-would have staged them, and the build's bytes do not depend on the number of workers."""
+"""Second processes: workers staging a long list's chunks, each writing in turn (after the chunk before its own) so
+that the stage holds rows in the order one process would have staged them, whatever the number of workers."""
 
 import ctypes
 import multiprocessing
@@ -63,9 +60,8 @@ def started(function, *args):
 
 
 def dying_with_parent(parent, function, args, pipe):
-    """Run function(*args) in a child the kernel kills as soon as its parent dies (Linux's parent-death signal), so
-    that no worker of a killed build goes on writing; send what it returned, or what it raised: a BuildError as it is,
-    for the maintainer, anything else as its traceback."""
+    """Send what function(*args) returns or raises (a BuildError as it is, anything else as its traceback), in a
+    child the kernel kills when its parent dies, so that no worker of a killed build goes on writing."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
@@ -90,8 +86,7 @@ def adapt_chunks(produce, worker, workers, path, turn, written):
     stage = Stage(path, cache_mib=64, fresh=False)
     chunk, batch = None, []  # the chunk being read, and the rows its records have given so far
 
-    def write_in_turn():
-        """Write the chunk read so far once every chunk before it is written, and let the next one go."""
+    def write_in_turn():  # once every chunk before this one is written
         with turn:
             turn.wait_for(lambda: written.value == chunk)
             stage.insert(batch)
@@ -119,8 +114,7 @@ def adapt_chunks(produce, worker, workers, path, turn, written):
 
 @contextmanager
 def in_background(function, *args):
-    """Run function(*args) in a second process; yield a function that waits for it and returns what it returned or
-    raises what it raised."""
+    """Run function(*args) in a second process; yield a function that waits for it and returns or raises its outcome."""
     receiver, process = started(function, *args)
     outcome = []
 

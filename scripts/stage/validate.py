@@ -1,5 +1,7 @@
 """Checks across tables before anything is written: unique keys, known references, the counts each list must give."""
 
+from contextlib import closing
+
 from scripts.schema import REFERENCE_TABLES, TABLES, pk_columns
 from scripts.stage import Stage
 
@@ -26,12 +28,10 @@ def check_keys(stage, names=tuple(TABLES)):
 
 
 def validate_staged(path):
-    """validate() in a process of its own, on the staging file at `path`."""
+    """validate() in a second process, on the staging file at `path`."""
     stage = Stage(path, fresh=False)
-    try:
+    with closing(stage.conn):  # not stage.close(): the file is the build's
         validate(stage)
-    finally:
-        stage.conn.close()  # not stage.close(): the file is the build's
 
 
 def validate(stage):
@@ -47,9 +47,8 @@ def validate(stage):
         if table.provenance:
             found = first_unknown(stage, name, "source_id", "sources", required=True)
             problems.append(found and (*found, "source_id", "unknown source", "Add raw/<source>/source.yml."))
-        problems = [problem for problem in problems if problem]
-        if problems:  # the first row at fault, and in it the first column
-            rowid, value, field, problem, fix = min(problems, key=lambda problem: problem[0])
+        if any(problems):  # the first row at fault, and in it the first column
+            rowid, value, field, problem, fix = min(filter(None, problems), key=lambda problem: problem[0])
             raise stage.origin_of(name, rowid).error(field, value, problem, fix)
     subject_check(stage)
 
@@ -68,7 +67,6 @@ def first_unknown(stage, name, column, target, is_list=False, required=False):
 
 
 def subject_check(stage):
-    """Events and reprisals must be about someone."""
     for name, columns, problem, fix in (
         ("events", ("person_id", "organization_id", "case_id"), "the event is about nobody",
          "Fill person_id, organization_id or case_id."),
