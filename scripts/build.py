@@ -21,7 +21,7 @@ from scripts.common import BuildError
 from scripts.derive import derive
 from scripts.derive.changes import history, release_date, release_id
 from scripts.link import cases, withhold
-from scripts.link.withheld_check import traces_left
+from scripts.link.withhold import traces_left
 from scripts.places import CENTROIDS_SOURCE, Gazetteer, country_rows, province_point
 from scripts.read import RAW, ROOT, Origin, curated, display_path, fetch, read_csv, read_source_yml, source_folders
 from scripts.schema import CURATED_TABLES, REFERENCE_TABLES, TABLES, stored_columns
