@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pooch import file_hash
 
-from scripts import adapters, link
+from scripts import link
 from scripts.adapters import mapped
 from scripts.common import BuildError
 from scripts.derive import derive
@@ -187,7 +187,7 @@ def collect(stage, strict, raw):
                 stage.add(name, rows)
         elif path:
             context = context or upstream_context(raw, plans)
-            adapted = adapters.read_upstream(meta, path, folder, context)
+            adapted = mapped.read_upstream(meta, folder, context)
             stage_in_parallel(stage, staged(stage, adapted, display_path(path)))
     for _, origin, meta in sources:
         check_assertions(stage, origin, meta)

@@ -121,8 +121,7 @@ class Withheld:
 
 def resolve(stage, requests, linked, declared):
     """Each request matched to the staged records as the link plan `linked` groups them; `declared`: raw/'s sources."""
-    withheld = Withheld([], {})
-    claimed = {}
+    withheld, claimed = Withheld([], {}), {}
     for request in requests:
         records = matching_records(stage.conn, request, linked, declared)
         if records is None:
@@ -596,10 +595,8 @@ def write_report(path, redactions, requests):
               f"redaction(s) listed in {display_path(path)} (never publish that file)", flush=True)
 
 
-# The last check before a database is published: no trace of a withheld person is left in it. Searched: every text
-# cell and full-text index, free pages (which could hold deleted rows), and the files served beside it. A namesake's
-# own name is not a trace. Messages never name anyone.
-
+# The last check before a database is published: no trace of a withheld person in any text cell or full-text index,
+# in free pages (which could hold deleted rows), or in the files served beside it. Messages never name anyone.
 # Columns holding someone's own name: a withheld person's name there is a namesake's (their rows are gone).
 OWN_NAMES = {
     "persons": ("name", "name_native", "name_folded", "alternate_names"),
