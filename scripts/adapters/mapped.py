@@ -325,7 +325,6 @@ class Record:
                 yield table, new
 
     def text(self, column, missing=()):
-        """The cell's text, or None when it is empty or a missing-value marker."""
         text = cell_text(self.row.values.get(column))
         if not text or text in self.plan.missing or text in missing:
             return None

@@ -47,7 +47,6 @@ def shared_keys(conn):
 
 
 def profiles(conn, priorities, record_ids):
-    """{record id: Profile} for the given records."""
     wanted = [json.dumps(sorted(record_ids))]
     detentions = defaultdict(list)
     for person_id, *detention in conn.execute("""
