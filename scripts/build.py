@@ -15,13 +15,13 @@ from pathlib import Path
 
 from pooch import file_hash
 
-from scripts import adapters, link
+from scripts import link
 from scripts.adapters import mapped
 from scripts.common import BuildError
 from scripts.derive import derive
 from scripts.derive.changes import history, release_date, release_id
 from scripts.link import cases, withhold
-from scripts.link.withheld_check import traces_left
+from scripts.link.withhold import traces_left
 from scripts.places import CENTROIDS_SOURCE, Gazetteer, country_rows, province_point
 from scripts.read import RAW, ROOT, Origin, curated, display_path, fetch, read_csv, read_source_yml, source_folders
 from scripts.schema import CURATED_TABLES, REFERENCE_TABLES, TABLES, stored_columns
@@ -187,7 +187,7 @@ def collect(stage, strict, raw):
                 stage.add(name, rows)
         elif path:
             context = context or upstream_context(raw, plans)
-            adapted = adapters.read_upstream(meta, path, folder, context)
+            adapted = mapped.read_upstream(meta, folder, context)
             stage_in_parallel(stage, staged(stage, adapted, display_path(path)))
     for _, origin, meta in sources:
         check_assertions(stage, origin, meta)

@@ -402,7 +402,7 @@ def test_no_served_file_names_a_real_person(conn):
     """Templates (with their translations and vocabularies) and metadata.yml give no real person as an example:
     were that person withheld, every page would name them."""
     from scripts.common import fold
-    from scripts.link.withheld_check import served_files
+    from scripts.link.withhold import served_files
 
     names = set()
     for name, native in conn.execute("SELECT name, name_native FROM persons"):

@@ -1,9 +1,6 @@
-"""Dates and sentences as lists write them.
-
-A date in declared formats, with month names in the list's language and placeholders for unknown parts, is kept as
-an ISO partial date with its precision ("2014", "2014-12", "2014-12-17"): a day or a month the list does not give is
-never invented. A sentence ("5 years 6 months", "四年 / 4 years", "năm năm tù", "life") is read into months.
-"""
+"""Dates and sentences as lists write them: a date is kept as an ISO partial date with its precision ("2014",
+"2014-12", "2014-12-17"), a day or month the list does not give never invented; a sentence ("5 years 6 months",
+"四年 / 4 years", "năm năm tù", "life") is read into months."""
 
 import datetime
 import re
@@ -62,9 +59,7 @@ class DateReader:
     def compile(self, text):
         check_format(text)
         pattern = ""
-        for piece in re.split(r"(%.)", text):
-            if not piece:
-                continue
+        for piece in filter(None, re.split(r"(%.)", text)):
             if piece in ("%Y", "%m", "%d"):
                 part = DIRECTIVES[piece[1]]
                 digits = r"\d{4}" if part == "year" else r"\d{1,2}"
@@ -80,9 +75,8 @@ class DateReader:
         return re.compile(pattern, re.IGNORECASE)
 
     def read(self, text):
-        """(iso, precision), or (None, None) for a date whose every part is a placeholder; DateProblem otherwise.
-
-        A full ISO date (as spreadsheets' date cells are read) is always understood, whatever the formats."""
+        """(iso, precision); (None, None) for a date whose every part is a placeholder; else DateProblem. A full ISO
+        date (as spreadsheets' date cells are read) is always understood, whatever the formats."""
         text = " ".join(str(text).split())
         for pattern in (*self.patterns, FULL_ISO):
             match = pattern.fullmatch(text)

@@ -1,9 +1,6 @@
-"""The declarative adapter: a list read entirely through the `mapping` block of its source.yml (mapping_language.py).
-
-`prepare` checks the mapping against the file before anything is staged; `adapt` turns each record (a row, or the
-rows of one person) into rows of our tables, each carrying `_record` (its source and upstream id). A value that
-cannot be read goes to data_quality with its line, column and value: it never stops the build.
-"""
+"""A list read through the `mapping` of its source.yml: `prepare` checks the mapping against the file before anything
+is staged; `adapt` turns each record into rows of our tables. A value that cannot be read goes to data_quality with its
+line, column and value: it never stops the build."""
 
 import functools
 import json
@@ -264,6 +261,16 @@ class ValueReader:
         return str(value)
 
 
+def read_upstream(meta, folder, context):
+    """The list's adapter, its plan checked before any list was read: a function from a choice of its records
+    (`select`, all by default) to the (table, row) pairs they give, record by record, as it reads."""
+    if not meta.get("mapping"):
+        raise BuildError(display_path(folder / "source.yml"), None, "adapter", meta.get("adapter"),
+                         "the source has no mapping", "Read the list through a mapping: see docs/mapping.md.")
+    plan = context["plans"][meta["id"]]
+    return lambda select=iter: adapt(plan, plan.records(select), context)
+
+
 def adapt(plan, records, context):
     """(table, row) for every row of our tables each record gives, tagged with its upstream record."""
     for rows in records:
@@ -317,18 +324,11 @@ class Record:
                 new.update(source_id=self.source_id, _record=(self.source_id, self.upstream_id))
                 yield table, new
 
-    # Reading values ------------------------------------------------------------------------------------------
-
     def text(self, column, missing=()):
-        """The cell's text, or None when it is empty or a missing-value marker."""
         text = cell_text(self.row.values.get(column))
         if not text or text in self.plan.missing or text in missing:
             return None
         return text
-
-    def values(self, specs, kind="text", name=None):
-        """[(value, column, as written)] of a field: every value for a list field, else the first."""
-        return self.read(self.plan.readers(specs, kind, name))
 
     def read(self, readers):
         found = []
@@ -338,11 +338,9 @@ class Record:
                 return found[:1]
         return found
 
-    def first(self, specs, kind="text", name=None):
-        found = self.values(specs, kind, name)
+    def first(self, specs, kind="text"):
+        found = self.read(self.plan.readers(specs, kind, None))
         return found[0][0] if found else None
-
-    # Persons -------------------------------------------------------------------------------------------------
 
     def person(self):
         """The person's columns: each from the first of the record's rows that gives it."""
@@ -463,8 +461,6 @@ class Record:
                                                                   "values); status taken as confirmed")
         return int(str(value).lower() not in ("false", "0"))
 
-    # Records, detentions, events -----------------------------------------------------------------------------
-
     def record(self, person):
         urls = []
         for self.row in self.rows:
@@ -510,7 +506,7 @@ class Record:
             if problem:
                 self.problem(columns["sentence_as_written"] or "sentence_as_written", detention["sentence_as_written"],
                              problem)
-        charges = self.values(spec.charges, "charges") if spec.charges else []
+        charges = self.read(self.plan.readers(spec.charges, "charges", None)) if spec.charges else []
         if not (given or charges or spec.every_row):
             return None, []
         detention_id = self.person_id if number == 0 else f"{self.person_id}-{number + 1}"

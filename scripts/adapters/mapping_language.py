@@ -1,9 +1,6 @@
-"""The mapping language: how a source.yml's `mapping:` block reads a list, declared once.
-
-The models below validate every mapping (a fault is an error naming source.yml's line and key, and what is allowed),
-drive the adapter (mapped.py) and generate docs/mapping.md (scripts/docs.py). Field names are our tables' columns
-(scripts/schema.py), so a list fills exactly the columns the database has.
-"""
+"""The mapping language: how a source.yml's `mapping:` block reads a list. Its models validate every mapping (a fault
+names source.yml's line and key, and what is allowed), drive mapped.py and generate docs/mapping.md (scripts/docs.py).
+Field names are our tables' columns (scripts/schema.py), so a list fills exactly the columns the database has."""
 
 import codecs
 import re
@@ -148,7 +145,6 @@ UnknownParts = create_model(
                                              "`1989/mm/dd`.",
     **{part: (str | None, Field(None, description=f"Placeholder for an unknown {part}, e.g. `{marker}`."))
        for part, marker in (("year", "yyyy"), ("month", "mm"), ("day", "dd"))})
-
 
 
 class Value(Strict):

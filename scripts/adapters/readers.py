@@ -1,9 +1,7 @@
 """The formats NGOs publish, read into rows of named cells: CSV/TSV in any encoding, XLSX, ODS, JSON, HTML, PDF, R.
-
-Each reader yields (number, where, cells) records: the first names the columns. What makes a list unreadable as a
+Each reader yields (number, where, cells) records, the first naming the columns. What makes a list unreadable as a
 table (bytes not in the declared encoding, a NUL, a cell over 128 KiB, a column named twice, a row longer than the
-header) stops the build naming the file, the place in it, the column and the value.
-"""
+header) stops the build naming the file, the place in it, the column and the value."""
 
 import bisect
 import csv
@@ -26,10 +24,8 @@ class Row:
 
 
 class ListFile:
-    """A list's file read as a table: `header` (column names) and `rows(select)` (Row objects, as `select` picks).
-
-    Files other than CSV are read whole once and kept: the processes adapting a long list in parallel are forked
-    from this one and share what it read."""
+    """A list's file read as a table: `header` and `rows(select)`. Files other than CSV are read whole once and kept:
+    the processes adapting a long list in parallel are forked from this one and share what it read."""
 
     def __init__(self, path, mapping, shown):
         self.path, self.mapping, self.shown = path, mapping, shown
@@ -62,8 +58,7 @@ class ListFile:
                 header = self.header = self.named(where, [plain(value) for value in cells])
                 self.header_where = where
                 continue
-            if self.mapping.first_columns:
-                cells = cells[: self.mapping.first_columns]
+            cells = cells[: self.mapping.first_columns]  # None: all
             if all(value is None or str(value).strip() == "" for value in cells):
                 continue  # a row with nothing in it carries nothing (spreadsheets end with them)
             yield number, where, cells
@@ -73,7 +68,7 @@ class ListFile:
         while names and not names[-1]:
             names.pop()  # trailing empty header cells: columns nobody named
         names = [name or f"(column {position})" for position, name in enumerate(names, start=1)]
-        names = names[: self.mapping.first_columns] if self.mapping.first_columns else names
+        names = names[: self.mapping.first_columns]
         seen = {}
         for position, name in enumerate(names, start=1):
             if name in seen:
@@ -91,7 +86,7 @@ class ListFile:
         if extra:
             raise BuildError(self.shown, where, None, extra[0], "the row has more cells than the header has columns",
                              "Quote values that contain the separator, or name the extra column in the header.")
-        row = dict(zip(header, cells))
+        row = dict.fromkeys(header) | dict(zip(header, cells))  # a short row's last columns have no value
         for column, value in row.items():
             if isinstance(value, str) and (len(value) > MAX_CELL or "\x00" in value):
                 if "\x00" in value:
@@ -100,8 +95,6 @@ class ListFile:
                                      "The file may be in another encoding (UTF-16?) or damaged: declare its "
                                      "encoding in the mapping, or remove the character.")
                 raise too_long(self.shown, where, column, value)
-        for column in header[len(cells):]:
-            row[column] = None
         return row
 
 
@@ -129,8 +122,6 @@ def too_long(shown, where, column, value):
                       "A quote that opens a value and never closes usually does this: check the quotes on this "
                       "line and the lines after it.")
 
-
-# CSV and TSV --------------------------------------------------------------------------------------------------
 
 def python_encoding(name):
     """The codec for a declared encoding; UTF-8 also skips the byte-order mark spreadsheets write."""
@@ -181,8 +172,6 @@ def first_cell(path, encoding, delimiter, wanted):
         csv.field_size_limit(limit)
     return None, None, None
 
-
-# Spreadsheets -------------------------------------------------------------------------------------------------
 
 def xlsx_records(path, mapping, shown):
     import openpyxl  # imported where used: only spreadsheet lists need it
@@ -235,8 +224,6 @@ def ods_records(path, mapping, shown):
             number += 1
             yield str(number), f"row {number}", cells
 
-
-# JSON, HTML, PDF, R -------------------------------------------------------------------------------------------
 
 def json_records(path, mapping, shown):
     """Each object of a JSON array, numbered from 1, with the line it starts on."""
@@ -350,15 +337,12 @@ def rdata_records(path, mapping, shown):
         raise BuildError(shown, None, "object", mapping.object, "the R workspace holds no object of this name",
                          f"Name one of: {', '.join(map(str, objects))}.")
     frame = objects[mapping.object]
-    if mapping.first_columns:
-        frame = frame.iloc[:, : mapping.first_columns]
+    frame = frame.iloc[:, : mapping.first_columns]
     frame = frame.astype(object).where(frame.notna(), None)
     yield "0", "row 0", [str(column) for column in frame.columns]
     for number, cells in enumerate(frame.itertuples(index=False, name=None), start=1):
         yield str(number), f"row {number}", list(cells)
 
-
-# Documents ----------------------------------------------------------------------------------------------------
 
 def document_records(path, mapping, shown):
     """A document's entries as rows (mapping.document), numbered from 1: the named groups of its heading and

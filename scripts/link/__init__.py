@@ -1,8 +1,6 @@
 """One person, many lists: records of different sources that name the same person linked into one (docs/linking.md).
-
-Records of different sources sharing a name key are scored on the rest of the evidence: strong pairs are merged, weaker
-ones wait in link_candidates for a maintainer, whose decisions in raw/links.csv force or forbid any pair.
-"""
+Records sharing a name key are scored on the rest of the evidence: strong pairs are merged, weaker ones wait in
+link_candidates for a maintainer, whose decisions in raw/links.csv force or forbid any pair."""
 
 import json
 from collections import defaultdict
@@ -36,24 +34,6 @@ class Profile:
     place: tuple = ()  # (country, latitude, longitude, place as written) where placed at a city or province
 
 
-PROFILE_SQL = """
-    SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year, d.detained_on, d.age_at_detention,
-           iif(p.coordinate_precision = 'city', p.latitude, NULL), iif(p.coordinate_precision = 'city', p.longitude, NULL),
-           iif(p.coordinate_precision IN ('city', 'province'), json_array(p.country, p.latitude, p.longitude, p.place), '[]')
-    FROM persons AS p JOIN records AS r ON r.person_id = p.id
-    LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
-    WHERE r.id IN (SELECT value FROM json_each(?))
-"""
-
-DETENTIONS_SQL = """
-    SELECT d.person_id, d.detained_on, d.detained_on_precision, d.sentence_months, d.sentence_ends_on,
-           iif(d.released_on_precision = 'day', d.released_on, NULL)
-    FROM detentions AS d
-    WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT value FROM json_each(?)))
-    ORDER BY d.rowid
-"""
-
-
 def shared_keys(conn):
     """{name key: [(record id, source id)]} for the name keys (made as persons are staged) of several sources."""
     shared = defaultdict(list)
@@ -67,17 +47,30 @@ def shared_keys(conn):
 
 
 def profiles(conn, priorities, record_ids):
-    """{record id: Profile} for the given records."""
     wanted = [json.dumps(sorted(record_ids))]
     detentions = defaultdict(list)
-    for person_id, *detention in conn.execute(DETENTIONS_SQL, wanted):
+    for person_id, *detention in conn.execute("""
+            SELECT d.person_id, d.detained_on, d.detained_on_precision, d.sentence_months, d.sentence_ends_on,
+                   iif(d.released_on_precision = 'day', d.released_on, NULL)
+            FROM detentions AS d
+            WHERE d.person_id IN (SELECT person_id FROM records WHERE id IN (SELECT value FROM json_each(?)))
+            ORDER BY d.rowid""", wanted):
         detentions[person_id].append(tuple(detention))
+    rows = conn.execute("""
+        SELECT r.id, p.id, p.source_id, p.name_native, p.sex, p.birth_year, d.detained_on, d.age_at_detention,
+               iif(p.coordinate_precision = 'city', p.latitude, NULL),
+               iif(p.coordinate_precision = 'city', p.longitude, NULL),
+               iif(p.coordinate_precision IN ('city', 'province'),
+                   json_array(p.country, p.latitude, p.longitude, p.place), '[]')
+        FROM persons AS p JOIN records AS r ON r.person_id = p.id
+        LEFT JOIN detentions AS d ON d.rowid = (SELECT min(rowid) FROM detentions WHERE person_id = p.id)
+        WHERE r.id IN (SELECT value FROM json_each(?))""", wanted)
     return {record_id: Profile(person_id, source_id, priorities[source_id], native, sex,
                                birth_range(birth_year, age, detained_on),
                                point=(latitude, longitude) if latitude is not None else None,
                                detentions=detentions[person_id], place=tuple(json.loads(place)))
             for record_id, person_id, source_id, native, sex, birth_year, detained_on, age, latitude, longitude, place
-            in conn.execute(PROFILE_SQL, wanted)}
+            in rows}
 
 
 def birth_range(birth_year, age, detained):
@@ -127,11 +120,8 @@ def places_agree(a, b):
 
 def sentences_agree(a, b):
     """(2, ...) for the same day of release or sentence end in both, or one list's sentence end that the other's
-    date of detention and term reach within two days; (1, ...) within a month, or for the same sentence term.
-
-    A day two lists agree on is rarely a coincidence: in a sample of 120 same-name pairs labelled by hand
-    (tests/fixtures/linking/labelled_pairs.csv), no two different persons shared one.
-    """
+    date of detention and term reach within two days; (1, ...) within a month, or for the same sentence term. In 120
+    same-name pairs labelled by hand (tests/fixtures/linking/labelled_pairs.csv), two strangers never shared one."""
     ends = [{day for *_, ends_on, released_on in person.detentions for day in (ends_on, released_on)
              if day and len(day) == 10} for person in (a, b)]
     if ends[0] & ends[1]:
@@ -187,8 +177,7 @@ def record_problem(conn, record_id, field_name, raw_value, problem):
 def candidate_pairs(shared, people):
     """Pairs of records from different sources sharing a name key (never of known, different sexes), and each record's
     partners by name: {(record, other source): its records}."""
-    partners = defaultdict(set)
-    pairs = set()
+    partners, pairs = defaultdict(set), set()
     for group in shared.values():
         by_source = defaultdict(list)
         for record_id, source_id in group:
@@ -274,9 +263,7 @@ def plan(stage, priorities, overrides):
         points, evidence = score(a, b, unique)
         if points is not None and points >= CANDIDATE_AT:
             scored.append((points, a_id, b_id, evidence))
-    groups = {r: {r} for r in people}
-    via = {}
-    candidates = []
+    groups, via, candidates = {r: {r} for r in people}, {}, []
     for points, a_id, b_id, evidence in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
         ga, gb = groups[a_id], groups[b_id]
         sources_a = {people[r].source_id for r in ga}

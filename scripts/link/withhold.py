@@ -1,19 +1,19 @@
 """Withholding: what a family asks us not to publish is nowhere in the database, or the build stops and says why.
-
 Requests: raw/withheld.csv and the private list $CONSCIENCE_WITHHELD names (levels and checks: docs/withholding.md).
-The redactions go to a report never published; scripts/link/withheld_check.py searches the written file for traces.
-"""
+The redactions go to a report never published; `traces_left` searches the written file for what was missed."""
 
 import csv
 import json
 import os
 import re
 import secrets
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.common import CJK, fold, romanise
-from scripts.read import Origin, display_path, read_csv
+from scripts.read import ROOT, Origin, display_path, read_csv
 from scripts.schema import TABLES, pk_columns
 
 LEVELS = ("withhold", "anonymous", "counts only", "record only")
@@ -121,8 +121,7 @@ class Withheld:
 
 def resolve(stage, requests, linked, declared):
     """Each request matched to the staged records as the link plan `linked` groups them; `declared`: raw/'s sources."""
-    withheld = Withheld([], {})
-    claimed = {}
+    withheld, claimed = Withheld([], {}), {}
     for request in requests:
         records = matching_records(stage.conn, request, linked, declared)
         if records is None:
@@ -535,13 +534,11 @@ class Redactor:
         """The request (file, line) of the first withheld person the text names or points at, else None."""
         folded, _ = folded_with_offsets(text)
         named = next((request for pattern, request in self.patterns if pattern.search(folded)), None)
-        return named or self.first_in(text, NAME_MARKER) or self.ids_in(text)
-
-    def ids_in(self, text):
-        """The request (file, line) of the first withheld person whose id or link the text holds, else None."""
-        return self.first_in(text, RECORD_MARKER)
+        return named or self.first_in(text, NAME_MARKER) or self.first_in(text, RECORD_MARKER)
 
     def first_in(self, text, marker):
+        """The request (file, line) of the first withheld person the text holds a name (NAME_MARKER: in CJK) or an id
+        or link (RECORD_MARKER) of, else None."""
         found = (request for needle, kind, request in self.exact
                  if kind == marker and exact_pattern(needle).search(text))
         return next(found, None)
@@ -596,3 +593,72 @@ def write_report(path, redactions, requests):
     if requests:
         print(f"withholding: {len(requests)} line(s) of raw/withheld.csv applied, {len(set(redactions))} "
               f"redaction(s) listed in {display_path(path)} (never publish that file)", flush=True)
+
+
+# The last check before a database is published: no trace of a withheld person in any text cell or full-text index,
+# in free pages (which could hold deleted rows), or in the files served beside it. Messages never name anyone.
+# Columns holding someone's own name: a withheld person's name there is a namesake's (their rows are gone).
+OWN_NAMES = {
+    "persons": ("name", "name_native", "name_folded", "alternate_names"),
+    "records": ("name_as_written",),
+    "organizations": ("name", "name_native", "name_folded", "names_as_written"),
+    "signatures": ("name_as_written",),
+}
+
+
+def traces_left(path, persons):
+    """[(request, where)] for every trace of a withheld person in the database at `path` (request None: the file)."""
+    if not persons:
+        return []
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        left = [(None, f"{count} free pages (written anew, the file should have none)")
+                for (count,) in conn.execute("PRAGMA freelist_count") if count]
+        for person in persons:
+            redactor = Redactor([person])
+            namesakes = set()
+            for table, column, rowid, text in texts(conn, redactor):
+                if redactor.first_in(text, RECORD_MARKER) is not None:
+                    left.append((person.request, f"{table}.{column}, rowid {rowid}: an id or address"))
+                elif redactor.names_in(text) is not None:
+                    if column in OWN_NAMES.get(table, ()):
+                        namesakes.add((table, rowid))
+                    else:
+                        left.append((person.request, f"{table}.{column}, rowid {rowid}: a name"))
+            left += [(person.request, f"{table}_fts, rowid {rowid}: a name in the full-text index")
+                     for table, rowid in indexed(conn, person) if (table, rowid) not in namesakes]
+    return left + traces_in_served_files(persons)
+
+
+def served_files():
+    """The files the site serves or renders besides the database."""
+    return sorted(path for path in (ROOT / "templates").rglob("*") if path.is_file()) + [ROOT / "metadata.yml"]
+
+
+def traces_in_served_files(persons):
+    """[(request, where)] for every line of a served file that names a withheld person or holds one of their ids."""
+    redactors = [(person, Redactor([person])) for person in persons]
+    left = []
+    for path in served_files():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            left += [(person.request, f"{display_path(path)}, line {number}: a name or id")
+                     for person, redactor in redactors if redactor.names_in(line) is not None]
+    return left
+
+
+def texts(conn, redactor):
+    """(table, column, rowid, text) of every text cell that may hold a trace."""
+    for table in TABLES:
+        for _, column, kind, *_ in conn.execute(f"PRAGMA table_info([{table}])").fetchall():
+            if kind.upper() == "TEXT":
+                yield from ((table, column, rowid, text) for rowid, text in redactor.candidates(conn, table, column))
+
+
+def indexed(conn, person):
+    """(table, rowid) of every full-text row whose index holds one of the person's names as a phrase."""
+    found = set()
+    for table in (name for name, table in TABLES.items() if table.fts):
+        for name in sorted(person.names):
+            query = f'unspaced : "{name}"' if CJK.search(name) else f'"{" ".join(tokens(name))}"'
+            found |= {(table, rowid) for (rowid,) in conn.execute(
+                f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", (query,))}
+    return found
