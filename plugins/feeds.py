@@ -1,9 +1,7 @@
-"""The feeds: Atom (.atom, written with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query that returns atom_id,
-atom_title and atom_updated (atom_content, atom_link, atom_category if it has them), and their discovery links.
-
-A feed is <updated> at the latest release; each entry at the release that added it: Atom needs a full timestamp, and a
-source's partial date ("2019-05") is never completed to a day. Feed readers need absolute links: the feed queries make
-them from :_site_url. The renderer runs after datasette-atom (trylast), so that .atom is this one.
+"""The feeds: Atom (.atom, with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query returning atom_id, atom_title
+and atom_updated, and their discovery links. Entries are dated at the release that added them: Atom needs a full
+timestamp, and a source's partial date ("2019-05") is never completed to a day. trylast: .atom is ours, not
+datasette-atom's.
 """
 
 import json

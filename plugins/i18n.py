@@ -1,8 +1,6 @@
 """Interface language: ?_lang=vi or ?_lang=zh on any page, English without it (docs/readers.md says what is translated,
 from where, and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it
-as an option, not as a filter on a column called lang, and keep it in their facet, sort, paging and export links and
-forms. Data stays as sourced: names, quotes and summaries are never translated. Long, but one: plugins cannot import
-each other, and every function here reads the vocabularies its startup completes.
+as an option, not as a filter on a column called lang, and keep it in their links and forms. Data stays as sourced.
 """
 
 import json

@@ -1,8 +1,5 @@
 """The instance as a whole: its one database under whatever name it is served by, the templates copied from
-Datasette's own version, /-/databases without the server's file paths, error pages without printed tracebacks, and
-what startup made kept out of garbage collection.
-
-It sets a variable of Datasette's handle_exception module: on any version but WRITTEN_FOR it steps aside at startup.
+Datasette's own version, /-/databases without file paths, error pages without printed tracebacks, gc frozen.
 """
 
 import gc

@@ -1,8 +1,6 @@
 """Our pages from the database: the home page and the map page's counts; a page per person, organisation, campaign and
-charge, at stable URLs (a person's id that changed leads to their page). The home page is a route of ours, not
-Datasette's index view, which checks the permission to see every table, each check copying the whole metadata on
-0.65 (100 ms a home page). Long, but one: the home page's charts and a charge's page count detentions per year with
-the same queries.
+charge (a person's id that changed leads to their page). The home page is a route of ours: Datasette's index view checks
+the permission to see every table, each check copying the whole metadata on 0.65 (100 ms a home page).
 """
 
 import json

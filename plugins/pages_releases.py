@@ -1,8 +1,5 @@
-"""What the dataset is, where its files are and how to cite it: /about, /releases and the current release's files at
-/releases/<id>/<file> (made by the build in conscience.release/<id>/ beside the database; an earlier release's sent to
-$CONSCIENCE_ARCHIVE), /datapackage.json, the schema.org Dataset (JSON-LD) of the home and about pages, and each page's
-citation (the _conscience.html macro `cite`), also as BibTeX (/<kind>/<id>/cite.bib) and CSL-JSON (cite.json). Long,
-but one: every part describes the current release and its files, found the same way.
+"""What the dataset is, where its files are and how to cite it: /about, /releases and the release's files,
+/datapackage.json, the schema.org Dataset (JSON-LD) and each page's citation, also as BibTeX and CSL-JSON.
 """
 
 import json

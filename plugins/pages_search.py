@@ -1,9 +1,7 @@
-"""Searching persons, best matches first, any query safe: /search?q= (through the canned query `search` in
-metadata.yml, also JSON and CSV), and a searched persons table's best matches above it, the table keeping its sort.
-
-Queries never reach FTS5 as syntax: search_terms() quotes each word. Datasette's escape_fts(), which its table search
-uses, turns a query of nothing but quotes or spaces (a lone `"`) into an empty FTS5 query, which fails as "Invalid
-SQL": for the version checked, the one registered here answers it with a phrase that matches nothing.
+"""Searching persons, best matches first, any query safe: /search?q= (through the canned query `search`), and a
+searched persons table's best matches above it. Datasette's escape_fts() turns a lone `"` into an empty FTS5 query,
+which fails as "Invalid SQL": for the version checked, the one registered here answers it with a phrase that matches
+nothing.
 """
 
 import logging

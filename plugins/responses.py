@@ -1,7 +1,6 @@
-"""What every response goes through, from the outside in: the page cache; security, cache and file headers and
-compression; a table's CSV in full (docs/building.md, "The server", says what each does and why). One ASGI wrapper,
-so that the order its layers rely on is fixed in one place: pages are remembered compressed and with their headers, a
-CSV is completed before it is compressed, and plugins/sql_gate.py's refusals (tryfirst: inside it) carry its headers.
+"""What every response goes through, one ASGI wrapper so that the order its layers rely on is fixed in one place:
+pages are remembered compressed and with their headers, a CSV is completed before it is compressed, and
+plugins/sql_gate.py's refusals (tryfirst: inside it) carry its headers (docs/building.md, "The server").
 """
 
 import base64

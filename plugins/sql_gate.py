@@ -1,15 +1,6 @@
-"""What a visitor is refused, and how it is said (docs/building.md, "The server", gives the rules and their figures;
-docs/performance.md what they hold against). One gate for the SQL a visitor writes (`?sql=`, `_where=`, raw full-text
-syntax) and for searches: a fair share for every client, and readers' pages never wait behind them. A visitor's
-mistake is a 400 saying what was wrong, never Datasette 0.65's 500; a page that does not exist a 404; a page of ours cut
-at its time limit by a busy moment a 503 (where Datasette showed its SQL); a format no renderer gives a 404 naming the
-formats. Long, but one: every refusal, the gate's and Datasette's errors alike, is said by refusal().
-
-AT_ONCE such queries run at a time, at most WAITING wait for a turn, each at most WAIT_SECONDS; a turn goes to the
-waiting client that has asked least lately (requests and seconds of SQL, fading with HALF_LIFE_SECONDS). A client (its
-address, or the header a trusted proxy sets: `client_ip_header` in this plugin's configuration) has one query under way
-and a budget of SQL time. Searches take turns in a queue of their own, without a budget. Before any of this, every
-request's parameters are bounded, counted as Datasette decodes them (`%5Ffacet` is `_facet`).
+"""What a visitor is refused, and how it is said: one gate for the SQL a visitor writes (`?sql=`, `_where=`, raw
+full-text syntax) and for searches, and every refusal, the gate's and Datasette's errors alike, said by refusal()
+(docs/building.md, "The server", gives the rules and their figures; docs/performance.md what they hold against).
 """
 
 import asyncio

@@ -1,18 +1,10 @@
 """Every SQL query bounded in memory and in time (docs/building.md, "The server", gives the figures).
 
-Memory: a read-only query can still ask for gigabytes (`select zeroblob(200000000)` left the server at 6 GiB). Each
-connection gets SQLite's limits, a budget for each query's result, a ceiling on all of SQLite's memory, the database
-file's path hidden, and a printf held to a value's length.
-
-Time: Datasette's check is a Python callback SQLite calls every 1,000 instructions: on a busy server each comes late,
-and one long step (a sort, a function) is never checked. Connection.interrupt() from another thread is noticed in C at
-SQLite's next step, but SQLite keeps the flag until no statement of the connection is active, so one sent after its
-query ended lands on the next (an innocent page refused as "took too long"). So the watchdog times the work, not
-statements: each function Datasette runs on a connection (Database.execute_fn) is marked as running from start to end,
-under the lock held while interrupting, and only one still running GRACE_SECONDS past the site's longest limit is
-interrupted. A function that fails leaves no statement open: its traceback's frames, which hold the cursor, are cleared.
-It rebinds Database.execute_fn: on any version but WRITTEN_FOR the watchdog steps aside at startup, and Datasette's
-checks remain. Long, but one: both hold every connection Datasette opens to the site's bounds.
+Time: Connection.interrupt() is noticed in C at SQLite's next step, but SQLite keeps the flag until no statement of the
+connection is active, so one sent after its query ended lands on the next (an innocent page refused as "took too
+long"). So the watchdog times the work, not statements: each function Datasette runs on a connection
+(Database.execute_fn) is marked as running from start to end, under the lock held while interrupting. A function that
+fails leaves no statement open: its traceback's frames, which hold the cursor, are cleared.
 """
 
 import functools

@@ -1,6 +1,6 @@
 """The schema beside the SQL editor: the SQL page (Datasette's query.html, editable) lists every table and view of
 the database with its columns, each table linked to its page, so that a query can be written without leaving it.
-Read through Datasette's own Database methods (remembered by immutable_schema.py), hidden tables left out."""
+Read through Datasette's own Database methods (remembered by immutable.py), hidden tables left out."""
 
 from datasette import hookimpl
 

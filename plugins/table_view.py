@@ -1,15 +1,8 @@
 """Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md has the
-measures). It rebinds two functions of that view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
-Long, but one: cells and paging are the one view's, rebound under one version check.
-
-Cells: worked out without asking render_cell about every cell (Datasette's own function where a render_cell plugin, a
-table's units or a blob is there), each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html),
-persons' names linked to their pages.
-
-Paging: Datasette adds the primary key to a sorted table's ORDER BY only `if _next:`, so rows tied on the sort column
-were sent twice or never. No hook reaches the ORDER BY: a sorted table's first page is asked for as the page after a
-key that sorts before every row. For the same reason a searched persons table's JSON that asks for no sort, and fits
-on one page, comes best first, in the order of the canned query `search`.
+measures): cells worked out without asking render_cell about every cell, each row's <td> cells written by one call
+(templates/datasette-0.65.5/_table.html), persons' names linked to their pages; a sorted table's first page asked for
+as the page after a key that sorts before every row, since no hook reaches the ORDER BY; a searched persons table's JSON
+that asks for no sort, and fits on one page, best first, in the order of the canned query `search`.
 """
 
 import sys

@@ -8,7 +8,7 @@ SETTINGS = {
     # could hold them all and make every other visitor wait: with 8, ordinary pages still find a free thread.
     "num_sql_threads": 8,
     # Give each facet as long as any query: counting a large filtered set of a million persons takes up to a second,
-    # and plugins/immutable_facets.py remembers the counts, so only the first visitor waits. A facet that still runs
+    # and plugins/immutable.py remembers the counts, so only the first visitor waits. A facet that still runs
     # out is dropped from the page rather than failing it.
     "facet_time_limit_ms": 1000,
     # Facet suggestions run a GROUP BY per column on every table page; our facets are configured in metadata.yml.

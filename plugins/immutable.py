@@ -1,26 +1,32 @@
-"""Facets for an immutable database, counted once and remembered: its counts never change while the server runs.
-
-metadata.yml's default facets use the two types defined here: `counted`, Datasette's column facet remembered; `tags`,
-over a JSON array column, counted with one GROUP BY over json_each (the build stores arrays without repeats; Datasette's
-array facet took 100-200 ms a facet at 11k persons). `labels: table` labels each value with that table's label_column.
-Default facets are counted at startup, others after their first run. Long, but one: both facet types and the startup
-that counts with them share what is remembered.
+"""What an immutable database lets the server read once. Its schema: Datasette reads it on every page (a persons page
+asked 24 times, each a round trip to a SQL thread); only answers about its own tables and views are kept, so what is
+kept is bounded whatever addresses visitors make up. Its facets' counts: `counted` is Datasette's column facet
+remembered; `tags` counts a JSON array column with one GROUP BY over json_each (the build stores arrays without
+repeats; Datasette's array facet took 100-200 ms a facet at 11k persons); `labels: table` labels values by that table.
 """
 
 import asyncio
+import functools
 import sqlite3
+import sys
 import time
 from collections import OrderedDict
 from pathlib import Path
 from urllib.request import pathname2url
 
+import datasette
 import yaml
-
 from datasette import hookimpl
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet, Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Request
+
+WRITTEN_FOR = "0.65.5"
+APPLIES = datasette.__version__ == WRITTEN_FOR
+if APPLIES:  # Datasette's internals, as they are in that version
+    from datasette.app import Datasette
+    from datasette.database import Database
 
 MAX_REMEMBERED = 500
 VOCABULARIES = yaml.safe_load((Path(__file__).parent.parent / "templates" / "vocabularies.yml").read_text("utf-8"))
@@ -178,8 +184,69 @@ async def facet_configuration(datasette, database, table):
     return {"metadata": datasette.table_metadata(database, table)}
 
 
+# Readers whose answer depends on nothing but the schema; those taking a table name come first in each pair.
+SCHEMA_READERS = ("table_names", "view_names", "get_all_foreign_keys", "hidden_table_names")
+TABLE_READERS = ("table_exists", "table_columns", "table_column_details", "primary_keys", "foreign_keys_for_table",
+                 "fts_table", "label_column_for_table", "get_table_definition", "get_view_definition")
+
+
+def read_once(reader, names_a_table):
+    @functools.wraps(reader)
+    async def remembered(db, *args):
+        if db.is_mutable:
+            return await reader(db, *args)
+        answers = db.__dict__.setdefault("_schema_answers", {})
+        if names_a_table and args[0] not in await known_names(db):
+            return await reader(db, *args)  # not one of its tables or views: never remembered
+        key = (reader.__name__, *args)
+        if key not in answers:
+            answers[key] = await reader(db, *args)
+        return answers[key]
+
+    remembered.reads_once = True
+    return remembered
+
+
+async def known_names(db):
+    """The names of the database's tables and views, read once."""
+    if "_schema_names" not in db.__dict__:
+        db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
+    return db._schema_names
+
+
+def refresh_once(refresh):
+    """Once is enough when every database is immutable."""
+    @functools.wraps(refresh)
+    async def refreshing(datasette):
+        databases = {name: db for name, db in datasette.databases.items() if name != "_internal"}
+        if datasette.__dict__.get("_schemas_refreshed_for") == databases:
+            return
+        await refresh(datasette)
+        if not any(db.is_mutable for db in databases.values()):
+            datasette._schemas_refreshed_for = databases
+
+    refreshing.reads_once = True
+    return refreshing
+
+
+def read_schema_once():
+    if not APPLIES:
+        print(f"conscience: plugins/immutable.py was written for Datasette {WRITTEN_FOR}, not "
+              f"{datasette.__version__}: it steps aside and Datasette reads the schema on every page", file=sys.stderr)
+        return
+    for names in (SCHEMA_READERS, TABLE_READERS):
+        for name in names:
+            reader = getattr(Database, name)
+            if not getattr(reader, "reads_once", False):
+                setattr(Database, name, read_once(reader, names is TABLE_READERS))
+    if not getattr(Datasette.refresh_schemas, "reads_once", False):
+        Datasette.refresh_schemas = refresh_once(Datasette.refresh_schemas)
+
+
 @hookimpl
 def startup(datasette):
+    read_schema_once()
+
     async def count_default_facets():
         for name, database in datasette.databases.items():
             if database.is_mutable:
