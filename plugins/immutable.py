@@ -30,8 +30,7 @@ if APPLIES:  # Datasette's internals, as they are in that version
 
 MAX_REMEMBERED = 500
 VOCABULARIES = yaml.safe_load((Path(__file__).parent.parent / "templates" / "vocabularies.yml").read_text("utf-8"))
-# Counting a million rows once at startup may take longer than a visitor's query may (sql_time_limit_ms): a
-# facet of the person_charges view, a join of four tables, takes 1-2 s at 1M persons.
+# Counting at startup may take longer than a visitor's query may: a person_charges facet takes 1-2 s at 1M persons.
 STARTUP_TIME_LIMIT_MS = 60_000
 
 
@@ -177,8 +176,7 @@ def register_facet_classes():
 
 
 async def facet_configuration(datasette, database, table):
-    """The keyword and value Datasette gives a facet class for a table's facets: its metadata up to 0.65, its
-    table_config (kept apart from metadata) from 1.0 on."""
+    """What Datasette gives a facet class for a table's facets: metadata up to 0.65, table_config from 1.0 on."""
     if hasattr(datasette, "table_config"):
         return {"table_config": await datasette.table_config(database, table)}
     return {"metadata": datasette.table_metadata(database, table)}

@@ -19,8 +19,7 @@ if APPLIES:  # Datasette's internals, as they are in that version
     from datasette import handle_exception
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-# What /-/databases says of each database: a visitor needs no path on the server's disk (the publishing workflow
-# compares the hash).
+# What /-/databases says of each database: no path on the server's disk; the hash, which publishing compares.
 PUBLIC = ("name", "route", "size", "is_mutable", "is_memory", "hash")
 
 
@@ -61,8 +60,7 @@ def register_routes():
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    """Templates copied from Datasette and changed (templates/datasette-<version>/) rely on the variables their own
-    Datasette passes: used only on that version; on any other, Datasette's own (in English only)."""
+    """Templates copied from Datasette (templates/datasette-<version>/) rely on its variables: used on that version."""
     folder = TEMPLATES / f"datasette-{datasette.__version__}"
     if not folder.is_dir():
         others = ", ".join(sorted(path.name for path in TEMPLATES.glob("datasette-*")))
@@ -81,7 +79,6 @@ def startup():
               "it steps aside, and errors' tracebacks are printed if rich is installed", file=sys.stderr)
     else:
         handle_exception.rich = None
-    # Full collections during requests walked every object startup made: frozen, the persons page's p95 drops from
-    # about 81 to 61 ms (docs/performance.md).
+    # Full collections during requests walked every object startup made: frozen, a persons page's p95 81 -> 61 ms.
     gc.collect()
     gc.freeze()

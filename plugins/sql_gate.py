@@ -75,15 +75,10 @@ class Client:
         self.asked = self.asked * 0.5 ** ((now - self.at) / HALF_LIFE_SECONDS) + asked
         self.at = now
 
-    async def slowed(self):
-        """A client that keeps asking gets its refusals slowly, and so sends its requests slowly."""
-        if self.asked > SLOWED_AFTER:
-            await asyncio.sleep(SLOWED_SECONDS)
-
 
 class Turns:
-    """Who runs next: AT_ONCE at a time; the waiting client that has asked least lately first (as it has asked up to
-    now: one that keeps asking while it waits falls back), then in order of arrival."""
+    """Who runs next: the waiting client that has asked least lately (one that keeps asking while it waits falls
+    back), then in order of arrival."""
 
     def __init__(self):
         self.running = 0
@@ -155,7 +150,8 @@ class Gate:
         client.count(1)
 
         async def refused(status, retry_after, message):
-            await client.slowed()
+            if client.asked > SLOWED_AFTER:
+                await asyncio.sleep(SLOWED_SECONDS)
             await self.refuse(scope, receive, send, status, message, retry_after)
 
         if searched:

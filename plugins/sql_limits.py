@@ -25,9 +25,8 @@ APPLIES = datasette.__version__ == WRITTEN_FOR
 if APPLIES:  # Datasette's internals, as they are in that version
     from datasette.database import Database
 
-# No stored value is longer than half of this (scripts/read refuses longer cells). Producing a value
-# of this size takes up to a millisecond, and Datasette checks the time every 1,000 SQLite instructions (some
-# 250 rows of a scan): a query making one per row runs at most about 0.25 s past its limit.
+# Twice the longest stored value (scripts/read refuses longer cells). Making one takes up to a millisecond: a query
+# making one per row runs at most about 0.25 s past its limit (time checked every 1,000 instructions, ~250 rows).
 MAX_VALUE_BYTES = 256 * 1024
 LIMITS = {
     sqlite3.SQLITE_LIMIT_LENGTH: MAX_VALUE_BYTES,
@@ -162,13 +161,11 @@ class Watchdog:
     def patrol(self):
         while True:
             time.sleep(CHECK_EVERY_SECONDS)
-            self.interrupt_overdue(time.monotonic())
-
-    def interrupt_overdue(self, now):
-        with self.lock:
-            for conn, started in self.running.items():
-                if now - started > self.limit:
-                    conn.interrupt()  # again at each check until it ends: one sent between two statements is void
+            with self.lock:
+                now = time.monotonic()
+                for conn, started in self.running.items():
+                    if now - started > self.limit:
+                        conn.interrupt()  # again at each check until it ends: one sent between two statements is void
 
 
 WATCHDOG = Watchdog()

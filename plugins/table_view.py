@@ -160,8 +160,7 @@ NAME_COLUMNS = {"persons": ("name", "id"), "persons_map": ("name", "id"),
 
 
 def person_link_columns(columns, table, person_pages):
-    """(position of the name, position of the person's id, the person pages' path: "/person/" under Datasette's
-    base_url) among a page's columns, when its names link to persons."""
+    """(position of the name, of the person's id, the person pages' path) when a page's names link to persons."""
     names = [column["name"] for column in columns]
     name_column, id_column = NAME_COLUMNS.get(table, (None, None))
     if name_column in names and id_column in names:
@@ -170,8 +169,7 @@ def person_link_columns(columns, table, person_pages):
 
 
 def table_cells(row, column_classes, person_link=None, translate=None):
-    """A row's <td> cells; column classes (escaped) and the person_link_columns are worked out once per page.
-    `translate` (plugins/i18n.py's cell_translator, for a language other than English) rewrites the values."""
+    """A row's <td> cells: column classes, person_link_columns and i18n's `translate` worked out once per page."""
     cells = list(row)
     values = [cell["value"] for cell in cells]
     if person_link:
