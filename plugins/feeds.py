@@ -20,8 +20,7 @@ AUTHOR = "Conscience"  # the feed's own <author>, which RFC 4287 asks for: entri
 
 
 async def canned_queries(datasette, actor):
-    """{name: title} of the database's canned queries, through each Datasette's public API: get_canned_queries up to
-    0.65, the stored queries of 1.0 (list_queries, from 1.0a41)."""
+    """{name: title} of the database's canned queries: get_canned_queries up to 0.65, list_queries from 1.0a41."""
     if hasattr(datasette, "list_queries"):
         page = await datasette.list_queries(datasette.get_database().name, actor=actor, limit=1000)
         return {query.name: query.title or query.name for query in page.queries}

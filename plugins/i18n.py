@@ -101,8 +101,7 @@ SENTENCE_WORDS = {"life": {"vi": "tù chung thân", "zh": "无期徒刑"}, "deat
 
 
 def sentence_text(lang, written):
-    """A sentence written "5 years", "3 years, 6 months", "life" or "death" in the reader's language ("5 năm",
-    "3年6个月"); None in English or where it is written otherwise (then it is shown as written)."""
+    """"3 years, 6 months", "life" or "death" in the reader's language ("3年6个月"); None where shown as written."""
     if lang == DEFAULT or not written:
         return None
     if written in SENTENCE_WORDS:

@@ -1,5 +1,6 @@
 """The instance as a whole: its one database under whatever name it is served by, the templates copied from
-Datasette's own version, /-/databases without file paths, error pages without printed tracebacks, gc frozen.
+Datasette's own version and what they show (the SQL page lists the schema beside its editor, hidden tables left out),
+/-/databases without file paths, error pages without printed tracebacks, gc frozen.
 """
 
 import gc
@@ -34,15 +35,27 @@ def get_metadata(datasette):
 
 
 @hookimpl
-def extra_template_vars(datasette):
+def extra_template_vars(template, database, request, datasette):
     name = datasette.get_database().name
 
     def row_url(table, key, format=None):
-        """A row's page, its key tilde-encoded as Datasette's routes read it (`records/cecc-ppd~2F2011-00179`), so
-        that a key holding a slash or a dot still names one row. Templates never give urls.row a raw key."""
+        """A row's page, its key tilde-encoded (`records/cecc-ppd~2F2011-00179`): a key with a slash names one row."""
         return datasette.urls.row(name, table, tilde_encode(str(key)), format=format)
 
-    return {"db_name": name, "row_url": row_url}
+    found = {"db_name": name, "row_url": row_url}
+    canned = request is not None and request.url_vars.get("table")  # a canned query's page: its SQL is fixed
+    if template != "query.html" or database not in datasette.databases or canned:
+        return found
+
+    async def with_schema():
+        db = datasette.databases[database]
+        hidden = set(await db.hidden_table_names())
+        tables = [name for name in await db.table_names() if name not in hidden]
+        return {**found, "sql_schema": [{"name": name, "kind": kind, "columns": await db.table_columns(name)}
+                                        for kind, names in (("table", tables), ("view", await db.view_names()))
+                                        for name in sorted(names)]}
+
+    return with_schema
 
 
 async def databases(datasette, request):

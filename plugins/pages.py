@@ -174,8 +174,7 @@ async def person_page(datasette, request):
 
 
 def one_row_per_detention(detentions):
-    """The sources' rows of one detention (detentions.same_detention) as one row, each field a list of {value,
-    precision, sources}: one item where the sources agree, one per value where they differ; each charge once."""
+    """The sources' rows of one detention as one, each field a list of {value, precision, sources}, each charge once."""
     groups = {}
     for detention in detentions:
         groups.setdefault(detention["same_detention"] or detention["id"], []).append(detention)

@@ -101,8 +101,8 @@ class Remembered:
 
 
 def key_of(scope, datasette):
-    """What identifies a rememberable request's response (by host too: feeds hold absolute links), or None for one
-    answered anew: /-/ pages describe the running server, and ?sql= queries take turns and would push pages out."""
+    """A rememberable response's key (by host too: feeds hold absolute links), or None: /-/ pages describe the
+    running server, ?sql= queries take turns and would push pages out."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/-/"):
         return None
     headers = dict(scope.get("headers") or [])

@@ -171,8 +171,7 @@ class Gate:
             client.under_way -= 1
 
     async def in_turn(self, queue, client, refused, run):
-        """run() in its turn (a queue per event loop: the server's is not the one plugins load in), its time counted
-        as the client asking, and against its budget for SQL (a reader may search as often as they like)."""
+        """run() in its turn (a queue per event loop: the server's is not the one plugins load in), its time counted."""
         turns = self.turns.setdefault((queue, id(asyncio.get_running_loop())), Turns())
         if not await turns.take(client):
             return await refused(503, WAIT_SECONDS, BUSY[queue])
