@@ -35,8 +35,7 @@ STARTUP_TIME_LIMIT_MS = 60_000
 
 
 class RememberingDatasette:
-    """Datasette, with the results of SQL on immutable databases remembered; with a time limit, run with that limit
-    instead of Datasette's, which a query's own limit can only shorten."""
+    """Datasette, its SQL's results remembered; with a time limit, run with it (a query's own can only shorten it)."""
 
     def __init__(self, datasette, time_limit_ms=None):
         self.datasette = datasette
@@ -59,8 +58,7 @@ class RememberingDatasette:
         return self.remembered[key]
 
     async def execute_within_own_limit(self, database, sql, params):
-        """The query on a read-only connection of its own, so that the watchdog that holds visitors' queries to
-        their limit (plugins/sql_limits.py, on every connection Datasette opens) lets it run its longer limit."""
+        """On a connection of its own: plugins/sql_limits.py's watchdog holds Datasette's to visitors' limit."""
         path = self.datasette.databases[database].path
 
         def run():
@@ -93,8 +91,7 @@ NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", 
 
 class RememberedFacet(Facet):
     """Runs its SQL through RememberingDatasette. A page whose arguments filter nothing counts the whole table with one
-    SQL text, whatever its order or page: Datasette's SQL for a sorted page holds a keyset clause (from the page
-    before, or plugins/table_view.py's start), which would count only the rows after it, in a query of its own."""
+    SQL text: Datasette's SQL for a sorted page holds a keyset clause, which would count only the rows after it."""
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)

@@ -93,9 +93,8 @@ def too_long(text, args):
 
 
 class GuardedPrintf:
-    """printf/format made by SQLite's own printf on a private connection, once its widths and precisions are checked:
-    SQLite loops over a precision even when the result is too long to keep (23 s for a one-second limit). A width or
-    precision longer than a value may be gives NULL at once, as SQLite's printf gives it after its loop."""
+    """SQLite's printf/format on a private connection, once its widths and precisions are checked: SQLite loops over a
+    precision even when the result is too long to keep (23 s for a one-second limit); here that is NULL at once."""
 
     def __init__(self):
         self.private = threading.local()
