@@ -1,9 +1,7 @@
-"""The feeds: Atom (.atom, written with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query that returns atom_id,
-atom_title and atom_updated (atom_content, atom_link, atom_category if it has them), and their discovery links.
-
-A feed is <updated> at the latest release; each entry at the release that added it: Atom needs a full timestamp, and a
-source's partial date ("2019-05") is never completed to a day. Feed readers need absolute links: the feed queries make
-them from :_site_url. The renderer runs after datasette-atom (trylast), so that .atom is this one.
+"""The feeds: Atom (.atom, with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query returning atom_id, atom_title
+and atom_updated, and their discovery links. Entries are dated at the release that added them: Atom needs a full
+timestamp, and a source's partial date ("2019-05") is never completed to a day. trylast: .atom is ours, not
+datasette-atom's.
 """
 
 import json
@@ -22,8 +20,7 @@ AUTHOR = "Conscience"  # the feed's own <author>, which RFC 4287 asks for: entri
 
 
 async def canned_queries(datasette, actor):
-    """{name: title} of the database's canned queries, through each Datasette's public API: get_canned_queries up to
-    0.65, the stored queries of 1.0 (list_queries, from 1.0a41)."""
+    """{name: title} of the database's canned queries: get_canned_queries up to 0.65, list_queries from 1.0a41."""
     if hasattr(datasette, "list_queries"):
         page = await datasette.list_queries(datasette.get_database().name, actor=actor, limit=1000)
         return {query.name: query.title or query.name for query in page.queries}
@@ -71,13 +68,14 @@ def can_render(columns):
 
 
 def entries(datasette, request, rows, columns):
-    """Each row as a feed entry: id, title, updated, and text, absolute link and category where the query has them."""
+    """Each row as a JSON Feed item: id, title, date, and text, absolute link and tags where the row has them."""
     for row in rows:
-        yield {"id": str(row["atom_id"]), "title": str(row["atom_title"]), "updated": row["atom_updated"],
-               "text": row["atom_content"] if "atom_content" in columns else None,
-               "url": datasette.absolute_url(request, row["atom_link"]) if "atom_link" in columns and row["atom_link"]
-               else None,
-               "category": row["atom_category"] if "atom_category" in columns else None}
+        optional = {"content_text": row["atom_content"] if "atom_content" in columns else None,
+                    "url": row["atom_link"] and datasette.absolute_url(request, row["atom_link"])
+                    if "atom_link" in columns else None,
+                    "tags": row["atom_category"] and [row["atom_category"]] if "atom_category" in columns else None}
+        yield {"id": str(row["atom_id"]), "title": str(row["atom_title"]), "date_modified": row["atom_updated"],
+               **{key: value for key, value in optional.items() if value}}
 
 
 async def feed_heading(datasette, request, columns, query_name):
@@ -103,25 +101,21 @@ async def render_atom(datasette, request, rows, columns, query_name):
         entry = feed.add_entry(order="append")
         entry.id(item["id"])
         entry.title(item["title"])
-        entry.updated(item["updated"])
-        if item["text"]:
-            entry.content(item["text"], type="text")
-        if item["url"]:
+        entry.updated(item["date_modified"])
+        if "content_text" in item:
+            entry.content(item["content_text"], type="text")
+        if "url" in item:
             entry.link(href=item["url"])
-        if item["category"]:
-            entry.category(term=item["category"])
+        for tag in item.get("tags", []):
+            entry.category(term=tag)
     return Response(feed.atom_str(pretty=True), content_type="application/atom+xml; charset=utf-8")
 
 
 async def render_json_feed(datasette, request, rows, columns, query_name):
     title, home = await feed_heading(datasette, request, columns, query_name)
-    items = [{"id": item["id"], "title": item["title"], "date_modified": item["updated"],
-              **{key: value for key, value in (("content_text", item["text"]), ("url", item["url"]),
-                                               ("tags", item["category"] and [item["category"]])) if value}}
-             for item in entries(datasette, request, rows, columns)]
     feed = {"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": home,
             "feed_url": datasette.absolute_url(request, request.full_path), "authors": [{"name": AUTHOR, "url": home}],
-            "items": items}
+            "items": list(entries(datasette, request, rows, columns))}
     return Response(json.dumps(feed, ensure_ascii=False, indent=2), content_type="application/feed+json; charset=utf-8")
 
 

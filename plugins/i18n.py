@@ -1,8 +1,6 @@
 """Interface language: ?_lang=vi or ?_lang=zh on any page, English without it (docs/readers.md says what is translated,
 from where, and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it
-as an option, not as a filter on a column called lang, and keep it in their facet, sort, paging and export links and
-forms. Data stays as sourced: names, quotes and summaries are never translated. Long, but one: plugins cannot import
-each other, and every function here reads the vocabularies its startup completes.
+as an option, not as a filter on a column called lang, and keep it in their links and forms. Data stays as sourced.
 """
 
 import json
@@ -23,8 +21,7 @@ TRANSLATIONS = yaml.safe_load((TEMPLATES / "translations.yml").read_text("utf-8"
 VOCABULARIES = yaml.safe_load((TEMPLATES / "vocabularies.yml").read_text("utf-8"))
 LANGUAGES = TRANSLATIONS["languages"]
 DEFAULT = "en"
-# The vocabularies kept in raw/reference/, each a table with its labels: English (label or name, where the id is not
-# itself the English) and label_vi, label_zh.
+# The vocabularies of raw/reference/, each a table: its English column (where the id is not the English), label_vi/zh.
 REFERENCE_VOCABULARIES = {"statuses": "label", "categories": None, "event_types": None, "reprisal_types": None,
                           "un_mechanisms": "name", "metrics": None, "detention_kinds": None}
 PARAMETER = "_lang"
@@ -88,9 +85,8 @@ def charge_title(lang, charge):
 
 
 def campaign_title(lang, campaign):
-    """(title, its language, English beside it or None) of a campaign row with title, title_original and
-    source_language (its source's ';'-separated languages; the original title is in the first that is not English).
-    A title is the source's: shown in the reader's language only where the source gives it so."""
+    """(title, its language, English beside it or None): the original title (in the first of the source's languages
+    that is not English) only where it is the reader's language."""
     languages = [code for code in (campaign.get("source_language") or "").split(";") if code.split("-")[0] != "en"]
     if lang != DEFAULT and campaign.get("title_original") and languages and languages[0].split("-")[0] == lang:
         return campaign["title_original"], languages[0], campaign["title"]
@@ -105,8 +101,7 @@ SENTENCE_WORDS = {"life": {"vi": "tù chung thân", "zh": "无期徒刑"}, "deat
 
 
 def sentence_text(lang, written):
-    """A sentence written "5 years", "3 years, 6 months", "life" or "death" in the reader's language ("5 năm",
-    "3年6个月"); None in English or where it is written otherwise (then it is shown as written)."""
+    """"3 years, 6 months", "life" or "death" in the reader's language ("3年6个月"); None where shown as written."""
     if lang == DEFAULT or not written:
         return None
     if written in SENTENCE_WORDS:
@@ -135,8 +130,7 @@ def add_language(path, lang):
 
 
 def site_path(datasette, path):
-    """A path of this site ("/person/x", or metadata's source_url) under Datasette's base_url; anything else as it is.
-    Paths Datasette made (datasette.urls, request paths) carry the base_url already: use add_language alone."""
+    """A path of this site under base_url (those Datasette made have it: add_language alone); anything else as is."""
     if not path or not path.startswith("/") or path.startswith("//"):
         return path
     return datasette.urls.path(path)
@@ -154,8 +148,7 @@ def links_with_language(markup, lang):
 
 
 def translated_cell(cell, value, vocabulary, lang, datasette):
-    """A vocabulary cell in the reader's language: a foreign key keeps its link, a JSON array becomes a list (of
-    links to each value's page, where values have pages)."""
+    """A vocabulary cell in the reader's language: a foreign key keeps its link, a JSON array becomes a list."""
     raw = cell["raw"]
     if raw is None or raw == "":
         return value
@@ -180,8 +173,7 @@ def translated_cell(cell, value, vocabulary, lang, datasette):
 
 
 def cell_translator(lang, columns, datasette):
-    """For templates/_table.html: a function translating a row's cell values (in English, only those of the
-    vocabularies LABELLED_IN_ENGLISH), or None where there is nothing to translate."""
+    """A function translating a row's cell values (templates/_table.html), or None where nothing is to translate."""
     vocabularies = [VOCABULARY_COLUMNS.get(column["name"]) for column in columns]
     if lang == DEFAULT:
         vocabularies = [vocabulary if vocabulary in LABELLED_IN_ENGLISH else None for vocabulary in vocabularies]

@@ -1,8 +1,6 @@
 """The instance as a whole: its one database under whatever name it is served by, the templates copied from
-Datasette's own version, /-/databases without the server's file paths, error pages without printed tracebacks, and
-what startup made kept out of garbage collection.
-
-It sets a variable of Datasette's handle_exception module: on any version but WRITTEN_FOR it steps aside at startup.
+Datasette's own version and what they show (the SQL page lists the schema beside its editor, hidden tables left out),
+/-/databases without file paths, error pages without printed tracebacks, gc frozen.
 """
 
 import gc
@@ -22,8 +20,7 @@ if APPLIES:  # Datasette's internals, as they are in that version
     from datasette import handle_exception
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-# What /-/databases says of each database: a visitor needs no path on the server's disk (the publishing workflow
-# compares the hash).
+# What /-/databases says of each database: no path on the server's disk; the hash, which publishing compares.
 PUBLIC = ("name", "route", "size", "is_mutable", "is_memory", "hash")
 
 
@@ -38,15 +35,27 @@ def get_metadata(datasette):
 
 
 @hookimpl
-def extra_template_vars(datasette):
+def extra_template_vars(template, database, request, datasette):
     name = datasette.get_database().name
 
     def row_url(table, key, format=None):
-        """A row's page, its key tilde-encoded as Datasette's routes read it (`records/cecc-ppd~2F2011-00179`), so
-        that a key holding a slash or a dot still names one row. Templates never give urls.row a raw key."""
+        """A row's page, its key tilde-encoded (`records/cecc-ppd~2F2011-00179`): a key with a slash names one row."""
         return datasette.urls.row(name, table, tilde_encode(str(key)), format=format)
 
-    return {"db_name": name, "row_url": row_url}
+    found = {"db_name": name, "row_url": row_url}
+    canned = request is not None and request.url_vars.get("table")  # a canned query's page: its SQL is fixed
+    if template != "query.html" or database not in datasette.databases or canned:
+        return found
+
+    async def with_schema():
+        db = datasette.databases[database]
+        hidden = set(await db.hidden_table_names())
+        tables = [name for name in await db.table_names() if name not in hidden]
+        return {**found, "sql_schema": [{"name": name, "kind": kind, "columns": await db.table_columns(name)}
+                                        for kind, names in (("table", tables), ("view", await db.view_names()))
+                                        for name in sorted(names)]}
+
+    return with_schema
 
 
 async def databases(datasette, request):
@@ -64,8 +73,7 @@ def register_routes():
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    """Templates copied from Datasette and changed (templates/datasette-<version>/) rely on the variables their own
-    Datasette passes: used only on that version; on any other, Datasette's own (in English only)."""
+    """Templates copied from Datasette (templates/datasette-<version>/) rely on its variables: used on that version."""
     folder = TEMPLATES / f"datasette-{datasette.__version__}"
     if not folder.is_dir():
         others = ", ".join(sorted(path.name for path in TEMPLATES.glob("datasette-*")))
@@ -84,7 +92,6 @@ def startup():
               "it steps aside, and errors' tracebacks are printed if rich is installed", file=sys.stderr)
     else:
         handle_exception.rich = None
-    # Full collections during requests walked every object startup made: frozen, the persons page's p95 drops from
-    # about 81 to 61 ms (docs/performance.md).
+    # Full collections during requests walked every object startup made: frozen, a persons page's p95 81 -> 61 ms.
     gc.collect()
     gc.freeze()

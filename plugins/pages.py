@@ -1,8 +1,6 @@
 """Our pages from the database: the home page and the map page's counts; a page per person, organisation, campaign and
-charge, at stable URLs (a person's id that changed leads to their page). The home page is a route of ours, not
-Datasette's index view, which checks the permission to see every table, each check copying the whole metadata on
-0.65 (100 ms a home page). Long, but one: the home page's charts and a charge's page count detentions per year with
-the same queries.
+charge (a person's id that changed leads to their page). The home page is a route of ours: Datasette's index view checks
+the permission to see every table, each check copying the whole metadata on 0.65 (100 ms a home page).
 """
 
 import json
@@ -21,13 +19,11 @@ HOME = {
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
               "(select sum(persons) from withheld_counts) as withheld, "
               "(select count(*) from persons where status_may_be_stale = 1) as stale",
-    # Each status's count split by the source the status comes from, with the dates the statuses are as of; the
-    # status with most persons first.
+    # Each status's count split by the source the status comes from, with the dates the statuses are as of.
     "status_sources": "select p.status, sum(count(*)) over (partition by p.status) as total, p.source_id, count(*) "
                       "as n, min(p.status_as_of) as first, max(p.status_as_of) as last from persons p "
                       "group by p.status, p.source_id order by total desc, p.status, n desc, p.source_id",
-    # Every source the counts draw on, with its date; an undated source (a list of pages, each dated) with the range
-    # of the dates its statuses are as of.
+    # Every source the counts draw on; an undated one (a list of pages, each dated) with its statuses' range of dates.
     "sources": "select s.id, s.as_of, s.as_of_precision, count(*) as persons, min(p.status_as_of) as first, "
                "max(p.status_as_of) as last from persons p "
                "join sources s on s.id = p.source_id group by s.id order by persons desc, s.id",
@@ -68,8 +64,7 @@ SERIES_SOURCES = ("select d.source_id, s.as_of, count(distinct d.same_detention)
 # What a detention row says, each shown with the sources that say it.
 DETENTION_VALUES = ("detained_on", "sentenced_on", "sentence_ends_on", "released_on", "place", "sentence_as_written")
 LISTED = 200  # persons a charge's page lists
-# An immutable database's figures are worked out once: a home page made anew (a visitor with a cookie, a flood that
-# avoids the page cache) costs its template only. A mutable database is read every time.
+# An immutable database's figures, worked out once: a home page made anew (a visitor with a cookie) costs its template.
 WORKED_OUT = weakref.WeakKeyDictionary()  # Datasette instance -> figures
 
 
@@ -90,8 +85,7 @@ def safe_url(url):
 
 
 def linked_parts(text, links):
-    """[(words, url or None)] that rejoin into a summary (persons.summary), its links' words linked where they occur,
-    in order; a link whose words are no longer there (a redaction changed them) or not http(s) is left out."""
+    """[(words, url or None)] rejoining into a summary; a link whose words a redaction changed, or not http(s): out."""
     parts, at = [], 0
     for link in from_json(links):
         found = text.find(link["text"], at)
@@ -180,8 +174,7 @@ async def person_page(datasette, request):
 
 
 def one_row_per_detention(detentions):
-    """The sources' rows of one detention (detentions.same_detention) as one row, each field a list of {value,
-    precision, sources}: one item where the sources agree, one per value where they differ; each charge once."""
+    """The sources' rows of one detention as one, each field a list of {value, precision, sources}, each charge once."""
     groups = {}
     for detention in detentions:
         groups.setdefault(detention["same_detention"] or detention["id"], []).append(detention)
@@ -260,9 +253,8 @@ async def per_year(datasette, kind, key):
 
 
 async def charged(datasette, charge):
-    """Who was charged under one article (counted as the persons table's charges facet counts them), and the
-    detentions per year under it. Each person is listed, most recently detained first, with every source's date of
-    their latest detention under it (same_detention: a charge one source gives, a date another gives)."""
+    """Who was charged under one article, latest detained first, with every source's date of that detention (a charge
+    one source gives, a date another gives: same_detention); and the detentions per year under it."""
     persons = await rows(datasette, """
         with charged as (
           select distinct d.person_id, d.same_detention from detention_charges dc
@@ -297,13 +289,8 @@ async def charge_page(datasette, request):
 
 
 async def home_data(datasette):
-    data = WORKED_OUT.get(datasette) or await figures(datasette)
-    if not datasette.get_database().is_mutable:
-        WORKED_OUT[datasette] = data
-    return data
-
-
-async def figures(datasette):
+    if datasette in WORKED_OUT:
+        return WORKED_OUT[datasette]
     data = {name: await rows(datasette, sql) for name, sql in HOME.items()}
     data["totals"], data["map_counts"] = data["totals"][0], data["map_counts"][0]
     data["charts"] = {kind: [{**top, **await per_year(datasette, kind, top["key"])}
@@ -313,6 +300,8 @@ async def figures(datasette):
         status = statuses.setdefault(row["status"], {"status": row["status"], "n": row["total"], "sources": []})
         status["sources"].append(row)
     data["by_status"] = list(statuses.values())
+    if not datasette.get_database().is_mutable:
+        WORKED_OUT[datasette] = data
     return data
 
 

@@ -1,8 +1,5 @@
-"""What the dataset is, where its files are and how to cite it: /about, /releases and the current release's files at
-/releases/<id>/<file> (made by the build in conscience.release/<id>/ beside the database; an earlier release's sent to
-$CONSCIENCE_ARCHIVE), /datapackage.json, the schema.org Dataset (JSON-LD) of the home and about pages, and each page's
-citation (the _conscience.html macro `cite`), also as BibTeX (/<kind>/<id>/cite.bib) and CSL-JSON (cite.json). Long,
-but one: every part describes the current release and its files, found the same way.
+"""What the dataset is, where its files are and how to cite it: /about, /releases and the release's files,
+/datapackage.json, the schema.org Dataset (JSON-LD) and each page's citation, also as BibTeX and CSL-JSON.
 """
 
 import json
@@ -18,35 +15,6 @@ from markupsafe import Markup
 
 ARCHIVE = "CONSCIENCE_ARCHIVE"  # e.g. https://github.com/<owner>/<repository>/releases (scripts/publish.py sets it)
 TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".db": "application/vnd.sqlite3"}
-# (what it shows, path): each runs against this site; tests/test_developers.py requests every one.
-API_EXAMPLES = [
-    ("Persons detained in Belarus, as a JSON array",
-     "/conscience/persons.json?status=detained&country=BY&_shape=array"),
-    ("The same as CSV", "/conscience/persons.csv?status=detained&country=BY"),
-    ("Search, diacritics optional", "/conscience/persons.json?_search=Nguyen+Lan+Thang&_shape=array"),
-    ("One row per key (_shape=object), only some columns",
-     "/conscience/persons.json?country=VN&_shape=object&_col=name&_col=status"),
-    ("Counts by status and country, no rows (facets)",
-     "/conscience/persons.json?_facet=status&_facet=country&_size=0"),
-    ("The first 100 detentions; the answer's next_url gives the next 100", "/conscience/detentions.json?_size=100"),
-    ("Every signature as CSV, all rows streamed", "/conscience/signatures.csv?_stream=on"),
-    ("A canned query with parameters: who was charged under article 105 of China's Criminal Law",
-     "/conscience/detained_under_article.json?article=105&country=CN&_shape=array"),
-    ("Your own SQL, with a parameter",
-     "/conscience.json?sql=select+id%2C+name%2C+status+from+persons+where+country+%3D+%3Acountry+order+by+name"
-     "+limit+10&country=AZ&_shape=array"),
-    ("The whole database (SQLite)", "/conscience.db"),
-]
-# (language, code) run as written against this site, {site} its address: tests/test_reuse.py runs the pandas line
-# and a browser's fetch() from another site, and asks for the R line's URL as R's read.csv would read it.
-CODE_EXAMPLES = [
-    ("Python, with pandas", 'import pandas as pd\n'
-                            'detained = pd.read_csv("{site}/conscience/persons.csv?status=detained&country=BY")'),
-    ("R", 'detained <- read.csv("{site}/conscience/persons.csv?status=detained&country=BY", encoding = "UTF-8")'),
-    ("JavaScript, in a page of any other site",
-     'const detained = await (await fetch('
-     '"{site}/conscience/persons.json?status=detained&country=BY&_shape=array&_size=max")).json();'),
-]
 # What a citation names each kind of page by; its permanent URL is the page's (a person's old id leads to it).
 CITED = {
     "person": "select name || coalesce(' (' || nullif(name_native, name) || ')', '') as title from persons "
@@ -87,8 +55,6 @@ async def about_page(datasette, request):
     context = {
         "site": here, "sources": [dict(row) for row in sources], "database_hash": db.hash,
         "release": release["released_on"], "release_id": release["id"],
-        "code_examples": [(language, code.format(site=here)) for language, code in CODE_EXAMPLES],
-        "examples": [(what, path.replace("/conscience", f"/{db.name}", 1)) for what, path in API_EXAMPLES],
         "limits": {name: datasette.setting(name) for name in (
             "sql_time_limit_ms", "max_returned_rows", "facet_time_limit_ms", "default_cache_ttl")},
     }

@@ -1,9 +1,7 @@
-"""Searching persons, best matches first, any query safe: /search?q= (through the canned query `search` in
-metadata.yml, also JSON and CSV), and a searched persons table's best matches above it, the table keeping its sort.
-
-Queries never reach FTS5 as syntax: search_terms() quotes each word. Datasette's escape_fts(), which its table search
-uses, turns a query of nothing but quotes or spaces (a lone `"`) into an empty FTS5 query, which fails as "Invalid
-SQL": for the version checked, the one registered here answers it with a phrase that matches nothing.
+"""Searching persons, best matches first, any query safe: /search?q= (through the canned query `search`), and a
+searched persons table's best matches above it. Datasette's escape_fts() turns a lone `"` into an empty FTS5 query,
+which fails as "Invalid SQL": for the version checked, the one registered here answers it with a phrase that matches
+nothing.
 """
 
 import logging
@@ -45,16 +43,15 @@ def prepare_connection(conn):
         conn.create_function("escape_fts", 1, lambda query: escape_fts(query) or MATCHES_NOTHING, deterministic=True)
 
 
-async def search_sql(ds):
-    """The SQL of the canned query `search`: get_canned_query up to Datasette 0.65, a stored query from 1.0a41."""
-    if hasattr(ds, "get_query"):
-        return (await ds.get_query(ds.get_database().name, "search")).sql
-    return (await ds.get_canned_query(ds.get_database().name, "search", None))["sql"]
-
-
 async def best_matches(ds, query):
-    """(rows best first, cut at max_returned_rows; whether they were cut) for a query, through the canned query."""
-    results = await ds.get_database().execute(await search_sql(ds), {"q": query}, truncate=True)
+    """(rows best first, cut at max_returned_rows; whether they were cut) through the canned query `search`: a canned
+    query up to Datasette 0.65, a stored query from 1.0a41."""
+    db = ds.get_database()
+    if hasattr(ds, "get_query"):
+        sql = (await ds.get_query(db.name, "search")).sql
+    else:
+        sql = (await ds.get_canned_query(db.name, "search", None))["sql"]
+    results = await db.execute(sql, {"q": query}, truncate=True)
     return [dict(row) for row in results.rows], results.truncated
 
 

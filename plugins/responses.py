@@ -1,7 +1,6 @@
-"""What every response goes through, from the outside in: the page cache; security, cache and file headers and
-compression; a table's CSV in full (docs/building.md, "The server", says what each does and why). One ASGI wrapper,
-so that the order its layers rely on is fixed in one place: pages are remembered compressed and with their headers, a
-CSV is completed before it is compressed, and plugins/sql_gate.py's refusals (tryfirst: inside it) carry its headers.
+"""What every response goes through, one ASGI wrapper so that the order its layers rely on is fixed in one place:
+pages are remembered compressed and with their headers, a CSV is completed before it is compressed, and
+plugins/sql_gate.py's refusals (tryfirst: inside it) carry its headers (docs/building.md, "The server").
 """
 
 import base64
@@ -21,9 +20,7 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),  # no other site may frame a page (clickjacking)
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 ]
-# Pages run the site's own script files and the inline scripts it writes, each named by its hash (worked out at
-# startup): a script that reached a page any other way does not run. Inline styles are allowed (Datasette's pages use
-# style attributes), and pictures from the map's tile server.
+# Scripts: the site's own files and inline scripts, each named by its hash; styles inline too (Datasette's attributes).
 POLICY = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
           "img-src 'self' data: https://*.tile.openstreetmap.org; object-src 'none'; base-uri 'self'; "
           "form-action 'self'; frame-ancestors 'none'")
@@ -33,9 +30,6 @@ TEMPLATED = {"DATASETTE_ALLOW_FACET = {{ datasette_allow_facet }};": [
     "DATASETTE_ALLOW_FACET = true;", "DATASETTE_ALLOW_FACET = false;"]}
 COMPRESS_LEVEL = 6  # zlib's default: within a few per cent of level 9's size, in about half the time
 MINIMUM_BYTES = 1000  # smaller bodies gain too little to pay for the gzip header and the work
-STATIC_PREFIXES = ("/-/static/", "/-/static-plugins/")
-WEEK = b"public, max-age=604800"
-YEAR = b"public, max-age=31536000, immutable"
 SQL_PARAMETER = re.compile(rb"(?:^|&)sql=")
 MAX_RESPONSE_BYTES = 2 * 2**20  # as sent: a compressed page takes a tenth of the room
 MAX_TOTAL_BYTES = 64 * 2**20
@@ -107,8 +101,8 @@ class Remembered:
 
 
 def key_of(scope, datasette):
-    """What identifies a rememberable request's response (by host too: feeds hold absolute links), or None for one
-    answered anew: /-/ pages describe the running server, and ?sql= queries take turns and would push pages out."""
+    """A rememberable response's key (by host too: feeds hold absolute links), or None: /-/ pages describe the
+    running server, ?sql= queries take turns and would push pages out."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/-/"):
         return None
     headers = dict(scope.get("headers") or [])
@@ -153,9 +147,9 @@ def remembering(app, datasette):
 
 
 def cache_control(scope, ttl):
-    """Static files a week, or a year; any other page default_cache_ttl; nothing for /-/, the running server."""
-    if scope["path"].startswith(STATIC_PREFIXES):
-        return YEAR if scope.get("query_string") else WEEK
+    """Static files a week, a year where their URL has their hash; other pages default_cache_ttl; /-/ pages nothing."""
+    if scope["path"].startswith(("/-/static/", "/-/static-plugins/")):
+        return b"public, max-age=31536000, immutable" if scope.get("query_string") else b"public, max-age=604800"
     return None if scope["path"].startswith("/-/") else f"max-age={ttl}".encode()
 
 
@@ -215,8 +209,7 @@ async def failure_said(app, scope, receive, send):
 
 
 def in_full(app):
-    """A table's CSV with every row, where Datasette's CSV link sent the first 1,000 and said nothing of the rest; a
-    query's CSV that failed, a 200 with an empty line in Datasette 0.65 (read as "no rows"), a 400."""
+    """A table's CSV with every row (Datasette's: 1,000); a query's CSV that failed (Datasette: an empty 200) a 400."""
 
     async def every_row(scope, receive, send):
         path, query = scope.get("path", ""), scope.get("query_string", b"")

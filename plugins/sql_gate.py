@@ -1,15 +1,6 @@
-"""What a visitor is refused, and how it is said (docs/building.md, "The server", gives the rules and their figures;
-docs/performance.md what they hold against). One gate for the SQL a visitor writes (`?sql=`, `_where=`, raw full-text
-syntax) and for searches: a fair share for every client, and readers' pages never wait behind them. A visitor's
-mistake is a 400 saying what was wrong, never Datasette 0.65's 500; a page that does not exist a 404; a page of ours cut
-at its time limit by a busy moment a 503 (where Datasette showed its SQL); a format no renderer gives a 404 naming the
-formats. Long, but one: every refusal, the gate's and Datasette's errors alike, is said by refusal().
-
-AT_ONCE such queries run at a time, at most WAITING wait for a turn, each at most WAIT_SECONDS; a turn goes to the
-waiting client that has asked least lately (requests and seconds of SQL, fading with HALF_LIFE_SECONDS). A client (its
-address, or the header a trusted proxy sets: `client_ip_header` in this plugin's configuration) has one query under way
-and a budget of SQL time. Searches take turns in a queue of their own, without a budget. Before any of this, every
-request's parameters are bounded, counted as Datasette decodes them (`%5Ffacet` is `_facet`).
+"""What a visitor is refused, and how it is said: one gate for the SQL a visitor writes (`?sql=`, `_where=`, raw
+full-text syntax) and for searches, and every refusal, the gate's and Datasette's errors alike, said by refusal()
+(docs/building.md, "The server", gives the rules and their figures; docs/performance.md what they hold against).
 """
 
 import asyncio
@@ -84,15 +75,10 @@ class Client:
         self.asked = self.asked * 0.5 ** ((now - self.at) / HALF_LIFE_SECONDS) + asked
         self.at = now
 
-    async def slowed(self):
-        """A client that keeps asking gets its refusals slowly, and so sends its requests slowly."""
-        if self.asked > SLOWED_AFTER:
-            await asyncio.sleep(SLOWED_SECONDS)
-
 
 class Turns:
-    """Who runs next: AT_ONCE at a time; the waiting client that has asked least lately first (as it has asked up to
-    now: one that keeps asking while it waits falls back), then in order of arrival."""
+    """Who runs next: the waiting client that has asked least lately (one that keeps asking while it waits falls
+    back), then in order of arrival."""
 
     def __init__(self):
         self.running = 0
@@ -164,7 +150,8 @@ class Gate:
         client.count(1)
 
         async def refused(status, retry_after, message):
-            await client.slowed()
+            if client.asked > SLOWED_AFTER:
+                await asyncio.sleep(SLOWED_SECONDS)
             await self.refuse(scope, receive, send, status, message, retry_after)
 
         if searched:
@@ -184,8 +171,7 @@ class Gate:
             client.under_way -= 1
 
     async def in_turn(self, queue, client, refused, run):
-        """run() in its turn (a queue per event loop: the server's is not the one plugins load in), its time counted
-        as the client asking, and against its budget for SQL (a reader may search as often as they like)."""
+        """run() in its turn (a queue per event loop: the server's is not the one plugins load in), its time counted."""
         turns = self.turns.setdefault((queue, id(asyncio.get_running_loop())), Turns())
         if not await turns.take(client):
             return await refused(503, WAIT_SECONDS, BUSY[queue])

@@ -1,18 +1,10 @@
 """Every SQL query bounded in memory and in time (docs/building.md, "The server", gives the figures).
 
-Memory: a read-only query can still ask for gigabytes (`select zeroblob(200000000)` left the server at 6 GiB). Each
-connection gets SQLite's limits, a budget for each query's result, a ceiling on all of SQLite's memory, the database
-file's path hidden, and a printf held to a value's length.
-
-Time: Datasette's check is a Python callback SQLite calls every 1,000 instructions: on a busy server each comes late,
-and one long step (a sort, a function) is never checked. Connection.interrupt() from another thread is noticed in C at
-SQLite's next step, but SQLite keeps the flag until no statement of the connection is active, so one sent after its
-query ended lands on the next (an innocent page refused as "took too long"). So the watchdog times the work, not
-statements: each function Datasette runs on a connection (Database.execute_fn) is marked as running from start to end,
-under the lock held while interrupting, and only one still running GRACE_SECONDS past the site's longest limit is
-interrupted. A function that fails leaves no statement open: its traceback's frames, which hold the cursor, are cleared.
-It rebinds Database.execute_fn: on any version but WRITTEN_FOR the watchdog steps aside at startup, and Datasette's
-checks remain. Long, but one: both hold every connection Datasette opens to the site's bounds.
+Time: Connection.interrupt() is noticed in C at SQLite's next step, but SQLite keeps the flag until no statement of the
+connection is active, so one sent after its query ended lands on the next (an innocent page refused as "took too
+long"). So the watchdog times the work, not statements: each function Datasette runs on a connection
+(Database.execute_fn) is marked as running from start to end, under the lock held while interrupting. A function that
+fails leaves no statement open: its traceback's frames, which hold the cursor, are cleared.
 """
 
 import functools
@@ -33,9 +25,8 @@ APPLIES = datasette.__version__ == WRITTEN_FOR
 if APPLIES:  # Datasette's internals, as they are in that version
     from datasette.database import Database
 
-# No stored value is longer than half of this (scripts/read refuses longer cells). Producing a value
-# of this size takes up to a millisecond, and Datasette checks the time every 1,000 SQLite instructions (some
-# 250 rows of a scan): a query making one per row runs at most about 0.25 s past its limit.
+# Twice the longest stored value (scripts/read refuses longer cells). Making one takes up to a millisecond: a query
+# making one per row runs at most about 0.25 s past its limit (time checked every 1,000 instructions, ~250 rows).
 MAX_VALUE_BYTES = 256 * 1024
 LIMITS = {
     sqlite3.SQLITE_LIMIT_LENGTH: MAX_VALUE_BYTES,
@@ -102,9 +93,8 @@ def too_long(text, args):
 
 
 class GuardedPrintf:
-    """printf/format made by SQLite's own printf on a private connection, once its widths and precisions are checked:
-    SQLite loops over a precision even when the result is too long to keep (23 s for a one-second limit). A width or
-    precision longer than a value may be gives NULL at once, as SQLite's printf gives it after its loop."""
+    """SQLite's printf/format on a private connection, once its widths and precisions are checked: SQLite loops over a
+    precision even when the result is too long to keep (23 s for a one-second limit); here that is NULL at once."""
 
     def __init__(self):
         self.private = threading.local()
@@ -170,13 +160,11 @@ class Watchdog:
     def patrol(self):
         while True:
             time.sleep(CHECK_EVERY_SECONDS)
-            self.interrupt_overdue(time.monotonic())
-
-    def interrupt_overdue(self, now):
-        with self.lock:
-            for conn, started in self.running.items():
-                if now - started > self.limit:
-                    conn.interrupt()  # again at each check until it ends: one sent between two statements is void
+            with self.lock:
+                now = time.monotonic()
+                for conn, started in self.running.items():
+                    if now - started > self.limit:
+                        conn.interrupt()  # again at each check until it ends: one sent between two statements is void
 
 
 WATCHDOG = Watchdog()

@@ -1,15 +1,8 @@
 """Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md has the
-measures). It rebinds two functions of that view: on any version but WRITTEN_FOR it steps aside at startup, saying so.
-Long, but one: cells and paging are the one view's, rebound under one version check.
-
-Cells: worked out without asking render_cell about every cell (Datasette's own function where a render_cell plugin, a
-table's units or a blob is there), each row's <td> cells written by one call (templates/datasette-0.65.5/_table.html),
-persons' names linked to their pages.
-
-Paging: Datasette adds the primary key to a sorted table's ORDER BY only `if _next:`, so rows tied on the sort column
-were sent twice or never. No hook reaches the ORDER BY: a sorted table's first page is asked for as the page after a
-key that sorts before every row. For the same reason a searched persons table's JSON that asks for no sort, and fits
-on one page, comes best first, in the order of the canned query `search`.
+measures): cells worked out without asking render_cell about every cell, each row's <td> cells written by one call
+(templates/datasette-0.65.5/_table.html), persons' names linked to their pages; a sorted table's first page asked for
+as the page after a key that sorts before every row, since no hook reaches the ORDER BY; a searched persons table's JSON
+that asks for no sort, and fits on one page, best first, in the order of the canned query `search`.
 """
 
 import sys
@@ -167,8 +160,7 @@ NAME_COLUMNS = {"persons": ("name", "id"), "persons_map": ("name", "id"),
 
 
 def person_link_columns(columns, table, person_pages):
-    """(position of the name, position of the person's id, the person pages' path: "/person/" under Datasette's
-    base_url) among a page's columns, when its names link to persons."""
+    """(position of the name, of the person's id, the person pages' path) when a page's names link to persons."""
     names = [column["name"] for column in columns]
     name_column, id_column = NAME_COLUMNS.get(table, (None, None))
     if name_column in names and id_column in names:
@@ -177,8 +169,7 @@ def person_link_columns(columns, table, person_pages):
 
 
 def table_cells(row, column_classes, person_link=None, translate=None):
-    """A row's <td> cells; column classes (escaped) and the person_link_columns are worked out once per page.
-    `translate` (plugins/i18n.py's cell_translator, for a language other than English) rewrites the values."""
+    """A row's <td> cells: column classes, person_link_columns and i18n's `translate` worked out once per page."""
     cells = list(row)
     values = [cell["value"] for cell in cells]
     if person_link:

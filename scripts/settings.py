@@ -6,7 +6,7 @@ SETTINGS = {
     "sql_time_limit_ms": 1000,
     # 3 threads by default: a few hostile queries, each allowed its full second, would make every visitor wait.
     "num_sql_threads": 8,
-    # Counting a large filtered set of a million persons takes up to a second; plugins/immutable_facets.py remembers
+    # Counting a large filtered set of a million persons takes up to a second; plugins/immutable.py remembers
     # the counts, so only the first visitor waits, and a facet that runs out is dropped rather than failing the page.
     "facet_time_limit_ms": 1000,
     # Facet suggestions run a GROUP BY per column on every table page; our facets are configured in metadata.yml.

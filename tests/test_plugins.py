@@ -55,7 +55,7 @@ async def default_facets(ds, query=""):
 
 
 async def test_default_facets_give_the_counts_the_database_holds(ds, conn):
-    """immutable_facets: column and array facets, counted once and remembered, equal plain GROUP BYs."""
+    """immutable: column and array facets, counted once and remembered, equal plain GROUP BYs."""
     for query, where in [("", ""), ("&status=detained", "WHERE status = 'detained'")]:
         facets = await default_facets(ds, query)
         for column in ("status", "country", "sex", "status_confirmed"):
@@ -82,18 +82,18 @@ async def test_default_facets_are_counted_at_startup_and_shown_as_datasette_face
 
 
 async def test_facets_counted_at_startup_may_take_longer_than_a_visitors_query(built_db):
-    """immutable_facets: a count that Datasette's time limit would cut is finished at startup, and remembered."""
+    """immutable: a count that Datasette's time limit would cut is finished at startup, and remembered."""
     from datasette.app import Datasette
     from datasette.database import QueryInterrupted
 
-    immutable_facets = plugin_module("immutable_facets")
+    immutable = plugin_module("immutable")
     site = Datasette(immutables=[str(built_db)], settings={"sql_time_limit_ms": 20})
     slow = "with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000000) select count(*) from n"
     with pytest.raises(QueryInterrupted):
         await site.execute("conscience", slow)
-    at_startup = immutable_facets.RememberingDatasette(site, time_limit_ms=immutable_facets.STARTUP_TIME_LIMIT_MS)
+    at_startup = immutable.RememberingDatasette(site, time_limit_ms=immutable.STARTUP_TIME_LIMIT_MS)
     assert (await at_startup.execute("conscience", slow)).rows[0][0] == 2_000_000
-    assert (await immutable_facets.RememberingDatasette(site).execute("conscience", slow)).rows[0][0] == 2_000_000
+    assert (await immutable.RememberingDatasette(site).execute("conscience", slow)).rows[0][0] == 2_000_000
 
 
 async def test_list_columns_never_repeat_a_value(conn):
@@ -125,7 +125,7 @@ def functions_run_on_the_database(ds, monkeypatch):
 
 
 async def test_an_immutable_databases_schema_is_read_once_and_a_mutable_ones_every_time(ds, monkeypatch):
-    """immutable_schema: a second persons page runs only queries, no schema readers; an in-memory database still reads."""
+    """immutable: a second persons page runs only queries, no schema readers; an in-memory database still reads."""
     await ds.client.get("/conscience/persons", headers=MADE_ANEW)
     reads = functions_run_on_the_database(ds, monkeypatch)
     page = await ds.client.get("/conscience/persons", headers=MADE_ANEW)
@@ -282,7 +282,7 @@ def test_every_plugin_that_replaces_part_of_datasette_names_its_version_and_chec
     replacing = {path.name: datasette_names_rebound(path.read_text()) for path in (ROOT / "plugins").glob("*.py")}
     replacing = {name: rebound for name, rebound in replacing.items() if rebound}
     assert replacing == {"table_view.py": {"table_view", "TableView"},
-                         "immutable_schema.py": {"Database", "Datasette"}, "sql_limits.py": {"Database"},
+                         "immutable.py": {"Database", "Datasette"}, "sql_limits.py": {"Database"},
                          "instance.py": {"handle_exception"}}
     for name in replacing:
         text = (ROOT / "plugins" / name).read_text()
@@ -304,9 +304,8 @@ def test_a_plugin_written_for_another_datasette_steps_aside_with_one_line(monkey
         "own display_columns_and_rows works out table cells, and sorted tables page as Datasette pages them (check "
         "that rows that tie are sent once)"]
 
-    immutable_schema = plugin_module("immutable_schema")
-    immutable_schema.startup()
-    assert "immutable_schema.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
+    plugin_module("immutable").startup(None)
+    assert "immutable.py was written for Datasette 0.65.5, not 1.0a41" in capsys.readouterr().err
 
     from datasette.database import Database
 

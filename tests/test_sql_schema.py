@@ -1,4 +1,4 @@
-"""The SQL page shows the schema beside its editor (plugins/sql_schema.py; issue 28, item 8)."""
+"""The SQL page shows the schema beside its editor (plugins/instance.py; issue 28, item 8)."""
 
 import re
 

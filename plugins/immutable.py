@@ -1,37 +1,41 @@
-"""Facets for an immutable database, counted once and remembered: its counts never change while the server runs.
-
-metadata.yml's default facets use the two types defined here: `counted`, Datasette's column facet remembered; `tags`,
-over a JSON array column, counted with one GROUP BY over json_each (the build stores arrays without repeats; Datasette's
-array facet took 100-200 ms a facet at 11k persons). `labels: table` labels each value with that table's label_column.
-Default facets are counted at startup, others after their first run. Long, but one: both facet types and the startup
-that counts with them share what is remembered.
+"""What an immutable database lets the server read once. Its schema: Datasette reads it on every page (a persons page
+asked 24 times, each a round trip to a SQL thread); only answers about its own tables and views are kept, so what is
+kept is bounded whatever addresses visitors make up. Its facets' counts: `counted` is Datasette's column facet
+remembered; `tags` counts a JSON array column with one GROUP BY over json_each (the build stores arrays without
+repeats; Datasette's array facet took 100-200 ms a facet at 11k persons); `labels: table` labels values by that table.
 """
 
 import asyncio
+import functools
 import sqlite3
+import sys
 import time
 from collections import OrderedDict
 from pathlib import Path
 from urllib.request import pathname2url
 
+import datasette
 import yaml
-
 from datasette import hookimpl
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet, Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Request
 
+WRITTEN_FOR = "0.65.5"
+APPLIES = datasette.__version__ == WRITTEN_FOR
+if APPLIES:  # Datasette's internals, as they are in that version
+    from datasette.app import Datasette
+    from datasette.database import Database
+
 MAX_REMEMBERED = 500
 VOCABULARIES = yaml.safe_load((Path(__file__).parent.parent / "templates" / "vocabularies.yml").read_text("utf-8"))
-# Counting a million rows once at startup may take longer than a visitor's query may (sql_time_limit_ms): a
-# facet of the person_charges view, a join of four tables, takes 1-2 s at 1M persons.
+# Counting at startup may take longer than a visitor's query may: a person_charges facet takes 1-2 s at 1M persons.
 STARTUP_TIME_LIMIT_MS = 60_000
 
 
 class RememberingDatasette:
-    """Datasette, with the results of SQL on immutable databases remembered; with a time limit, run with that limit
-    instead of Datasette's, which a query's own limit can only shorten."""
+    """Datasette, its SQL's results remembered; with a time limit, run with it (a query's own can only shorten it)."""
 
     def __init__(self, datasette, time_limit_ms=None):
         self.datasette = datasette
@@ -54,8 +58,7 @@ class RememberingDatasette:
         return self.remembered[key]
 
     async def execute_within_own_limit(self, database, sql, params):
-        """The query on a read-only connection of its own, so that the watchdog that holds visitors' queries to
-        their limit (plugins/sql_limits.py, on every connection Datasette opens) lets it run its longer limit."""
+        """On a connection of its own: plugins/sql_limits.py's watchdog holds Datasette's to visitors' limit."""
         path = self.datasette.databases[database].path
 
         def run():
@@ -88,8 +91,7 @@ NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", 
 
 class RememberedFacet(Facet):
     """Runs its SQL through RememberingDatasette. A page whose arguments filter nothing counts the whole table with one
-    SQL text, whatever its order or page: Datasette's SQL for a sorted page holds a keyset clause (from the page
-    before, or plugins/table_view.py's start), which would count only the rows after it, in a query of its own."""
+    SQL text: Datasette's SQL for a sorted page holds a keyset clause, which would count only the rows after it."""
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)
@@ -171,15 +173,75 @@ def register_facet_classes():
 
 
 async def facet_configuration(datasette, database, table):
-    """The keyword and value Datasette gives a facet class for a table's facets: its metadata up to 0.65, its
-    table_config (kept apart from metadata) from 1.0 on."""
+    """What Datasette gives a facet class for a table's facets: metadata up to 0.65, table_config from 1.0 on."""
     if hasattr(datasette, "table_config"):
         return {"table_config": await datasette.table_config(database, table)}
     return {"metadata": datasette.table_metadata(database, table)}
 
 
+# Readers whose answer depends on nothing but the schema; those taking a table name come first in each pair.
+SCHEMA_READERS = ("table_names", "view_names", "get_all_foreign_keys", "hidden_table_names")
+TABLE_READERS = ("table_exists", "table_columns", "table_column_details", "primary_keys", "foreign_keys_for_table",
+                 "fts_table", "label_column_for_table", "get_table_definition", "get_view_definition")
+
+
+def read_once(reader, names_a_table):
+    @functools.wraps(reader)
+    async def remembered(db, *args):
+        if db.is_mutable:
+            return await reader(db, *args)
+        answers = db.__dict__.setdefault("_schema_answers", {})
+        if names_a_table and args[0] not in await known_names(db):
+            return await reader(db, *args)  # not one of its tables or views: never remembered
+        key = (reader.__name__, *args)
+        if key not in answers:
+            answers[key] = await reader(db, *args)
+        return answers[key]
+
+    remembered.reads_once = True
+    return remembered
+
+
+async def known_names(db):
+    """The names of the database's tables and views, read once."""
+    if "_schema_names" not in db.__dict__:
+        db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
+    return db._schema_names
+
+
+def refresh_once(refresh):
+    """Once is enough when every database is immutable."""
+    @functools.wraps(refresh)
+    async def refreshing(datasette):
+        databases = {name: db for name, db in datasette.databases.items() if name != "_internal"}
+        if datasette.__dict__.get("_schemas_refreshed_for") == databases:
+            return
+        await refresh(datasette)
+        if not any(db.is_mutable for db in databases.values()):
+            datasette._schemas_refreshed_for = databases
+
+    refreshing.reads_once = True
+    return refreshing
+
+
+def read_schema_once():
+    if not APPLIES:
+        print(f"conscience: plugins/immutable.py was written for Datasette {WRITTEN_FOR}, not "
+              f"{datasette.__version__}: it steps aside and Datasette reads the schema on every page", file=sys.stderr)
+        return
+    for names in (SCHEMA_READERS, TABLE_READERS):
+        for name in names:
+            reader = getattr(Database, name)
+            if not getattr(reader, "reads_once", False):
+                setattr(Database, name, read_once(reader, names is TABLE_READERS))
+    if not getattr(Datasette.refresh_schemas, "reads_once", False):
+        Datasette.refresh_schemas = refresh_once(Datasette.refresh_schemas)
+
+
 @hookimpl
 def startup(datasette):
+    read_schema_once()
+
     async def count_default_facets():
         for name, database in datasette.databases.items():
             if database.is_mutable:
