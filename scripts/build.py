@@ -36,8 +36,7 @@ MAX_SHRINK = 0.1  # a new database with a tenth fewer persons than the one it re
 
 
 def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shrink=False):
-    """Build the database at `out`, recording what changed since the `previous` release's; return its row count per
-    table. A database with far fewer persons than the one it would replace is written only with `allow_shrink`."""
+    """Build `out`, recording what changed since `previous`; return its row count per table."""
     out, raw = Path(out), Path(raw)
     with building(out), closing(Stage(out.with_name(out.name + ".stage"))) as stage:
         released_on = release_date(released_on)
@@ -46,9 +45,8 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shr
         for name, rows in (("changes", changes), ("releases", releases)):
             stage.add(name, ((Origin(name), row) for row in rows))
         stage.conn.commit()
-        # The checks read the stage in a second process while this one writes; nothing is renamed into place before
-        # they pass. The release's files are made from the written file while it is searched for withheld persons,
-        # and put in place only if nothing was found.
+        # The checks read the stage in a second process while this one writes; nothing is renamed before they pass.
+        # The release's files are made while the written file is searched for withheld persons, kept only if clean.
         with in_background(validate_staged, stage.path) as validated:
             def checked(tmp):
                 validated()
@@ -128,8 +126,7 @@ def link_and_withhold(stage, priorities, raw, out):
     cases.merge(stage.conn, raw / "case_links.csv", staged_cases)
     # The maintainer's list of redactions, beside the database and never published.
     withhold.write_report(out.with_name(out.stem + ".withholding-report.csv"), redactions, requests)
-    contradictions = link.contradiction_rows(stage.conn, linked.contradictions)
-    for origin, row in contradictions:
+    for origin, row in (contradictions := link.contradiction_rows(stage.conn, linked.contradictions)):
         print(f"warning: {origin.where()}, field '{row['field']}': {row['raw_value']} — {row['problem']}", flush=True)
     stage.add("data_quality", contradictions)
     records = {r for (r,) in stage.conn.execute("SELECT id FROM records")}
@@ -143,8 +140,7 @@ def check_shrink(out, stage):
             had = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
     except sqlite3.Error:  # no database there, or not one of ours
         return
-    persons = stage.count("persons")
-    if before and persons < before * (1 - MAX_SHRINK):
+    if before and (persons := stage.count("persons")) < before * (1 - MAX_SHRINK):
         has = {source for (source,) in stage.conn.execute("SELECT DISTINCT source_id FROM records")}
         raise BuildError(display_path(out), None, None, None,
                          f"the new database would hold {persons:,} persons where the one it replaces holds "
@@ -154,8 +150,7 @@ def check_shrink(out, stage):
 
 
 def check_withheld(path, withheld):
-    left = traces_left(path, withheld.persons)
-    if left:
+    if left := traces_left(path, withheld.persons):
         request, where = left[0]
         origin = request.origin if request else Origin(display_path(path))
         raise origin.error("record", None, f"a trace of a withheld person is still in the database ({where}; "
@@ -164,8 +159,7 @@ def check_withheld(path, withheld):
 
 
 def collect(stage, strict, raw):
-    """Stage every row of every source; ({source: its linking priority}, {source: Plan} of the lists, the ids of the
-    upstream lists fetched)."""
+    """Stage every source; ({source: linking priority}, {source: Plan} of the lists, upstream ids fetched)."""
     paths = fetch.fetch_all(strict, raw)
     for name in REFERENCE_TABLES:
         stage.add(name, curated.read_table(raw / "reference" / f"{name}.csv", TABLES[name]))
@@ -214,8 +208,7 @@ def staged(stage, adapt, where):
 
 
 def upstream_context(raw, plans):
-    """What upstream adapters look values up in: the lists' plans, the gazetteer of the countries they name, the
-    capitals of China's provinces."""
+    """The lists' plans, the gazetteer of the countries they name, China's province capitals."""
     capitals = {row["province"]: row["capital"] for _, row in
                 read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
     countries = set().union(*(mapped.countries_named(plan) for plan in plans.values()))

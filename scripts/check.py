@@ -1,8 +1,6 @@
 """Preview what the build will do with one list: `make check SOURCE=raw/<id>` (`python -m scripts.check raw/<id>`).
-Every source of raw/ goes through the build's own read_link_derive (scripts/build.py); the one list is then reported
-on: rows read, fields filled, what went to data_quality, the first records as stored, the links and candidates for
-review it makes, contradictions between records linked as the list or a maintainer said. An error stops it as it
-stops the build."""
+All of raw/ goes through the build's read_link_derive; the list's report: rows read, fields filled, data_quality, the
+first records as stored, links and candidates for review, contradictions. An error stops it as it stops the build."""
 
 import argparse
 import json
@@ -52,8 +50,7 @@ def report(conn, source, plan, out):
     problems = defaultdict(list)
     for ref, field, value, problem in conn.execute("SELECT upstream_ref, field, raw_value, problem FROM data_quality "
                                                    "WHERE source_id = ? ORDER BY rowid", (source,)):
-        value = repr(value)
-        problems[problem].append(f"{ref}, column '{field}': {value[:120]}{'…' if len(value) > 120 else ''}")
+        problems[problem].append(f"{ref}, column '{field}': {(v := repr(value))[:120]}{'…' if len(v) > 120 else ''}")
     say(f"\nValues that went to data_quality: {figures['data_quality']}")
     for problem, found in sorted(problems.items(), key=lambda item: -len(item[1])):
         say(f"  {len(found)} × {problem}")

@@ -1,5 +1,4 @@
-"""Small helpers every stage shares: the build's error, partial dates, names folded, romanised and keyed, and JSON
-lists."""
+"""Helpers every stage shares: the build's error, partial dates, names folded, romanised and keyed, JSON lists."""
 
 import datetime
 import json
@@ -32,8 +31,7 @@ class BuildError(Exception):
 
 
 def parse_partial_date(text):
-    """(iso, precision) of an ISO partial date, "2016", "2016-11" or "2016-11-21", never a day we were not given:
-    "2016-11" -> ("2016-11", "month"); ValueError if it is none."""
+    """"2016-11" -> ("2016-11", "month"), never a day we were not given; ValueError if not an ISO partial date."""
     match = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", text.strip())
     if not match:
         raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
@@ -72,8 +70,7 @@ def unspaced_substrings(*texts):
 
 def slugify(text):
     """Lower-case ASCII id, at most 60 characters, from a name in any script."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
-    return slug[:60].rstrip("-") or "x"
+    return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")[:60].rstrip("-") or "x"
 
 
 # Two-character surnames, so that 欧阳修 reads "Ouyang Xiu" rather than "Ou Yangxiu".

@@ -39,7 +39,6 @@ TYPE_NAMES = {str: "text", int: "whole number", float: "number", bool: "true or 
 
 
 def type_name(annotation):
-    """How a key's type reads in the reference."""
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation in TYPE_NAMES:
         return TYPE_NAMES[annotation]
@@ -150,7 +149,6 @@ PAGES = {"docs/mapping.md": mapping_reference, "docs/schema.md": schema_referenc
 
 
 def in_page(text, lines):
-    """The page with its generated part made anew from the code."""
     before, rest = text.split(BEGIN, 1)
     return before + "\n".join([BEGIN, "", *lines, END]) + rest.split(END, 1)[1]
 
@@ -162,10 +160,10 @@ def main(argv=None):
     stale = []
     for path, make in PAGES.items():
         text = (ROOT / path).read_text(encoding="utf-8")
-        if in_page(text, make()) != text:
+        if (page := in_page(text, make())) != text:
             stale.append(path)
             if not args.check:
-                (ROOT / path).write_text(in_page(text, make()), encoding="utf-8")
+                (ROOT / path).write_text(page, encoding="utf-8")
     if args.check and stale:
         sys.exit(f"{', '.join(stale)} not in step with the code: run python -m scripts.docs")
 

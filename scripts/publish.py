@@ -62,8 +62,7 @@ def fingerprint(database=DATABASE):
 
 
 def version_note(database=DATABASE):
-    data, config = fingerprint(database)
-    return f"data:{data[:16]} config:{config[:16]}"
+    return "data:{:.16} config:{:.16}".format(*fingerprint(database))
 
 
 def compare(live_url, database=DATABASE):
@@ -101,7 +100,6 @@ def generate(app, target, database=DATABASE):
 
 
 def deploy_commands(app, target):
-    """flyctl's commands: deploy the directory, then place the machines."""
     deploy = ["flyctl", "deploy", str(target), "--app", app, "--config", str(target / "fly.toml"), "--remote-only"]
     if os.environ.get("GITHUB_REPOSITORY"):  # the site links earlier releases, archived as the repository's releases
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")

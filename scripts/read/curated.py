@@ -12,7 +12,7 @@ CITED_PAGES = "cited web pages"  # the source.yml kind of a source whose rows ci
 
 
 def read_curated_source(folder, meta):
-    """Return {table: [(origin, row)]} for every <table>.csv in the folder."""
+    """{table: [(origin, row)]} of the folder's <table>.csv files."""
     if cites_pages(meta):
         meta = {**meta, "sites": cited_sites(folder, meta)}
     for path in sorted(folder.glob("*.csv")):
@@ -54,11 +54,9 @@ def read_table(path, table, meta=None):
     required = [c.name for c in columns if c.required] + list(citation)
     known = {c.name for c in columns} | set(citation) | {"name_as_written"}
     for position, (origin, raw) in enumerate(read_csv(path, required=required), start=1):
-        if position == 1:
-            unknown = [name for name in raw if name not in known]
-            if unknown:
-                raise origin.error(unknown[0], None, f"'{unknown[0]}' is not a column of the {table.name} table",
-                                   f"Use the columns listed for {table.name} in docs/schema.md.")
+        if position == 1 and (unknown := [name for name in raw if name not in known]):
+            raise origin.error(unknown[0], None, f"'{unknown[0]}' is not a column of the {table.name} table",
+                               f"Use the columns listed for {table.name} in docs/schema.md.")
         row = convert_row(origin, raw, columns)
         if table.provenance:
             row["source_id"] = meta["id"]
@@ -110,10 +108,8 @@ def upstream_ref(origin, source_line):
 def cited_pages(origin, raw, sites):
     """The upstream_ref of a row citing web pages: its addresses, each an http(s) page on one of the source's sites,
     read on the full date `accessed` gives."""
-    source_url = raw["source_url"]
-    urls = split_list(source_url)
-    if not urls:
-        raise origin.error("source_url", source_url, "no page is cited",
+    if not (urls := split_list(raw["source_url"])):
+        raise origin.error("source_url", raw["source_url"], "no page is cited",
                            "Give the address of the page that states this fact (several: ';'-separated).")
     for url in urls:
         parts = urlsplit(url)

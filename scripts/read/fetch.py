@@ -37,8 +37,7 @@ def fetch_one(meta):
                          f"the upstream file is unreachable and there is no mirror copy at {mirrored}",
                          "Connect to the network, or set CONSCIENCE_MIRROR to a folder holding "
                          f"{meta['id']}/{meta['file']}.")
-    actual = pooch.file_hash(mirrored)
-    if actual != meta["sha256"]:
+    if (actual := pooch.file_hash(mirrored)) != meta["sha256"]:
         raise checksum_error(meta, mirrored, f"sha256 is {actual}")
     shutil.copyfile(mirrored, target)
     return target

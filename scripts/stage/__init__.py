@@ -57,7 +57,6 @@ class Stage:
         self.insert((name, self.values(name, origin, row)) for origin, row in rows)
 
     def insert(self, items):
-        """Stage (table, values) pairs, values as values() makes them, in batches."""
         items = iter(items)
         while batch := list(islice(items, BATCH)):
             by_table = {}
@@ -88,7 +87,6 @@ class Stage:
                 row.get("_refers_to"))
 
     def index(self):
-        """Indexes for the lookups the build makes once everything is read: keys, people, detentions."""
         for name, table in TABLES.items():
             self.conn.execute(f"CREATE INDEX [stage_{name}_key] ON [{name}] ({', '.join(pk_columns(table))})")
             if "person_id" in self.public[name] and "person_id" not in pk_columns(table):
@@ -108,12 +106,11 @@ class Stage:
         return Origin(*self.conn.execute(f"SELECT _file, _line FROM [{name}] WHERE rowid = ?", (rowid,)).fetchone())
 
     def replace(self, name, rows):
-        """The table's rows replaced by (origin, row) pairs, each row keeping its upstream record."""
         self.conn.execute(f"DELETE FROM [{name}]")
         self.add(name, rows)
 
     def update(self, name, row, columns):
-        """Write the given columns of a staged row (read with rows()) back."""
+        """Write back the given columns of a row read with rows()."""
         self.conn.execute(f"UPDATE [{name}] SET {', '.join(f'[{c}] = ?' for c in columns)} WHERE rowid = ?",
                           [*(row.get(c) for c in columns), row["_rowid"]])
 

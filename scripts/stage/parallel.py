@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import signal
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing import connection
 
 from scripts.common import BuildError
@@ -62,10 +62,8 @@ def started(function, *args):
 def dying_with_parent(parent, function, args, pipe):
     """Send what function(*args) returns or raises (a BuildError as it is, anything else as its traceback), in a
     child the kernel kills when its parent dies, so that no worker of a killed build goes on writing."""
-    try:
+    with suppress(OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the child ends when it finds its pipe closed
-        pass
     if os.getppid() != parent:  # the parent died before the signal was asked for
         os._exit(1)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # held by started() across the fork
@@ -82,7 +80,6 @@ def dying_with_parent(parent, function, args, pipe):
 
 
 def adapt_chunks(produce, worker, workers, path, turn, written):
-    """Adapt this worker's chunks, writing each into the stage in its turn."""
     stage = Stage(path, cache_mib=64, fresh=False)
     chunk, batch = None, []  # the chunk being read, and the rows its records have given so far
 

@@ -5,7 +5,6 @@ from contextlib import closing
 from scripts.schema import REFERENCE_TABLES, TABLES, pk_columns
 from scripts.stage import Stage
 
-# What to tell a maintainer when a reference points nowhere.
 FIX_FOR_TABLE = {"countries": "Use an ISO 3166-1 alpha-2 country code, such as VN or CN.", **{
     name: f"Use an id from raw/reference/{name}.csv, or add it there first." for name in REFERENCE_TABLES}}
 
@@ -80,9 +79,8 @@ def subject_check(stage):
 
 
 def check_assertions(stage, origin, meta):
-    """The counts source.yml says the list gives (`assertions:`, as OpenSanctions' datasets state theirs), against the
-    rows staged from it, before any merging: a table's rows (`records: 10271`), or its rows by a column's value
-    (`persons: {sex: {female: 2510}}`; `null` for none). A list that drifts stops the build."""
+    """source.yml's `assertions:` (as OpenSanctions' datasets state theirs) against the rows staged before merging: a
+    table's rows (`records: 10271`) or by a column's value (`persons: {sex: {female: 2510}}`; `null` for none)."""
     for table, expected in (meta.get("assertions") or {}).items():
         if table not in TABLES or not TABLES[table].provenance:
             raise origin.error(f"assertions.{table}", table, "not a table a list fills",

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scripts.common import unspaced_substrings
-from scripts.schema import TABLES, foreign_keys, pk_columns, stored_columns
+from scripts.schema import TABLES, all_columns, foreign_keys, pk_columns, stored_columns
 from scripts.stage.parallel import in_background
 from scripts.write.views import VIEWS
 
@@ -53,9 +53,7 @@ def write(stage, out, before_rename=lambda path: None):
 
 def create_table(db, table):
     columns = dict(stored_columns(table))
-    required = {c.name for c in table.columns if c.required}
-    if table.provenance:
-        required |= {"source_id", "upstream_ref"}
+    required = {c.name for c in all_columns(table) if c.required}
     db[table.name].create(columns, pk=table.pk, foreign_keys=foreign_keys(table), not_null=required)
     names = ", ".join(f"[{n}]" for n in columns)
     order = ", ".join(f"[{c}]" for c in pk_columns(table))

@@ -27,7 +27,6 @@ LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by
 
 
 def folder_of(database):
-    """conscience.db's release folder: conscience.release."""
     return Path(database).with_name(Path(database).stem + ".release")
 
 
@@ -90,12 +89,11 @@ def put_in_place(built, folder):
 def write_csv(conn, table, path):
     """The table as CSV (RFC 4180, UTF-8, a header row, NULL empty) in key order; its path."""
     columns = [name for name, _ in stored_columns(table)]
-    order = ", ".join(f"[{c}]" for c in pk_columns(table))
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         writer.writerows(conn.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table.name}] "
-                                      f"ORDER BY {order}"))
+                                      f"ORDER BY {', '.join(f'[{c}]' for c in pk_columns(table))}"))
     return path
 
 

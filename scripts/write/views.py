@@ -1,9 +1,8 @@
 """Views for the common joins. Part of the public schema, like the tables."""
 
 VIEWS = {
-    # One row per person placed to a city or a province; "popup" is what datasette-cluster-map shows, saying how
-    # precisely the person is placed. Persons known only by their country are left off: a marker at the country's
-    # centroid would look like a place.
+    # Persons placed to a city or a province, "popup" (datasette-cluster-map's) saying how precisely; not those known
+    # only by their country: a marker at the country's centroid would look like a place.
     "persons_map": """
         SELECT p.id, p.name, p.name_native, p.status, p.country, p.categories, p.sex,
                p.latitude, p.longitude, p.coordinate_precision,
@@ -53,10 +52,9 @@ VIEWS = {
                m.id AS un_mechanism, m.name AS mechanism_name, m.kind AS mechanism_kind, r.date
         FROM reprisals r, json_each(r.un_mechanisms) j
         JOIN un_mechanisms m ON m.id = j.value""",
-    # What the feeds list (metadata.yml's feed_ queries): arrests and releases (one per detention the sources describe,
-    # as scripts/derive/__init__.py groups them) and dated events, at the date and precision the source gives, with the
-    # release that added each: the first whose changes record it, else the first release. A feed entry needs a full
-    # timestamp: the feeds stamp an entry with that release's date, never with a day the source does not give.
+    # The feeds' entries (metadata.yml's feed_ queries): arrests and releases (one per detention as scripts/derive
+    # groups them) and dated events at the source's precision, with the release that added each (the first whose
+    # changes record it, else the first): a feed stamps an entry with its release's date, never a day not given.
     "news": """
         WITH detention AS (
             SELECT d.*, p.name, p.country, 'Place: ' || d.place AS description,
