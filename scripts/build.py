@@ -169,7 +169,7 @@ def collect(stage, strict, raw):
     vocabularies, issue_categories = mapped.vocabularies(raw)
     plans = {meta["id"]: mapped.prepare(meta, folder, path, vocabularies, issue_categories) for folder, origin, meta in
              sources if meta.get("mapping") and (path := list_path(folder, origin, meta, paths))}
-    context = None  # built on first use: loading the gazetteer takes seconds
+    context = None  # what adapters look values up in, built on first use: loading the gazetteer takes seconds
     for folder, origin, meta in sources:
         is_list = meta.get("adapter") or meta.get("mapping")
         path = list_path(folder, origin, meta, paths) if is_list else None
@@ -180,7 +180,11 @@ def collect(stage, strict, raw):
             for name, rows in curated.read_curated_source(folder, meta).items():
                 stage.add(name, rows)
         elif path:
-            context = context or upstream_context(raw, plans)
+            if context is None:
+                capitals = {row["province"]: row["capital"] for _, row in read_csv(
+                    raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
+                countries = set().union(*(mapped.countries_named(plan) for plan in plans.values()))
+                context = {"plans": plans, "gazetteer": Gazetteer(countries), "province_capitals": capitals}
             adapted = mapped.read_upstream(meta, folder, context)
             stage_in_parallel(stage, staged(stage, adapted, display_path(path)))
     for _, origin, meta in sources:
@@ -200,19 +204,10 @@ def list_path(folder, origin, meta, paths):
 
 
 def staged(stage, adapt, where):
-    """The adapter's rows as stage values, each naming the file and upstream record it came from."""
     def produce(select):
         for name, row in adapt(select):
             yield name, stage.values(name, Origin(f"{where} ({row['upstream_ref']})"), row)
     return produce
-
-
-def upstream_context(raw, plans):
-    """The lists' plans, the gazetteer of the countries they name, China's province capitals."""
-    capitals = {row["province"]: row["capital"] for _, row in
-                read_csv(raw / "reference" / "cn_province_capitals.csv", required=("province", "capital"))}
-    countries = set().union(*(mapped.countries_named(plan) for plan in plans.values()))
-    return {"plans": plans, "gazetteer": Gazetteer(countries), "province_capitals": capitals}
 
 
 def source_row(meta):

@@ -100,8 +100,7 @@ def pinyin_keys(name):
 
 def json_list(items):
     """A JSON array for a list column, each value once (the tags facet relies on it), or None for an empty list."""
-    items = list(dict.fromkeys(items))
-    if not items:
+    if not (items := list(dict.fromkeys(items))):
         return None
     if all(isinstance(item, str) for item in items):  # as json.dumps writes it, without its per-call set-up
         return "[" + ", ".join(map(encode_basestring, items)) + "]"
@@ -115,7 +114,5 @@ def name_key(name):
 
 def name_keys(names):
     """The keys linking compares: each name's name_key, or a Chinese name's pinyin readings."""
-    keys = set()
-    for name in filter(None, names):
-        keys |= pinyin_keys(name) if CJK.search(name) else {name_key(name)}
+    keys = set().union(*(pinyin_keys(n) if CJK.search(n) else {name_key(n)} for n in filter(None, names)))
     return {k for k in keys if len(k) >= 4}

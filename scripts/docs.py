@@ -53,8 +53,7 @@ def type_name(annotation):
     if {str, int, float, bool} <= set(arguments):
         return "text, number or true/false"
     if arguments:  # a union
-        names = [type_name(a) for a in arguments if a is not type(None)]
-        return " or ".join(dict.fromkeys(names))
+        return " or ".join(dict.fromkeys(type_name(a) for a in arguments if a is not type(None)))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return {"Fields": "block: persons column → value", "Constants": "block: persons column → text",
                 "Value": "value"}.get(annotation.__name__, "block")
@@ -71,7 +70,6 @@ def default_of(field):
 
 
 def described():
-    """metadata.yml's database: its tables' and columns' descriptions, and its canned queries."""
     return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["conscience"]
 
 
@@ -79,10 +77,8 @@ def section(title, model, note):
     lines = [f"#### {title}", "", " ".join((model.__doc__ or "").split()), "", *([note, ""] if note else []),
              "| key | takes | default | what |", "| --- | --- | --- | --- |"]
     columns = described()["tables"]["detentions"]["columns"] if model is language.Detention else {}
-    for name, field in model.model_fields.items():
-        what = field.description or columns.get(name, "")
-        lines.append(f"| `{name}` | {type_name(field.annotation)} | {default_of(field)} | {what} |")
-    return lines
+    return lines + [f"| `{name}` | {type_name(field.annotation)} | {default_of(field)} | "
+                    f"{field.description or columns.get(name, '')} |" for name, field in model.model_fields.items()]
 
 
 def fields_section():

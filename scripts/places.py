@@ -121,11 +121,9 @@ def resolve(country, parts, gazetteer, capitals):
     capital = capitals.get(province[0]) if province else None
     city = gazetteer.city(country, [capital]) if capital else None
     area = city["admin1code"] if city else None
-    for name in parts[:-1] if len(parts) > 1 else parts:
-        if name:
-            city = gazetteer.city(country, place_names(name), area)
-            if city:
-                return city["latitude"], city["longitude"], "city"
+    for name in filter(None, parts[:-1] if len(parts) > 1 else parts):
+        if city := gazetteer.city(country, place_names(name), area):
+            return city["latitude"], city["longitude"], "city"
     if country in CITY_TERRITORIES:
         city = gazetteer.city(country, [CITY_TERRITORIES[country]])
         return (city["latitude"], city["longitude"], "city") if city else None

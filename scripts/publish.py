@@ -1,6 +1,5 @@
 """Publish conscience.db to Fly with exactly the versions the tests ran, and only when something changed
-(docs/publishing.md): `python -m scripts.publish fingerprint | compare --live URL | deploy [--generate-dir DIR]`.
-"""
+(docs/publishing.md): `python -m scripts.publish fingerprint | compare --live URL | deploy [--generate-dir DIR]`."""
 
 import argparse
 import hashlib
@@ -44,8 +43,7 @@ def runtime_pins():
             seen.add(name)
             requirements = map(Requirement, distribution(name).requires or [])
             todo += [r.name for r in requirements if r.marker is None or r.marker.evaluate({"extra": ""})]
-    missing = sorted(seen - set(pins))
-    if missing:
+    if missing := sorted(seen - set(pins)):
         sys.exit(f"requirements.txt does not pin {', '.join(missing)}: regenerate it (see its header).")
     return [f"{name}=={pins[name]}" for name in sorted(seen)]
 
@@ -75,9 +73,8 @@ def compare(live_url, database=DATABASE):
     except OSError as exc:
         print(f"live site unreachable ({exc}): treating as changed", file=sys.stderr)
         return True
-    live_hash = next((d.get("hash") for d in databases if d["name"] == "conscience"), None)
-    live_note = versions.get("datasette", {}).get("note")
-    return live_hash != fingerprint(database)[0] or live_note != version_note(database)
+    return (next((d.get("hash") for d in databases if d["name"] == "conscience"), None) != fingerprint(database)[0]
+            or versions.get("datasette", {}).get("note") != version_note(database))
 
 
 def generate(app, target, database=DATABASE):
@@ -118,13 +115,11 @@ def main(argv=None):
     deploy.add_argument("--generate-dir", type=Path, help="write the deploy directory here instead of deploying")
     args = parser.parse_args(argv)
     if args.command == "fingerprint":
-        data, config = fingerprint()
-        print(f"data {data}\nconfig {config}")
+        print("data {}\nconfig {}".format(*fingerprint()))
     elif args.command == "compare":
         print(f"changed={'true' if compare(args.live) else 'false'}")
     else:
-        app = os.environ.get("FLY_APP")
-        if not app:
+        if not (app := os.environ.get("FLY_APP")):
             sys.exit("Set FLY_APP to the Fly app's name (and FLY_API_TOKEN for flyctl).")
         if args.generate_dir:
             return generate(app, args.generate_dir)

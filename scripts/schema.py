@@ -42,8 +42,7 @@ PROVENANCE = (Column("source_id", required=True, references="sources"), Column("
 def column(words):
     name, *words = words.split()
     references = words[words.index("->") + 1] if "->" in words else None
-    unknown = set(words) - set(SQL_TYPES) - {"required", "derived", "narrative", "->", references}
-    if unknown:
+    if unknown := set(words) - set(SQL_TYPES) - {"required", "derived", "narrative", "->", references}:
         raise ValueError(f"column {name}: {', '.join(sorted(unknown))} is not a kind or a flag")
     kind = next((word for word in words if word in SQL_TYPES), "text")
     return Column(name, kind, "required" in words, references, "derived" in words, "narrative" in words)
@@ -63,7 +62,6 @@ def all_columns(table):
 
 
 def stored_columns(table):
-    """(name, python type) of every column as stored, in order."""
     return [pair for c in all_columns(table)
             for pair in [(c.name, SQL_TYPES[c.kind])] + ([(c.name + "_precision", str)] if c.kind == "date" else [])]
 

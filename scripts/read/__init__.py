@@ -42,8 +42,7 @@ def read_csv(path, required=()):
     name = display_path(path)
     reader = csv.reader(io.StringIO(decoded(path, name), newline=""))
     try:
-        header = next(reader, [])
-        if not header:
+        if not (header := next(reader, [])):
             raise BuildError(name, 1, None, None, "the file is empty",
                              "Its first line must be a header naming its columns"
                              + (f" ({', '.join(required)} at least)." if required else "."))
@@ -88,8 +87,7 @@ def check_header(name, header, required):
         if column not in header:
             raise BuildError(name, 1, column, None, "required column is missing from the header",
                              f"Add a '{column}' column (the header has: {', '.join(header)}).")
-    twice = [column for column in header if header.count(column) > 1]
-    if twice:
+    if twice := [column for column in header if header.count(column) > 1]:
         raise BuildError(name, 1, twice[0], None, "the header names this column twice",
                          "Give each column one name: rename or remove the second.")
 
@@ -149,8 +147,7 @@ def split_list(value):
 
 
 def source_folders(raw=RAW):
-    """The source folders of raw/: every folder with a source.yml. raw/ holds files, never links (a link could
-    publish a file from anywhere on the machine)."""
+    """Every folder of raw/ with a source.yml. raw/ holds no links: one could publish any file on the machine."""
     raw = Path(raw)
     for folder, folders, files in os.walk(raw):  # links are listed, never followed
         for name in sorted(folders + files):

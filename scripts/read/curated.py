@@ -98,8 +98,7 @@ def convert_row(origin, raw, columns):
 
 
 def upstream_ref(origin, source_line):
-    lines = split_list(source_line)
-    if not lines or not all(line.isdigit() for line in lines):
+    if not (lines := split_list(source_line)) or not all(line.isdigit() for line in lines):
         raise origin.error("source_line", source_line, "not a line number (or ';'-separated line numbers)",
                            "Give the line(s) of the archived source document that state this fact.")
     return ("line " if len(lines) == 1 else "lines ") + ", ".join(lines)

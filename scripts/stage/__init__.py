@@ -30,8 +30,7 @@ class SortedSet(set):
 
 
 class Stage:
-    """A staging file with every table of schema.py plus the hidden columns; a fresh one unless `fresh` is false:
-    then the one another process made, to read or (a worker) to add to."""
+    """A staging file with every table of schema.py plus the hidden columns; unless `fresh`, another process's."""
 
     def __init__(self, path, cache_mib=256, fresh=True):
         self.path = Path(path)

@@ -27,7 +27,6 @@ def check_keys(stage, names=tuple(TABLES)):
 
 
 def validate_staged(path):
-    """validate() in a second process, on the staging file at `path`."""
     stage = Stage(path, fresh=False)
     with closing(stage.conn):  # not stage.close(): the file is the build's
         validate(stage)
@@ -73,8 +72,7 @@ def subject_check(stage):
          "Fill person_id or organization_id."),
     ):
         nobody = " AND ".join(f"ifnull([{c}], '') = ''" for c in columns)
-        found = stage.conn.execute(f"SELECT rowid FROM [{name}] WHERE {nobody} ORDER BY rowid LIMIT 1").fetchone()
-        if found:
+        if found := stage.conn.execute(f"SELECT rowid FROM [{name}] WHERE {nobody} ORDER BY rowid LIMIT 1").fetchone():
             raise stage.origin_of(name, found[0]).error("person_id", None, problem, fix)
 
 

@@ -62,8 +62,7 @@ def create_table(db, table):
     for column in table.indexes:
         db[table.name].create_index([column])
     # Checked and measured table by table, while the full-text indexes and the checks are made alongside.
-    problems = db.execute(f"PRAGMA foreign_key_check([{table.name}])").fetchall()
-    if problems:
+    if problems := db.execute(f"PRAGMA foreign_key_check([{table.name}])").fetchall():
         raise RuntimeError(f"foreign key check failed: {problems[:5]}")
     db.execute(f"ANALYZE [{table.name}]")  # statistics let SQLite choose, say, the name index for a filtered page sorted by name
 

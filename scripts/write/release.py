@@ -1,6 +1,5 @@
-"""The release's downloads: a CSV per table and a Frictionless Data Package describing them, in
-conscience.release/<release id>/ beside conscience.db (served with it by plugins/pages_releases.py). scripts/build.py
-makes them while the written file is searched for withheld persons' traces."""
+"""The release's downloads, a CSV per table and a Frictionless Data Package, in conscience.release/<release id>/ (served
+by plugins/pages_releases.py): made while scripts/build.py searches the written file for withheld persons' traces."""
 
 import csv
 import json
@@ -38,11 +37,9 @@ def written(database, out):
     shutil.rmtree(files, ignore_errors=True)
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         release, released_on = conn.execute("SELECT id, released_on FROM releases ORDER BY released_on DESC").fetchone()
-    folder = files / release
-    folder.mkdir(parents=True)
-    others = [table for table in TABLES if table != "records"]
+    (folder := files / release).mkdir(parents=True)
     with in_background(write_tables, database, folder, ["records"]) as records, \
-            in_background(write_tables, database, folder, others) as rest:
+            in_background(write_tables, database, folder, [name for name in TABLES if name != "records"]) as rest:
         yield
         write_package(database, folder, records() + rest(), release, released_on)
     put_in_place(files, folder_of(out))
@@ -50,8 +47,7 @@ def written(database, out):
 
 def write_tables(database, release_folder, names):
     """The named tables' CSVs in the release's folder; their Data Resources."""
-    with open(ROOT / "metadata.yml", encoding="utf-8") as handle:
-        described = yaml.safe_load(handle)["databases"]["conscience"]["tables"]
+    described = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["conscience"]["tables"]
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         return [resource(TABLES[name], write_csv(conn, TABLES[name], release_folder / f"{name}.csv"),
                          described.get(name, {})) for name in names]
@@ -59,8 +55,7 @@ def write_tables(database, release_folder, names):
 
 def write_package(database, release_folder, resources, release, released_on):
     """The release's datapackage.json, its resources in the schema's order of tables."""
-    with open(ROOT / "metadata.yml", encoding="utf-8") as handle:
-        metadata = yaml.safe_load(handle)
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         sources = conn.execute("SELECT title, publisher, url FROM sources ORDER BY id").fetchall()
     package = {
@@ -77,7 +72,6 @@ def write_package(database, release_folder, resources, release, released_on):
 
 
 def put_in_place(built, folder):
-    """The folder `built` becomes `folder`, the one it replaces removed."""
     old = folder.with_name(folder.name + "-old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():

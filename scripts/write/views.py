@@ -94,9 +94,8 @@ VIEWS = {
                     WHEN f.organization_id IS NOT NULL THEN '/organization/' || f.organization_id
                     ELSE '/conscience/cases/' || f.case_id END AS path
         FROM facts f JOIN releases r ON r.released_on = f.added_in""",
-    # A figure a source reports beside what this dataset counts for the same thing (NULL: not countable); persons
-    # withheld at the level "counts only" are counted where their country and status are enough (`by_status`: the
-    # statuses, and sex, of the persons of its country each such figure counts).
+    # A source's figure beside what this dataset counts of the same thing (NULL: not countable); persons withheld as
+    # "counts only" count where country and status suffice (`by_status`: statuses and sex of its country's persons).
     "statistics_compared": """
         WITH counted AS (
             SELECT country, status, sex, count(*) AS persons FROM persons
