@@ -16,7 +16,6 @@ from scripts.read import RAW, Origin, read_csv
 
 
 def derive(stage, released_on, raw=RAW):
-    """Fill derived columns in the stage; `released_on` is this release's date."""
     signatories(stage, Path(raw) / "reference" / "organization_aliases.csv")
     place_in_provinces(stage, Path(raw) / "reference")
     stage.conn.create_function("summary_text", 1, lambda summary: text_and_links(summary)[0], deterministic=True)
@@ -38,8 +37,7 @@ def name_key(name):
 
 
 def signatories(stage, aliases_path):
-    """Link each signature to an organisation: an alias, a same-key name, or a new organisation; then every
-    organisation's names as written."""
+    """Link each signature to an organisation (an alias, a same-key name, or a new one); record names as written."""
     organizations, signatures = list(stage.rows("organizations")), list(stage.rows("signatures"))
     by_key = {}
     for _, org in organizations:
@@ -81,7 +79,7 @@ def unique_id(slug, taken):
 
 
 def place_in_provinces(stage, reference):
-    """Persons a page places in a province or a known prison, where a country lists its provinces (scripts/places.py)."""
+    """Persons placed in a province or a known prison, where a country lists its provinces (scripts/places.py)."""
     for path in sorted(reference.glob("*_provinces.csv")):
         country = path.name.split("_")[0].upper()
         prisons = reference / f"{country.lower()}_prisons.csv"
@@ -103,10 +101,9 @@ UPDATES = {
     "statistics_dated": """
         UPDATE statistics SET as_of = s.as_of, as_of_precision = s.as_of_precision
         FROM sources AS s WHERE s.id = statistics.source_id AND ifnull(statistics.as_of, '') = ''""",
-    # In one pass over the persons table (each pass rewrites every row): a status with no date of its own is as of its
-    # source's date; people placed no closer than their country get its centroid; a person from one record is from its
-    # own source (json_array writes a one-item list as json_list does); a summary becomes text and links (after
-    # withholding, which redacts summaries as the source gave them).
+    # One pass over persons (each pass rewrites every row): undated status as of its source; unplaced people at their
+    # country's centroid; sources from the one record (json_array writes as json_list does); summary to text and links
+    # (after withholding, which redacts summaries as the source gave them).
     "person_columns": f"""
         UPDATE persons SET
             status_as_of = iif({NO_DATE}, s.as_of, status_as_of),
@@ -193,12 +190,10 @@ def note_implausible_values(stage):
         in found))
 
 
-# Summaries as readers get them. CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): kept as
-# given in records.raw, a person's summary is stored as text, tags dropped and entities decoded, so that every format
-# shows words, never markup; its links to http(s) addresses go beside it, [{"text": "sentenced", "url": "http://…"}],
-# for the person page. nh3 (a maintained sanitiser) decides what survives (only <a href> to http(s) addresses; script
-# and style go with their contents; no attribute but href, not even the generic title) and writes what is left in one
-# form, which LINK reads.
+# CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): kept in records.raw, a summary is stored
+# as text (tags dropped, entities decoded) so every format shows words, never markup; its http(s) links go beside it,
+# [{"text": "sentenced", "url": "http://…"}], for the person page. nh3 keeps only <a href> to http(s) (script and style
+# go with their contents; no attribute but href) and writes it in the one form LINK reads.
 LINK = re.compile(r'<a(?: href="([^"]*)")?>([^<]*)</a>')
 
 
@@ -215,16 +210,15 @@ def text_and_links(summary):
     return text, json.dumps(links, ensure_ascii=False) if links else None
 
 
-# One detention, one row: each source gives its own detention row (CECC's, ISHR's and CPPC's of Jiang Tianyong's
-# 2016-11-21 detention). Rows of one person from different sources describe the same detention when their dates
-# agree: the same date of detention where both give one (at the precision both give), and no source's sentence, end
-# of sentence or release before another's date of detention. The row leading the group (from the person's main
-# source, else the best dated) names it in same_detention; a row that fits no group, or more than one, leads its own.
+# Each source gives its own row for one detention (CECC's, ISHR's and CPPC's of Jiang Tianyong's of 2016-11-21). One
+# person's rows from different sources are one detention when their dates of detention agree at the precision both
+# give and no sentence, end or release is before another's detention. The leading row (person's main source, else the
+# best dated) names it in same_detention; a row fitting no group, or several, leads its own.
 LATER_DATES = ("sentenced_on", "sentence_ends_on", "released_on")
 
 
 def same_detentions(stage):
-    """Fill detentions.same_detention: each row's own id, or that of the row leading the detention it describes."""
+    """detentions.same_detention: each row's own id, or that of the row leading the detention it describes."""
     conn = stage.conn
     conn.execute("UPDATE detentions SET same_detention = id")
     rows = conn.execute(f"""
@@ -274,5 +268,4 @@ def agree(one, other):
 
 def before(a, b):
     """a is before b at the precision both give (2015 is not before 2015-06)."""
-    size = min(len(a), len(b))
-    return a[:size] < b[:size]
+    return a[:len(b)] < b[:len(a)]

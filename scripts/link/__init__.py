@@ -1,6 +1,5 @@
-"""One person, many lists: records of different sources that name the same person linked into one (docs/linking.md).
-Records sharing a name key are scored on the rest of the evidence: strong pairs are merged, weaker ones wait in
-link_candidates for a maintainer, whose decisions in raw/links.csv force or forbid any pair."""
+"""Records of different sources naming the same person linked into one (docs/linking.md): those sharing a name key are
+scored, strong pairs merged, weaker ones left in link_candidates for raw/links.csv to force or forbid."""
 
 import json
 from collections import defaultdict
@@ -166,7 +165,6 @@ def missing_references(conn):
 
 
 def record_problem(conn, record_id, field_name, raw_value, problem):
-    """(origin, data_quality row) of a problem with a staged record."""
     upstream_id, source_id, upstream_ref, file, line = conn.execute(
         "SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ?", (record_id,)).fetchone()
     return Origin(file, line), {"upstream_id": upstream_id, "field": field_name, "raw_value": raw_value,
@@ -237,7 +235,6 @@ class LinkPlan:
     contradictions: list  # (record, other record, field, its value, the other's, how they were linked)
 
     def members(self, record_id):
-        """The records of the person the record belongs to (the record alone when it is linked to none)."""
         return self.groups.get(record_id, {record_id})
 
 
@@ -278,8 +275,7 @@ def plan(stage, priorities, overrides):
 
 
 def contradicted(a, b):
-    """(field, a's value, b's) for each fact two records a list or a maintainer links give differently: sex, year of
-    birth, dates of detention (none agreeing at the precision both give), province."""
+    """(field, a's value, b's) for each fact two linked records give differently: sex, birth, detention, province."""
     found = []
     if sexes_differ(a, b):
         found.append(("sex", a.sex, b.sex))
@@ -346,11 +342,10 @@ def merge_people(rows, priorities):
             if key not in STATUS_FIELDS and merged.get(key) is None and value is not None:
                 merged[key] = value
     merged.update({key: status_row(rows, priorities).get(key) for key in STATUS_FIELDS})
-    names = []
-    for row in rows:
-        names += [row["name"], row.get("name_native"), *json.loads(row.get("alternate_names") or "[]")]
-    alternates = [n for n in dict.fromkeys(names) if n and n not in (merged["name"], merged.get("name_native"))]
-    merged["alternate_names"] = json_list(alternates)
+    names = [n for row in rows
+             for n in (row["name"], row.get("name_native"), *json.loads(row.get("alternate_names") or "[]"))]
+    merged["alternate_names"] = json_list([n for n in dict.fromkeys(names)
+                                           if n and n not in (merged["name"], merged.get("name_native"))])
     for key in ("categories", "issues"):
         merged[key] = json_list(sorted({item for row in rows for item in json.loads(row.get(key) or "[]")}))
     best = min(rows, key=lambda row: PRECISION_RANK.get(row.get("coordinate_precision"), 3))

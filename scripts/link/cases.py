@@ -8,8 +8,7 @@ from scripts.common import json_list
 from scripts.read import read_csv
 
 
-def merge(conn, path, staged):
-    """`staged`: the ids of the cases as read, before withholding."""
+def merge(conn, path, staged):  # staged: the ids of the cases as read, before withholding
     conn.execute("UPDATE cases SET sources = json_array(source_id), other_records = NULL")
     if not path.exists():
         return
