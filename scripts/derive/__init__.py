@@ -114,9 +114,8 @@ UPDATES = {
             sources = json_array(persons.source_id),
             summary = summary_text(summary), summary_links = summary_links(summary)
         FROM sources AS s WHERE s.id = persons.source_id""",
-    # A deceased person's status is dated by the death, where an event dates it, not by the date of the list that says
-    # so (Liu Xiaobo: "deceased" in CECC's export of 2020-07-23, died 2017-07-13). Of several dated death events, the
-    # most precise, then the earliest; the event keeps its own source, which the person page names.
+    # A deceased person's status is dated by a death event, not the list's date (Liu Xiaobo: "deceased" in CECC's export
+    # of 2020-07-23, died 2017-07-13): the most precise, then earliest; the event keeps its source, named on the page.
     "dated_by_death": """
         UPDATE persons SET status_as_of = death.date, status_as_of_precision = death.date_precision
         FROM (SELECT person_id, date, date_precision, row_number() OVER (
@@ -138,9 +137,8 @@ UPDATES = {
     # Each charge's label, shown for its id in facets and cells (the charges table's label_column): its law, article and
     # title, as a title alone does not tell the 1999 code's article from the 2015 code's of the same name.
     "charge_labels": "UPDATE charges SET label = law || ifnull(', art. ' || nullif(article, ''), '') || ': ' || title_en",
-    # A person still "detained" whose latest recorded sentence ended before this release, and who was not detained
-    # again after it, may be out of date: flagged, never re-labelled. Compared with the release's date, not the clock,
-    # so that a build is the same whenever it runs; at the precision the end date has.
+    # Still "detained", latest sentence ended before this release and not detained since: flagged, never re-labelled.
+    # Against the release's date, not the clock, so a build is the same whenever it runs; at the end date's precision.
     "stale_statuses": """
         UPDATE persons SET status_may_be_stale = iif(status = 'detained' AND ends.latest IS NOT NULL
             AND ends.latest < substr(:released_on, 1, length(ends.latest))
@@ -170,7 +168,6 @@ SHOWN_WARNINGS = 5  # printed one by one; the rest counted
 
 
 def note_implausible_values(stage):
-    """Values that cannot be right, kept as given: each noted in data_quality, the first few printed as warnings."""
     found = [(field, problem, row) for table, field, condition, problem in IMPLAUSIBLE
              for row in stage.conn.execute(f"""
         SELECT t._file, t._line, coalesce(t._record_upstream, t.id), t.[{field}], t.source_id, t.upstream_ref,
@@ -258,7 +255,6 @@ def closest(groups):
 
 
 def agree(one, other):
-    """Whether two rows' dates can describe one detention."""
     starts = one["detained_on"], other["detained_on"]
     if all(starts) and (before(*starts) or before(*reversed(starts))):
         return False

@@ -59,9 +59,8 @@ def compare(conn, released_on):
     for detention_id, detained_on, pid, name, country in conn.execute(
             "SELECT d.id, d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p "
             "ON p.id = d.person_id WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
-        when = f" ({detained_on})" if detained_on else ""
-        out.append(made("new detention", f"{name} detained{when}", new=detained_on, person=pid, country=country,
-                        row=detention_id))
+        out.append(made("new detention", f"{name} detained" + (f" ({detained_on})" if detained_on else ""),
+                        new=detained_on, person=pid, country=country, row=detention_id))
     for detention_id, charge_id, title, pid, name, country in conn.execute(
             "SELECT c.detention_id, c.charge_id, ifnull(ch.title_en, c.charge_id), p.id, p.name, p.country "
             "FROM detention_charges AS c JOIN detentions AS d ON d.id = c.detention_id "
@@ -75,9 +74,8 @@ def compare(conn, released_on):
             "coalesce(p.country, o.country, k.state) FROM events AS e LEFT JOIN persons AS p ON p.id = e.person_id "
             "LEFT JOIN organizations AS o ON o.id = e.organization_id LEFT JOIN cases AS k ON k.id = e.case_id "
             "WHERE e.id NOT IN (SELECT id FROM previous.events)"):
-        when = f" ({date})" if date else ""
-        out.append(made("new event", f"{subject}: {event_type}{when}", new=event_id, person=pid, organization=oid,
-                        country=country))
+        out.append(made("new event", f"{subject}: {event_type}" + (f" ({date})" if date else ""), new=event_id,
+                        person=pid, organization=oid, country=country))
     for cid, title, kind, country in conn.execute(
             "SELECT id, title, kind, country FROM campaigns WHERE id NOT IN (SELECT id FROM previous.campaigns)"):
         out.append(made("new campaign", f"New campaign: {title}", new=kind, campaign=cid, country=country))

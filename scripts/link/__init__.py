@@ -113,7 +113,6 @@ def detention_dates_agree(a, b):
 
 
 def places_agree(a, b):
-    """(1, ...) when both are placed at the same city of the gazetteer."""
     return (1, "place") if a.point and a.point == b.point else None
 
 
@@ -156,8 +155,7 @@ def cross_references(conn):
 
 
 def missing_references(conn):
-    """(origin, data_quality row) for each cross-reference to a missing record, read before anything is withheld (a
-    source this build lacks is not the list's fault)."""
+    """(origin, data_quality row) per cross-reference to a missing record of a source read; run before withholding."""
     read = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
     return [record_problem(conn, record_id, column, other.split("/", 1)[1],
                            f"no record of {other.split('/')[0]} has this id; nothing linked")
@@ -173,8 +171,7 @@ def record_problem(conn, record_id, field_name, raw_value, problem):
 
 
 def candidate_pairs(shared, people):
-    """Pairs of records from different sources sharing a name key (never of known, different sexes), and each record's
-    partners by name: {(record, other source): its records}."""
+    """(pairs of records of two sources sharing a name key, never of two sexes; {(record, other source): partners})."""
     partners, pairs = defaultdict(set), set()
     for group in shared.values():
         by_source = defaultdict(list)
@@ -193,16 +190,12 @@ def sexes_differ(a, b):
 
 
 def births_differ(a, b):
-    """Whether the two ranges of possible years of birth lie more than a year apart."""
     return bool(a.birth and b.birth and (a.birth[0] > b.birth[1] + 1 or b.birth[0] > a.birth[1] + 1))
 
 
 def read_overrides(path, conn):
-    """The maintainer's decisions in raw/links.csv, by pair of record ids."""
     decisions = {}
-    if not path.exists():
-        return decisions
-    for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")):
+    for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")) if path.exists() else ():
         if row["decision"] not in ("same", "different"):
             raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
         pair = tuple(sorted((row["record_id"], row["other_record_id"])))

@@ -63,10 +63,8 @@ def read_all(raw):
 
 def read_requests(path, seen):
     """One list's requests, checked line by line (none if it does not exist); `seen`: {target read: its origin}."""
-    if not path.exists():
-        return []
     requests = []
-    for origin, row in read_csv(path, required=("record", "level", "public_id")):
+    for origin, row in read_csv(path, required=("record", "level", "public_id")) if path.exists() else ():
         request = Request(origin, (row["record"] or "").strip(), (row["level"] or "").strip() or "withhold",
                           (row["public_id"] or "").strip() or None, (row.get("name") or "").strip() or None)
         check_request(request, seen)
@@ -99,8 +97,6 @@ def check_request(request, seen):
 
 @dataclass
 class Person:
-    """A withheld person: the request, their records, and every way the dataset knows them."""
-
     request: Request
     records: set  # record ids
     names: set = field(default_factory=set)  # names and romanisations, as sources write them
@@ -351,8 +347,7 @@ def anonymise(conn, person, province_of):
 
 
 def own_addresses(conn, person_ids):
-    """The pages cited for the persons' facts and for the cases that are theirs alone, but for those rows about anyone
-    else cite too (a trial report naming several people stays their source): a page of their own names them."""
+    """Pages cited for the persons or their own cases, and by no row about anyone else: such a page names them."""
     mine, others = set(), set()
     cases = {case_id for case_id, _, _ in own_cases(conn, person_ids)}
     for name, table in TABLES.items():
@@ -372,8 +367,7 @@ def own_addresses(conn, person_ids):
 
 
 def anonymise_cases(conn, public_ids):
-    """Each case whose every target is anonymous, under a new id from the first target's public id, without anything
-    that could name them; its report year, state and coded fields stay, so it is counted."""
+    """Each case of anonymous targets only renamed after the first's id, stripped; year, state, codes stay: counted."""
     numbers = {}
     for case_id, _, targets in own_cases(conn, public_ids):
         first = min(targets)
@@ -417,8 +411,8 @@ def narratives(conn, redactor):
 
 
 def redact(stage, persons):
-    """Other rows' narratives redacted where they name a withheld person; the redactions made. A link naming them may
-    point at their record by an address that does not (CECC's carry an internal number): such addresses go too."""
+    """Other rows' narratives redacted where they name a withheld person, and the address of any link naming them (a
+    CECC address carries only a number); the redactions made."""
     if not persons:
         return []
     conn = stage.conn
@@ -453,8 +447,6 @@ def redact_json(text, redactor):
 
 
 class Redactor:
-    """Finds a withheld person's names, ids and references in a text and replaces them by markers."""
-
     def __init__(self, persons):
         self.persons = persons
         # A person is known here by their request's (file, line): the public and the private list both have a line 2.
@@ -582,9 +574,8 @@ def write_report(path, redactions, requests):
               f"redaction(s) listed in {display_path(path)} (never publish that file)", flush=True)
 
 
-# The last check before a database is published: no trace of a withheld person in any text cell or full-text index,
-# in free pages (which could hold deleted rows), or in the files served beside it. Messages never name anyone.
-# Columns holding someone's own name: a withheld person's name there is a namesake's (their rows are gone).
+# The last check before publishing: no trace of a withheld person in a text cell, full-text index, free page (it may
+# hold deleted rows) or file served beside it; messages name no one. In OWN_NAMES, their name is a namesake's.
 OWN_NAMES = {
     "persons": ("name", "name_native", "name_folded", "alternate_names"),
     "records": ("name_as_written",),
