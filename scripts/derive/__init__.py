@@ -134,8 +134,7 @@ UPDATES = {
             WHERE person_id IN (SELECT person_id FROM records GROUP BY person_id HAVING count(*) > 1)
             GROUP BY person_id
         ) AS per_person WHERE per_person.person_id = persons.id""",
-    # Each charge's label, shown for its id in facets and cells (the charges table's label_column): its law, article and
-    # title, as a title alone does not tell the 1999 code's article from the 2015 code's of the same name.
+    # The label_column shown for a charge id: law, article, title (the 1999 and 2015 codes share titles, not articles).
     "charge_labels": "UPDATE charges SET label = law || ifnull(', art. ' || nullif(article, ''), '') || ': ' || title_en",
     # Still "detained", latest sentence ended before this release and not detained since: flagged, never re-labelled.
     # Against the release's date, not the clock, so a build is the same whenever it runs; at the end date's precision.
@@ -151,8 +150,8 @@ UPDATES = {
 }
 
 
-# Values a source may well give but that cannot be right: (table, field, condition on the row `t` and its source
-# `s`, what is wrong). Each is kept as given, noted in data_quality and shown as a warning.
+# Values that cannot be right, kept as given, noted in data_quality, shown as warnings: (table, field, condition on
+# the row `t` and its source `s`, what is wrong).
 IMPLAUSIBLE = [
     ("detentions", "released_on", "t.released_on < substr(t.detained_on, 1, length(t.released_on))",
      "released before the date of detention"),
@@ -187,10 +186,9 @@ def note_implausible_values(stage):
         in found))
 
 
-# CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): kept in records.raw, a summary is stored
-# as text (tags dropped, entities decoded) so every format shows words, never markup; its http(s) links go beside it,
-# [{"text": "sentenced", "url": "http://…"}], for the person page. nh3 keeps only <a href> to http(s) (script and style
-# go with their contents; no attribute but href) and writes it in the one form LINK reads.
+# CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): a summary is stored as text so every
+# format shows words, its http(s) links beside it ([{"text": …, "url": …}]) for the person page. nh3 keeps only <a href>
+# to http(s) (script and style go with their contents; no attribute but href), in the one form LINK reads.
 LINK = re.compile(r'<a(?: href="([^"]*)")?>([^<]*)</a>')
 
 
@@ -207,10 +205,9 @@ def text_and_links(summary):
     return text, json.dumps(links, ensure_ascii=False) if links else None
 
 
-# Each source gives its own row for one detention (CECC's, ISHR's and CPPC's of Jiang Tianyong's of 2016-11-21). One
-# person's rows from different sources are one detention when their dates of detention agree at the precision both
-# give and no sentence, end or release is before another's detention. The leading row (person's main source, else the
-# best dated) names it in same_detention; a row fitting no group, or several, leads its own.
+# Each source gives its own row for one detention (CECC's, ISHR's, CPPC's of Jiang Tianyong's of 2016-11-21): one
+# person's rows of several sources are one when dates of detention agree at the precision both give and no sentence,
+# end or release is before another's detention. The leading row (main source, else best dated) names the group.
 LATER_DATES = ("sentenced_on", "sentence_ends_on", "released_on")
 
 
