@@ -16,7 +16,6 @@ from scripts.read import RAW, Origin, read_csv
 
 
 def derive(stage, released_on, raw=RAW):
-    """Fill derived columns in the stage; `released_on` is this release's date."""
     signatories(stage, Path(raw) / "reference" / "organization_aliases.csv")
     place_in_provinces(stage, Path(raw) / "reference")
     stage.conn.create_function("summary_text", 1, lambda summary: text_and_links(summary)[0], deterministic=True)
@@ -38,8 +37,7 @@ def name_key(name):
 
 
 def signatories(stage, aliases_path):
-    """Link each signature to an organisation: an alias, a same-key name, or a new organisation; then every
-    organisation's names as written."""
+    """Link each signature to an organisation (an alias, a same-key name, or a new one); record names as written."""
     organizations, signatures = list(stage.rows("organizations")), list(stage.rows("signatures"))
     by_key = {}
     for _, org in organizations:
@@ -81,7 +79,7 @@ def unique_id(slug, taken):
 
 
 def place_in_provinces(stage, reference):
-    """Persons a page places in a province or a known prison, where a country lists its provinces (scripts/places.py)."""
+    """Persons placed in a province or a known prison, where a country lists its provinces (scripts/places.py)."""
     for path in sorted(reference.glob("*_provinces.csv")):
         country = path.name.split("_")[0].upper()
         prisons = reference / f"{country.lower()}_prisons.csv"
@@ -103,10 +101,9 @@ UPDATES = {
     "statistics_dated": """
         UPDATE statistics SET as_of = s.as_of, as_of_precision = s.as_of_precision
         FROM sources AS s WHERE s.id = statistics.source_id AND ifnull(statistics.as_of, '') = ''""",
-    # In one pass over the persons table (each pass rewrites every row): a status with no date of its own is as of its
-    # source's date; people placed no closer than their country get its centroid; a person from one record is from its
-    # own source (json_array writes a one-item list as json_list does); a summary becomes text and links (after
-    # withholding, which redacts summaries as the source gave them).
+    # One pass over persons (each pass rewrites every row): undated status as of its source; unplaced people at their
+    # country's centroid; sources from the one record (json_array writes as json_list does); summary to text and links
+    # (after withholding, which redacts summaries as the source gave them).
     "person_columns": f"""
         UPDATE persons SET
             status_as_of = iif({NO_DATE}, s.as_of, status_as_of),
@@ -117,9 +114,8 @@ UPDATES = {
             sources = json_array(persons.source_id),
             summary = summary_text(summary), summary_links = summary_links(summary)
         FROM sources AS s WHERE s.id = persons.source_id""",
-    # A deceased person's status is dated by the death, where an event dates it, not by the date of the list that says
-    # so (Liu Xiaobo: "deceased" in CECC's export of 2020-07-23, died 2017-07-13). Of several dated death events, the
-    # most precise, then the earliest; the event keeps its own source, which the person page names.
+    # A deceased person's status is dated by a death event, not the list's date (Liu Xiaobo: "deceased" in CECC's export
+    # of 2020-07-23, died 2017-07-13): the most precise, then earliest; the event keeps its source, named on the page.
     "dated_by_death": """
         UPDATE persons SET status_as_of = death.date, status_as_of_precision = death.date_precision
         FROM (SELECT person_id, date, date_precision, row_number() OVER (
@@ -138,12 +134,10 @@ UPDATES = {
             WHERE person_id IN (SELECT person_id FROM records GROUP BY person_id HAVING count(*) > 1)
             GROUP BY person_id
         ) AS per_person WHERE per_person.person_id = persons.id""",
-    # Each charge's label, shown for its id in facets and cells (the charges table's label_column): its law, article and
-    # title, as a title alone does not tell the 1999 code's article from the 2015 code's of the same name.
+    # The label_column shown for a charge id: law, article, title (the 1999 and 2015 codes share titles, not articles).
     "charge_labels": "UPDATE charges SET label = law || ifnull(', art. ' || nullif(article, ''), '') || ': ' || title_en",
-    # A person still "detained" whose latest recorded sentence ended before this release, and who was not detained
-    # again after it, may be out of date: flagged, never re-labelled. Compared with the release's date, not the clock,
-    # so that a build is the same whenever it runs; at the precision the end date has.
+    # Still "detained", latest sentence ended before this release and not detained since: flagged, never re-labelled.
+    # Against the release's date, not the clock, so a build is the same whenever it runs; at the end date's precision.
     "stale_statuses": """
         UPDATE persons SET status_may_be_stale = iif(status = 'detained' AND ends.latest IS NOT NULL
             AND ends.latest < substr(:released_on, 1, length(ends.latest))
@@ -156,8 +150,8 @@ UPDATES = {
 }
 
 
-# Values a source may well give but that cannot be right: (table, field, condition on the row `t` and its source
-# `s`, what is wrong). Each is kept as given, noted in data_quality and shown as a warning.
+# Values that cannot be right, kept as given, noted in data_quality, shown as warnings: (table, field, condition on
+# the row `t` and its source `s`, what is wrong).
 IMPLAUSIBLE = [
     ("detentions", "released_on", "t.released_on < substr(t.detained_on, 1, length(t.released_on))",
      "released before the date of detention"),
@@ -173,7 +167,6 @@ SHOWN_WARNINGS = 5  # printed one by one; the rest counted
 
 
 def note_implausible_values(stage):
-    """Values that cannot be right, kept as given: each noted in data_quality, the first few printed as warnings."""
     found = [(field, problem, row) for table, field, condition, problem in IMPLAUSIBLE
              for row in stage.conn.execute(f"""
         SELECT t._file, t._line, coalesce(t._record_upstream, t.id), t.[{field}], t.source_id, t.upstream_ref,
@@ -193,12 +186,9 @@ def note_implausible_values(stage):
         in found))
 
 
-# Summaries as readers get them. CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): kept as
-# given in records.raw, a person's summary is stored as text, tags dropped and entities decoded, so that every format
-# shows words, never markup; its links to http(s) addresses go beside it, [{"text": "sentenced", "url": "http://…"}],
-# for the person page. nh3 (a maintained sanitiser) decides what survives (only <a href> to http(s) addresses; script
-# and style go with their contents; no attribute but href, not even the generic title) and writes what is left in one
-# form, which LINK reads.
+# CECC's narratives are HTML (`<A HREF="http://…">sentenced</A>`, `&rsquo;`): a summary is stored as text so every
+# format shows words, its http(s) links beside it ([{"text": …, "url": …}]) for the person page. nh3 keeps only <a href>
+# to http(s) (script and style go with their contents; no attribute but href), in the one form LINK reads.
 LINK = re.compile(r'<a(?: href="([^"]*)")?>([^<]*)</a>')
 
 
@@ -215,16 +205,14 @@ def text_and_links(summary):
     return text, json.dumps(links, ensure_ascii=False) if links else None
 
 
-# One detention, one row: each source gives its own detention row (CECC's, ISHR's and CPPC's of Jiang Tianyong's
-# 2016-11-21 detention). Rows of one person from different sources describe the same detention when their dates
-# agree: the same date of detention where both give one (at the precision both give), and no source's sentence, end
-# of sentence or release before another's date of detention. The row leading the group (from the person's main
-# source, else the best dated) names it in same_detention; a row that fits no group, or more than one, leads its own.
+# Each source gives its own row for one detention (CECC's, ISHR's, CPPC's of Jiang Tianyong's of 2016-11-21): one
+# person's rows of several sources are one when dates of detention agree at the precision both give and no sentence,
+# end or release is before another's detention. The leading row (main source, else best dated) names the group.
 LATER_DATES = ("sentenced_on", "sentence_ends_on", "released_on")
 
 
 def same_detentions(stage):
-    """Fill detentions.same_detention: each row's own id, or that of the row leading the detention it describes."""
+    """detentions.same_detention: each row's own id, or that of the row leading the detention it describes."""
     conn = stage.conn
     conn.execute("UPDATE detentions SET same_detention = id")
     rows = conn.execute(f"""
@@ -264,7 +252,6 @@ def closest(groups):
 
 
 def agree(one, other):
-    """Whether two rows' dates can describe one detention."""
     starts = one["detained_on"], other["detained_on"]
     if all(starts) and (before(*starts) or before(*reversed(starts))):
         return False
@@ -274,5 +261,4 @@ def agree(one, other):
 
 def before(a, b):
     """a is before b at the precision both give (2015 is not before 2015-06)."""
-    size = min(len(a), len(b))
-    return a[:size] < b[:size]
+    return a[:len(b)] < b[:len(a)]

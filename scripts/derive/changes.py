@@ -1,6 +1,5 @@
-"""The changes and releases tables: what changed since the previous release (in CI the live site's file, locally any
-given with --previous), added to its history. A change about any id a withheld person has had in any release, or
-naming them by any name they are known by, is dropped."""
+"""The changes and releases tables: what changed since the previous release (in CI the live site's, else --previous),
+added to its history. A change about any id or name a withheld person has had in any release is dropped."""
 
 import hashlib
 import os
@@ -36,7 +35,7 @@ def change(released_on, change_type, title, old=None, new=None, person=None, org
 
 
 def compare(conn, released_on):
-    """The change rows from the previous release (attached as `previous`) to the staged tables, in a stable order."""
+    """The change rows from the previous release (attached as `previous`) to the stage, in a stable order."""
     out, made = [], partial(change, released_on)
     # A person whose id went (linked with another, or listed by a source that names them first) keeps their records:
     # the change says where they are now, and their old address leads there (plugins/pages.py).
@@ -60,9 +59,8 @@ def compare(conn, released_on):
     for detention_id, detained_on, pid, name, country in conn.execute(
             "SELECT d.id, d.detained_on, p.id, p.name, p.country FROM detentions AS d JOIN persons AS p "
             "ON p.id = d.person_id WHERE d.id NOT IN (SELECT id FROM previous.detentions)"):
-        when = f" ({detained_on})" if detained_on else ""
-        out.append(made("new detention", f"{name} detained{when}", new=detained_on, person=pid, country=country,
-                        row=detention_id))
+        out.append(made("new detention", f"{name} detained" + (f" ({detained_on})" if detained_on else ""),
+                        new=detained_on, person=pid, country=country, row=detention_id))
     for detention_id, charge_id, title, pid, name, country in conn.execute(
             "SELECT c.detention_id, c.charge_id, ifnull(ch.title_en, c.charge_id), p.id, p.name, p.country "
             "FROM detention_charges AS c JOIN detentions AS d ON d.id = c.detention_id "
@@ -76,9 +74,8 @@ def compare(conn, released_on):
             "coalesce(p.country, o.country, k.state) FROM events AS e LEFT JOIN persons AS p ON p.id = e.person_id "
             "LEFT JOIN organizations AS o ON o.id = e.organization_id LEFT JOIN cases AS k ON k.id = e.case_id "
             "WHERE e.id NOT IN (SELECT id FROM previous.events)"):
-        when = f" ({date})" if date else ""
-        out.append(made("new event", f"{subject}: {event_type}{when}", new=event_id, person=pid, organization=oid,
-                        country=country))
+        out.append(made("new event", f"{subject}: {event_type}" + (f" ({date})" if date else ""), new=event_id,
+                        person=pid, organization=oid, country=country))
     for cid, title, kind, country in conn.execute(
             "SELECT id, title, kind, country FROM campaigns WHERE id NOT IN (SELECT id FROM previous.campaigns)"):
         out.append(made("new campaign", f"New campaign: {title}", new=kind, campaign=cid, country=country))
@@ -103,9 +100,8 @@ def previous_rows(conn, name):
 
 
 def release_id(released_on, raw, fetched):
-    """A release's id: its date and the short hash of what it is built from (raw/'s files, which declare the upstream
-    files' sha256s, the upstream lists fetched, requirements.txt and a private withholding list), so that the same
-    inputs give the same id."""
+    """Its date and a short hash of its inputs (raw/, which declares upstream sha256s, the lists fetched,
+    requirements.txt, the private withholding list): the same inputs give the same id."""
     digest = hashlib.sha256()
     files = [(path.relative_to(raw).as_posix(), path) for path in sorted(raw.rglob("*")) if path.is_file()]
     private = [("withheld (private)", Path(os.environ[PRIVATE_LIST]))] if os.environ.get(PRIVATE_LIST) else []
@@ -117,9 +113,8 @@ def release_id(released_on, raw, fetched):
 
 
 def history(stage, previous_path, released_on, withheld, release):
-    """(changes rows, releases rows): the previous release's history, plus this release (id `release`) if anything
-    changed, or if there is no previous one. With nothing new the history and its release id are the previous ones, so
-    the database is byte-identical to the live one and nothing is redeployed."""
+    """(changes rows, releases rows): the previous history, plus this release if anything changed or none precedes it.
+    With nothing new, history and release id stay the previous ones: the database is byte-identical, not redeployed."""
     if not previous_path:
         return [], [{"released_on": released_on, "id": release, "changes": 0}]
     conn = stage.conn

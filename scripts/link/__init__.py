@@ -1,6 +1,5 @@
-"""One person, many lists: records of different sources that name the same person linked into one (docs/linking.md).
-Records sharing a name key are scored on the rest of the evidence: strong pairs are merged, weaker ones wait in
-link_candidates for a maintainer, whose decisions in raw/links.csv force or forbid any pair."""
+"""Records of different sources naming the same person linked into one (docs/linking.md): those sharing a name key are
+scored, strong pairs merged, weaker ones left in link_candidates for raw/links.csv to force or forbid."""
 
 import json
 from collections import defaultdict
@@ -114,7 +113,6 @@ def detention_dates_agree(a, b):
 
 
 def places_agree(a, b):
-    """(1, ...) when both are placed at the same city of the gazetteer."""
     return (1, "place") if a.point and a.point == b.point else None
 
 
@@ -157,8 +155,7 @@ def cross_references(conn):
 
 
 def missing_references(conn):
-    """(origin, data_quality row) for each cross-reference to a missing record, read before anything is withheld (a
-    source this build lacks is not the list's fault)."""
+    """(origin, data_quality row) per cross-reference to a missing record of a source read; run before withholding."""
     read = {source for (source,) in conn.execute("SELECT DISTINCT source_id FROM records")}
     return [record_problem(conn, record_id, column, other.split("/", 1)[1],
                            f"no record of {other.split('/')[0]} has this id; nothing linked")
@@ -166,7 +163,6 @@ def missing_references(conn):
 
 
 def record_problem(conn, record_id, field_name, raw_value, problem):
-    """(origin, data_quality row) of a problem with a staged record."""
     upstream_id, source_id, upstream_ref, file, line = conn.execute(
         "SELECT upstream_id, source_id, upstream_ref, _file, _line FROM records WHERE id = ?", (record_id,)).fetchone()
     return Origin(file, line), {"upstream_id": upstream_id, "field": field_name, "raw_value": raw_value,
@@ -175,8 +171,7 @@ def record_problem(conn, record_id, field_name, raw_value, problem):
 
 
 def candidate_pairs(shared, people):
-    """Pairs of records from different sources sharing a name key (never of known, different sexes), and each record's
-    partners by name: {(record, other source): its records}."""
+    """(pairs of records of two sources sharing a name key, never of two sexes; {(record, other source): partners})."""
     partners, pairs = defaultdict(set), set()
     for group in shared.values():
         by_source = defaultdict(list)
@@ -195,16 +190,12 @@ def sexes_differ(a, b):
 
 
 def births_differ(a, b):
-    """Whether the two ranges of possible years of birth lie more than a year apart."""
     return bool(a.birth and b.birth and (a.birth[0] > b.birth[1] + 1 or b.birth[0] > a.birth[1] + 1))
 
 
 def read_overrides(path, conn):
-    """The maintainer's decisions in raw/links.csv, by pair of record ids."""
     decisions = {}
-    if not path.exists():
-        return decisions
-    for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")):
+    for origin, row in read_csv(path, required=("record_id", "other_record_id", "decision")) if path.exists() else ():
         if row["decision"] not in ("same", "different"):
             raise origin.error("decision", row["decision"], "unknown decision", "Write same or different.")
         pair = tuple(sorted((row["record_id"], row["other_record_id"])))
@@ -237,7 +228,6 @@ class LinkPlan:
     contradictions: list  # (record, other record, field, its value, the other's, how they were linked)
 
     def members(self, record_id):
-        """The records of the person the record belongs to (the record alone when it is linked to none)."""
         return self.groups.get(record_id, {record_id})
 
 
@@ -278,8 +268,7 @@ def plan(stage, priorities, overrides):
 
 
 def contradicted(a, b):
-    """(field, a's value, b's) for each fact two records a list or a maintainer links give differently: sex, year of
-    birth, dates of detention (none agreeing at the precision both give), province."""
+    """(field, a's value, b's) for each fact two linked records give differently: sex, birth, detention, province."""
     found = []
     if sexes_differ(a, b):
         found.append(("sex", a.sex, b.sex))
@@ -346,11 +335,10 @@ def merge_people(rows, priorities):
             if key not in STATUS_FIELDS and merged.get(key) is None and value is not None:
                 merged[key] = value
     merged.update({key: status_row(rows, priorities).get(key) for key in STATUS_FIELDS})
-    names = []
-    for row in rows:
-        names += [row["name"], row.get("name_native"), *json.loads(row.get("alternate_names") or "[]")]
-    alternates = [n for n in dict.fromkeys(names) if n and n not in (merged["name"], merged.get("name_native"))]
-    merged["alternate_names"] = json_list(alternates)
+    names = [n for row in rows
+             for n in (row["name"], row.get("name_native"), *json.loads(row.get("alternate_names") or "[]"))]
+    merged["alternate_names"] = json_list([n for n in dict.fromkeys(names)
+                                           if n and n not in (merged["name"], merged.get("name_native"))])
     for key in ("categories", "issues"):
         merged[key] = json_list(sorted({item for row in rows for item in json.loads(row.get(key) or "[]")}))
     best = min(rows, key=lambda row: PRECISION_RANK.get(row.get("coordinate_precision"), 3))

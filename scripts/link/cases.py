@@ -1,6 +1,5 @@
-"""One reprisal case that two sources present, made one as raw/case_links.csv (case_id, same_as, note) says
-(docs/linking.md). A line naming a case that withholding took away or renamed is passed over, saying only its line:
-that case must be neither merged nor named."""
+"""Two sources' reprisal case made one as raw/case_links.csv says (docs/linking.md). A line naming a case withholding
+took away or renamed is passed over, saying only its line: that case must be neither merged nor named."""
 
 import json
 
@@ -8,8 +7,7 @@ from scripts.common import json_list
 from scripts.read import read_csv
 
 
-def merge(conn, path, staged):
-    """`staged`: the ids of the cases as read, before withholding."""
+def merge(conn, path, staged):  # staged: the ids of the cases as read, before withholding
     conn.execute("UPDATE cases SET sources = json_array(source_id), other_records = NULL")
     if not path.exists():
         return

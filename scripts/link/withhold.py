@@ -1,6 +1,5 @@
-"""Withholding: what a family asks us not to publish is nowhere in the database, or the build stops and says why.
-Requests: raw/withheld.csv and the private list $CONSCIENCE_WITHHELD names (levels and checks: docs/withholding.md).
-The redactions go to a report never published; `traces_left` searches the written file for what was missed."""
+"""Withholding: what a family asks us not to publish is nowhere in the database, or the build stops and says why
+(docs/withholding.md). The redactions go to a report never published; `traces_left` searches for what was missed."""
 
 import csv
 import json
@@ -33,8 +32,6 @@ OF_RECORDS = f"SELECT DISTINCT person_id FROM records WHERE id IN {JSON_EACH}"
 
 @dataclass(frozen=True)
 class Request:
-    """One line of raw/withheld.csv."""
-
     origin: Origin
     target: str
     level: str
@@ -66,10 +63,8 @@ def read_all(raw):
 
 def read_requests(path, seen):
     """One list's requests, checked line by line (none if it does not exist); `seen`: {target read: its origin}."""
-    if not path.exists():
-        return []
     requests = []
-    for origin, row in read_csv(path, required=("record", "level", "public_id")):
+    for origin, row in read_csv(path, required=("record", "level", "public_id")) if path.exists() else ():
         request = Request(origin, (row["record"] or "").strip(), (row["level"] or "").strip() or "withhold",
                           (row["public_id"] or "").strip() or None, (row.get("name") or "").strip() or None)
         check_request(request, seen)
@@ -102,8 +97,6 @@ def check_request(request, seen):
 
 @dataclass
 class Person:
-    """A withheld person: the request, their records, and every way the dataset knows them."""
-
     request: Request
     records: set  # record ids
     names: set = field(default_factory=set)  # names and romanisations, as sources write them
@@ -152,8 +145,7 @@ def resolve(stage, requests, linked, declared):
 
 
 def same_name(a, b):
-    """Two writings of one name: the same words in any order, diacritics, case and spacing aside; or, for names in
-    Chinese characters, the same characters or the same pinyin."""
+    """Two writings of one name: the same words in any order, diacritics, case aside; in CJK, same hanzi or pinyin."""
     if CJK.search(a) and CJK.search(b):
         return re.sub(r"\s", "", a) == re.sub(r"\s", "", b)
     a, b = (romanise(x, "Hans") if CJK.search(x) else x for x in (a, b))
@@ -211,8 +203,7 @@ def known_as(conn, person):
 
 
 def own_cases(conn, person_ids):
-    """(case id, UN report case reference, target ids) of each reprisal case whose every target is one of the persons:
-    its id (often built from a name) and reference (the report names them there) identify them."""
+    """(case id, UN reference, target ids) of each case whose every target is one of the persons: both identify them."""
     return [(case_id, reference, set(json.loads(targets))) for case_id, reference, targets in conn.execute(f"""
         SELECT c.id, c.sg_case_reference, json_group_array(r.person_id) FROM cases c JOIN reprisals r ON r.case_id = c.id
         GROUP BY c.id HAVING sum(r.organization_id IS NOT NULL OR r.person_id IS NULL
@@ -221,8 +212,7 @@ def own_cases(conn, person_ids):
 
 
 def known_before(conn, persons, previous_changes):
-    """Each person's ids and names in the previous release (attached as `previous`) added to what they are known by:
-    one whose id or spelling changed is still found by a record or id they had, or a change naming them, and so on."""
+    """What each person was known by in the previous release (attached as `previous`), to a fixed point: ids, names."""
     tables = {name for (name,) in conn.execute("SELECT name FROM previous.sqlite_master WHERE type = 'table'")}
     for person in persons:
         before = None
@@ -259,8 +249,6 @@ def distinctive(identifier):
 def tokens(text):
     return re.findall(r"[a-z0-9]+", fold(text).lower())
 
-
-# Removing, anonymising and redacting in the stage
 
 def remove_records(stage, record_ids, person_ids=()):
     """The records and the persons' records gone with every row they gave; then those persons, and any a gone record
@@ -316,7 +304,6 @@ def apply(stage, withheld, province_of):
 
 
 def count_persons(stage, counted):
-    """Persons published in counts only, by country and status."""
     rows = stage.conn.execute(f"SELECT country, status, count(*) FROM persons WHERE id IN {JSON_EACH} "
                               f"GROUP BY country, status ORDER BY country, status", (json.dumps(counted),)).fetchall()
     stage.add("withheld_counts", ((Origin("raw/withheld.csv"), {"country": c, "status": s, "persons": n})
@@ -360,8 +347,7 @@ def anonymise(conn, person, province_of):
 
 
 def own_addresses(conn, person_ids):
-    """The pages cited for the persons' facts and for the cases that are theirs alone, but for those rows about anyone
-    else cite too (a trial report naming several people stays their source): a page of their own names them."""
+    """Pages cited for the persons or their own cases, and by no row about anyone else: such a page names them."""
     mine, others = set(), set()
     cases = {case_id for case_id, _, _ in own_cases(conn, person_ids)}
     for name, table in TABLES.items():
@@ -381,8 +367,7 @@ def own_addresses(conn, person_ids):
 
 
 def anonymise_cases(conn, public_ids):
-    """Each case whose every target is anonymous, under a new id from the first target's public id, without anything
-    that could name them; its report year, state and coded fields stay, so it is counted."""
+    """Each case of anonymous targets only renamed after the first's id, stripped; year, state, codes stay: counted."""
     numbers = {}
     for case_id, _, targets in own_cases(conn, public_ids):
         first = min(targets)
@@ -415,21 +400,19 @@ def rename_rows(conn, table, old_id, public_id, kind, blank, params=(), dates=("
 
 
 def to_the_month(conn, table, column, key, value):
-    """The dates given to the day of the rows whose `key` column is `value`, kept only to the month."""
     conn.execute(f"""UPDATE [{table}] SET [{column}] = substr([{column}], 1, 7), [{column}_precision] = 'month'
                      WHERE [{key}] = ? AND [{column}_precision] = 'day'""", (value,))
 
 
 def narratives(conn, redactor):
-    """(table, column, rowid, text) of every narrative that may name a withheld person."""
     for name, table in TABLES.items():
         for column in (c for c in table.columns if c.narrative):
             yield from ((table, column, rowid, text) for rowid, text in redactor.candidates(conn, name, column.name))
 
 
 def redact(stage, persons):
-    """Other rows' narratives redacted where they name a withheld person; the redactions made. A link naming them may
-    point at their record by an address that does not (CECC's carry an internal number): such addresses go too."""
+    """Other rows' narratives redacted where they name a withheld person, and the address of any link naming them (a
+    CECC address carries only a number); the redactions made."""
     if not persons:
         return []
     conn = stage.conn
@@ -464,8 +447,6 @@ def redact_json(text, redactor):
 
 
 class Redactor:
-    """Finds a withheld person's names, ids and references in a text and replaces them by markers."""
-
     def __init__(self, persons):
         self.persons = persons
         # A person is known here by their request's (file, line): the public and the private list both have a line 2.
@@ -485,7 +466,7 @@ class Redactor:
         self.surnames = {(p.request.origin.file, p.request.origin.line): p.surnames for p in self.persons}
 
     def candidates(self, conn, table, column):
-        """(rowid, text) in rowid order of the rows whose column holds a name's longest part (any case) or an id."""
+        """(rowid, text) of the rows whose column holds a name's longest part (any case) or an id."""
         needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
         tests = [(f"[{column}] LIKE '%' || ? || '%'", needle) for needle in sorted(needles)]
@@ -537,11 +518,9 @@ class Redactor:
         return named or self.first_in(text, NAME_MARKER) or self.first_in(text, RECORD_MARKER)
 
     def first_in(self, text, marker):
-        """The request (file, line) of the first withheld person the text holds a name (NAME_MARKER: in CJK) or an id
-        or link (RECORD_MARKER) of, else None."""
-        found = (request for needle, kind, request in self.exact
-                 if kind == marker and exact_pattern(needle).search(text))
-        return next(found, None)
+        """The request of the first withheld person whose CJK name (NAME_MARKER) or id (RECORD_MARKER) the text has."""
+        return next((request for needle, kind, request in self.exact
+                     if kind == marker and exact_pattern(needle).search(text)), None)
 
 
 LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"'>\s]*)[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
@@ -583,7 +562,7 @@ def merge(spans):
 
 
 def write_report(path, redactions, requests):
-    """The redactions made, for the maintainer: never published (it names whom it protects)."""
+    """For the maintainer, never published (it names whom it protects)."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -595,9 +574,8 @@ def write_report(path, redactions, requests):
               f"redaction(s) listed in {display_path(path)} (never publish that file)", flush=True)
 
 
-# The last check before a database is published: no trace of a withheld person in any text cell or full-text index,
-# in free pages (which could hold deleted rows), or in the files served beside it. Messages never name anyone.
-# Columns holding someone's own name: a withheld person's name there is a namesake's (their rows are gone).
+# The last check before publishing: no trace of a withheld person in a text cell, full-text index, free page (it may
+# hold deleted rows) or file served beside it; messages name no one. In OWN_NAMES, their name is a namesake's.
 OWN_NAMES = {
     "persons": ("name", "name_native", "name_folded", "alternate_names"),
     "records": ("name_as_written",),
@@ -646,7 +624,6 @@ def traces_in_served_files(persons):
 
 
 def texts(conn, redactor):
-    """(table, column, rowid, text) of every text cell that may hold a trace."""
     for table in TABLES:
         for _, column, kind, *_ in conn.execute(f"PRAGMA table_info([{table}])").fetchall():
             if kind.upper() == "TEXT":
