@@ -41,7 +41,6 @@ class Plan:
         return frozenset(self.mapping.missing)
 
     def readers(self, specs, kind, name):
-        """The ValueReaders of a field's value specs, compiled on first use."""
         key = (*map(id, specs or []), kind, name)  # the specs live as long as the mapping: their ids are theirs
         if key not in self.compiled:
             many = name in LIST_FIELDS or kind == "charges"
@@ -115,9 +114,8 @@ def vocabularies(raw):
 
 def countries_named(plan):
     """The countries a list's persons can be in: those its mapping names, or those its country column holds."""
-    specs = plan.mapping.fields.country or []
     named = {plan.mapping.constants.country} - {None}
-    for spec in specs:
+    for spec in plan.mapping.fields.country or []:
         named |= {spec.value} | set((spec.values or {}).values()) | {p.value for p in spec.patterns}
         if spec.columns() and not spec.translates() and spec.value is None:
             named |= {cell_text(row.values.get(column)) for row in plan.file.rows() for column in spec.columns()}
@@ -222,8 +220,7 @@ class ValueReader:
             if match:
                 if problem:
                     record.problem(column, text, problem)
-                    return NOTHING
-                if value is None:
+                if problem or value is None:
                     return NOTHING
                 return re.sub(r"\{(\d+)\}", lambda m: match.group(int(m.group(1))) or "", value) \
                     if isinstance(value, str) else value
@@ -326,9 +323,7 @@ class Record:
 
     def text(self, column, missing=()):
         text = cell_text(self.row.values.get(column))
-        if not text or text in self.plan.missing or text in missing:
-            return None
-        return text
+        return None if not text or text in self.plan.missing or text in missing else text
 
     def read(self, readers):
         found = []
@@ -383,9 +378,7 @@ class Record:
     def names(self, person):
         """The romanisation of a native-script name: the name when the list gives none, else an alternate name."""
         native, script = person.get("name_native"), self.mapping.name_script
-        romanised = None
-        if native and script:
-            romanised = romanise(native, script) if script in ("Hans", "Hant") else fold(native)
+        romanised = native and script and (romanise(native, script) if script in ("Hans", "Hant") else fold(native))
         if not person.get("name"):
             person["name"] = romanised or native
         elif romanised and key_of(romanised) != key_of(person["name"]):

@@ -7,17 +7,8 @@ import re
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    create_model,
-    field_validator,
-    model_validator,
-)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model,
+                      field_validator, model_validator)
 
 from scripts.adapters.dateformats import TERM_MEANINGS, UNIT_MONTHS, check_format
 from scripts.adapters.readers import FORMATS
@@ -326,20 +317,16 @@ class Mapping(Strict):
                                                "`cp1252`, `utf-16`).")
     delimiter: str | None = Field(None, description="csv: the separator between cells (default `,`; tsv: tab).")
     sheet: str | None = Field(None, description="xlsx, ods: the sheet's name (default: the first).")
-    header_row: int = Field(1, ge=1, description="The row (line) holding the column names; rows above it are "
-                                                 "left out.")
+    header_row: int = Field(1, ge=1, description="The row (line) of the column names; rows above it are left out.")
     header: list[str] | None = Field(None, description="Column names, for a file without a header row (every row "
                                                        "is then data).")
     table: int = Field(1, ge=1, description="html: which table of the page (1 = the first).")
-    pages: str | None = Field(None, description="pdf: the pages holding the table, e.g. `2-5` or `1,3` "
-                                                "(default: all).")
+    pages: str | None = Field(None, description="pdf: the table's pages, e.g. `2-5` or `1,3` (default: all).")
     pdf_columns: list[float] | None = Field(None, description="pdf: x positions (in points) of the lines between "
                                                               "columns, for a table drawn without rules.")
     object: str | None = Field(None, description="rdata: the data frame's name in the R workspace.")
-    document: Document | None = Field(None, description="html, pdf: the file is a document of entries, read as "
-                                                        "declared here.")
-    first_columns: int | None = Field(None, ge=1, description="Read only the first N columns (the rest are left "
-                                                              "out of every record).")
+    document: Document | None = Field(None, description="html, pdf: a document of entries, read as declared here.")
+    first_columns: int | None = Field(None, ge=1, description="Read only the first N columns (the rest left out).")
     missing: list[str] = Field([], description="Values meaning 'no value' in every column (e.g. `[NA, \".\", "
                                                "\"0\"]`). An empty cell never has a value.")
     id_column: str | None = Field(None, description="The column of the list's own record ids; empty: rows are "

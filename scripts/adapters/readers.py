@@ -336,8 +336,7 @@ def rdata_records(path, mapping, shown):
     if mapping.object not in objects:
         raise BuildError(shown, None, "object", mapping.object, "the R workspace holds no object of this name",
                          f"Name one of: {', '.join(map(str, objects))}.")
-    frame = objects[mapping.object]
-    frame = frame.iloc[:, : mapping.first_columns]
+    frame = objects[mapping.object].iloc[:, : mapping.first_columns]
     frame = frame.astype(object).where(frame.notna(), None)
     yield "0", "row 0", [str(column) for column in frame.columns]
     for number, cells in enumerate(frame.itertuples(index=False, name=None), start=1):
