@@ -18,7 +18,6 @@ class DateProblem(ValueError):
 
 
 def check_format(text):
-    """ValueError naming a directive the format uses that is not supported, or its missing year."""
     found = re.findall(r"%(.)", text.replace("%%", ""))
     for directive in found:
         if directive not in DIRECTIVES:
@@ -47,8 +46,6 @@ def month_names(language):
 
 
 class DateReader:
-    """Reads a column's dates in its declared formats (tried in order) into (iso, precision)."""
-
     def __init__(self, formats=None, language="en", unknown=None):
         formats = [f for name in (formats or [ISO]) for f in (ISO_FORMATS if name == ISO else (name,))]
         self.unknown = {part: marker for part, marker in (unknown or {}).items() if marker}
@@ -118,8 +115,6 @@ def described(formats, unknown):
     return text
 
 
-# Sentences ----------------------------------------------------------------------------------------------------
-
 TERM_MEANINGS = ("years", "months", "weeks", "days", "life", "death", "suspended", "filler")
 UNIT_MONTHS = {"years": 12.0, "months": 1.0, "weeks": 7 / (365.25 / 12), "days": 1 / (365.25 / 12)}
 # The words sentences use in the languages of this project's lists; a list adds its own (term_words).
@@ -166,9 +161,8 @@ def term_reader(list_words):
 
 
 def read_term(text, list_words=()):
-    """(months, problem): months of a sentence such as '5 years 6 months', '一年半', 'năm năm tù' or '3 years
-    suspended' (a sentence written in two languages, '四年 / 4 years', counts once); None for life or death; a
-    problem where the text is not only such words, or its languages disagree."""
+    """(months, problem) of a sentence: '5 years 6 months', '一年半', 'năm năm tù', '3 years suspended', '四年 / 4 years'
+    (counted once); None for life or death; a problem if the text is not only such words or its languages disagree."""
     term, word, meanings = term_reader(tuple(sorted(list_words)))
     found = list(term.finditer(text))
     blanked = term.sub(lambda match: " " * len(match.group(0)), text)

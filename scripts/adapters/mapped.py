@@ -26,8 +26,6 @@ WEB_ADDRESS = re.compile(r"https?://[^\s/]+\.\S+")
 
 @dataclass
 class Plan:
-    """A list ready to read: its checked mapping, its file, and what its values are checked against."""
-
     meta: dict
     mapping: language.Mapping
     file: ListFile
@@ -178,11 +176,8 @@ class ValueReader:
         if not self.columns:
             value = self.converted(record, None, self.constant, self.constant)
             return [] if value is NOTHING else [(value, None, self.constant)]
-        cells, texts = record.row.values, []
-        for column in self.columns:
-            text = cell_text(cells.get(column))
-            if text and text not in self.missing:
-                texts.append((column, text))
+        texts = [(column, text) for column in self.columns
+                 if (text := cell_text(record.row.values.get(column))) and text not in self.missing]
         if self.constant is not None:
             return [(self.constant, *texts[0])] if texts else []
         if self.join is not None and texts:
@@ -230,7 +225,6 @@ class ValueReader:
         return NOTHING
 
     def converted(self, record, column, written, value):
-        """The value as the field's kind: a date, a year, a number, a vocabulary id, or text."""
         kind = self.kind
         if self.dates:
             try:
@@ -238,9 +232,7 @@ class ValueReader:
             except DateProblem as exc:
                 record.problem(column, written, str(exc))
                 return NOTHING
-            if date is None:
-                return NOTHING
-            return found if kind == "date" else int(date[:4])
+            return NOTHING if date is None else found if kind == "date" else int(date[:4])
         if kind in ("integer", "real", "year"):
             try:
                 number = float(str(value).replace(",", "."))
@@ -259,8 +251,7 @@ class ValueReader:
 
 
 def read_upstream(meta, folder, context):
-    """The list's adapter, its plan checked before any list was read: a function from a choice of its records
-    (`select`, all by default) to the (table, row) pairs they give, record by record, as it reads."""
+    """The list's adapter: records chosen by `select` (all by default) → their (table, row) pairs, as it reads."""
     if not meta.get("mapping"):
         raise BuildError(display_path(folder / "source.yml"), None, "adapter", meta.get("adapter"),
                          "the source has no mapping", "Read the list through a mapping: see docs/mapping.md.")
@@ -269,7 +260,6 @@ def read_upstream(meta, folder, context):
 
 
 def adapt(plan, records, context):
-    """(table, row) for every row of our tables each record gives, tagged with its upstream record."""
     for rows in records:
         yield from Record(plan, rows, context).tables()
 
@@ -390,7 +380,6 @@ class Record:
                                      if n not in (person["name"], native)]
 
     def place(self, person):
-        """The place as written, and its coordinates from the gazetteer (a miss is recorded)."""
         person.update(latitude=None, longitude=None, coordinate_precision=None)
         column, parts = None, [person["place"]] if person.get("place") else []  # a constant place
         for spec in self.mapping.fields.place or []:
@@ -510,7 +499,6 @@ class Record:
         return detention, list(rows.values())
 
     def terms(self, terms):
-        """(months, as written) from the years, months, weeks and days columns."""
         given = []
         for unit, factor in UNIT_MONTHS.items():
             text = self.text(getattr(terms, unit))

@@ -18,7 +18,6 @@ Scalar = str | int | float | bool
 # Persons columns a mapping fills under `fields:` (the status columns come from `status:`; derived ones never).
 STATUS_COLUMNS = {"id", "status", "status_as_of", "status_confirmed", "status_detail"}
 PERSON_FIELDS = [c.name for c in TABLES["persons"].columns if not c.derived and c.name not in STATUS_COLUMNS]
-# Fields whose values are ids of a vocabulary, checked in the mapping and in every cell.
 VOCABULARIES = {"country": "countries", "categories": "categories", "issues": "issue_categories"}
 # Keys whose values name columns of the list, in whichever block they are: checked against the file's header.
 COLUMN_KEYS = {"column", "id_column", "url_column", "deceased_when", *UNIT_MONTHS}
@@ -71,9 +70,8 @@ class Strict(BaseModel):
     @field_validator("formats", check_fields=False)  # of the models that have date formats
     @classmethod
     def known_directives(cls, formats):
-        for text in formats or []:
-            if text != "ISO":
-                check_format(text)
+        for text in [text for text in formats or [] if text != "ISO"]:
+            check_format(text)
         return formats
 
 
@@ -115,8 +113,7 @@ Regex = Annotated[str, AfterValidator(lambda text: compiled(text) and text)]
 class Pattern(Strict):
     """A regular expression tried, in order, on a value that is not in `values`."""
 
-    match: Regex = Field(description="Regular expression matched against the whole value (Python syntax; "
-                                     "`(…)` captures a group).")
+    match: Regex = Field(description="Python regular expression for the whole value; `(…)` captures a group.")
     value: Scalar | None = Field(None, description="What a matching value becomes; `{1}`, `{2}`… stand for the "
                                                    "groups. `null`: no value.")
     problem: str | None = Field(None, description="Instead of `value`: a matching value goes to data_quality "
@@ -132,8 +129,7 @@ class Pattern(Strict):
 
 
 UnknownParts = create_model(
-    "UnknownParts", __base__=Strict, __doc__="What a date writes for a part the list does not know, as in "
-                                             "`1989/mm/dd`.",
+    "UnknownParts", __base__=Strict, __doc__="What a date writes for an unknown part, as in `1989/mm/dd`.",
     **{part: (str | None, Field(None, description=f"Placeholder for an unknown {part}, e.g. `{marker}`."))
        for part, marker in (("year", "yyyy"), ("month", "mm"), ("day", "dd"))})
 
@@ -158,9 +154,8 @@ class Value(Strict):
     separator: str | None = Field(None, description="Several values in one cell, e.g. `\";\"` or `\"/\"`.")
     find: Regex | None = Field(
         None, description="Values written inside a text: every match of this regular expression is a value (its "
-                          "first group where it has one; a match without it gives none), e.g. article numbers in "
-                          "a charge, or a sentence in a narrative. A field that takes one value takes it only where "
-                          "every match agrees; else none, reported.")
+                          "first group where it has one; a match without it gives none), e.g. article numbers in a "
+                          "charge. A one-value field takes it only where every match agrees; else none, reported.")
     join: str | None = Field(None, description="With several columns: all their values joined by this text "
                                                "(e.g. `\", \"` for county, prefecture, province).")
     formats: list[str] | None = Field(
@@ -256,8 +251,7 @@ class DetentionBase(Strict):
     term_words: dict[str, Literal[TERM_MEANINGS]] = Field(
         {}, description="Words the list uses in sentence_as_written beyond those read already (English, Chinese and "
                         "Vietnamese units, numerals and number words, `life`, `death`, `suspended`), e.g. `{años: "
-                        "years, prisión: filler}`. sentence_months is read from such a sentence; one that cannot be "
-                        "read is kept as written and reported.")
+                        "years, prisión: filler}`. A sentence not read into months is kept as written, reported.")
 
 
 Detention = create_model("Detention", __base__=DetentionBase, __doc__=DetentionBase.__doc__, **{
@@ -278,8 +272,7 @@ class CrossReference(Strict):
     """A column holding another source's upstream id of the same person: the two records are linked."""
 
     column: str = Field(description="The column (e.g. a CECC record number).")
-    source: str = Field(description="The other source's id (a folder of raw/).",
-                        json_schema_extra=vocabulary("sources"))
+    source: str = Field(description="The other source's id (a raw/ folder).", json_schema_extra=vocabulary("sources"))
     separator: str | None = Field(None, description="Several ids in one cell.")
     missing: list[str] = Field([], description="Values meaning 'no reference' in this column.")
 
@@ -392,8 +385,6 @@ class Mapping(Strict):
             raise ValueError("an rdata list needs object: the data frame's name")
         return self
 
-
-# Reading the mapping from source.yml, with line numbers ------------------------------------------------------
 
 def yaml_value(node, path, lines):
     """Python values from a YAML node with YAML 1.2's plain scalars (yes, no, on, off stay text), noting each line."""
