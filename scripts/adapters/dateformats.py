@@ -29,7 +29,6 @@ def check_format(text):
 
 @lru_cache(maxsize=None)
 def month_names(language):
-    """{lower-case name: month} in the list's language (CLDR, through Babel), plus English."""
     from babel import Locale, UnknownLocaleError
 
     names = {}
@@ -76,8 +75,7 @@ class DateReader:
         date (as spreadsheets' date cells are read) is always understood, whatever the formats."""
         text = " ".join(str(text).split())
         for pattern in (*self.patterns, FULL_ISO):
-            match = pattern.fullmatch(text)
-            if match:
+            if match := pattern.fullmatch(text):
                 return self.partial(match.groupdict())
         raise DateProblem(f"unparseable date (expected {self.expected})")
 
@@ -119,7 +117,8 @@ TERM_MEANINGS = ("years", "months", "weeks", "days", "life", "death", "suspended
 UNIT_MONTHS = {"years": 12.0, "months": 1.0, "weeks": 7 / (365.25 / 12), "days": 1 / (365.25 / 12)}
 # The words sentences use in the languages of this project's lists; a list adds its own (term_words).
 TERM_WORDS = {
-    "en": {**dict.fromkeys(("year", "years", "yr", "yrs"), "years"), **dict.fromkeys(("month", "months", "mo", "mos"), "months"),
+    "en": {**dict.fromkeys(("year", "years", "yr", "yrs"), "years"),
+           **dict.fromkeys(("month", "months", "mo", "mos"), "months"),
            **dict.fromkeys(("week", "weeks", "wk", "wks"), "weeks"), **dict.fromkeys(("day", "days"), "days"),
            "life": "life", "death": "death", "suspended": "suspended",
            **dict.fromkeys(("and", "of", "in", "prison", "imprisonment", "jail", "sentence"), "filler")},

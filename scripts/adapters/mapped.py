@@ -208,11 +208,9 @@ class ValueReader:
 
     def translated(self, record, column, text):
         if self.values is not None and text in self.values:
-            value = self.values[text]
-            return NOTHING if value is None else value
+            return NOTHING if (value := self.values[text]) is None else value
         for pattern, value, problem in self.patterns:
-            match = pattern.fullmatch(text)
-            if match:
+            if match := pattern.fullmatch(text):
                 if problem:
                     record.problem(column, text, problem)
                 if problem or value is None:
@@ -270,8 +268,7 @@ class Record:
     def __init__(self, plan, rows, context):
         self.plan, self.rows, self.context = plan, rows, context
         self.mapping, self.source_id = plan.mapping, plan.meta["id"]
-        id_column = self.mapping.id_column
-        self.upstream_id = (cell_text(rows[0].values.get(id_column)) if id_column else None) or rows[0].number
+        self.upstream_id = cell_text(rows[0].values.get(self.mapping.id_column)) or rows[0].number  # no id column: None
         self.person_id = f"{self.source_id}-{self.upstream_id}"
         self.problems, self.refs = [], {}
         self.row = rows[0]  # the row being read
@@ -337,9 +334,7 @@ class Record:
                 value = next(iter(self.read(readers)), (None,))[0]
             else:
                 value = self.across_rows(readers, name)
-            if constant is not None:
-                value = value or ([constant] if name in LIST_FIELDS else constant)
-            person[name] = value
+            person[name] = value if constant is None else value or ([constant] if name in LIST_FIELDS else constant)
         self.row = self.rows[0]
         self.names(person)
         issues = list(dict.fromkeys(person["issues"] or []))
@@ -495,7 +490,8 @@ class Record:
         detention.update(id=detention_id, person_id=self.person_id, kind=detention["kind"] or "detention")
         rows = {}
         for charge_id, _, written in charges:
-            rows.setdefault(written, {"detention_id": detention_id, "charge_id": charge_id, "charge_as_written": written})
+            rows.setdefault(written, {"detention_id": detention_id, "charge_id": charge_id,
+                                      "charge_as_written": written})
         return detention, list(rows.values())
 
     def terms(self, terms):

@@ -116,8 +116,7 @@ class Pattern(Strict):
     match: Regex = Field(description="Python regular expression for the whole value; `(…)` captures a group.")
     value: Scalar | None = Field(None, description="What a matching value becomes; `{1}`, `{2}`… stand for the "
                                                    "groups. `null`: no value.")
-    problem: str | None = Field(None, description="Instead of `value`: a matching value goes to data_quality "
-                                                  "with this problem.")
+    problem: str | None = Field(None, description="Instead of `value`: send a match to data_quality with this problem.")
 
     @model_validator(mode="after")
     def groups_exist(self):
@@ -306,8 +305,7 @@ class Mapping(Strict):
     """How a list is read: its file's format, its rows, and which of its columns fill which of our columns."""
 
     format: Literal[FORMATS] = Field("csv", description="The file's format: " + ", ".join(FORMATS) + ".")
-    encoding: str = Field("utf-8", description="The text encoding of a csv, tsv, json or html file (e.g. `latin-1`, "
-                                               "`cp1252`, `utf-16`).")
+    encoding: str = Field("utf-8", description="csv, tsv, json, html: the text encoding, e.g. `latin-1` or `utf-16`.")
     delimiter: str | None = Field(None, description="csv: the separator between cells (default `,`; tsv: tab).")
     sheet: str | None = Field(None, description="xlsx, ods: the sheet's name (default: the first).")
     header_row: int = Field(1, ge=1, description="The row (line) of the column names; rows above it are left out.")
@@ -322,8 +320,7 @@ class Mapping(Strict):
     first_columns: int | None = Field(None, ge=1, description="Read only the first N columns (the rest left out).")
     missing: list[str] = Field([], description="Values meaning 'no value' in every column (e.g. `[NA, \".\", "
                                                "\"0\"]`). An empty cell never has a value.")
-    id_column: str | None = Field(None, description="The column of the list's own record ids; empty: rows are "
-                                                    "numbered by their line (or row).")
+    id_column: str | None = Field(None, description="Column of the list's record ids (else: the line or row number).")
     several_rows_per_person: bool = Field(False, description="Rows sharing an `id_column` value are one person: "
                                                              "each row adds its detentions and events.")
     url_column: str | list[str] | None = Field(
@@ -413,11 +410,8 @@ def mapping_node(path):
     """(the mapping block as Python values, {key path: line}) from a source.yml; ({}, {}) if it has none."""
     with open(path, encoding="utf-8") as handle:
         root = yaml.compose(handle, Loader=yaml.SafeLoader)
-    lines = {}
-    for key, value in getattr(root, "value", []):
-        if key.value == "mapping":
-            return yaml_value(value, ("mapping",), lines), lines
-    return {}, {}
+    node, lines = next((value for key, value in getattr(root, "value", []) if key.value == "mapping"), None), {}
+    return ({}, {}) if node is None else (yaml_value(node, ("mapping",), lines), lines)
 
 
 def parse(data, lines, known=None):

@@ -9,6 +9,7 @@ import datetime
 import html
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from json.decoder import WHITESPACE
 
@@ -36,7 +37,8 @@ class ListFile:
                              "Check the file, and the format, sheet, table or pages the mapping names.")
 
     def read(self):
-        return READERS["document" if self.mapping.document else self.mapping.format](self.path, self.mapping, self.shown)
+        read = READERS["document" if self.mapping.document else self.mapping.format]
+        return read(self.path, self.mapping, self.shown)
 
     def rows(self, select=iter):
         """The data rows `select` picks, converted and checked only once picked (each worker picks its share)."""
@@ -240,15 +242,11 @@ def json_records(path, mapping, shown):
         if not isinstance(item, dict):
             raise BuildError(shown, f"line {line}", None, shortened(item), "an item of the array is not an object",
                              "Give each row as an object of column names and values.")
-        yield str(number), f"item {number} (line {line})", [json_cell(item.get(key)) for key in header]
+        yield str(number), f"item {number} (line {line})", [
+            json.dumps(value, ensure_ascii=False) if isinstance(value, bool | dict | list) else value
+            for value in map(item.get, header)]
         end = WHITESPACE.match(text, decoder.raw_decode(text, start)[1]).end()  # the ',' or ']' after it
         line += text.count("\n", start, end)
-
-
-def json_cell(value):
-    if isinstance(value, (bool, dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
 
 
 def html_records(path, mapping, shown):
@@ -314,9 +312,6 @@ def page_numbers(pages, count, shown):
 
 
 def rdata_records(path, mapping, shown):
-    """A data frame of an R workspace (.RData): `object` names it; NA becomes no value."""
-    import warnings
-
     import rdata
 
     with warnings.catch_warnings():
