@@ -18,7 +18,6 @@ class DateProblem(ValueError):
 
 
 def check_format(text):
-    """ValueError naming a directive the format uses that is not supported, or its missing year."""
     found = re.findall(r"%(.)", text.replace("%%", ""))
     for directive in found:
         if directive not in DIRECTIVES:
@@ -30,7 +29,6 @@ def check_format(text):
 
 @lru_cache(maxsize=None)
 def month_names(language):
-    """{lower-case name: month} in the list's language (CLDR, through Babel), plus English."""
     from babel import Locale, UnknownLocaleError
 
     names = {}
@@ -47,8 +45,6 @@ def month_names(language):
 
 
 class DateReader:
-    """Reads a column's dates in its declared formats (tried in order) into (iso, precision)."""
-
     def __init__(self, formats=None, language="en", unknown=None):
         formats = [f for name in (formats or [ISO]) for f in (ISO_FORMATS if name == ISO else (name,))]
         self.unknown = {part: marker for part, marker in (unknown or {}).items() if marker}
@@ -79,8 +75,7 @@ class DateReader:
         date (as spreadsheets' date cells are read) is always understood, whatever the formats."""
         text = " ".join(str(text).split())
         for pattern in (*self.patterns, FULL_ISO):
-            match = pattern.fullmatch(text)
-            if match:
+            if match := pattern.fullmatch(text):
                 return self.partial(match.groupdict())
         raise DateProblem(f"unparseable date (expected {self.expected})")
 
@@ -118,13 +113,12 @@ def described(formats, unknown):
     return text
 
 
-# Sentences ----------------------------------------------------------------------------------------------------
-
 TERM_MEANINGS = ("years", "months", "weeks", "days", "life", "death", "suspended", "filler")
 UNIT_MONTHS = {"years": 12.0, "months": 1.0, "weeks": 7 / (365.25 / 12), "days": 1 / (365.25 / 12)}
 # The words sentences use in the languages of this project's lists; a list adds its own (term_words).
 TERM_WORDS = {
-    "en": {**dict.fromkeys(("year", "years", "yr", "yrs"), "years"), **dict.fromkeys(("month", "months", "mo", "mos"), "months"),
+    "en": {**dict.fromkeys(("year", "years", "yr", "yrs"), "years"),
+           **dict.fromkeys(("month", "months", "mo", "mos"), "months"),
            **dict.fromkeys(("week", "weeks", "wk", "wks"), "weeks"), **dict.fromkeys(("day", "days"), "days"),
            "life": "life", "death": "death", "suspended": "suspended",
            **dict.fromkeys(("and", "of", "in", "prison", "imprisonment", "jail", "sentence"), "filler")},
@@ -166,9 +160,8 @@ def term_reader(list_words):
 
 
 def read_term(text, list_words=()):
-    """(months, problem): months of a sentence such as '5 years 6 months', '一年半', 'năm năm tù' or '3 years
-    suspended' (a sentence written in two languages, '四年 / 4 years', counts once); None for life or death; a
-    problem where the text is not only such words, or its languages disagree."""
+    """(months, problem) of a sentence: '5 years 6 months', '一年半', 'năm năm tù', '3 years suspended', '四年 / 4 years'
+    (counted once); None for life or death; a problem if the text is not only such words or its languages disagree."""
     term, word, meanings = term_reader(tuple(sorted(list_words)))
     found = list(term.finditer(text))
     blanked = term.sub(lambda match: " " * len(match.group(0)), text)

@@ -26,8 +26,6 @@ WEB_ADDRESS = re.compile(r"https?://[^\s/]+\.\S+")
 
 @dataclass
 class Plan:
-    """A list ready to read: its checked mapping, its file, and what its values are checked against."""
-
     meta: dict
     mapping: language.Mapping
     file: ListFile
@@ -41,7 +39,6 @@ class Plan:
         return frozenset(self.mapping.missing)
 
     def readers(self, specs, kind, name):
-        """The ValueReaders of a field's value specs, compiled on first use."""
         key = (*map(id, specs or []), kind, name)  # the specs live as long as the mapping: their ids are theirs
         if key not in self.compiled:
             many = name in LIST_FIELDS or kind == "charges"
@@ -115,9 +112,8 @@ def vocabularies(raw):
 
 def countries_named(plan):
     """The countries a list's persons can be in: those its mapping names, or those its country column holds."""
-    specs = plan.mapping.fields.country or []
     named = {plan.mapping.constants.country} - {None}
-    for spec in specs:
+    for spec in plan.mapping.fields.country or []:
         named |= {spec.value} | set((spec.values or {}).values()) | {p.value for p in spec.patterns}
         if spec.columns() and not spec.translates() and spec.value is None:
             named |= {cell_text(row.values.get(column)) for row in plan.file.rows() for column in spec.columns()}
@@ -180,11 +176,8 @@ class ValueReader:
         if not self.columns:
             value = self.converted(record, None, self.constant, self.constant)
             return [] if value is NOTHING else [(value, None, self.constant)]
-        cells, texts = record.row.values, []
-        for column in self.columns:
-            text = cell_text(cells.get(column))
-            if text and text not in self.missing:
-                texts.append((column, text))
+        texts = [(column, text) for column in self.columns
+                 if (text := cell_text(record.row.values.get(column))) and text not in self.missing]
         if self.constant is not None:
             return [(self.constant, *texts[0])] if texts else []
         if self.join is not None and texts:
@@ -215,15 +208,12 @@ class ValueReader:
 
     def translated(self, record, column, text):
         if self.values is not None and text in self.values:
-            value = self.values[text]
-            return NOTHING if value is None else value
+            return NOTHING if (value := self.values[text]) is None else value
         for pattern, value, problem in self.patterns:
-            match = pattern.fullmatch(text)
-            if match:
+            if match := pattern.fullmatch(text):
                 if problem:
                     record.problem(column, text, problem)
-                    return NOTHING
-                if value is None:
+                if problem or value is None:
                     return NOTHING
                 return re.sub(r"\{(\d+)\}", lambda m: match.group(int(m.group(1))) or "", value) \
                     if isinstance(value, str) else value
@@ -233,7 +223,6 @@ class ValueReader:
         return NOTHING
 
     def converted(self, record, column, written, value):
-        """The value as the field's kind: a date, a year, a number, a vocabulary id, or text."""
         kind = self.kind
         if self.dates:
             try:
@@ -241,9 +230,7 @@ class ValueReader:
             except DateProblem as exc:
                 record.problem(column, written, str(exc))
                 return NOTHING
-            if date is None:
-                return NOTHING
-            return found if kind == "date" else int(date[:4])
+            return NOTHING if date is None else found if kind == "date" else int(date[:4])
         if kind in ("integer", "real", "year"):
             try:
                 number = float(str(value).replace(",", "."))
@@ -262,8 +249,7 @@ class ValueReader:
 
 
 def read_upstream(meta, folder, context):
-    """The list's adapter, its plan checked before any list was read: a function from a choice of its records
-    (`select`, all by default) to the (table, row) pairs they give, record by record, as it reads."""
+    """The list's adapter: records chosen by `select` (all by default) → their (table, row) pairs, as it reads."""
     if not meta.get("mapping"):
         raise BuildError(display_path(folder / "source.yml"), None, "adapter", meta.get("adapter"),
                          "the source has no mapping", "Read the list through a mapping: see docs/mapping.md.")
@@ -272,7 +258,6 @@ def read_upstream(meta, folder, context):
 
 
 def adapt(plan, records, context):
-    """(table, row) for every row of our tables each record gives, tagged with its upstream record."""
     for rows in records:
         yield from Record(plan, rows, context).tables()
 
@@ -283,8 +268,7 @@ class Record:
     def __init__(self, plan, rows, context):
         self.plan, self.rows, self.context = plan, rows, context
         self.mapping, self.source_id = plan.mapping, plan.meta["id"]
-        id_column = self.mapping.id_column
-        self.upstream_id = (cell_text(rows[0].values.get(id_column)) if id_column else None) or rows[0].number
+        self.upstream_id = cell_text(rows[0].values.get(self.mapping.id_column)) or rows[0].number  # no id column: None
         self.person_id = f"{self.source_id}-{self.upstream_id}"
         self.problems, self.refs = [], {}
         self.row = rows[0]  # the row being read
@@ -326,9 +310,7 @@ class Record:
 
     def text(self, column, missing=()):
         text = cell_text(self.row.values.get(column))
-        if not text or text in self.plan.missing or text in missing:
-            return None
-        return text
+        return None if not text or text in self.plan.missing or text in missing else text
 
     def read(self, readers):
         found = []
@@ -352,9 +334,7 @@ class Record:
                 value = next(iter(self.read(readers)), (None,))[0]
             else:
                 value = self.across_rows(readers, name)
-            if constant is not None:
-                value = value or ([constant] if name in LIST_FIELDS else constant)
-            person[name] = value
+            person[name] = value if constant is None else value or ([constant] if name in LIST_FIELDS else constant)
         self.row = self.rows[0]
         self.names(person)
         issues = list(dict.fromkeys(person["issues"] or []))
@@ -383,9 +363,7 @@ class Record:
     def names(self, person):
         """The romanisation of a native-script name: the name when the list gives none, else an alternate name."""
         native, script = person.get("name_native"), self.mapping.name_script
-        romanised = None
-        if native and script:
-            romanised = romanise(native, script) if script in ("Hans", "Hant") else fold(native)
+        romanised = native and script and (romanise(native, script) if script in ("Hans", "Hant") else fold(native))
         if not person.get("name"):
             person["name"] = romanised or native
         elif romanised and key_of(romanised) != key_of(person["name"]):
@@ -397,7 +375,6 @@ class Record:
                                      if n not in (person["name"], native)]
 
     def place(self, person):
-        """The place as written, and its coordinates from the gazetteer (a miss is recorded)."""
         person.update(latitude=None, longitude=None, coordinate_precision=None)
         column, parts = None, [person["place"]] if person.get("place") else []  # a constant place
         for spec in self.mapping.fields.place or []:
@@ -513,11 +490,11 @@ class Record:
         detention.update(id=detention_id, person_id=self.person_id, kind=detention["kind"] or "detention")
         rows = {}
         for charge_id, _, written in charges:
-            rows.setdefault(written, {"detention_id": detention_id, "charge_id": charge_id, "charge_as_written": written})
+            rows.setdefault(written, {"detention_id": detention_id, "charge_id": charge_id,
+                                      "charge_as_written": written})
         return detention, list(rows.values())
 
     def terms(self, terms):
-        """(months, as written) from the years, months, weeks and days columns."""
         given = []
         for unit, factor in UNIT_MONTHS.items():
             text = self.text(getattr(terms, unit))

@@ -7,17 +7,8 @@ import re
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    create_model,
-    field_validator,
-    model_validator,
-)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model,
+                      field_validator, model_validator)
 
 from scripts.adapters.dateformats import TERM_MEANINGS, UNIT_MONTHS, check_format
 from scripts.adapters.readers import FORMATS
@@ -27,7 +18,6 @@ Scalar = str | int | float | bool
 # Persons columns a mapping fills under `fields:` (the status columns come from `status:`; derived ones never).
 STATUS_COLUMNS = {"id", "status", "status_as_of", "status_confirmed", "status_detail"}
 PERSON_FIELDS = [c.name for c in TABLES["persons"].columns if not c.derived and c.name not in STATUS_COLUMNS]
-# Fields whose values are ids of a vocabulary, checked in the mapping and in every cell.
 VOCABULARIES = {"country": "countries", "categories": "categories", "issues": "issue_categories"}
 # Keys whose values name columns of the list, in whichever block they are: checked against the file's header.
 COLUMN_KEYS = {"column", "id_column", "url_column", "deceased_when", *UNIT_MONTHS}
@@ -80,9 +70,8 @@ class Strict(BaseModel):
     @field_validator("formats", check_fields=False)  # of the models that have date formats
     @classmethod
     def known_directives(cls, formats):
-        for text in formats or []:
-            if text != "ISO":
-                check_format(text)
+        for text in [text for text in formats or [] if text != "ISO"]:
+            check_format(text)
         return formats
 
 
@@ -124,12 +113,10 @@ Regex = Annotated[str, AfterValidator(lambda text: compiled(text) and text)]
 class Pattern(Strict):
     """A regular expression tried, in order, on a value that is not in `values`."""
 
-    match: Regex = Field(description="Regular expression matched against the whole value (Python syntax; "
-                                     "`(…)` captures a group).")
+    match: Regex = Field(description="Python regular expression for the whole value; `(…)` captures a group.")
     value: Scalar | None = Field(None, description="What a matching value becomes; `{1}`, `{2}`… stand for the "
                                                    "groups. `null`: no value.")
-    problem: str | None = Field(None, description="Instead of `value`: a matching value goes to data_quality "
-                                                  "with this problem.")
+    problem: str | None = Field(None, description="Instead of `value`: send a match to data_quality with this problem.")
 
     @model_validator(mode="after")
     def groups_exist(self):
@@ -141,8 +128,7 @@ class Pattern(Strict):
 
 
 UnknownParts = create_model(
-    "UnknownParts", __base__=Strict, __doc__="What a date writes for a part the list does not know, as in "
-                                             "`1989/mm/dd`.",
+    "UnknownParts", __base__=Strict, __doc__="What a date writes for an unknown part, as in `1989/mm/dd`.",
     **{part: (str | None, Field(None, description=f"Placeholder for an unknown {part}, e.g. `{marker}`."))
        for part, marker in (("year", "yyyy"), ("month", "mm"), ("day", "dd"))})
 
@@ -167,9 +153,8 @@ class Value(Strict):
     separator: str | None = Field(None, description="Several values in one cell, e.g. `\";\"` or `\"/\"`.")
     find: Regex | None = Field(
         None, description="Values written inside a text: every match of this regular expression is a value (its "
-                          "first group where it has one; a match without it gives none), e.g. article numbers in "
-                          "a charge, or a sentence in a narrative. A field that takes one value takes it only where "
-                          "every match agrees; else none, reported.")
+                          "first group where it has one; a match without it gives none), e.g. article numbers in a "
+                          "charge. A one-value field takes it only where every match agrees; else none, reported.")
     join: str | None = Field(None, description="With several columns: all their values joined by this text "
                                                "(e.g. `\", \"` for county, prefecture, province).")
     formats: list[str] | None = Field(
@@ -265,8 +250,7 @@ class DetentionBase(Strict):
     term_words: dict[str, Literal[TERM_MEANINGS]] = Field(
         {}, description="Words the list uses in sentence_as_written beyond those read already (English, Chinese and "
                         "Vietnamese units, numerals and number words, `life`, `death`, `suspended`), e.g. `{años: "
-                        "years, prisión: filler}`. sentence_months is read from such a sentence; one that cannot be "
-                        "read is kept as written and reported.")
+                        "years, prisión: filler}`. A sentence not read into months is kept as written, reported.")
 
 
 Detention = create_model("Detention", __base__=DetentionBase, __doc__=DetentionBase.__doc__, **{
@@ -287,8 +271,7 @@ class CrossReference(Strict):
     """A column holding another source's upstream id of the same person: the two records are linked."""
 
     column: str = Field(description="The column (e.g. a CECC record number).")
-    source: str = Field(description="The other source's id (a folder of raw/).",
-                        json_schema_extra=vocabulary("sources"))
+    source: str = Field(description="The other source's id (a raw/ folder).", json_schema_extra=vocabulary("sources"))
     separator: str | None = Field(None, description="Several ids in one cell.")
     missing: list[str] = Field([], description="Values meaning 'no reference' in this column.")
 
@@ -322,28 +305,22 @@ class Mapping(Strict):
     """How a list is read: its file's format, its rows, and which of its columns fill which of our columns."""
 
     format: Literal[FORMATS] = Field("csv", description="The file's format: " + ", ".join(FORMATS) + ".")
-    encoding: str = Field("utf-8", description="The text encoding of a csv, tsv, json or html file (e.g. `latin-1`, "
-                                               "`cp1252`, `utf-16`).")
+    encoding: str = Field("utf-8", description="csv, tsv, json, html: the text encoding, e.g. `latin-1` or `utf-16`.")
     delimiter: str | None = Field(None, description="csv: the separator between cells (default `,`; tsv: tab).")
     sheet: str | None = Field(None, description="xlsx, ods: the sheet's name (default: the first).")
-    header_row: int = Field(1, ge=1, description="The row (line) holding the column names; rows above it are "
-                                                 "left out.")
+    header_row: int = Field(1, ge=1, description="The row (line) of the column names; rows above it are left out.")
     header: list[str] | None = Field(None, description="Column names, for a file without a header row (every row "
                                                        "is then data).")
     table: int = Field(1, ge=1, description="html: which table of the page (1 = the first).")
-    pages: str | None = Field(None, description="pdf: the pages holding the table, e.g. `2-5` or `1,3` "
-                                                "(default: all).")
+    pages: str | None = Field(None, description="pdf: the table's pages, e.g. `2-5` or `1,3` (default: all).")
     pdf_columns: list[float] | None = Field(None, description="pdf: x positions (in points) of the lines between "
                                                               "columns, for a table drawn without rules.")
     object: str | None = Field(None, description="rdata: the data frame's name in the R workspace.")
-    document: Document | None = Field(None, description="html, pdf: the file is a document of entries, read as "
-                                                        "declared here.")
-    first_columns: int | None = Field(None, ge=1, description="Read only the first N columns (the rest are left "
-                                                              "out of every record).")
+    document: Document | None = Field(None, description="html, pdf: a document of entries, read as declared here.")
+    first_columns: int | None = Field(None, ge=1, description="Read only the first N columns (the rest left out).")
     missing: list[str] = Field([], description="Values meaning 'no value' in every column (e.g. `[NA, \".\", "
                                                "\"0\"]`). An empty cell never has a value.")
-    id_column: str | None = Field(None, description="The column of the list's own record ids; empty: rows are "
-                                                    "numbered by their line (or row).")
+    id_column: str | None = Field(None, description="Column of the list's record ids (else: the line or row number).")
     several_rows_per_person: bool = Field(False, description="Rows sharing an `id_column` value are one person: "
                                                              "each row adds its detentions and events.")
     url_column: str | list[str] | None = Field(
@@ -406,8 +383,6 @@ class Mapping(Strict):
         return self
 
 
-# Reading the mapping from source.yml, with line numbers ------------------------------------------------------
-
 def yaml_value(node, path, lines):
     """Python values from a YAML node with YAML 1.2's plain scalars (yes, no, on, off stay text), noting each line."""
     lines[path] = node.start_mark.line + 1
@@ -435,11 +410,8 @@ def mapping_node(path):
     """(the mapping block as Python values, {key path: line}) from a source.yml; ({}, {}) if it has none."""
     with open(path, encoding="utf-8") as handle:
         root = yaml.compose(handle, Loader=yaml.SafeLoader)
-    lines = {}
-    for key, value in getattr(root, "value", []):
-        if key.value == "mapping":
-            return yaml_value(value, ("mapping",), lines), lines
-    return {}, {}
+    node, lines = next((value for key, value in getattr(root, "value", []) if key.value == "mapping"), None), {}
+    return ({}, {}) if node is None else (yaml_value(node, ("mapping",), lines), lines)
 
 
 def parse(data, lines, known=None):

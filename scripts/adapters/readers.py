@@ -9,6 +9,7 @@ import datetime
 import html
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from json.decoder import WHITESPACE
 
@@ -24,8 +25,7 @@ class Row:
 
 
 class ListFile:
-    """A list's file read as a table: `header` and `rows(select)`. Files other than CSV are read whole once and kept:
-    the processes adapting a long list in parallel are forked from this one and share what it read."""
+    """A list's file as a table. Files other than CSV are read whole once: the forked workers share what it read."""
 
     def __init__(self, path, mapping, shown):
         self.path, self.mapping, self.shown = path, mapping, shown
@@ -37,7 +37,8 @@ class ListFile:
                              "Check the file, and the format, sheet, table or pages the mapping names.")
 
     def read(self):
-        return READERS["document" if self.mapping.document else self.mapping.format](self.path, self.mapping, self.shown)
+        read = READERS["document" if self.mapping.document else self.mapping.format]
+        return read(self.path, self.mapping, self.shown)
 
     def rows(self, select=iter):
         """The data rows `select` picks, converted and checked only once picked (each worker picks its share)."""
@@ -67,8 +68,7 @@ class ListFile:
         names = [str(value).strip() if value is not None else "" for value in cells]
         while names and not names[-1]:
             names.pop()  # trailing empty header cells: columns nobody named
-        names = [name or f"(column {position})" for position, name in enumerate(names, start=1)]
-        names = names[: self.mapping.first_columns]
+        names = [name or f"(column {n})" for n, name in enumerate(names[: self.mapping.first_columns], start=1)]
         seen = {}
         for position, name in enumerate(names, start=1):
             if name in seen:
@@ -186,12 +186,10 @@ def xlsx_records(path, mapping, shown):
 
 
 def pick_sheet(names, wanted, shown):
-    if wanted is None:
-        return names[0]
-    if wanted not in names:
+    if wanted is not None and wanted not in names:
         raise BuildError(shown, None, "sheet", wanted, "the workbook has no sheet of this name",
                          f"Name one of its sheets in the mapping's sheet: {', '.join(names)}.")
-    return wanted
+    return names[0] if wanted is None else wanted
 
 
 def ods_records(path, mapping, shown):
@@ -226,7 +224,6 @@ def ods_records(path, mapping, shown):
 
 
 def json_records(path, mapping, shown):
-    """Each object of a JSON array, numbered from 1, with the line it starts on."""
     text = path.read_bytes().decode(python_encoding(mapping.encoding))
     try:
         items = json.loads(text)
@@ -245,21 +242,14 @@ def json_records(path, mapping, shown):
         if not isinstance(item, dict):
             raise BuildError(shown, f"line {line}", None, shortened(item), "an item of the array is not an object",
                              "Give each row as an object of column names and values.")
-        yield str(number), f"item {number} (line {line})", [json_cell(item.get(key)) for key in header]
+        yield str(number), f"item {number} (line {line})", [
+            json.dumps(value, ensure_ascii=False) if isinstance(value, bool | dict | list) else value
+            for value in map(item.get, header)]
         end = WHITESPACE.match(text, decoder.raw_decode(text, start)[1]).end()  # the ',' or ']' after it
         line += text.count("\n", start, end)
 
 
-def json_cell(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
 def html_records(path, mapping, shown):
-    """The rows of the n-th table of a web page (1 = first); each row's line in the page."""
     import lxml.html
 
     document = lxml.html.parse(str(path), parser=lxml.html.HTMLParser(encoding=mapping.encoding))
@@ -274,8 +264,7 @@ def html_records(path, mapping, shown):
 
 
 def pdf_records(path, mapping, shown):
-    """The table rows on the declared pages (rows numbered on each page, header included); a header row repeated
-    at the top of a page is left out. With `pdf_columns`, words are put in columns by those x positions."""
+    """The table rows of the declared pages, numbered per page; a header repeated atop a page is left out."""
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
@@ -296,8 +285,7 @@ def pdf_records(path, mapping, shown):
 
 
 def columns_of_words(page, borders, tolerance=3):
-    """Rows of a table drawn without rules: words on one line (within `tolerance` points), in the columns between
-    consecutive `borders` (x positions, in points)."""
+    """Rows of a table drawn without rules: words within `tolerance` points of a line, between consecutive `borders`."""
     rows, top = [], None
     for word in sorted(page.extract_words(), key=lambda w: (round(w["top"]), w["x0"])):
         column = bisect.bisect_right(borders, word["x0"]) - 1
@@ -324,9 +312,6 @@ def page_numbers(pages, count, shown):
 
 
 def rdata_records(path, mapping, shown):
-    """A data frame of an R workspace (.RData): `object` names it; NA becomes no value."""
-    import warnings
-
     import rdata
 
     with warnings.catch_warnings():
@@ -336,8 +321,7 @@ def rdata_records(path, mapping, shown):
     if mapping.object not in objects:
         raise BuildError(shown, None, "object", mapping.object, "the R workspace holds no object of this name",
                          f"Name one of: {', '.join(map(str, objects))}.")
-    frame = objects[mapping.object]
-    frame = frame.iloc[:, : mapping.first_columns]
+    frame = objects[mapping.object].iloc[:, : mapping.first_columns]
     frame = frame.astype(object).where(frame.notna(), None)
     yield "0", "row 0", [str(column) for column in frame.columns]
     for number, cells in enumerate(frame.itertuples(index=False, name=None), start=1):
@@ -345,8 +329,7 @@ def rdata_records(path, mapping, shown):
 
 
 def document_records(path, mapping, shown):
-    """A document's entries as rows (mapping.document), numbered from 1: the named groups of its heading and
-    section, its labelled fields and its whole text, each entry where its heading is."""
+    """A document's entries as rows: its heading's and section's named groups, labelled fields and whole text."""
     spec = mapping.document
     heading, section = re.compile(spec.heading), re.compile(spec.section or "(?!)")
     labels = {name: re.compile(label) for name, label in spec.fields.items()}
@@ -382,8 +365,7 @@ def document_records(path, mapping, shown):
 
 
 def document_lines(path, mapping, shown):
-    """(where, line) of a document's text: a PDF's lines as laid out (a gap between paragraphs is a blank line), or
-    an HTML page's (a PDF rendered) broken at <br>."""
+    """(where, line): a PDF's lines as laid out (a gap is a blank line), or an HTML page's broken at <br>."""
     if mapping.format == "pdf":
         import pdfplumber
 
