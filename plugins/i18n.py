@@ -85,8 +85,7 @@ def charge_title(lang, charge):
 
 
 def campaign_title(lang, campaign):
-    """(title, its language, English beside it or None): the original title (in the first of the source's languages
-    that is not English) only where it is the reader's language."""
+    """(title, its language, English or None): the original (the source's first non-English language) in that one."""
     languages = [code for code in (campaign.get("source_language") or "").split(";") if code.split("-")[0] != "en"]
     if lang != DEFAULT and campaign.get("title_original") and languages and languages[0].split("-")[0] == lang:
         return campaign["title_original"], languages[0], campaign["title"]
@@ -109,10 +108,8 @@ def sentence_text(lang, written):
     parts = [SENTENCE_PART.fullmatch(part) for part in written.split(", ")]
     if not all(parts):
         return None
-    units = SENTENCE_UNITS[lang]
-    if lang == "zh":
-        return "".join(f"{part[1]}{units[part[2]]}" for part in parts)
-    return ", ".join(f"{part[1]} {units[part[2]]}" for part in parts)
+    between, space = ("", "") if lang == "zh" else (", ", " ")
+    return between.join(f"{part[1]}{space}{SENTENCE_UNITS[lang][part[2]]}" for part in parts)
 
 
 def column_description(lang, table, column, english):
@@ -121,9 +118,13 @@ def column_description(lang, table, column, english):
     return (translated, lang) if translated and lang != DEFAULT else (english, "en")
 
 
+def local(path):
+    return bool(path) and path.startswith("/") and not path.startswith("//")
+
+
 def add_language(path, lang):
     """`path` with ?_lang= for a non-default language (a local path; anything else is returned as it is)."""
-    if lang == DEFAULT or not path or not path.startswith("/") or path.startswith("//") or f"{PARAMETER}=" in path:
+    if lang == DEFAULT or not local(path) or f"{PARAMETER}=" in path:
         return path
     path, hash_mark, fragment = path.partition("#")
     return f"{path}{'&' if '?' in path else '?'}{PARAMETER}={lang}{hash_mark}{fragment}"
@@ -131,9 +132,7 @@ def add_language(path, lang):
 
 def site_path(datasette, path):
     """A path of this site under base_url (those Datasette made have it: add_language alone); anything else as is."""
-    if not path or not path.startswith("/") or path.startswith("//"):
-        return path
-    return datasette.urls.path(path)
+    return datasette.urls.path(path) if local(path) else path
 
 
 LOCAL_LINK = re.compile(r'href="(/[^"/][^"]*|/)"')
@@ -230,9 +229,8 @@ def template_vars(request, datasette):
         "sentence_text": lambda written: sentence_text(lang, written),
         "column_description": lambda table, column, english: column_description(lang, table, column, english),
         "column_label": lambda column: TRANSLATIONS["columns"].get(column, {}).get(lang) or column,
-        # a table's (or the site's, page "") title or description from metadata.yml
-        "metadata_text": lambda page, field, english: TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang)
-        or english,
+        "metadata_text": lambda page, field, english:  # a table's (or the site's, page "") title or description
+        TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang) or english,
         "cell_translator": lambda columns: cell_translator(lang, columns, datasette),
         "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
         "is_vocabulary": lambda column: VOCABULARY_COLUMNS.get(column) not in (None, *ENGLISH_ONLY),

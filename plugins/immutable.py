@@ -90,8 +90,7 @@ NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", 
 
 
 class RememberedFacet(Facet):
-    """Runs its SQL through RememberingDatasette. A page whose arguments filter nothing counts the whole table with one
-    SQL text: Datasette's SQL for a sorted page holds a keyset clause, which would count only the rows after it."""
+    """SQL run by RememberingDatasette; an unfiltered page counts the whole table (a sorted page's SQL has a keyset)."""
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)
@@ -203,7 +202,6 @@ def read_once(reader, names_a_table):
 
 
 async def known_names(db):
-    """The names of the database's tables and views, read once."""
     if "_schema_names" not in db.__dict__:
         db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
     return db._schema_names

@@ -247,9 +247,8 @@ async def campaign_page(datasette, request):
 
 async def per_year(datasette, kind, key):
     """{series: detentions per year, sources: the sources they come from} of one country or charge."""
-    detentions = CHARTED[kind][1]
-    return {"series": await rows(datasette, SERIES.format(detentions=detentions), key=key),
-            "sources": await rows(datasette, SERIES_SOURCES.format(detentions=detentions), key=key)}
+    return {name: await rows(datasette, sql.format(detentions=CHARTED[kind][1]), key=key)
+            for name, sql in (("series", SERIES), ("sources", SERIES_SOURCES))}
 
 
 async def charged(datasette, charge):
@@ -278,7 +277,6 @@ async def charge_page(datasette, request):
     charge_id = request.url_vars["id"]
     charge = await one(datasette, "select ch.*, c.name as country_name from charges ch "
                                   "join countries c on c.iso2 = ch.country where ch.id = :id", "Charge", id=charge_id)
-    # the article this one replaced (its predecessor) and the one that replaced it (its successor), each apart
     equivalents = await rows(datasette, """
         select ch.*, case when ch.replaced_by = :id then 'predecessor' else 'successor' end as relation
         from charge_equivalents e join charges ch on ch.id = e.equivalent_id
@@ -316,13 +314,8 @@ async def home_page(datasette, request):
 
 @hookimpl
 def register_routes():
-    return [
-        (r"^/$", home_page),
-        (r"^/person/(?P<id>[^/]+)$", person_page),
-        (r"^/organization/(?P<id>[^/]+)$", organization_page),
-        (r"^/campaign/(?P<id>[^/]+)$", campaign_page),
-        (r"^/charge/(?P<id>[^/]+)$", charge_page),
-    ]
+    pages = {"person": person_page, "organization": organization_page, "campaign": campaign_page, "charge": charge_page}
+    return [(r"^/$", home_page), *((rf"^/{kind}/(?P<id>[^/]+)$", page) for kind, page in pages.items())]
 
 
 @hookimpl

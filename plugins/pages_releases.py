@@ -194,10 +194,6 @@ def extra_template_vars(template, request, datasette):
 
 @hookimpl
 def register_routes():
-    return [
-        (r"^/about$", about_page),
-        (r"^/releases$", releases_page),
-        (r"^/releases/(?P<id>[^/]+)/(?P<name>[^/]+)$", release_file),
-        (r"^/datapackage\.json$", datapackage),
-        (rf"^/(?P<kind>{'|'.join(CITED)})/(?P<id>[^/]+)/cite\.(?P<form>bib|json)$", cite),
-    ]
+    return [(r"^/about$", about_page), (r"^/releases$", releases_page), (r"^/datapackage\.json$", datapackage),
+            (r"^/releases/(?P<id>[^/]+)/(?P<name>[^/]+)$", release_file),
+            (rf"^/(?P<kind>{'|'.join(CITED)})/(?P<id>[^/]+)/cite\.(?P<form>bib|json)$", cite)]

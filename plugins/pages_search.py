@@ -44,8 +44,7 @@ def prepare_connection(conn):
 
 
 async def best_matches(ds, query):
-    """(rows best first, cut at max_returned_rows; whether they were cut) through the canned query `search`: a canned
-    query up to Datasette 0.65, a stored query from 1.0a41."""
+    """(rows best first, cut at max_returned_rows; whether cut) of the canned query `search` (1.0a41: stored query)."""
     db = ds.get_database()
     if hasattr(ds, "get_query"):
         sql = (await ds.get_query(db.name, "search")).sql

@@ -68,8 +68,7 @@ async def body_scripts(datasette):
 @hookimpl
 def startup(datasette):
     async def work_out_the_policy():
-        environment = (datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment")
-                       else datasette.jinja_env)  # Datasette 1.0 has no jinja_env
+        environment = getattr(datasette, "get_jinja_environment", lambda: datasette.jinja_env)()  # 1.0: no jinja_env
         scripts = template_scripts(environment) | await body_scripts(datasette)
         datasette._content_security_policy = POLICY.format(
             scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
@@ -101,8 +100,7 @@ class Remembered:
 
 
 def key_of(scope, datasette):
-    """A rememberable response's key (by host too: feeds hold absolute links), or None: /-/ pages describe the
-    running server, ?sql= queries take turns and would push pages out."""
+    """A response's key (host too: feeds link absolutely), or None: /-/ pages, ?sql= (would push pages out)."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/-/"):
         return None
     headers = dict(scope.get("headers") or [])

@@ -186,5 +186,4 @@ def table_cells(row, column_classes, person_link=None, translate=None):
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.filters["table_cells"] = table_cells
-    env.filters["person_link_columns"] = person_link_columns
+    env.filters.update(table_cells=table_cells, person_link_columns=person_link_columns)
