@@ -38,8 +38,7 @@ class RememberingDatasette:
     """Datasette, its SQL's results remembered; with a time limit, run with it (a query's own can only shorten it)."""
 
     def __init__(self, datasette, time_limit_ms=None):
-        self.datasette = datasette
-        self.time_limit_ms = time_limit_ms
+        self.datasette, self.time_limit_ms = datasette, time_limit_ms
         self.remembered = datasette.__dict__.setdefault("_remembered_facet_results", OrderedDict())
 
     def __getattr__(self, name):
@@ -190,7 +189,9 @@ def read_once(reader, names_a_table):
         if db.is_mutable:
             return await reader(db, *args)
         answers = db.__dict__.setdefault("_schema_answers", {})
-        if names_a_table and args[0] not in await known_names(db):
+        if names_a_table and "_schema_names" not in db.__dict__:
+            db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
+        if names_a_table and args[0] not in db._schema_names:
             return await reader(db, *args)  # not one of its tables or views: never remembered
         key = (reader.__name__, *args)
         if key not in answers:
@@ -199,12 +200,6 @@ def read_once(reader, names_a_table):
 
     remembered.reads_once = True
     return remembered
-
-
-async def known_names(db):
-    if "_schema_names" not in db.__dict__:
-        db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
-    return db._schema_names
 
 
 def refresh_once(refresh):

@@ -252,8 +252,7 @@ async def per_year(datasette, kind, key):
 
 
 async def charged(datasette, charge):
-    """Who was charged under one article, latest detained first, with every source's date of that detention (a charge
-    one source gives, a date another gives: same_detention); and the detentions per year under it."""
+    """Who was charged under one article, latest first, with each source's date of that detention (same_detention)."""
     persons = await rows(datasette, """
         with charged as (
           select distinct d.person_id, d.same_detention from detention_charges dc

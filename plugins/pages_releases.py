@@ -166,11 +166,9 @@ def csl_json(cited):
 async def cite(datasette, request):
     kind, id, form = (request.url_vars[name] for name in ("kind", "id", "form"))
     cited = await citation(datasette, request, kind, id)
-    if form == "bib":
-        response = Response(bibtex(cited), content_type="application/x-bibtex; charset=utf-8")
-    else:
-        response = Response(json.dumps(csl_json(cited), ensure_ascii=False, indent=1),
-                            content_type="application/vnd.citationstyles.csl+json; charset=utf-8")
+    response = (Response(bibtex(cited), content_type="application/x-bibtex; charset=utf-8") if form == "bib"
+                else Response(json.dumps(csl_json(cited), ensure_ascii=False, indent=1),
+                              content_type="application/vnd.citationstyles.csl+json; charset=utf-8"))
     response.headers["cache-control"] = "no-store"  # it says the day it was accessed: made anew each time
     if datasette.cors:
         add_cors_headers(response.headers)

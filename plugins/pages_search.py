@@ -1,7 +1,6 @@
-"""Searching persons, best matches first, any query safe: /search?q= (through the canned query `search`), and a
-searched persons table's best matches above it. Datasette's escape_fts() turns a lone `"` into an empty FTS5 query,
-which fails as "Invalid SQL": for the version checked, the one registered here answers it with a phrase that matches
-nothing.
+"""Searching persons, best first, any query safe: /search?q= (the canned query `search`), and a searched persons table's
+best matches above it. Datasette's escape_fts() turns a lone `"` into an empty FTS5 query, which fails as "Invalid
+SQL": for the version checked, the one registered here answers it with a phrase that matches nothing.
 """
 
 import logging
@@ -30,9 +29,7 @@ def search_terms(query):
 
 def name_key(name):
     """A name compared across scripts, diacritics, tones, case and spacing: 'Liú Xiǎobō', '刘晓波' -> 'liuxiaobo'."""
-    if not name:
-        return None
-    return re.sub(r"[^0-9a-z]", "", anyascii(unicodedata.normalize("NFKC", name)).lower()) or None
+    return re.sub(r"[^0-9a-z]", "", anyascii(unicodedata.normalize("NFKC", name)).lower()) or None if name else None
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that this escape_fts is the one used

@@ -80,9 +80,7 @@ class Remembered:
     """Responses by key, least recently used first out once they hold more than max_bytes of body."""
 
     def __init__(self, max_bytes):
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.responses = OrderedDict()
+        self.max_bytes, self.bytes, self.responses = max_bytes, 0, OrderedDict()
 
     def get(self, key):
         if key in self.responses:

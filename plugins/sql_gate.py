@@ -124,8 +124,7 @@ def rank(entry):
 
 class Gate:
     def __init__(self, app, datasette):
-        self.app, self.datasette = app, datasette
-        self.clients = OrderedDict()
+        self.app, self.datasette, self.clients = app, datasette, OrderedDict()
         self.turns = {}  # (queue, event loop): Turns
 
     async def __call__(self, scope, receive, send):

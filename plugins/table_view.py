@@ -1,8 +1,7 @@
-"""Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md has the
-measures): cells worked out without asking render_cell about every cell, each row's <td> cells written by one call
-(templates/datasette-0.65.5/_table.html), persons' names linked to their pages; a sorted table's first page asked for
-as the page after a key that sorts before every row, since no hook reaches the ORDER BY; a searched persons table's JSON
-that asks for no sort, and fits on one page, best first, in the order of the canned query `search`.
+"""Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md): cells worked
+out without asking render_cell about each, a row's <td> cells written by one call (datasette-0.65.5/_table.html),
+persons' names linked to their pages; a sorted table's first page asked as the page after a key sorting before every
+row (no hook reaches the ORDER BY); a searched persons table's unsorted one-page JSON in `search`'s order.
 """
 
 import sys
@@ -99,7 +98,6 @@ async def data(self, request, default_labels=False, _next=None, _size=None):
 
 
 def ranked_json(request):
-    """A searched persons table's JSON asking for no sort and no later page."""
     args = request.args
     return (request.url_vars.get("format") == "json" and request.url_vars.get("table") == RANKED_TABLE
             and args.get("_search") and not any(key in args for key in ("_sort", "_sort_desc", "_next")))
@@ -154,13 +152,12 @@ def startup():
     TableView.data = data
 
 
-# table or view -> (column holding a person's name, column holding their id)
 NAME_COLUMNS = {"persons": ("name", "id"), "persons_map": ("name", "id"),
                 "person_charges": ("person_name", "person_id")}
 
 
 def person_link_columns(columns, table, person_pages):
-    """(position of the name, of the person's id, the person pages' path) when a page's names link to persons."""
+    """(position of the name column, of the person's id column, the person pages' path) when a table's names link."""
     names = [column["name"] for column in columns]
     name_column, id_column = NAME_COLUMNS.get(table, (None, None))
     if name_column in names and id_column in names:
