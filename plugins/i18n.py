@@ -37,7 +37,6 @@ VOCABULARY_COLUMNS = {
 }
 # Vocabularies whose English label is not the id itself: shown by their labels on English pages too.
 LABELLED_IN_ENGLISH = {"statuses", "un_mechanisms", "charges", "status_may_be_stale", "status_confirmed"}
-# Vocabularies with a page per value: a cell links each value there.
 VALUE_PAGES = {"charges": "/charge/"}
 # Vocabularies labelled in English only, so far: marked lang="en", translate="no" on other languages' pages.
 ENGLISH_ONLY = {"charges"}
@@ -79,9 +78,7 @@ def charge_title(lang, charge):
     original, english = charge.get("title_original"), charge.get("title_en")
     if lang == DEFAULT or not original:
         return english or original or "", None
-    if (charge.get("original_language") or "").split("-")[0] == lang:
-        return original, None
-    return original, english
+    return original, None if (charge.get("original_language") or "").split("-")[0] == lang else english
 
 
 def campaign_title(lang, campaign):
@@ -206,7 +203,8 @@ def number(context, value):
     return format_decimal(value, locale=babel_locale(context.get("lang")))
 
 
-def template_vars(request, datasette):
+@hookimpl
+def extra_template_vars(request, datasette):
     lang = language(request)
     # This page in each language (its query kept); the home page's, for a page without a request.
     switch = [(code, name, path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code}) if request
@@ -255,11 +253,6 @@ def startup(datasette):
 
 
 @hookimpl
-def extra_template_vars(request, datasette):
-    return template_vars(request, datasette)
-
-
-@hookimpl
 def prepare_jinja2_environment(env, datasette):
-    env.globals.update(template_vars(None, datasette))  # English for pages Datasette renders without asking plugins
+    env.globals.update(extra_template_vars(None, datasette))  # English on pages rendered without asking plugins
     env.filters["number"] = number

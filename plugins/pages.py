@@ -1,6 +1,6 @@
-"""Our pages from the database: the home page and the map page's counts; a page per person, organisation, campaign and
-charge (a person's id that changed leads to their page). The home page is a route of ours: Datasette's index view checks
-the permission to see every table, each check copying the whole metadata on 0.65 (100 ms a home page).
+"""Pages from the database: home (and the map page's counts), person (an old id leads there), organisation, campaign,
+charge. The home page is ours: Datasette's index view checks each table's permission, each check copying all metadata
+on 0.65 (100 ms a home page).
 """
 
 import json
@@ -19,7 +19,6 @@ HOME = {
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
               "(select sum(persons) from withheld_counts) as withheld, "
               "(select count(*) from persons where status_may_be_stale = 1) as stale",
-    # Each status's count split by the source the status comes from, with the dates the statuses are as of.
     "status_sources": "select p.status, sum(count(*)) over (partition by p.status) as total, p.source_id, count(*) "
                       "as n, min(p.status_as_of) as first, max(p.status_as_of) as last from persons p "
                       "group by p.status, p.source_id order by total desc, p.status, n desc, p.source_id",
@@ -102,8 +101,7 @@ def linked_parts(text, links):
 
 def page_links(upstream_ref):
     """(address, host) of each web page a row cites ("; "-separated in upstream_ref); none for a line reference."""
-    urls = [safe_url(url) for url in (upstream_ref or "").split("; ")]
-    return [(url, urlparse(url).hostname) for url in urls if url]
+    return [(url, urlparse(url).hostname) for url in map(safe_url, (upstream_ref or "").split("; ")) if url]
 
 
 def from_json(value):
@@ -133,9 +131,8 @@ async def moved(datasette, request, person_id):
 async def person_page(datasette, request):
     person_id = request.url_vars["id"]
     found = await rows(datasette, """
-        select p.*, c.name as country_name, s.language as source_language from persons p
-        left join countries c on c.iso2 = p.country left join sources s on s.id = p.source_id where p.id = :id""",
-                       id=person_id)
+        select p.*, c.name as country_name, s.language as source_language from persons p left join countries c
+        on c.iso2 = p.country left join sources s on s.id = p.source_id where p.id = :id""", id=person_id)
     if not found:
         return await moved(datasette, request, person_id)
     detentions = await rows(datasette, "select * from detentions where person_id = :id "
@@ -164,9 +161,8 @@ async def person_page(datasette, request):
             order by date is null, date""", id=person_id),
         "reprisals": await reprisals(datasette, "person_id", person_id),
         "campaigns": await rows(datasette, """
-            select c.*, s.language as source_language from campaigns c join sources s on s.id = c.source_id
-            where c.source_id in (select source_id from records where person_id = :id) order by c.title""",
-                             id=person_id),
+            select c.*, s.language as source_language from campaigns c join sources s on s.id = c.source_id where
+            c.source_id in (select source_id from records where person_id = :id) order by c.title""", id=person_id),
         "records": records,
         # The language each source writes in (its first), for the places shown as a source wrote them.
         "source_languages": {r["source_id"]: (r["source_language"] or "en").split(";")[0] for r in records},

@@ -43,10 +43,8 @@ def prepare_connection(conn):
 async def best_matches(ds, query):
     """(rows best first, cut at max_returned_rows; whether cut) of the canned query `search` (1.0a41: stored query)."""
     db = ds.get_database()
-    if hasattr(ds, "get_query"):
-        sql = (await ds.get_query(db.name, "search")).sql
-    else:
-        sql = (await ds.get_canned_query(db.name, "search", None))["sql"]
+    sql = ((await ds.get_query(db.name, "search")).sql if hasattr(ds, "get_query")
+           else (await ds.get_canned_query(db.name, "search", None))["sql"])
     results = await db.execute(sql, {"q": query}, truncate=True)
     return [dict(row) for row in results.rows], results.truncated
 

@@ -70,8 +70,7 @@ def startup(datasette):
     async def work_out_the_policy():
         environment = getattr(datasette, "get_jinja_environment", lambda: datasette.jinja_env)()  # 1.0: no jinja_env
         scripts = template_scripts(environment) | await body_scripts(datasette)
-        datasette._content_security_policy = POLICY.format(
-            scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
+        datasette._content_security_policy = POLICY.format(scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
 
     return work_out_the_policy
 
@@ -103,9 +102,8 @@ def key_of(scope, datasette):
         return None
     headers = dict(scope.get("headers") or [])
     query = scope.get("query_string", b"")
-    if b"cookie" in headers or b"authorization" in headers or SQL_PARAMETER.search(query):
-        return None
-    if any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal"):
+    if (b"cookie" in headers or b"authorization" in headers or SQL_PARAMETER.search(query)
+            or any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal")):
         return None
     return scope.get("scheme"), headers.get(b"host"), scope["path"], query, b"gzip" in headers.get(
         b"accept-encoding", b"")

@@ -31,8 +31,8 @@ HALF_LIFE_SECONDS = 30
 SLOWED_AFTER = 20
 SLOWED_SECONDS = 2
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date", "_facet_tags", "_facet_counted")
-BUSY = {"sql": "Other visitors' SQL queries are running: try again in a few seconds. Pages, canned queries and feeds "
-               "are not affected.",
+BUSY = {"sql": "Other visitors' SQL queries are running: try again in a few seconds. Pages, canned queries and "
+               "feeds are not affected.",
         "search": "Many searches are running: try again in a few seconds."}
 # Messages of DatasetteError that Datasette raises, with status 500, about a request's own parameters.
 PARAMETER_ERRORS = ("Cannot sort table by", "Cannot use _sort and _sort_desc at the same time", "Invalid _through")

@@ -64,8 +64,7 @@ class ResultBudget:
 
 
 def sent_size(value):
-    """At most how many bytes a value takes in a JSON answer: printable ASCII at its length, any other text or blob six
-    times it (a NUL or a Chinese character is written `\\u0000`, `\\u5218`); numbers and NULL count as nothing."""
+    """Most bytes a value takes in JSON: printable ASCII its length, other text or blobs 6 times (`\\u5218`); else 0."""
     if isinstance(value, str):
         return len(value) if value.isascii() and value.isprintable() else 6 * len(value)
     return 6 * len(value) if isinstance(value, bytes) else 0

@@ -92,15 +92,12 @@ async def data(self, request, default_labels=False, _next=None, _size=None):
     if _next is None and not request.args.get("_next"):
         _next = await start_key(self.ds, request)
     answer = await datasettes_data(self, request, default_labels, _next, _size)
-    if ranked_json(request) and isinstance(answer, tuple) and not answer[0].get("next"):
+    args = request.args  # a searched persons table's JSON asking for no sort and no later page
+    ranked = (request.url_vars.get("format") == "json" and request.url_vars.get("table") == RANKED_TABLE
+              and args.get("_search") and not any(key in args for key in ("_sort", "_sort_desc", "_next")))
+    if ranked and isinstance(answer, tuple) and not answer[0].get("next"):
         await best_first(self.ds, answer[0], request.args["_search"])
     return answer
-
-
-def ranked_json(request):
-    args = request.args
-    return (request.url_vars.get("format") == "json" and request.url_vars.get("table") == RANKED_TABLE
-            and args.get("_search") and not any(key in args for key in ("_sort", "_sort_desc", "_next")))
 
 
 async def best_first(ds, data, query):
@@ -132,8 +129,7 @@ async def start_key(ds, request):
     types = {column.name: column.type.upper() for column in await db.table_column_details(table)}
     before = [BEFORE_ANY_NUMBER if pk == "rowid" or types.get(pk, "").startswith(NUMERIC) else BEFORE_ANY_TEXT
               for pk in pks]
-    # Ascending, NULLs come first: "$null" and keys before every key take them all, then every value.
-    # Descending, NULLs come last: a value after every value takes every row.
+    # Ascending, NULLs first: "$null" and keys before every key take all; descending: a value after every value does.
     first = "$null" if sort else tilde_encode(AFTER_ANY_VALUE)
     return ",".join([first, *before])
 
