@@ -1,7 +1,6 @@
-"""The feeds: Atom (.atom, with feedgen) and JSON Feed 1.1 (.jsonfeed) of any query returning atom_id, atom_title
-and atom_updated, and their discovery links. Entries are dated at the release that added them: Atom needs a full
-timestamp, and a source's partial date ("2019-05") is never completed to a day. trylast: .atom is ours, not
-datasette-atom's.
+"""Atom (.atom, with feedgen; trylast: ours, not datasette-atom's) and JSON Feed 1.1 (.jsonfeed) of any query returning
+atom_id, atom_title and atom_updated, and their discovery links. Entries are dated at the release that added them: Atom
+needs a full timestamp, and a source's partial date ("2019-05") is never completed to a day.
 """
 
 import json
@@ -68,7 +67,6 @@ def can_render(columns):
 
 
 def entries(datasette, request, rows, columns):
-    """Each row as a JSON Feed item: id, title, date, and text, absolute link and tags where the row has them."""
     for row in rows:
         optional = {"content_text": row["atom_content"] if "atom_content" in columns else None,
                     "url": row["atom_link"] and datasette.absolute_url(request, row["atom_link"])

@@ -37,7 +37,6 @@ VOCABULARY_COLUMNS = {
 }
 # Vocabularies whose English label is not the id itself: shown by their labels on English pages too.
 LABELLED_IN_ENGLISH = {"statuses", "un_mechanisms", "charges", "status_may_be_stale", "status_confirmed"}
-# Vocabularies with a page per value: a cell links each value there.
 VALUE_PAGES = {"charges": "/charge/"}
 # Vocabularies labelled in English only, so far: marked lang="en", translate="no" on other languages' pages.
 ENGLISH_ONLY = {"charges"}
@@ -79,14 +78,11 @@ def charge_title(lang, charge):
     original, english = charge.get("title_original"), charge.get("title_en")
     if lang == DEFAULT or not original:
         return english or original or "", None
-    if (charge.get("original_language") or "").split("-")[0] == lang:
-        return original, None
-    return original, english
+    return original, None if (charge.get("original_language") or "").split("-")[0] == lang else english
 
 
 def campaign_title(lang, campaign):
-    """(title, its language, English beside it or None): the original title (in the first of the source's languages
-    that is not English) only where it is the reader's language."""
+    """(title, its language, English or None): the original (the source's first non-English language) in that one."""
     languages = [code for code in (campaign.get("source_language") or "").split(";") if code.split("-")[0] != "en"]
     if lang != DEFAULT and campaign.get("title_original") and languages and languages[0].split("-")[0] == lang:
         return campaign["title_original"], languages[0], campaign["title"]
@@ -109,10 +105,8 @@ def sentence_text(lang, written):
     parts = [SENTENCE_PART.fullmatch(part) for part in written.split(", ")]
     if not all(parts):
         return None
-    units = SENTENCE_UNITS[lang]
-    if lang == "zh":
-        return "".join(f"{part[1]}{units[part[2]]}" for part in parts)
-    return ", ".join(f"{part[1]} {units[part[2]]}" for part in parts)
+    between, space = ("", "") if lang == "zh" else (", ", " ")
+    return between.join(f"{part[1]}{space}{SENTENCE_UNITS[lang][part[2]]}" for part in parts)
 
 
 def column_description(lang, table, column, english):
@@ -121,9 +115,13 @@ def column_description(lang, table, column, english):
     return (translated, lang) if translated and lang != DEFAULT else (english, "en")
 
 
+def local(path):
+    return bool(path) and path.startswith("/") and not path.startswith("//")
+
+
 def add_language(path, lang):
     """`path` with ?_lang= for a non-default language (a local path; anything else is returned as it is)."""
-    if lang == DEFAULT or not path or not path.startswith("/") or path.startswith("//") or f"{PARAMETER}=" in path:
+    if lang == DEFAULT or not local(path) or f"{PARAMETER}=" in path:
         return path
     path, hash_mark, fragment = path.partition("#")
     return f"{path}{'&' if '?' in path else '?'}{PARAMETER}={lang}{hash_mark}{fragment}"
@@ -131,9 +129,7 @@ def add_language(path, lang):
 
 def site_path(datasette, path):
     """A path of this site under base_url (those Datasette made have it: add_language alone); anything else as is."""
-    if not path or not path.startswith("/") or path.startswith("//"):
-        return path
-    return datasette.urls.path(path)
+    return datasette.urls.path(path) if local(path) else path
 
 
 LOCAL_LINK = re.compile(r'href="(/[^"/][^"]*|/)"')
@@ -207,7 +203,8 @@ def number(context, value):
     return format_decimal(value, locale=babel_locale(context.get("lang")))
 
 
-def template_vars(request, datasette):
+@hookimpl
+def extra_template_vars(request, datasette):
     lang = language(request)
     # This page in each language (its query kept); the home page's, for a page without a request.
     switch = [(code, name, path_with_replaced_args(request, {PARAMETER: None if code == DEFAULT else code}) if request
@@ -230,9 +227,8 @@ def template_vars(request, datasette):
         "sentence_text": lambda written: sentence_text(lang, written),
         "column_description": lambda table, column, english: column_description(lang, table, column, english),
         "column_label": lambda column: TRANSLATIONS["columns"].get(column, {}).get(lang) or column,
-        # a table's (or the site's, page "") title or description from metadata.yml
-        "metadata_text": lambda page, field, english: TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang)
-        or english,
+        "metadata_text": lambda page, field, english:  # a table's (or the site's, page "") title or description
+        TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang) or english,
         "cell_translator": lambda columns: cell_translator(lang, columns, datasette),
         "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
         "is_vocabulary": lambda column: VOCABULARY_COLUMNS.get(column) not in (None, *ENGLISH_ONLY),
@@ -257,11 +253,6 @@ def startup(datasette):
 
 
 @hookimpl
-def extra_template_vars(request, datasette):
-    return template_vars(request, datasette)
-
-
-@hookimpl
 def prepare_jinja2_environment(env, datasette):
-    env.globals.update(template_vars(None, datasette))  # English for pages Datasette renders without asking plugins
+    env.globals.update(extra_template_vars(None, datasette))  # English on pages rendered without asking plugins
     env.filters["number"] = number

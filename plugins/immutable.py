@@ -38,8 +38,7 @@ class RememberingDatasette:
     """Datasette, its SQL's results remembered; with a time limit, run with it (a query's own can only shorten it)."""
 
     def __init__(self, datasette, time_limit_ms=None):
-        self.datasette = datasette
-        self.time_limit_ms = time_limit_ms
+        self.datasette, self.time_limit_ms = datasette, time_limit_ms
         self.remembered = datasette.__dict__.setdefault("_remembered_facet_results", OrderedDict())
 
     def __getattr__(self, name):
@@ -90,8 +89,7 @@ NOT_FILTERS = {"_sort", "_sort_desc", "_next", "_size", "_nocount", "_nofacet", 
 
 
 class RememberedFacet(Facet):
-    """Runs its SQL through RememberingDatasette. A page whose arguments filter nothing counts the whole table with one
-    SQL text: Datasette's SQL for a sorted page holds a keyset clause, which would count only the rows after it."""
+    """SQL run by RememberingDatasette; an unfiltered page counts the whole table (a sorted page's SQL has a keyset)."""
 
     def __init__(self, datasette, *args, time_limit_ms=None, **kwargs):
         super().__init__(datasette, *args, **kwargs)
@@ -191,7 +189,9 @@ def read_once(reader, names_a_table):
         if db.is_mutable:
             return await reader(db, *args)
         answers = db.__dict__.setdefault("_schema_answers", {})
-        if names_a_table and args[0] not in await known_names(db):
+        if names_a_table and "_schema_names" not in db.__dict__:
+            db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
+        if names_a_table and args[0] not in db._schema_names:
             return await reader(db, *args)  # not one of its tables or views: never remembered
         key = (reader.__name__, *args)
         if key not in answers:
@@ -200,13 +200,6 @@ def read_once(reader, names_a_table):
 
     remembered.reads_once = True
     return remembered
-
-
-async def known_names(db):
-    """The names of the database's tables and views, read once."""
-    if "_schema_names" not in db.__dict__:
-        db._schema_names = frozenset([*await db.table_names(), *await db.view_names()])
-    return db._schema_names
 
 
 def refresh_once(refresh):

@@ -1,6 +1,5 @@
-"""The instance as a whole: its one database under whatever name it is served by, the templates copied from
-Datasette's own version and what they show (the SQL page lists the schema beside its editor, hidden tables left out),
-/-/databases without file paths, error pages without printed tracebacks, gc frozen.
+"""The instance: its one database under any name, the templates copied from Datasette's version and what they show
+(the SQL page lists the schema, hidden tables out), /-/databases without file paths, no printed tracebacks, gc frozen.
 """
 
 import gc

@@ -1,6 +1,6 @@
-"""Our pages from the database: the home page and the map page's counts; a page per person, organisation, campaign and
-charge (a person's id that changed leads to their page). The home page is a route of ours: Datasette's index view checks
-the permission to see every table, each check copying the whole metadata on 0.65 (100 ms a home page).
+"""Pages from the database: home (and the map page's counts), person (an old id leads there), organisation, campaign,
+charge. The home page is ours: Datasette's index view checks each table's permission, each check copying all metadata
+on 0.65 (100 ms a home page).
 """
 
 import json
@@ -19,7 +19,6 @@ HOME = {
               "(select count(*) from sources) as sources, (select count(*) from organizations) as organizations, "
               "(select sum(persons) from withheld_counts) as withheld, "
               "(select count(*) from persons where status_may_be_stale = 1) as stale",
-    # Each status's count split by the source the status comes from, with the dates the statuses are as of.
     "status_sources": "select p.status, sum(count(*)) over (partition by p.status) as total, p.source_id, count(*) "
                       "as n, min(p.status_as_of) as first, max(p.status_as_of) as last from persons p "
                       "group by p.status, p.source_id order by total desc, p.status, n desc, p.source_id",
@@ -102,8 +101,7 @@ def linked_parts(text, links):
 
 def page_links(upstream_ref):
     """(address, host) of each web page a row cites ("; "-separated in upstream_ref); none for a line reference."""
-    urls = [safe_url(url) for url in (upstream_ref or "").split("; ")]
-    return [(url, urlparse(url).hostname) for url in urls if url]
+    return [(url, urlparse(url).hostname) for url in map(safe_url, (upstream_ref or "").split("; ")) if url]
 
 
 def from_json(value):
@@ -133,9 +131,8 @@ async def moved(datasette, request, person_id):
 async def person_page(datasette, request):
     person_id = request.url_vars["id"]
     found = await rows(datasette, """
-        select p.*, c.name as country_name, s.language as source_language from persons p
-        left join countries c on c.iso2 = p.country left join sources s on s.id = p.source_id where p.id = :id""",
-                       id=person_id)
+        select p.*, c.name as country_name, s.language as source_language from persons p left join countries c
+        on c.iso2 = p.country left join sources s on s.id = p.source_id where p.id = :id""", id=person_id)
     if not found:
         return await moved(datasette, request, person_id)
     detentions = await rows(datasette, "select * from detentions where person_id = :id "
@@ -164,9 +161,8 @@ async def person_page(datasette, request):
             order by date is null, date""", id=person_id),
         "reprisals": await reprisals(datasette, "person_id", person_id),
         "campaigns": await rows(datasette, """
-            select c.*, s.language as source_language from campaigns c join sources s on s.id = c.source_id
-            where c.source_id in (select source_id from records where person_id = :id) order by c.title""",
-                             id=person_id),
+            select c.*, s.language as source_language from campaigns c join sources s on s.id = c.source_id where
+            c.source_id in (select source_id from records where person_id = :id) order by c.title""", id=person_id),
         "records": records,
         # The language each source writes in (its first), for the places shown as a source wrote them.
         "source_languages": {r["source_id"]: (r["source_language"] or "en").split(";")[0] for r in records},
@@ -247,14 +243,12 @@ async def campaign_page(datasette, request):
 
 async def per_year(datasette, kind, key):
     """{series: detentions per year, sources: the sources they come from} of one country or charge."""
-    detentions = CHARTED[kind][1]
-    return {"series": await rows(datasette, SERIES.format(detentions=detentions), key=key),
-            "sources": await rows(datasette, SERIES_SOURCES.format(detentions=detentions), key=key)}
+    return {name: await rows(datasette, sql.format(detentions=CHARTED[kind][1]), key=key)
+            for name, sql in (("series", SERIES), ("sources", SERIES_SOURCES))}
 
 
 async def charged(datasette, charge):
-    """Who was charged under one article, latest detained first, with every source's date of that detention (a charge
-    one source gives, a date another gives: same_detention); and the detentions per year under it."""
+    """Who was charged under one article, latest first, with each source's date of that detention (same_detention)."""
     persons = await rows(datasette, """
         with charged as (
           select distinct d.person_id, d.same_detention from detention_charges dc
@@ -278,7 +272,6 @@ async def charge_page(datasette, request):
     charge_id = request.url_vars["id"]
     charge = await one(datasette, "select ch.*, c.name as country_name from charges ch "
                                   "join countries c on c.iso2 = ch.country where ch.id = :id", "Charge", id=charge_id)
-    # the article this one replaced (its predecessor) and the one that replaced it (its successor), each apart
     equivalents = await rows(datasette, """
         select ch.*, case when ch.replaced_by = :id then 'predecessor' else 'successor' end as relation
         from charge_equivalents e join charges ch on ch.id = e.equivalent_id
@@ -316,13 +309,8 @@ async def home_page(datasette, request):
 
 @hookimpl
 def register_routes():
-    return [
-        (r"^/$", home_page),
-        (r"^/person/(?P<id>[^/]+)$", person_page),
-        (r"^/organization/(?P<id>[^/]+)$", organization_page),
-        (r"^/campaign/(?P<id>[^/]+)$", campaign_page),
-        (r"^/charge/(?P<id>[^/]+)$", charge_page),
-    ]
+    pages = {"person": person_page, "organization": organization_page, "campaign": campaign_page, "charge": charge_page}
+    return [(r"^/$", home_page), *((rf"^/{kind}/(?P<id>[^/]+)$", page) for kind, page in pages.items())]
 
 
 @hookimpl

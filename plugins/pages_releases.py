@@ -29,6 +29,12 @@ BIBTEX_SPECIAL = re.compile(r"([\\{}&%$#_^~])")
 BIBTEX_ESCAPED = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
 
 
+def with_cors(datasette, headers):
+    if datasette.cors:
+        add_cors_headers(headers)
+    return headers
+
+
 def site(datasette, request):
     return datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
 
@@ -73,8 +79,7 @@ async def release_file(datasette, request, send):
     wanted, name = request.url_vars["id"], request.url_vars["name"]
     release, folder = await current(datasette)
     if wanted != release["id"]:
-        known = await datasette.get_database().execute("select 1 from releases where id = ?", [wanted])
-        if not known.rows:
+        if not (await datasette.get_database().execute("select 1 from releases where id = ?", [wanted])).rows:
             raise NotFound(f"There is no release {wanted}: /releases lists them.")
         if os.environ.get(ARCHIVE):
             return Response.redirect(f"{os.environ[ARCHIVE]}/download/{wanted}/{name}")
@@ -83,10 +88,8 @@ async def release_file(datasette, request, send):
     path = Path(datasette.get_database().path) if name == "conscience.db" else folder and folder / name
     if not path or not path.is_file():
         raise NotFound(f"Release {wanted} has no file {name}: /releases lists its files.")
-    headers = {}
-    if datasette.cors:
-        add_cors_headers(headers)
-    await asgi_send_file(send, path, content_type=TYPES.get(path.suffix), chunk_size=1 << 16, headers=headers)
+    await asgi_send_file(send, path, content_type=TYPES.get(path.suffix), chunk_size=1 << 16,
+                         headers=with_cors(datasette, {}))
 
 
 async def datapackage(datasette, request):
@@ -98,10 +101,7 @@ async def datapackage(datasette, request):
     package["homepage"] = site(datasette, request)
     for resource in package["resources"]:
         resource["path"] = f"releases/{release['id']}/{resource['path']}"
-    response = Response.json(package)
-    if datasette.cors:
-        add_cors_headers(response.headers)
-    return response
+    return Response.json(package, headers=with_cors(datasette, {}))
 
 
 async def dataset(datasette, request):
@@ -116,7 +116,7 @@ async def dataset(datasette, request):
               "encodingFormat": TYPES[Path(name).suffix].split(";")[0],
               "contentSize": f"{size / 1e6:.1f} MB" if size > 1e5 else f"{size / 1e3:.1f} kB"}
              for name, url, size in downloads(datasette, release, folder)]
-    described = {
+    return {key: value for key, value in {
         "@context": "https://schema.org", "@type": "Dataset", "name": metadata["title"],
         "description": metadata["description"],
         "url": home + "/", "license": metadata["license_url"], "isAccessibleForFree": True,
@@ -126,8 +126,7 @@ async def dataset(datasette, request):
         "spatialCoverage": [{"@type": "Place", "name": name, "identifier": code} for code, name in countries.rows],
         "keywords": ["prisoners of conscience", "human rights defenders", "reprisals", "political prisoners"],
         "distribution": files,
-    }
-    return {key: value for key, value in described.items() if value is not None}
+    }.items() if value is not None}
 
 
 async def citation(datasette, request, kind, id):
@@ -158,23 +157,17 @@ def csl_json(cited):
     def parts(day):
         return {"date-parts": [[int(part) for part in day.split("-")]]}
 
-    return [{"id": cited["key"], "type": "dataset", "title": cited["title"], "publisher": cited["publisher"],
-             "version": cited["release"], "URL": cited["url"], "issued": parts(cited["released_on"]),
-             "accessed": parts(cited["accessed"]), "note": cited["licence"]}]
+    return json.dumps([{"id": cited["key"], "type": "dataset", "title": cited["title"], "publisher": cited["publisher"],
+                        "version": cited["release"], "URL": cited["url"], "issued": parts(cited["released_on"]),
+                        "accessed": parts(cited["accessed"]), "note": cited["licence"]}], ensure_ascii=False, indent=1)
 
 
 async def cite(datasette, request):
     kind, id, form = (request.url_vars[name] for name in ("kind", "id", "form"))
-    cited = await citation(datasette, request, kind, id)
-    if form == "bib":
-        response = Response(bibtex(cited), content_type="application/x-bibtex; charset=utf-8")
-    else:
-        response = Response(json.dumps(csl_json(cited), ensure_ascii=False, indent=1),
-                            content_type="application/vnd.citationstyles.csl+json; charset=utf-8")
-    response.headers["cache-control"] = "no-store"  # it says the day it was accessed: made anew each time
-    if datasette.cors:
-        add_cors_headers(response.headers)
-    return response
+    written, content_type = {"bib": (bibtex, "application/x-bibtex; charset=utf-8"),
+                             "json": (csl_json, "application/vnd.citationstyles.csl+json; charset=utf-8")}[form]
+    headers = with_cors(datasette, {"cache-control": "no-store"})  # it names the day of access: made anew each time
+    return Response(written(await citation(datasette, request, kind, id)), content_type=content_type, headers=headers)
 
 
 @hookimpl
@@ -194,10 +187,6 @@ def extra_template_vars(template, request, datasette):
 
 @hookimpl
 def register_routes():
-    return [
-        (r"^/about$", about_page),
-        (r"^/releases$", releases_page),
-        (r"^/releases/(?P<id>[^/]+)/(?P<name>[^/]+)$", release_file),
-        (r"^/datapackage\.json$", datapackage),
-        (rf"^/(?P<kind>{'|'.join(CITED)})/(?P<id>[^/]+)/cite\.(?P<form>bib|json)$", cite),
-    ]
+    return [(r"^/about$", about_page), (r"^/releases$", releases_page), (r"^/datapackage\.json$", datapackage),
+            (r"^/releases/(?P<id>[^/]+)/(?P<name>[^/]+)$", release_file),
+            (rf"^/(?P<kind>{'|'.join(CITED)})/(?P<id>[^/]+)/cite\.(?P<form>bib|json)$", cite)]

@@ -1,7 +1,6 @@
-"""Searching persons, best matches first, any query safe: /search?q= (through the canned query `search`), and a
-searched persons table's best matches above it. Datasette's escape_fts() turns a lone `"` into an empty FTS5 query,
-which fails as "Invalid SQL": for the version checked, the one registered here answers it with a phrase that matches
-nothing.
+"""Searching persons, best first, any query safe: /search?q= (the canned query `search`), and a searched persons table's
+best matches above it. Datasette's escape_fts() turns a lone `"` into an empty FTS5 query, which fails as "Invalid
+SQL": for the version checked, the one registered here answers it with a phrase that matches nothing.
 """
 
 import logging
@@ -30,9 +29,7 @@ def search_terms(query):
 
 def name_key(name):
     """A name compared across scripts, diacritics, tones, case and spacing: 'Liú Xiǎobō', '刘晓波' -> 'liuxiaobo'."""
-    if not name:
-        return None
-    return re.sub(r"[^0-9a-z]", "", anyascii(unicodedata.normalize("NFKC", name)).lower()) or None
+    return re.sub(r"[^0-9a-z]", "", anyascii(unicodedata.normalize("NFKC", name)).lower()) or None if name else None
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that this escape_fts is the one used
@@ -44,13 +41,10 @@ def prepare_connection(conn):
 
 
 async def best_matches(ds, query):
-    """(rows best first, cut at max_returned_rows; whether they were cut) through the canned query `search`: a canned
-    query up to Datasette 0.65, a stored query from 1.0a41."""
+    """(rows best first, cut at max_returned_rows; whether cut) of the canned query `search` (1.0a41: stored query)."""
     db = ds.get_database()
-    if hasattr(ds, "get_query"):
-        sql = (await ds.get_query(db.name, "search")).sql
-    else:
-        sql = (await ds.get_canned_query(db.name, "search", None))["sql"]
+    sql = ((await ds.get_query(db.name, "search")).sql if hasattr(ds, "get_query")
+           else (await ds.get_canned_query(db.name, "search", None))["sql"])
     results = await db.execute(sql, {"q": query}, truncate=True)
     return [dict(row) for row in results.rows], results.truncated
 

@@ -68,11 +68,9 @@ async def body_scripts(datasette):
 @hookimpl
 def startup(datasette):
     async def work_out_the_policy():
-        environment = (datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment")
-                       else datasette.jinja_env)  # Datasette 1.0 has no jinja_env
+        environment = getattr(datasette, "get_jinja_environment", lambda: datasette.jinja_env)()  # 1.0: no jinja_env
         scripts = template_scripts(environment) | await body_scripts(datasette)
-        datasette._content_security_policy = POLICY.format(
-            scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
+        datasette._content_security_policy = POLICY.format(scripts=" ".join(sorted(map(script_hash, scripts)))).encode()
 
     return work_out_the_policy
 
@@ -81,9 +79,7 @@ class Remembered:
     """Responses by key, least recently used first out once they hold more than max_bytes of body."""
 
     def __init__(self, max_bytes):
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.responses = OrderedDict()
+        self.max_bytes, self.bytes, self.responses = max_bytes, 0, OrderedDict()
 
     def get(self, key):
         if key in self.responses:
@@ -101,15 +97,13 @@ class Remembered:
 
 
 def key_of(scope, datasette):
-    """A rememberable response's key (by host too: feeds hold absolute links), or None: /-/ pages describe the
-    running server, ?sql= queries take turns and would push pages out."""
+    """A response's key (host too: feeds link absolutely), or None: /-/ pages, ?sql= (would push pages out)."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/-/"):
         return None
     headers = dict(scope.get("headers") or [])
     query = scope.get("query_string", b"")
-    if b"cookie" in headers or b"authorization" in headers or SQL_PARAMETER.search(query):
-        return None
-    if any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal"):
+    if (b"cookie" in headers or b"authorization" in headers or SQL_PARAMETER.search(query)
+            or any(db.is_mutable for name, db in datasette.databases.items() if name != "_internal")):
         return None
     return scope.get("scheme"), headers.get(b"host"), scope["path"], query, b"gzip" in headers.get(
         b"accept-encoding", b"")

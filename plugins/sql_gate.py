@@ -22,19 +22,17 @@ WAIT_SECONDS = 2
 BURST_SECONDS = 3.0
 REFILL_PER_SECOND = 0.1  # a client kept busy runs one second of SQL every ten
 MAX_FACETS = 10  # a table page's own facets (six for persons) and a few more
-# The widest page of ours asks for about 40 (a table with filters, facets and sorts); Datasette's table view takes time
-# quadratic in their number: 6,000 held the server for 30 s.
+# Our widest page asks for about 40; Datasette's table view takes time quadratic in them (6,000: the server held 30 s).
 MAX_PARAMETERS = 256
 MAX_QUERY_BYTES = 128 * 1024  # room for the longest SQL SQLite takes (100,000 bytes), percent-encoded
 MAX_CLIENTS = 10_000  # clients remembered, least recent forgotten first
 HALF_LIFE_SECONDS = 30
-# A client that has asked this much lately is answered its refusals after a pause: a flood of refusals sent at
-# once costs the server as much as the readers' pages, and a client waiting for its answer sends nothing more.
+# Refusals to a client that asked this much lately wait: a flood of them costs as much as pages, and it waits too.
 SLOWED_AFTER = 20
 SLOWED_SECONDS = 2
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date", "_facet_tags", "_facet_counted")
-BUSY = {"sql": "Other visitors' SQL queries are running: try again in a few seconds. Pages, canned queries and feeds "
-               "are not affected.",
+BUSY = {"sql": "Other visitors' SQL queries are running: try again in a few seconds. Pages, canned queries and "
+               "feeds are not affected.",
         "search": "Many searches are running: try again in a few seconds."}
 # Messages of DatasetteError that Datasette raises, with status 500, about a request's own parameters.
 PARAMETER_ERRORS = ("Cannot sort table by", "Cannot use _sort and _sort_desc at the same time", "Invalid _through")
@@ -58,10 +56,6 @@ def parameters(query_string):
         return 400, f"A page may be asked with at most {MAX_PARAMETERS} parameters."
 
 
-def facets_asked(pairs):
-    return sum(key in FACET_PARAMETERS for key, _ in pairs)
-
-
 class Client:
     """A client's SQL budget (seconds it may still spend, refilled as time passes) and how much it has asked lately."""
 
@@ -77,13 +71,11 @@ class Client:
 
 
 class Turns:
-    """Who runs next: the waiting client that has asked least lately (one that keeps asking while it waits falls
-    back), then in order of arrival."""
+    """Who runs next: the waiting client that asked least lately (asking while waiting falls back), then the first."""
 
     def __init__(self):
-        self.running = 0
+        self.running, self.order = 0, itertools.count()
         self.waiting = []  # (client, order of arrival, future), in order of arrival
-        self.order = itertools.count()
 
     async def take(self, client):
         """Wait for a turn; False if none came within WAIT_SECONDS or a client that had asked less took the place."""
@@ -110,11 +102,11 @@ class Turns:
     def leave(self, entry):
         """A waiter gone: out of the queue, or, if its turn came as it left, the turn passed on."""
         turn = entry[2]
-        if turn.done() and turn.result():
-            self.give_back()
-        elif not turn.done():
+        if not turn.done():
             turn.cancel()
             self.waiting.remove(entry)
+        elif turn.result():
+            self.give_back()
 
     def give_back(self):
         """The turn passes to the waiting client that has asked least (running stays the same), else the slot frees."""
@@ -127,14 +119,12 @@ class Turns:
 
 
 def rank(entry):
-    client, order, _ = entry
-    return client.asked, order
+    return entry[0].asked, entry[1]
 
 
 class Gate:
     def __init__(self, app, datasette):
-        self.app, self.datasette = app, datasette
-        self.clients = OrderedDict()
+        self.app, self.datasette, self.clients = app, datasette, OrderedDict()
         self.turns = {}  # (queue, event loop): Turns
 
     async def __call__(self, scope, receive, send):
@@ -144,7 +134,8 @@ class Gate:
         if isinstance(pairs, tuple):  # the page says so without repeating the address (its links keep no query)
             return await self.refuse({**scope, "query_string": b""}, receive, send, *pairs)
         searched = scope["path"] == "/search" and any(key == "q" and value.strip() for key, value in pairs)
-        if not searched and facets_asked(pairs) <= MAX_FACETS and not arbitrary(pairs):
+        facets = sum(key in FACET_PARAMETERS for key, _ in pairs)
+        if not searched and facets <= MAX_FACETS and not arbitrary(pairs):
             return await self.app(scope, receive, send)
         client = self.client(scope)
         client.count(1)
@@ -156,7 +147,7 @@ class Gate:
 
         if searched:
             return await self.in_turn("search", client, refused, lambda: self.app(scope, receive, send))
-        if facets_asked(pairs) > MAX_FACETS:
+        if facets > MAX_FACETS:
             return await refused(400, None, f"A page may ask for at most {MAX_FACETS} facets.")
         if client.under_way:
             return await refused(429, 1, "Your previous query is still running: send the next one when it has "
@@ -189,8 +180,7 @@ class Gate:
 
     def client(self, scope):
         header = (self.datasette.plugin_config("sql_gate") or {}).get("client_ip_header")
-        headers = dict(scope.get("headers") or [])
-        key = headers.get(header.lower().encode()) if header else None
+        key = dict(scope.get("headers") or []).get(header.lower().encode()) if header else None
         key = key.decode("latin-1") if key else (scope.get("client") or ("unknown",))[0]
         if key not in self.clients:
             self.clients[key] = Client()
@@ -252,9 +242,8 @@ def mistake(request, exception):
 def too_long(request, exception):
     """A query of a page cut at its time limit: Datasette's views wrap it as "SQL Interrupted", ours raise it as is."""
     cut = isinstance(exception, QueryInterrupted) or getattr(exception, "title", None) == "SQL Interrupted"
-    if cut and not any(key in request.args for key in WRITTEN_SQL):
-        return "This page took too long to make: try again in a moment."
-    return None
+    written = any(key in request.args for key in WRITTEN_SQL)
+    return "This page took too long to make: try again in a moment." if cut and not written else None
 
 
 def is_json(text, kind, keys=()):
@@ -267,9 +256,9 @@ def is_json(text, kind, keys=()):
 
 def not_found(request, exception):
     """Datasette's message for a page that does not exist, or None for any other exception."""
-    if getattr(exception, "status", None) != 404:
-        return None
-    return getattr(exception, "message", None) or (str(exception.args[0]) if exception.args else "Not Found")
+    if getattr(exception, "status", None) == 404:
+        return getattr(exception, "message", None) or (str(exception.args[0]) if exception.args else "Not Found")
+    return None
 
 
 @hookimpl

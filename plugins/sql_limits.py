@@ -45,9 +45,8 @@ class ResultTooLarge(sqlite3.DatabaseError):
 
 
 class ResultBudget:
-    """A row factory giving sqlite3.Row (as Datasette sets), that stops a query once its rows pass RESULT_BYTES as sent.
-    The count starts again with each cursor, held by a weak reference only: a live cursor keeps its statement open, and
-    with it an interrupt meant for it, which would then cut the connection's next query."""
+    """A row factory giving sqlite3.Row (as Datasette's) stopping a query once its rows pass RESULT_BYTES as sent; per
+    cursor, held weakly: a live cursor keeps its statement open, and an interrupt meant for it cuts the next query."""
 
     def __init__(self):
         self.counted = threading.local()
@@ -65,8 +64,7 @@ class ResultBudget:
 
 
 def sent_size(value):
-    """At most how many bytes a value takes in a JSON answer: printable ASCII at its length, any other text or blob six
-    times it (a NUL or a Chinese character is written `\\u0000`, `\\u5218`); numbers and NULL count as nothing."""
+    """Most bytes a value takes in JSON: printable ASCII its length, other text or blobs 6 times (`\\u5218`); else 0."""
     if isinstance(value, str):
         return len(value) if value.isascii() and value.isprintable() else 6 * len(value)
     return 6 * len(value) if isinstance(value, bytes) else 0
@@ -84,9 +82,8 @@ def too_long(text, args):
             continue
         for size in (width, precision):
             value = args.pop(0) if size == "*" and args else size
-            if isinstance(value, (int, float)) or str(value).isdigit():
-                if abs(int(value)) > MAX_VALUE_BYTES:
-                    return True
+            if (isinstance(value, (int, float)) or str(value).isdigit()) and abs(int(value)) > MAX_VALUE_BYTES:
+                return True
         if args:
             args.pop(0)
     return False
@@ -132,9 +129,8 @@ def prepare_connection(conn):
 
 class Watchdog:
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock, self.limit = threading.Lock(), None
         self.running = {}  # connection -> when the function now running on it started
-        self.limit = None
 
     def run_timed(self, fn, conn):
         """fn(conn), open to an interrupt only while it runs; on failure, nothing of it left open."""

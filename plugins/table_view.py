@@ -1,8 +1,7 @@
-"""Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md has the
-measures): cells worked out without asking render_cell about every cell, each row's <td> cells written by one call
-(templates/datasette-0.65.5/_table.html), persons' names linked to their pages; a sorted table's first page asked for
-as the page after a key that sorts before every row, since no hook reaches the ORDER BY; a searched persons table's JSON
-that asks for no sort, and fits on one page, best first, in the order of the canned query `search`.
+"""Datasette 0.65.5's table view, faster and exact (docs/building.md, "The server"; docs/performance.md): cells worked
+out without asking render_cell about each, a row's <td> cells written by one call (datasette-0.65.5/_table.html),
+persons' names linked to their pages; a sorted table's first page asked as the page after a key sorting before every
+row (no hook reaches the ORDER BY); a searched persons table's unsorted one-page JSON in `search`'s order.
 """
 
 import sys
@@ -93,16 +92,12 @@ async def data(self, request, default_labels=False, _next=None, _size=None):
     if _next is None and not request.args.get("_next"):
         _next = await start_key(self.ds, request)
     answer = await datasettes_data(self, request, default_labels, _next, _size)
-    if ranked_json(request) and isinstance(answer, tuple) and not answer[0].get("next"):
+    args = request.args  # a searched persons table's JSON asking for no sort and no later page
+    ranked = (request.url_vars.get("format") == "json" and request.url_vars.get("table") == RANKED_TABLE
+              and args.get("_search") and not any(key in args for key in ("_sort", "_sort_desc", "_next")))
+    if ranked and isinstance(answer, tuple) and not answer[0].get("next"):
         await best_first(self.ds, answer[0], request.args["_search"])
     return answer
-
-
-def ranked_json(request):
-    """A searched persons table's JSON asking for no sort and no later page."""
-    args = request.args
-    return (request.url_vars.get("format") == "json" and request.url_vars.get("table") == RANKED_TABLE
-            and args.get("_search") and not any(key in args for key in ("_sort", "_sort_desc", "_next")))
 
 
 async def best_first(ds, data, query):
@@ -134,8 +129,7 @@ async def start_key(ds, request):
     types = {column.name: column.type.upper() for column in await db.table_column_details(table)}
     before = [BEFORE_ANY_NUMBER if pk == "rowid" or types.get(pk, "").startswith(NUMERIC) else BEFORE_ANY_TEXT
               for pk in pks]
-    # Ascending, NULLs come first: "$null" and keys before every key take them all, then every value.
-    # Descending, NULLs come last: a value after every value takes every row.
+    # Ascending, NULLs first: "$null" and keys before every key take all; descending: a value after every value does.
     first = "$null" if sort else tilde_encode(AFTER_ANY_VALUE)
     return ",".join([first, *before])
 
@@ -154,13 +148,12 @@ def startup():
     TableView.data = data
 
 
-# table or view -> (column holding a person's name, column holding their id)
 NAME_COLUMNS = {"persons": ("name", "id"), "persons_map": ("name", "id"),
                 "person_charges": ("person_name", "person_id")}
 
 
 def person_link_columns(columns, table, person_pages):
-    """(position of the name, of the person's id, the person pages' path) when a page's names link to persons."""
+    """(position of the name column, of the person's id column, the person pages' path) when a table's names link."""
     names = [column["name"] for column in columns]
     name_column, id_column = NAME_COLUMNS.get(table, (None, None))
     if name_column in names and id_column in names:
@@ -186,5 +179,4 @@ def table_cells(row, column_classes, person_link=None, translate=None):
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.filters["table_cells"] = table_cells
-    env.filters["person_link_columns"] = person_link_columns
+    env.filters.update(table_cells=table_cells, person_link_columns=person_link_columns)
