@@ -1,6 +1,7 @@
 """Interface language: ?_lang=vi or ?_lang=zh on any page, English without it (docs/readers.md says what is translated,
 from where, and how to add a language). The parameter starts with an underscore so that Datasette's table pages take it
 as an option, not as a filter on a column called lang, and keep it in their links and forms. Data stays as sourced.
+One file: the template hooks and the label lookups they call share the translations loaded at startup.
 """
 
 import json

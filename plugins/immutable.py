@@ -3,6 +3,7 @@ asked 24 times, each a round trip to a SQL thread); only answers about its own t
 kept is bounded whatever addresses visitors make up. Its facets' counts: `counted` is Datasette's column facet
 remembered; `tags` counts a JSON array column with one GROUP BY over json_each (the build stores arrays without
 repeats; Datasette's array facet took 100-200 ms a facet at 11k persons); `labels: table` labels values by that table.
+One file: both parts stand in for reads Datasette repeats on the same immutable database.
 """
 
 import asyncio

@@ -1,6 +1,7 @@
 """Pages from the database: home (and the map page's counts), person (an old id leads there), organisation, campaign,
 charge. The home page is ours: Datasette's index view checks each table's permission, each check copying all metadata
 on 0.65 (100 ms a home page).
+One file: every page reads through rows() and one(), writes links with linked_parts(), and is routed here.
 """
 
 import json

@@ -1,5 +1,6 @@
 """What the dataset is, where its files are and how to cite it: /about, /releases and the release's files,
 /datapackage.json, the schema.org Dataset (JSON-LD) and each page's citation, also as BibTeX and CSL-JSON.
+One file: every route here speaks of the current release, read once by current().
 """
 
 import json

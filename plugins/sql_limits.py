@@ -1,4 +1,5 @@
 """Every SQL query bounded in memory and in time (docs/building.md, "The server", gives the figures).
+One file: the byte budget and the watchdog are the two bounds every query runs under, set up together.
 
 Time: Connection.interrupt() is noticed in C at SQLite's next step, but SQLite keeps the flag until no statement of the
 connection is active, so one sent after its query ended lands on the next (an innocent page refused as "took too

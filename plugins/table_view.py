@@ -2,6 +2,7 @@
 out without asking render_cell about each, a row's <td> cells written by one call (datasette-0.65.5/_table.html),
 persons' names linked to their pages; a sorted table's first page asked as the page after a key sorting before every
 row (no hook reaches the ORDER BY); a searched persons table's unsorted one-page JSON in `search`'s order.
+One file: each part replaces a piece of the same table view, under one version check.
 """
 
 import sys
