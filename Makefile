@@ -9,7 +9,7 @@ PORT ?= 8001
 STRICT := $(if $(filter true 1,$(CI) $(STRICT)),--strict,)
 BUILD_INPUTS := $(shell find raw scripts -type f -not -path '*/__pycache__/*') requirements.txt
 
-.PHONY: install bench-install browser fetch build check serve test test-quick publish bench-build bench bench-hostile bench-profile clean check-withheld
+.PHONY: install bench-install browser fetch build check serve test test-quick publish bench-build bench bench-hostile bench-profile bench-timeline clean check-withheld
 
 install: $(VENV)/.installed
 
@@ -90,6 +90,10 @@ bench-hostile: bench-install
 # SITE=<another checkout> profiles its build, to compare).
 bench-profile: bench-install
 	$(BIN)/python benchmarks/build_profile.py $(if $(PERSONS),--persons $(PERSONS)) $(if $(SITE),--site $(SITE))
+
+# When each stage of a build runs, in wall-clock seconds (PERSONS=1000000 synthetic persons by default; SITE as above).
+bench-timeline: bench-install
+	$(BIN)/python benchmarks/build_timeline.py $(if $(PERSONS),--persons $(PERSONS)) $(if $(SITE),--site $(SITE))
 
 clean:
 	rm -rf $(DB) $(DB).tmp $(DB).stage* $(DB).fts* $(DB).lock conscience.withholding-report.csv .cache

@@ -39,3 +39,10 @@ def test_the_build_profile_runs_at_a_tiny_scale():
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "build_profile.py"), "--persons", "300",
                              "--top", "3"], check=True, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert "| reading and adapting the lists" in result.stdout and "| function of ours" in result.stdout
+
+
+def test_the_build_timeline_runs_at_a_tiny_scale_and_times_every_stage():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "build_timeline.py"), "--persons", "300"],
+                            check=True, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 15 and rows[-1].startswith("| whole build | 0.0 |")
