@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synthetic  # noqa: E402
+from scale import measured_commit  # noqa: E402
 
 # (stage, the functions that mark it); a sample goes to the stage of the deepest marking function on its stack.
 STAGES = [
@@ -67,8 +68,7 @@ def main():
     parser.add_argument("--rate", type=int, default=50, help="samples per second and process")
     parser.add_argument("--top", type=int, default=15, help="how many of our functions to list")
     args = parser.parse_args()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=args.site, capture_output=True,
-                            text=True).stdout.strip()
+    commit = measured_commit(args.site)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
         lines = profile(args.site.resolve(), args.persons, Path(tmp), args.rate)

@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synthetic  # noqa: E402
+from scale import measured_commit  # noqa: E402
 
 # (module, function, what it is) of the build, in the order they start; each call prints "label<TAB>start<TAB>end",
 # in second processes too (they are forked once the wrappers are in place).
@@ -81,8 +82,7 @@ def main():
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--site", type=Path, default=ROOT, help="the checkout whose build is timed")
     args = parser.parse_args()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=args.site, capture_output=True,
-                            text=True).stdout.strip()
+    commit = measured_commit(args.site)
     with tempfile.TemporaryDirectory() as tmp:
         stages = timeline(args.site.resolve(), args.persons, Path(tmp))
     print(f"Build of {args.persons:,} synthetic persons at {commit or args.site}: wall-clock seconds from its start\n")
