@@ -5,7 +5,7 @@ import json
 import pytest
 
 from scripts.schema import TABLES, stored_columns
-from scripts.write.views import VIEWS
+from scripts.write.views import VIEWS, WRITTEN_AS_TABLES
 
 pytestmark = pytest.mark.pages
 
@@ -42,7 +42,8 @@ async def test_every_table_answers_with_its_declared_columns(get, table):
 async def test_every_view_answers(get, conn, view):
     data = (await get(f"/conscience/{view}.json")).json()
     expected = [d[0] for d in conn.execute(f"SELECT * FROM [{view}] LIMIT 0").description]
-    assert data["columns"] == expected and data["rows"]
+    rowid = ["rowid"] if view in WRITTEN_AS_TABLES else []  # a table with no key of its own: Datasette shows its rowid
+    assert data["columns"] == rowid + expected and data["rows"]
 
 
 @pytest.mark.parametrize("query", CANNED_COLUMNS)

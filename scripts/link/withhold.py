@@ -624,9 +624,11 @@ def traces_in_served_files(persons):
 
 
 def texts(conn, redactor):
-    for table in TABLES:
+    """Every text of every table written (the schema's, and views written as tables, whose columns have no type)."""
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
+                                 "AND name NOT LIKE '%\\_fts%' ESCAPE '\\' ORDER BY name").fetchall():
         for _, column, kind, *_ in conn.execute(f"PRAGMA table_info([{table}])").fetchall():
-            if kind.upper() == "TEXT":
+            if kind.upper() in ("TEXT", ""):
                 yield from ((table, column, rowid, text) for rowid, text in redactor.candidates(conn, table, column))
 
 

@@ -13,7 +13,7 @@ import sqlite_utils
 from scripts.common import unspaced_substrings
 from scripts.schema import TABLES, all_columns, foreign_keys, pk_columns, stored_columns
 from scripts.stage.parallel import in_background
-from scripts.write.views import VIEWS
+from scripts.write.views import VIEWS, WRITTEN_AS_TABLES
 
 # Records carry their upstream row (about 1 KB): on 4 KiB pages the write takes a third longer at 1M persons.
 # Larger pages cost reads that touch scattered rows (a search's count at 32 KiB took twice as long), so not larger.
@@ -40,7 +40,7 @@ def write(stage, out, before_rename=lambda path: None):
             indexed()
             copy_indexes(db, fulltext)
         for name, sql in VIEWS.items():
-            db.create_view(name, sql.strip())
+            create_view(db, name, sql.strip())
         db.close()
         before_rename(tmp)
         with open(tmp, "rb+") as file:
@@ -49,6 +49,16 @@ def write(stage, out, before_rename=lambda path: None):
     finally:  # once the second process has stopped: it could otherwise write its file again
         for leftover in (tmp, fulltext, fulltext.with_name(fulltext.name + "-journal")):
             leftover.unlink(missing_ok=True)
+
+
+def create_view(db, name, sql):
+    if name not in WRITTEN_AS_TABLES:
+        return db.create_view(name, sql)
+    db.execute(f"CREATE TABLE [{name}] AS {sql}")
+    for number, columns in enumerate(WRITTEN_AS_TABLES[name], start=1):
+        db.execute(f"CREATE INDEX [idx_{name}_{number}] ON [{name}] ({columns})")
+    db.execute(f"ANALYZE [{name}]")
+    db.conn.commit()
 
 
 def create_table(db, table):

@@ -1,5 +1,9 @@
 """Views for the common joins. Part of the public schema, like the tables."""
 
+# Views whose rows are written as a table, with these indexes: worked out per request, a feed took 1-2 s at a
+# million persons, over the one-second limit; walking an index by date it takes milliseconds.
+WRITTEN_AS_TABLES = {"news_facts": ("kind, date DESC, id", "date DESC, id")}
+
 VIEWS = {
     # Persons placed to a city or a province, "popup" (datasette-cluster-map's) saying how precisely; not those known
     # only by their country: a marker at the country's centroid would look like a place.
@@ -55,38 +59,38 @@ VIEWS = {
     # The feeds' entries (metadata.yml's feed_ queries): arrests and releases (one per detention as scripts/derive
     # groups them) and dated events at the source's precision, with the release that added each (the first whose
     # changes record it, else the first): a feed stamps an entry with its release's date, never a day not given.
-    # Each kind reads detentions apart: a CTE shared by two would be worked out whole (twice as slow at 1M persons).
+    # Written as a table (WRITTEN_AS_TABLES): a feed walks it by date where the view worked every entry out first.
+    "news_facts": """
+        WITH first AS (SELECT min(released_on) AS released_on FROM releases)
+        SELECT 'arrest:' || d.id AS id, 'arrest' AS kind, d.detained_on AS date,
+               d.detained_on_precision AS date_precision, d.person_id, NULL AS organization_id, NULL AS case_id,
+               p.name AS subject, p.country, 'detained' AS what, 'Place: ' || d.place AS description, d.source_id,
+               d.upstream_ref,
+               coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new detention'
+                         AND c.person_id = d.person_id AND c.new_value IS d.detained_on),
+                        (SELECT released_on FROM first)) AS added_in
+        FROM detentions d JOIN persons p ON p.id = d.person_id
+        WHERE d.detained_on IS NOT NULL AND d.id = d.same_detention
+        UNION ALL
+        SELECT 'release:' || d.id, 'release', d.released_on, d.released_on_precision, d.person_id, NULL, NULL,
+               p.name, p.country, 'released', 'Place: ' || d.place, d.source_id, d.upstream_ref,
+               coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new detention'
+                         AND c.person_id = d.person_id AND c.new_value IS d.detained_on),
+                        (SELECT released_on FROM first))
+        FROM detentions d JOIN persons p ON p.id = d.person_id
+        WHERE d.released_on IS NOT NULL AND d.id = d.same_detention
+        UNION ALL
+        SELECT 'event:' || e.id, 'event', e.date, e.date_precision, e.person_id, e.organization_id, e.case_id,
+               coalesce(p.name, o.name, k.title), coalesce(p.country, o.country, k.state), e.event_type,
+               e.description, e.source_id, e.upstream_ref,
+               coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new event'
+                         AND c.new_value = e.id), (SELECT released_on FROM first))
+        FROM events e
+        LEFT JOIN persons p ON p.id = e.person_id
+        LEFT JOIN organizations o ON o.id = e.organization_id
+        LEFT JOIN cases k ON k.id = e.case_id
+        WHERE e.date IS NOT NULL""",
     "news": """
-        WITH first AS (SELECT min(released_on) AS released_on FROM releases),
-        facts AS (
-            SELECT 'arrest:' || d.id AS id, 'arrest' AS kind, d.detained_on AS date,
-                   d.detained_on_precision AS date_precision, d.person_id, NULL AS organization_id, NULL AS case_id,
-                   p.name AS subject, p.country, 'detained' AS what, 'Place: ' || d.place AS description, d.source_id,
-                   d.upstream_ref,
-                   coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new detention'
-                             AND c.person_id = d.person_id AND c.new_value IS d.detained_on),
-                            (SELECT released_on FROM first)) AS added_in
-            FROM detentions d JOIN persons p ON p.id = d.person_id
-            WHERE d.detained_on IS NOT NULL AND d.id = d.same_detention
-            UNION ALL
-            SELECT 'release:' || d.id, 'release', d.released_on, d.released_on_precision, d.person_id, NULL, NULL,
-                   p.name, p.country, 'released', 'Place: ' || d.place, d.source_id, d.upstream_ref,
-                   coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new detention'
-                             AND c.person_id = d.person_id AND c.new_value IS d.detained_on),
-                            (SELECT released_on FROM first))
-            FROM detentions d JOIN persons p ON p.id = d.person_id
-            WHERE d.released_on IS NOT NULL AND d.id = d.same_detention
-            UNION ALL
-            SELECT 'event:' || e.id, 'event', e.date, e.date_precision, e.person_id, e.organization_id, e.case_id,
-                   coalesce(p.name, o.name, k.title), coalesce(p.country, o.country, k.state), e.event_type,
-                   e.description, e.source_id, e.upstream_ref,
-                   coalesce((SELECT min(c.released_on) FROM changes c WHERE c.change_type = 'new event'
-                             AND c.new_value = e.id), (SELECT released_on FROM first))
-            FROM events e
-            LEFT JOIN persons p ON p.id = e.person_id
-            LEFT JOIN organizations o ON o.id = e.organization_id
-            LEFT JOIN cases k ON k.id = e.case_id
-            WHERE e.date IS NOT NULL)
         SELECT f.id, f.kind, f.date, f.date_precision, f.subject || ' ' || f.what || ', ' || f.date AS headline,
                f.subject || ' ' || f.what || ', ' || f.date || ' (' || coalesce(CASE f.date_precision
                    WHEN 'day' THEN 'to the day' WHEN 'month' THEN 'to the month' WHEN 'year' THEN 'to the year'
@@ -98,7 +102,7 @@ VIEWS = {
                CASE WHEN f.person_id IS NOT NULL THEN '/person/' || f.person_id
                     WHEN f.organization_id IS NOT NULL THEN '/organization/' || f.organization_id
                     ELSE '/conscience/cases/' || f.case_id END AS path
-        FROM facts f JOIN releases r ON r.released_on = f.added_in""",
+        FROM news_facts f JOIN releases r ON r.released_on = f.added_in""",
     # A source's figure beside what this dataset counts of the same thing (NULL: not countable); persons withheld as
     # "counts only" count where country and status suffice (`by_status`: statuses and sex of its country's persons).
     "statistics_compared": """
