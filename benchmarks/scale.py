@@ -28,6 +28,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -217,24 +218,27 @@ def endpoints(database, metadata, configured):
 
 
 async def load(base, paths, clients, seconds, headers=None):
-    """`clients` concurrent clients requesting `paths` in turn for `seconds` seconds (loopback only)."""
-    done, errors, deadline = 0, 0, time.perf_counter() + seconds
+    """`clients` concurrent clients requesting `paths` in turn for `seconds` seconds (loopback only); each error
+    counted by what it was and where: "503 /conscience/persons?..." or "ReadTimeout /person/..."."""
+    done, failed, deadline = 0, Counter(), time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         async def worker(offset):
-            nonlocal done, errors
+            nonlocal done
             index = offset
             while time.perf_counter() < deadline:
+                path = paths[index % len(paths)]
                 try:
-                    response = await client.get(base + paths[index % len(paths)], headers=headers)
-                    errors += response.status_code >= 500
-                except httpx.HTTPError:
-                    errors += 1
+                    response = await client.get(base + path, headers=headers)
+                    if response.status_code >= 500:
+                        failed[f"{response.status_code} {path}"] += 1
+                except httpx.HTTPError as error:
+                    failed[f"{type(error).__name__} {path}"] += 1
                 done += 1
                 index += 1
         await asyncio.gather(*(worker(i) for i in range(clients)))
-    return {"clients": clients, "seconds": seconds, "requests": done, "errors": errors,
-            "requests_per_second": round(done / seconds, 1)}
+    return {"clients": clients, "seconds": seconds, "requests": done, "errors": sum(failed.values()),
+            "errors_by_kind": dict(failed.most_common()), "requests_per_second": round(done / seconds, 1)}
 
 
 def peak_memory_mib(pid):
@@ -379,7 +383,9 @@ def markdown(report):
             site = result[site]
             l = site[key]
             lines.append(f"\n{label}: {l['clients']} clients for {l['seconds']} s: {l['requests']} requests "
-                         f"({l['requests_per_second']}/s), {l['errors']} errors; server peak {site['server_peak_mib']} MiB, "
+                         f"({l['requests_per_second']}/s), {l['errors']} errors"
+                         + "".join(f" ({count} × {kind})" for kind, count in l.get("errors_by_kind", {}).items())
+                         + f"; server peak {site['server_peak_mib']} MiB, "
                          f"ready {site.get('start_seconds', '?')} s after it was started.")
         lines += ["", "| target (for 1M persons) | measured | met | made anew | met |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {t['target']} | {t['measured']} | {yes_no(t['met'])} | "
