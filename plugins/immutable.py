@@ -39,11 +39,18 @@ class RememberingDatasette:
     """Datasette, its SQL's results remembered; with a time limit, run with it (a query's own can only shorten it)."""
 
     def __init__(self, datasette, time_limit_ms=None):
-        self.datasette, self.time_limit_ms = datasette, time_limit_ms
+        self.datasette, self.time_limit_ms, self.origin = datasette, time_limit_ms, None
         self.remembered = datasette.__dict__.setdefault("_remembered_facet_results", OrderedDict())
 
     def __getattr__(self, name):
         return getattr(self.datasette, name)
+
+    def absolute_url(self, request, path):
+        """Datasette's, its origin worked out once: a facet asks for one per value, each a urljoin (18% of a page)."""
+        if not path.startswith("/") or path.startswith("//"):
+            return self.datasette.absolute_url(request, path)
+        self.origin = self.origin or self.datasette.absolute_url(request, "/")[:-1]
+        return self.origin + path
 
     async def execute(self, database, sql, params=None, **kwargs):
         if self.datasette.databases[database].is_mutable:
