@@ -110,8 +110,9 @@ async def dataset(datasette, request):
     release, folder = await current(datasette)
     db = datasette.get_database()
     first = (await db.execute("select min(detained_on) as day from detentions")).first()["day"]
-    countries = await db.execute("select distinct c.iso2, c.name from persons p join countries c on c.iso2 = p.country "
-                                 "order by c.name")
+    # Each country probed in persons' country index: a distinct over persons read a million rows a page (0.17 s).
+    countries = await db.execute("select c.iso2, c.name from countries c where exists (select 1 from persons p "
+                                 "where p.country = c.iso2) order by c.name")
     metadata, home = datasette.metadata(), site(datasette, request)
     files = [{"@type": "DataDownload", "name": name, "contentUrl": datasette.absolute_url(request, url),
               "encodingFormat": TYPES[Path(name).suffix].split(";")[0],
