@@ -7,6 +7,7 @@ The stages are timed by wrapping the build's own functions in the measured proce
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,8 @@ import synthetic  # noqa: E402
 from scale import measured_commit  # noqa: E402
 
 # (module, function, what it is) of the build, in the order they start; each call prints "label<TAB>start<TAB>end",
-# in second processes too (they are forked once the wrappers are in place).
+# in second processes too (they are forked once the wrappers are in place), each line in one write: print() writes
+# the line and its newline apart, and two processes' lines were found run together.
 STAGES = [
     ("scripts.build", "collect", "lists read, adapted and staged (one worker per core)"),
     ("scripts.stage", "Stage.index", "stage indexes"),
@@ -36,7 +38,7 @@ STAGES = [
     ("scripts.write.release", "write_package", "datapackage.json"),
 ]
 MEASURED = """
-import functools, importlib, sys, time
+import functools, importlib, os, sys, time
 started = time.monotonic()
 def timed(module, name, label):
     owner = importlib.import_module(module)
@@ -49,13 +51,13 @@ def timed(module, name, label):
         try:
             return original(*args, **kwargs)
         finally:
-            print(f"{label}\\t{begun:.1f}\\t{time.monotonic() - started:.1f}", file=sys.stderr, flush=True)
+            os.write(2, f"{label}\\t{begun:.1f}\\t{time.monotonic() - started:.1f}\\n".encode())  # one write: atomic
     setattr(owner, name, wrapper)
 for stage in STAGES:
     timed(*stage)
 from scripts import build
 build.main(sys.argv[1:])
-print(f"whole build\\t0.0\\t{time.monotonic() - started:.1f}", file=sys.stderr, flush=True)
+os.write(2, f"whole build\\t0.0\\t{time.monotonic() - started:.1f}\\n".encode())
 """
 
 
@@ -65,15 +67,12 @@ def timeline(site, persons, folder):
     result = subprocess.run([sys.executable, "-c", f"STAGES = {STAGES!r}\n{MEASURED}", "--raw", str(raw), "--out",
                              str(folder / "timed.db"), "--release-date", "2026-01-01"],
                             cwd=site, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(site)})
-    stages = {}
-    for line in result.stderr.splitlines():
-        label, tab, times = line.partition("\t")
-        if not tab or label.startswith("warning"):
-            continue
-        start, end = map(float, times.split("\t"))
+    stages, order = {}, [label for _, _, label in STAGES] + ["whole build"]
+    # Found wherever they are: another process's print may have left half a line before one of ours.
+    for label, start, end in re.findall(f"({'|'.join(map(re.escape, order))})\t([\\d.]+)\t([\\d.]+)\n", result.stderr):
+        start, end = float(start), float(end)
         stage = stages.setdefault(label, {"start": start, "end": end, "seconds": 0.0, "times": 0})
         stage.update(end=max(stage["end"], end), seconds=stage["seconds"] + end - start, times=stage["times"] + 1)
-    order = [label for _, _, label in STAGES] + ["whole build"]
     return sorted(stages.items(), key=lambda item: order.index(item[0]))
 
 

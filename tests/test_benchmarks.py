@@ -43,6 +43,7 @@ def test_the_build_profile_runs_at_a_tiny_scale():
 
 def test_the_build_timeline_runs_at_a_tiny_scale_and_times_every_stage():
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "build_timeline.py"), "--persons", "300"],
-                            check=True, cwd=ROOT, capture_output=True, text=True, timeout=600)
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]  # once, two processes' lines ran together: say so if again
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) == 15 and rows[-1].startswith("| whole build | 0.0 |")
