@@ -77,7 +77,8 @@ def main():
     print(f"Build of {args.persons:,} synthetic persons at {commit or args.site}, under py-spy ({seconds:.0f} s, "
           f"{total:,} samples at {args.rate}/s; load average after {os.getloadavg()[0]:.2f})\n")
     print("| stage | share of CPU samples |\n| --- | --- |")
-    for stage, count in stages.most_common():
+    # Every stage, those no sample caught too (a build of a few hundred persons can end a stage between two samples).
+    for stage, count in stages.most_common() + [(label, 0) for label, _ in STAGES if label not in stages]:
         print(f"| {stage} | {count / total:.1%} |")
     print("\n| function of ours (with the library code it calls) | share |\n| --- | --- |")
     for name, count in functions.most_common(args.top):
