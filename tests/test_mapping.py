@@ -130,6 +130,17 @@ def test_unreadable_values_go_to_data_quality_with_line_column_and_value(ngo):
                                          "translated into one; left out")]
 
 
+def test_a_second_record_giving_the_same_unreadable_values_has_them_recorded_too(tmp_path):
+    """Values are worked out once per distinct set of cells (scripts/adapters/mapped.py); their problems still go to
+    data_quality for each record that gives them, on its own line."""
+    folder = copy_list(tmp_path)
+    lines = (folder / "list.csv").read_text("utf-8").splitlines()
+    (folder / "list.csv").write_text("\n".join([*lines, lines[3].replace("T-003", "T-004", 1)]) + "\n", "utf-8")
+    found = problems(adapted(folder))
+    fourth, fifth = ([problem[1:] for problem in found if problem[0] == line] for line in ("line 4", "line 5"))
+    assert len(fourth) == 6 and fifth == fourth
+
+
 def test_several_rows_of_one_person_give_several_detentions(tmp_path):
     folder = copy_list(tmp_path, lambda text: text.replace("  id_column: Number", "  id_column: Number\n"
                                                            "  several_rows_per_person: true"))

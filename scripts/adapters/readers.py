@@ -87,6 +87,9 @@ class ListFile:
             raise BuildError(self.shown, where, None, extra[0], "the row has more cells than the header has columns",
                              "Quote values that contain the separator, or name the extra column in the header.")
         row = dict.fromkeys(header) | dict(zip(header, cells))  # a short row's last columns have no value
+        texts = [value for value in cells if isinstance(value, str)]
+        if max(map(len, texts), default=0) <= MAX_CELL and "\x00" not in "".join(texts):
+            return row  # most rows: one look at all their cells; which cell is at fault is found below
         for column, value in row.items():
             if isinstance(value, str) and (len(value) > MAX_CELL or "\x00" in value):
                 if "\x00" in value:
