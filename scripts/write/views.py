@@ -2,7 +2,8 @@
 
 # Views whose rows are written as a table, with these indexes: worked out per request, a feed took 1-2 s at a
 # million persons, over the one-second limit; walking an index by date it takes milliseconds.
-WRITTEN_AS_TABLES = {"news_facts": ("kind, date DESC, id", "date DESC, id")}
+WRITTEN_AS_TABLES = {"news_facts": ("kind, date DESC, id", "date DESC, id",  # the feeds, for every country
+                                    "country, kind, date DESC, id", "country, date DESC, id")}  # for one
 
 VIEWS = {
     # Persons placed to a city or a province, "popup" (datasette-cluster-map's) saying how precisely; not those known
