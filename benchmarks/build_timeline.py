@@ -34,7 +34,7 @@ STAGES = [
     ("scripts.build", "validate_staged", "checks of the staged rows (a second process)"),
     ("scripts.write", "copy_indexes", "full-text indexes copied in"),
     ("scripts.build", "check_withheld", "written file searched for withheld persons"),
-    ("scripts.write.release", "write_tables", "release CSVs (two processes, from the file's checks on)"),
+    ("scripts.write.release", "write_tables", "release CSVs (two processes, from the stage)"),
     ("scripts.write.release", "write_package", "datapackage.json"),
 ]
 MEASURED = """

@@ -45,15 +45,15 @@ def build(out, strict=False, raw=RAW, previous=None, released_on=None, allow_shr
         for name, rows in (("changes", changes), ("releases", releases)):
             stage.add(name, ((Origin(name), row) for row in rows))
         stage.conn.commit()
-        # The checks read the stage in a second process while this one writes; nothing is renamed before they pass.
-        # The release's files are made while the written file is searched for withheld persons, kept only if clean.
-        with in_background(validate_staged, stage.path) as validated:
+        # The checks and the release's files read the stage in other processes while this one writes; nothing is
+        # renamed or put in place before the checks pass and the written file holds no trace of a withheld person.
+        with in_background(validate_staged, stage.path) as validated, release.written(stage.path, out) as files:
             def checked(tmp):
                 validated()
-                with release.written(tmp, out):
-                    check_withheld(tmp, withheld)
-                    if not allow_shrink:
-                        check_shrink(out, stage)
+                check_withheld(tmp, withheld)
+                if not allow_shrink:
+                    check_shrink(out, stage)
+                files()
             try:
                 write(stage, out, before_rename=checked)
             except Exception:

@@ -1,5 +1,5 @@
 """The release's downloads, a CSV per table and a Frictionless Data Package, in conscience.release/<release id>/ (served
-by plugins/pages_releases.py): made while scripts/build.py searches the written file for withheld persons' traces."""
+by plugins/pages_releases.py): made from the finished stage while scripts/write copies it into the database file."""
 
 import csv
 import json
@@ -30,21 +30,22 @@ def folder_of(database):
 
 
 @contextmanager
-def written(database, out):
-    """The release's files made from `database` (to be renamed to `out`) while the block runs, the records' and
-    detentions' CSVs in one process and the other tables' in another (about half the work each at 1M persons); put in
-    place if the block raised nothing."""
+def written(stage_path, out):
+    """Yield a function putting in place the release's files, made meanwhile from the stage (whose tables the
+    database is a copy of, in the same key order) in two processes: records' and detentions' CSVs in one, the other
+    tables' in the other (about half the work each at 1M persons). Never put in place if the block raises."""
     files = out.with_name(out.name + ".release")
     shutil.rmtree(files, ignore_errors=True)
-    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+    with closing(sqlite3.connect(f"file:{stage_path}?mode=ro", uri=True)) as conn:
         release, released_on = conn.execute("SELECT id, released_on FROM releases ORDER BY released_on DESC").fetchone()
     (folder := files / release).mkdir(parents=True)
     first = ["records", "detentions"]
-    with in_background(write_tables, database, folder, first) as records, \
-            in_background(write_tables, database, folder, [name for name in TABLES if name not in first]) as rest:
-        yield
-        write_package(database, folder, records() + rest(), release, released_on)
-    put_in_place(files, folder_of(out))
+    with in_background(write_tables, stage_path, folder, first) as records, \
+            in_background(write_tables, stage_path, folder, [name for name in TABLES if name not in first]) as rest:
+        def put_files_in_place():
+            write_package(stage_path, folder, records() + rest(), release, released_on)
+            put_in_place(files, folder_of(out))
+        yield put_files_in_place
 
 
 def write_tables(database, release_folder, names):
