@@ -187,6 +187,8 @@ class ValueReader:
         """[(value, column, as written)] the record's current row gives, worked out once per distinct set of cells
         (dates, places and codes repeat across a list), the problems they gave recorded again for each record."""
         cells = tuple(map(record.row.values.get, self.columns))
+        if not all(cell.__class__ is str or cell is None for cell in cells):  # 1, 1.0 and True are one key to a dict
+            return self.read_anew(record)
         if (known := self.memo.get(cells)) is None:
             problems = Problems(record.row)
             known = tuple(self.read_anew(problems)), tuple(problems.found)
