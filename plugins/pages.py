@@ -10,7 +10,6 @@ import sys
 import time
 import weakref
 from contextlib import closing
-from types import SimpleNamespace
 from urllib.parse import quote, urlparse
 from urllib.request import pathname2url
 
@@ -77,25 +76,19 @@ STARTUP_SECONDS = 60
 
 
 async def rows(datasette, sql, **params):
+    if isinstance(datasette, sqlite3.Connection):  # at startup: a startup_connection()
+        return [dict(row) for row in datasette.execute(sql, params)]
     return [dict(row) for row in (await datasette.get_database().execute(sql, params)).rows]
 
 
-class StartupReader:
+def startup_connection(path):
     """Stands for Datasette in rows() at startup, before anyone is served: the immutable file on a connection outside
     plugins/sql_limits.py's watchdog (which holds Datasette's own to a visitor's limit), bounded by STARTUP_SECONDS."""
-
-    def __init__(self, path):
-        self.conn = sqlite3.connect(f"file:{pathname2url(path)}?mode=ro&immutable=1", uri=True)
-        self.conn.row_factory = sqlite3.Row
-        deadline = time.monotonic() + STARTUP_SECONDS
-        self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
-        self.close = self.conn.close
-
-    def get_database(self):
-        return self
-
-    async def execute(self, sql, params):
-        return SimpleNamespace(rows=self.conn.execute(sql, params).fetchall())
+    conn = sqlite3.connect(f"file:{pathname2url(path)}?mode=ro&immutable=1", uri=True)
+    conn.row_factory = sqlite3.Row
+    deadline = time.monotonic() + STARTUP_SECONDS
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+    return conn
 
 
 async def one(datasette, sql, kind, **params):
@@ -309,7 +302,7 @@ async def charge_page(datasette, request):
 
 
 async def home_data(datasette, reader=None):
-    """The home page's figures, read through `reader` (Datasette by default, a StartupReader at startup)."""
+    """The home page's figures, read through `reader` (Datasette by default, a startup_connection() at startup)."""
     if datasette in WORKED_OUT:
         return WORKED_OUT[datasette]
     reader = reader or datasette
@@ -339,7 +332,7 @@ async def home_page(datasette, request):
 @hookimpl
 def startup(datasette):
     async def work_out_home_figures():
-        with closing(StartupReader(datasette.get_database().path)) as reader:
+        with closing(startup_connection(datasette.get_database().path)) as reader:
             try:
                 await home_data(datasette, reader)
             except sqlite3.OperationalError as error:  # over STARTUP_SECONDS: the first visitor's request tries again
