@@ -8,9 +8,8 @@ import re
 import unicodedata
 from collections import Counter
 
-import datasette
 from anyascii import anyascii
-from datasette import hookimpl
+from datasette import __version__, hookimpl
 from datasette.utils import escape_fts
 from datasette.utils.asgi import Response
 
@@ -36,7 +35,7 @@ def name_key(name):
 def prepare_connection(conn):
     conn.create_function("search_terms", 1, search_terms, deterministic=True)
     conn.create_function("name_key", 1, name_key, deterministic=True)
-    if datasette.__version__ == ESCAPE_FTS_CHECKED:
+    if __version__ == ESCAPE_FTS_CHECKED:
         conn.create_function("escape_fts", 1, lambda query: escape_fts(query) or MATCHES_NOTHING, deterministic=True)
 
 
@@ -80,6 +79,6 @@ def extra_template_vars(template, database, table, request, datasette):
 
 @hookimpl
 def startup():
-    if datasette.__version__ != ESCAPE_FTS_CHECKED:
+    if __version__ != ESCAPE_FTS_CHECKED:
         log.warning("plugins/pages_search.py: written for Datasette %s, running %s: Datasette's own escape_fts is used "
-                    "(check that a search for a lone \" still answers)", ESCAPE_FTS_CHECKED, datasette.__version__)
+                    "(check that a search for a lone \" still answers)", ESCAPE_FTS_CHECKED, __version__)

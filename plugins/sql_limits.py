@@ -18,10 +18,9 @@ import traceback
 import weakref
 
 import datasette
-from datasette import hookimpl
+from datasette import __version__, hookimpl
 
 WRITTEN_FOR = "0.65.5"
-RUNNING = datasette.__version__  # the startup hook's argument hides the module's name
 APPLIES = datasette.__version__ == WRITTEN_FOR
 if APPLIES:  # Datasette's internals, as they are in that version
     from datasette.database import Database
@@ -179,7 +178,7 @@ def timed(execute_fn):
 @hookimpl
 def startup(datasette):
     if not APPLIES:
-        print(f"conscience: plugins/sql_limits.py was written for Datasette {WRITTEN_FOR}, not {RUNNING}: its "
+        print(f"conscience: plugins/sql_limits.py was written for Datasette {WRITTEN_FOR}, not {__version__}: its "
               "watchdog steps aside and Datasette's own time checks bound each query", file=sys.stderr)
         return
     if not getattr(Database.execute_fn, "timed", False):
