@@ -21,7 +21,6 @@ LIST_FIELDS = {"alternate_names", "categories", "issues"}
 FIELD_KINDS = {"birth_year": "year", "country": "countries", "categories": "categories", "issues": "issue_categories",
                "age_at_detention": "integer", "sentence_months": "real", "detained_on": "date", "sentenced_on": "date",
                "sentence_ends_on": "date", "released_on": "date", "charges": "charges", "kind": "detention_kinds"}
-MEMO_SIZE = 20_000  # distinct cells remembered per value read: a list's dates, places and codes, not its names
 WEB_ADDRESS = re.compile(r"https?://[^\s/]+\.\S+")
 
 
@@ -143,16 +142,6 @@ def cell_text(value):
     return None if value is None else str(value).strip()
 
 
-class Problems:
-    """What a value's cells raise, kept to be recorded again for each record giving the same cells."""
-
-    def __init__(self, row):
-        self.row, self.found = row, []
-
-    def problem(self, *problem):
-        self.found.append(problem)
-
-
 class ValueReader:
     """A value spec compiled once per list: its columns, missing markers, translation and conversion to its kind."""
 
@@ -167,7 +156,6 @@ class ValueReader:
         self.kind, self.many = kind, many
         self.dates = plan.date_reader(spec) if kind == "date" or kind == "year" and spec.formats else None
         self.vocabulary = plan.vocabularies.get(kind)
-        self.memo = {}  # the cells read -> (what they give, the problems they raise)
         if self.keep and self.columns and kind == "text" and self.constant is None and self.join is None and not (
                 self.find or self.separator or spec.translates()):
             self.read = self.cell_texts  # compiled to what the spec asks: a cell's text as written
@@ -184,21 +172,7 @@ class ValueReader:
         return found
 
     def read(self, record):
-        """[(value, column, as written)] the record's current row gives, worked out once per distinct set of cells
-        (dates, places and codes repeat across a list), the problems they gave recorded again for each record."""
-        cells = tuple(map(record.row.values.get, self.columns))
-        if not all(cell.__class__ is str or cell is None for cell in cells):  # 1, 1.0 and True are one key to a dict
-            return self.read_anew(record)
-        if (known := self.memo.get(cells)) is None:
-            problems = Problems(record.row)
-            known = tuple(self.read_anew(problems)), tuple(problems.found)
-            if len(self.memo) < MEMO_SIZE:
-                self.memo[cells] = known
-        for problem in known[1]:
-            record.problem(*problem)
-        return known[0]
-
-    def read_anew(self, record):
+        """[(value, column, as written)] the record's current row gives."""
         if not self.columns:
             value = self.converted(record, None, self.constant, self.constant)
             return [] if value is NOTHING else [(value, None, self.constant)]
