@@ -60,7 +60,6 @@ VIEWS = {
     # The feeds' entries (metadata.yml's feed_ queries): arrests and releases (one per detention as scripts/derive
     # groups them) and dated events at the source's precision, with the release that added each (the first whose
     # changes record it, else the first): a feed stamps an entry with its release's date, never a day not given.
-    # Written as a table (WRITTEN_AS_TABLES): a feed walks it by date where the view worked every entry out first.
     "news_facts": """
         WITH first AS (SELECT min(released_on) AS released_on FROM releases)
         SELECT 'arrest:' || d.id AS id, 'arrest' AS kind, d.detained_on AS date,
