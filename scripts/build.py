@@ -187,6 +187,7 @@ def collect(stage, strict, raw):
                 context = {"plans": plans, "gazetteer": Gazetteer(countries), "province_capitals": capitals}
             adapted = mapped.read_upstream(meta, folder, context)
             stage_in_parallel(stage, staged(stage, adapted, display_path(path)))
+    stage.add_person_issues(list(plans))
     for _, origin, meta in sources:
         check_assertions(stage, origin, meta)
     return {meta["id"]: meta.get("priority", 0) for _, _, meta in sources}, plans, sorted(paths)

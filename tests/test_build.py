@@ -60,6 +60,16 @@ def test_every_person_has_a_record_and_every_record_a_source(conn):
     assert rows(conn, "SELECT id FROM records WHERE source_id NOT IN (SELECT id FROM sources)") == []
 
 
+def test_person_issues_holds_each_persons_issues_once_per_source(conn):
+    issues = {person: set(json.loads(listed)) for person, listed in
+              conn.execute("SELECT id, issues FROM persons WHERE issues IS NOT NULL")}
+    rows = conn.execute("SELECT p.person_id, issue, p.source_id, r.source_id IS NOT NULL FROM person_issues AS p "
+                        "LEFT JOIN records AS r ON r.person_id = p.person_id AND r.source_id = p.source_id "
+                        "GROUP BY p.rowid").fetchall()
+    assert len(issues) > 10_000 and all(issue in issues[person] for person, issue, _, _ in rows)
+    assert {person for person, *_ in rows} == set(issues) and all(has_record for *_, has_record in rows)
+
+
 def test_every_published_row_names_its_source_and_line(conn):
     for table in TABLES.values():
         if table.provenance:

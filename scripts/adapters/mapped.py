@@ -288,9 +288,7 @@ class Record:
     def tables(self):
         person = self.person()
         out = {"persons": [person], "records": [self.record(person)], "detentions": [], "detention_charges": [],
-               "events": [], "person_issues": [{"person_id": self.person_id, "issue": issue}
-                                                for issue in json.loads(person["issues"] or "[]")],
-               "data_quality": self.problems}
+               "events": [], "data_quality": self.problems}  # person_issues: Stage.add_person_issues, from persons
         number = 0
         for row in self.rows:
             self.row = row

@@ -66,6 +66,14 @@ class Stage:
                 self.conn.executemany(f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
                                       f"VALUES ({', '.join('?' * len(columns))})", rows)
 
+    def add_person_issues(self, sources):
+        """person_issues, a row per issue of each person staged from the sources' lists, with the person's origin."""
+        self.conn.execute("INSERT INTO person_issues (person_id, issue, source_id, upstream_ref, _file, _line, "
+                          "_record_source, _record_upstream) SELECT p.id, issue.value, p.source_id, p.upstream_ref, "
+                          "p._file, p._line, p._record_source, p._record_upstream FROM persons AS p, "
+                          f"json_each(p.issues) AS issue WHERE p.source_id IN ({', '.join('?' * len(sources))}) "
+                          "ORDER BY p.rowid, issue.key", sources)
+
     def values(self, name, origin, row):
         """A row as staged, made where rows are adapted (in the workers, for long lists), with the columns it gives
         alone: folded names, sorted lists, years, a person's name keys; as read, a record defines its own person."""
