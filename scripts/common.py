@@ -73,6 +73,16 @@ def slugify(text):
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")[:60].rstrip("-") or "x"
 
 
+def unique_id(base, taken):
+    """base, or base-2, base-3…: the first that is not taken, taken from now on."""
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
 # Two-character surnames, so that 欧阳修 reads "Ouyang Xiu" rather than "Ou Yangxiu".
 COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯", "长孙", "宇文"}
 

@@ -12,7 +12,7 @@ import pycountry
 from scripts.adapters import mapping_language as language
 from scripts.adapters.dateformats import UNIT_MONTHS, DateProblem, DateReader, read_term
 from scripts.adapters.readers import ListFile
-from scripts.common import BuildError, fold, json_list, romanise
+from scripts.common import BuildError, fold, json_list, romanise, unique_id
 from scripts.places import locate
 from scripts.read import display_path, read_csv
 
@@ -515,12 +515,7 @@ class Record:
             found = self.first([spec], "date")
             if not found:
                 continue
-            base = f"{self.person_id}-{spec.event_type}"
-            event_id, n = base, 1
-            while event_id in taken:
-                n += 1
-                event_id = f"{base}-{n}"
-            taken.add(event_id)
+            event_id = unique_id(f"{self.person_id}-{spec.event_type}", taken)
             events.append({"id": event_id, "person_id": self.person_id, "date": found[0], "date_precision": found[1],
                            "event_type": spec.event_type, "description": spec.description,
                            "date_note": spec.date_note})

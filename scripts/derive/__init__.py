@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nh3
 
-from scripts.common import fold, json_list, slugify
+from scripts.common import fold, json_list, slugify, unique_id
 from scripts.places import Provinces
 from scripts.read import RAW, Origin, read_csv
 
@@ -67,15 +67,6 @@ def signatories(stage, aliases_path):
         org["names_as_written"] = json_list(sorted(written[org["id"]]))
     stage.replace("organizations", organizations)
     stage.replace("signatures", signatures)
-
-
-def unique_id(slug, taken):
-    candidate, n = slug, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{slug}-{n}"
-    taken.add(candidate)
-    return candidate
 
 
 def place_in_provinces(stage, reference):
