@@ -83,22 +83,19 @@ def birth_range(birth_year, age, detained):
 
 def score(a, b, unique):
     """(score, evidence) for two records of different sources sharing a name key; score None forbids."""
-    points, evidence = 1, ["romanised name"]
+    found = [(1, "romanised name")]
     if a.native and b.native and CJK.search(a.native + b.native):
         if a.native != b.native:
             return None, "native-script names differ"
-        points, evidence = points + 2, evidence + ["native-script name"]
+        found.append((2, "native-script name"))
     if births_differ(a, b):
         return None, "birth years inconsistent"
     if a.birth and b.birth:
-        points, evidence = points + 2, evidence + ["birth year"]
-    for agreement in (detention_dates_agree, places_agree, sentences_agree):
-        found = agreement(a, b)
-        if found:
-            points, evidence = points + found[0], evidence + [found[1]]
+        found.append((2, "birth year"))
+    found += filter(None, (agreement(a, b) for agreement in (detention_dates_agree, places_agree, sentences_agree)))
     if unique:
-        points, evidence = points + 1, evidence + ["only match in each list"]
-    return points, " + ".join(evidence)
+        found.append((1, "only match in each list"))
+    return sum(points for points, _ in found), " + ".join(evidence for _, evidence in found)
 
 
 def detention_dates_agree(a, b):

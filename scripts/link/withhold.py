@@ -192,9 +192,8 @@ def known_as(conn, person):
                                                           f"FROM persons WHERE id IN ({OF_RECORDS})", records):
         person.names |= {name, native, *json.loads(alternates or "[]")}
         person.chinese |= bool(native and CJK.search(native)) or country in ("CN", "HK", "MO", "TW")
-    for name in list(person.names):
-        if name and CJK.search(name) and not re.search(r"[A-Za-z]", name):
-            person.names.add(romanise(name, "Hans"))
+    person.names |= {romanise(name, "Hans") for name in person.names
+                     if name and CJK.search(name) and not re.search(r"[A-Za-z]", name)}
     person.names = {name.strip() for name in person.names if is_name(name)}
     person.ids = {i for i in person.ids if distinctive(i)}
     # How a narrative refers again to someone it named in full: Chinese names by the family name, others by the last.
@@ -413,8 +412,6 @@ def narratives(conn, redactor):
 def redact(stage, persons):
     """Other rows' narratives redacted where they name a withheld person, and the address of any link naming them (a
     CECC address carries only a number); the redactions made."""
-    if not persons:
-        return []
     conn = stage.conn
     for _, column, _, text in narratives(conn, Redactor(persons)):
         for value in json.loads(text).values() if column.kind == "json" else [text]:
@@ -467,8 +464,8 @@ class Redactor:
 
     def candidates(self, conn, table, column):
         """(rowid, text) of the rows whose column holds a name's longest part (any case) or an id."""
-        needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
-        needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
+        needles = {max(words, key=len) for p in self.persons for name in p.names if not CJK.search(name)
+                   for words in (tokens(name), name.split())}
         tests = [(f"[{column}] LIKE '%' || ? || '%'", needle) for needle in sorted(needles)]
         tests += [(f"instr([{column}], ?)", text) for text, _, _ in self.exact]
         found = {}
@@ -615,12 +612,9 @@ def served_files():
 def traces_in_served_files(persons):
     """[(request, where)] for every line of a served file that names a withheld person or holds one of their ids."""
     redactors = [(person, Redactor([person])) for person in persons]
-    left = []
-    for path in served_files():
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            left += [(person.request, f"{display_path(path)}, line {number}: a name or id")
-                     for person, redactor in redactors if redactor.names_in(line) is not None]
-    return left
+    return [(person.request, f"{display_path(path)}, line {number}: a name or id") for path in served_files()
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            for person, redactor in redactors if redactor.names_in(line) is not None]
 
 
 def texts(conn, redactor):
