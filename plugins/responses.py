@@ -42,12 +42,9 @@ def script_hash(script):
 
 def template_scripts(environment):
     """The inline scripts of every template: written as they are, or each way Datasette fills one in."""
-    scripts = set()
-    for name in environment.list_templates(extensions=["html"]):
-        source, _, _ = environment.loader.get_source(environment, name)
-        for script in INLINE_SCRIPT.findall(source):
-            scripts.update(TEMPLATED.get(script, [] if "{{" in script or "{%" in script else [script]))
-    return scripts
+    return {filled for name in environment.list_templates(extensions=["html"])
+            for script in INLINE_SCRIPT.findall(environment.loader.get_source(environment, name)[0])
+            for filled in TEMPLATED.get(script, [] if "{{" in script or "{%" in script else [script])}
 
 
 async def body_scripts(datasette):

@@ -50,10 +50,8 @@ class Gazetteer:
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
         self.resolved = {}  # answers callers keep here for places they look up again
-        for city in cities_by_population():
+        for city in (city for city in cities_by_population() if city["countrycode"] in countries):
             country, area = city["countrycode"], city["admin1code"]
-            if country not in countries:
-                continue
             self.areas[(country, area)].append(city)
             for name in [city["name"], *city["alternatenames"]]:
                 key = name_key(name)

@@ -10,6 +10,7 @@ import html
 import json
 import re
 import warnings
+from contextlib import closing
 from dataclasses import dataclass
 from json.decoder import WHITESPACE
 
@@ -179,13 +180,10 @@ def first_cell(path, encoding, delimiter, wanted):
 def xlsx_records(path, mapping, shown):
     import openpyxl  # imported where used: only spreadsheet lists need it
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
+    with closing(openpyxl.load_workbook(path, read_only=True, data_only=True)) as workbook:
         sheet = pick_sheet(workbook.sheetnames, mapping.sheet, shown)
         for number, cells in enumerate(workbook[sheet].iter_rows(values_only=True), start=1):
             yield str(number), f"row {number}", list(cells)
-    finally:
-        workbook.close()
 
 
 def pick_sheet(names, wanted, shown):

@@ -380,27 +380,20 @@ def anonymise_cases(conn, public_ids):
         conn.execute("""UPDATE cases SET id = ?, title = ?, summary = ?, sg_case_reference = NULL, upstream_ref = ?
                         WHERE id = ?""", (new, WITHHELD_CASE, summary, WITHHELD_REF, case_id))
         conn.execute("UPDATE reprisals SET case_id = ? WHERE case_id = ?", (new, case_id))
-        events = conn.execute("SELECT rowid FROM events WHERE case_id = ? ORDER BY rowid", (case_id,)).fetchall()
-        conn.executemany("""UPDATE events SET id = ?, case_id = ?, description = ?, date_note = NULL, upstream_ref = ?
-                            WHERE rowid = ?""", ((f"{new}-event-{number}", new, WITHHELD_DETAILS, WITHHELD_REF, rowid)
-                                                 for number, (rowid,) in enumerate(events, start=1)))
-        to_the_month(conn, "events", "date", "case_id", new)
+        rename_rows(conn, "events", case_id, new, "event", "description = ?, date_note = NULL", (WITHHELD_DETAILS,),
+                    key="case_id")
 
 
-def rename_rows(conn, table, old_id, public_id, kind, blank, params=(), dates=("date",)):
-    """The person's rows of a table renumbered under the public id, blanked, dates to the month; (old, new) ids."""
-    rows = conn.execute(f"SELECT rowid, id FROM [{table}] WHERE person_id = ? ORDER BY rowid", (old_id,)).fetchall()
+def rename_rows(conn, table, old_id, public_id, kind, blank, params=(), dates=("date",), key="person_id"):
+    """A person's (or case's: `key`) rows renumbered under the public id, blanked, dates to the month; (old, new)."""
+    rows = conn.execute(f"SELECT rowid, id FROM [{table}] WHERE [{key}] = ? ORDER BY rowid", (old_id,)).fetchall()
     new = {rowid: f"{public_id}-{kind}-{number}" for number, (rowid, _) in enumerate(rows, start=1)}
-    conn.executemany(f"UPDATE [{table}] SET id = ?, person_id = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
+    conn.executemany(f"UPDATE [{table}] SET id = ?, [{key}] = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
                      ((new[rowid], public_id, WITHHELD_REF, *params, rowid) for rowid in new))
     for date in dates:
-        to_the_month(conn, table, date, "person_id", public_id)
+        conn.execute(f"""UPDATE [{table}] SET [{date}] = substr([{date}], 1, 7), [{date}_precision] = 'month'
+                         WHERE [{key}] = ? AND [{date}_precision] = 'day'""", (public_id,))
     return [(old, new[rowid]) for rowid, old in rows]
-
-
-def to_the_month(conn, table, column, key, value):
-    conn.execute(f"""UPDATE [{table}] SET [{column}] = substr([{column}], 1, 7), [{column}_precision] = 'month'
-                     WHERE [{key}] = ? AND [{column}_precision] = 'day'""", (value,))
 
 
 def narratives(conn, redactor):
@@ -628,10 +621,7 @@ def texts(conn, redactor):
 
 def indexed(conn, person):
     """(table, rowid) of every full-text row whose index holds one of the person's names as a phrase."""
-    found = set()
-    for table in (name for name, table in TABLES.items() if table.fts):
-        for name in sorted(person.names):
-            query = f'unspaced : "{name}"' if CJK.search(name) else f'"{" ".join(tokens(name))}"'
-            found |= {(table, rowid) for (rowid,) in conn.execute(
-                f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", (query,))}
-    return found
+    phrases = [f'unspaced : "{name}"' if CJK.search(name) else f'"{" ".join(tokens(name))}"'
+               for name in sorted(person.names)]
+    return {(table, rowid) for table in (name for name, table in TABLES.items() if table.fts) for phrase in phrases
+            for (rowid,) in conn.execute(f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", (phrase,))}
