@@ -244,9 +244,7 @@ def startup(datasette):
     read_schema_once()
 
     async def count_default_facets():
-        for name, database in datasette.databases.items():
-            if database.is_mutable:
-                continue
+        for name, database in ((name, db) for name, db in datasette.databases.items() if not db.is_mutable):
             for table in [*await database.table_names(), *await database.view_names()]:
                 configuration = await facet_configuration(datasette, name, table)
                 if not next(iter(configuration.values())).get("facets"):

@@ -10,7 +10,7 @@ import html
 import json
 import re
 import warnings
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from json.decoder import WHITESPACE
 
@@ -163,15 +163,13 @@ def first_cell(path, encoding, delimiter, wanted):
     """(line its row starts on, column, value) of the first cell `wanted` accepts, to name a fault's place."""
     limit = csv.field_size_limit(1 << 30)  # the limit before: a cell longer than it may be what is looked for
     try:
-        with open(path, newline="", encoding=encoding, errors="replace") as handle:
+        with suppress(csv.Error), open(path, newline="", encoding=encoding, errors="replace") as handle:
             reader, header, line = csv.reader(handle, delimiter=delimiter), None, 1
             for cells in reader:
                 for position, value in enumerate(cells):
                     if wanted(value):
                         return line, header[position] if header and position < len(header) else None, value
                 header, line = header or cells, reader.line_num + 1
-    except csv.Error:
-        pass
     finally:
         csv.field_size_limit(limit)
     return None, None, None

@@ -349,9 +349,7 @@ def own_addresses(conn, person_ids):
     """Pages cited for the persons or their own cases, and by no row about anyone else: such a page names them."""
     mine, others = set(), set()
     cases = {case_id for case_id, _, _ in own_cases(conn, person_ids)}
-    for name, table in TABLES.items():
-        if not table.provenance:
-            continue
+    for name, table in ((name, table) for name, table in TABLES.items() if table.provenance):
         columns = {c.name for c in table.columns}
         about_them = ("person_id IN (SELECT value FROM json_each(:persons))" if "person_id" in columns
                       else "id IN (SELECT value FROM json_each(:persons))" if name == "persons"
