@@ -158,8 +158,7 @@ class Provinces:
                         for row in prisons]
 
     def point(self, place):
-        parts = [place_key(part) for part in re.split(r"[,(]", place)]
-        for key in reversed(parts):
+        for key in reversed([place_key(part) for part in re.split(r"[,(]", place)]):
             if key in self.points:
                 return self.points[key]
         folded = fold(place).lower()  # a province's name within a part ("Hanoi Police Detention Center"), or a prison's

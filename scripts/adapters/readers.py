@@ -70,14 +70,12 @@ class ListFile:
         while names and not names[-1]:
             names.pop()  # trailing empty header cells: columns nobody named
         names = [name or f"(column {n})" for n, name in enumerate(names[: self.mapping.first_columns], start=1)]
-        seen = {}
         for position, name in enumerate(names, start=1):
-            if name in seen:
+            if (first := names.index(name) + 1) < position:
                 raise BuildError(self.shown, where, name, name,
-                                 f"the header names the column '{name}' twice (columns {seen[name]} and {position})",
+                                 f"the header names the column '{name}' twice (columns {first} and {position})",
                                  "Give every column its own name: otherwise one column's values would silently "
                                  "replace the other's.")
-            seen[name] = position
         return names
 
     def cells(self, where, cells):
@@ -271,16 +269,13 @@ def pdf_records(path, mapping, shown):
         for page_number in page_numbers(mapping.pages, len(pdf.pages), shown):
             page = pdf.pages[page_number - 1]
             tables = [columns_of_words(page, mapping.pdf_columns)] if mapping.pdf_columns else page.extract_tables()
-            number = 0
-            for table in tables:
-                for cells in table:
-                    number += 1
-                    cells = [" ".join(value.split()) if value else None for value in cells]
-                    if header is None:
-                        header = cells
-                    elif cells == header:
-                        continue
-                    yield f"{page_number}.{number}", f"page {page_number}, row {number}", cells
+            for number, cells in enumerate((cells for table in tables for cells in table), start=1):
+                cells = [" ".join(value.split()) if value else None for value in cells]
+                if header is None:
+                    header = cells
+                elif cells == header:
+                    continue
+                yield f"{page_number}.{number}", f"page {page_number}, row {number}", cells
 
 
 def columns_of_words(page, borders, tolerance=3):
