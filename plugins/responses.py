@@ -147,13 +147,10 @@ def cache_control(scope, ttl):
 def with_headers(message, scope, datasette):
     headers = list(message.get("headers", []))
     names = {name.lower() for name, _ in headers}
-    headers += [(name, value) for name, value in HEADERS if name not in names]
     policy = getattr(datasette, "_content_security_policy", None)
-    if policy and b"content-security-policy" not in names:
-        headers.append((b"content-security-policy", policy))
-    cache = cache_control(scope, datasette.setting("default_cache_ttl"))
-    if message["status"] == 200 and b"cache-control" not in names and cache:
-        headers.append((b"cache-control", cache))
+    cache = cache_control(scope, datasette.setting("default_cache_ttl")) if message["status"] == 200 else None
+    ours = [*HEADERS, (b"content-security-policy", policy), (b"cache-control", cache)]
+    headers += [(name, value) for name, value in ours if value and name not in names]  # where the response sets none
     if scope["path"].endswith(".db") and b"content-length" in names:  # Datasette says chunked too: the length went
         headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
     return {**message, "headers": headers}
