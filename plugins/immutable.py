@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import time
 from collections import OrderedDict
+from contextlib import closing
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -69,19 +70,17 @@ class RememberingDatasette:
         path = self.datasette.databases[database].path
 
         def run():
-            conn = sqlite3.connect(f"file:{pathname2url(path)}?mode=ro&immutable=1", uri=True)
-            conn.row_factory = sqlite3.Row
-            deadline = time.monotonic() + self.time_limit_ms / 1000
-            conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)  # as Datasette limits its queries
-            try:
-                cursor = conn.execute(sql, params or {})
-                return Results(cursor.fetchall(), False, cursor.description)
-            except sqlite3.OperationalError as error:
-                if error.args == ("interrupted",):
-                    raise QueryInterrupted(error, sql, params) from error
-                raise
-            finally:
-                conn.close()
+            with closing(sqlite3.connect(f"file:{pathname2url(path)}?mode=ro&immutable=1", uri=True)) as conn:
+                conn.row_factory = sqlite3.Row
+                deadline = time.monotonic() + self.time_limit_ms / 1000
+                conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)  # as Datasette limits its queries
+                try:
+                    cursor = conn.execute(sql, params or {})
+                    return Results(cursor.fetchall(), False, cursor.description)
+                except sqlite3.OperationalError as error:
+                    if error.args == ("interrupted",):
+                        raise QueryInterrupted(error, sql, params) from error
+                    raise
 
         return await asyncio.get_running_loop().run_in_executor(None, run)
 

@@ -12,6 +12,7 @@ import re
 import warnings
 from contextlib import closing, suppress
 from dataclasses import dataclass
+from itertools import islice
 from json.decoder import WHITESPACE
 
 from scripts.common import BuildError
@@ -51,11 +52,7 @@ class ListFile:
         header = list(self.mapping.header or []) or None
         if header:
             self.header, self.header_where = header, "the mapping's header"
-        to_skip = 0 if header else self.mapping.header_row - 1
-        for number, where, cells in records:
-            if to_skip:
-                to_skip -= 1
-                continue
+        for number, where, cells in islice(records, 0 if header else self.mapping.header_row - 1, None):
             if header is None:
                 header = self.header = self.named(where, [plain(value) for value in cells])
                 self.header_where = where

@@ -573,14 +573,15 @@ OWN_NAMES = {
 
 
 def traces_left(path, persons):
-    """[(request, where)] for every trace of a withheld person in the database at `path` (request None: the file)."""
+    """[(request, where)] for every trace of a withheld person in the database at `path` (request None: the file), and
+    every line of a served file that names one or holds one of their ids."""
     if not persons:
         return []
+    redactors = [(person, Redactor([person])) for person in persons]
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         left = [(None, f"{count} free pages (written anew, the file should have none)")
                 for (count,) in conn.execute("PRAGMA freelist_count") if count]
-        for person in persons:
-            redactor = Redactor([person])
+        for person, redactor in redactors:
             namesakes = set()
             for table, column, rowid, text in texts(conn, redactor):
                 if redactor.first_in(text, RECORD_MARKER) is not None:
@@ -592,20 +593,14 @@ def traces_left(path, persons):
                         left.append((person.request, f"{table}.{column}, rowid {rowid}: a name"))
             left += [(person.request, f"{table}_fts, rowid {rowid}: a name in the full-text index")
                      for table, rowid in indexed(conn, person) if (table, rowid) not in namesakes]
-    return left + traces_in_served_files(persons)
+    return left + [(person.request, f"{display_path(file)}, line {number}: a name or id") for file in served_files()
+                   for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1)
+                   for person, redactor in redactors if redactor.names_in(line) is not None]
 
 
 def served_files():
     """The files the site serves or renders besides the database."""
     return sorted(path for path in (ROOT / "templates").rglob("*") if path.is_file()) + [ROOT / "metadata.yml"]
-
-
-def traces_in_served_files(persons):
-    """[(request, where)] for every line of a served file that names a withheld person or holds one of their ids."""
-    redactors = [(person, Redactor([person])) for person in persons]
-    return [(person.request, f"{display_path(path)}, line {number}: a name or id") for path in served_files()
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-            for person, redactor in redactors if redactor.names_in(line) is not None]
 
 
 def texts(conn, redactor):
