@@ -318,10 +318,8 @@ def status_row(rows, priorities):
     """The row a merged person's status (with its date, confirmation and detail) comes from: the highest-priority
     source that knows one; of those, the latest dated (a page reporting a release outdates one saying "imprisoned")."""
     knowing = [(priority, row) for priority, row in zip(priorities, rows) if row.get("status") not in (None, "unknown")]
-    if not knowing:
-        return rows[0]
     top = [row for priority, row in knowing if priority == knowing[0][0]]
-    return max(top, key=lambda row: row.get("status_as_of") or "")  # the first of equal dates
+    return max(top, key=lambda row: row.get("status_as_of") or "") if top else rows[0]  # the first of equal dates
 
 
 def merge_people(rows, priorities):

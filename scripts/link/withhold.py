@@ -136,8 +136,7 @@ def resolve(stage, requests, linked, declared):
                 "name", None, "the name given is not a name of the person this line's record finds (neither name is "
                 "shown here)", "Check the record id: a typo can be another person's id. Compare the name with the "
                 "records table, then correct the id or the name.")
-    everyone = set().union(*(person.ids for person in withheld.persons))
-    for case_id, reference, targets in own_cases(stage.conn, everyone):
+    for case_id, reference, targets in own_cases(stage.conn, set().union(*(person.ids for person in withheld.persons))):
         for person in withheld.persons:
             if person.ids & targets:
                 person.ids |= {i for i in (case_id, reference) if distinctive(i)}
