@@ -103,8 +103,7 @@ def sentence_text(lang, written):
         return None
     if written in SENTENCE_WORDS:
         return SENTENCE_WORDS[written][lang]
-    parts = [SENTENCE_PART.fullmatch(part) for part in written.split(", ")]
-    if not all(parts):
+    if not all(parts := [SENTENCE_PART.fullmatch(part) for part in written.split(", ")]):
         return None
     between, space = ("", "") if lang == "zh" else (", ", " ")
     return between.join(f"{part[1]}{space}{SENTENCE_UNITS[lang][part[2]]}" for part in parts)
@@ -162,8 +161,7 @@ def translated_cell(cell, value, vocabulary, lang, datasette):
     if vocabulary in VALUE_PAGES:
         english = Markup(' lang="en"') if lang != DEFAULT and vocabulary in ENGLISH_ONLY else ""
         return Markup('<a href="{}"{}>{}</a>').format(value_page(datasette, lang, vocabulary, raw), english, label)
-    link = FIRST_LINK.match(value) if isinstance(value, Markup) else None
-    if link is None:
+    if (link := FIRST_LINK.match(value) if isinstance(value, Markup) else None) is None:
         return label
     code = Markup("&nbsp;<em>{}</em>").format(raw) if vocabulary == "countries" else ""
     return Markup('<a href="{}">{}</a>').format(add_language(link.group(1), lang), label) + code

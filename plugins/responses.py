@@ -110,8 +110,7 @@ def remembering(app, datasette):
     remembered = Remembered(MAX_TOTAL_BYTES)
 
     async def respond(scope, receive, send):
-        key = key_of(scope, datasette)
-        if key is None:
+        if (key := key_of(scope, datasette)) is None:
             return await app(scope, receive, send)
         if response := remembered.get(key):
             start, body = response

@@ -76,8 +76,7 @@ def gazetteer_of(country):
 def province_point(country, latitude, longitude):
     """(latitude, longitude) of the province of the gazetteer's city nearest the point, or None."""
     gazetteer = gazetteer_of(country)
-    cities = [city for found in gazetteer.areas.values() for city in found]
-    if not cities or latitude is None:
+    if not (cities := [city for found in gazetteer.areas.values() for city in found]) or latitude is None:
         return None
     nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
                                          c["geonameid"]))

@@ -78,8 +78,7 @@ class ListFile:
     def cells(self, where, cells):
         header = self.header
         cells = [value if value.__class__ is str else plain(value) for value in cells]
-        extra = [value for value in cells[len(header):] if value not in (None, "")]
-        if extra:
+        if extra := [value for value in cells[len(header):] if value not in (None, "")]:
             raise BuildError(self.shown, where, None, extra[0], "the row has more cells than the header has columns",
                              "Quote values that contain the separator, or name the extra column in the header.")
         row = dict.fromkeys(header) | dict(zip(header, cells))  # a short row's last columns have no value

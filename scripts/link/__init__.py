@@ -238,8 +238,7 @@ def plan(stage, priorities, overrides):
     pairs, partners = candidate_pairs(shared, people)
     scored, contradictions = [], []
     for a_id, b_id in pairs | {pair for pair in overrides if all(r in people for r in pair)}:  # sorted below
-        decision = overrides.get(tuple(sorted((a_id, b_id))))
-        if decision:
+        if decision := overrides.get(tuple(sorted((a_id, b_id)))):
             if decision[0] == "same":
                 scored.append((MAX_SCORE, a_id, b_id, decision[1]))
                 mine, other = (a_id, b_id) if decision[2] == a_id else (b_id, a_id)

@@ -116,8 +116,7 @@ def resolve(stage, requests, linked, declared):
     """Each request matched to the staged records as the link plan `linked` groups them; `declared`: raw/'s sources."""
     withheld, claimed = Withheld([], {}), {}
     for request in requests:
-        records = matching_records(stage.conn, request, linked, declared)
-        if records is None:
+        if (records := matching_records(stage.conn, request, linked, declared)) is None:
             continue
         for record in records:
             if record in claimed:
@@ -160,8 +159,7 @@ def matching_records(conn, request, linked, declared):
             raise request.error("no person has this id", "Use the id in the address of the person's page "
                                 "(/person/<id>), or name one of their records (source/upstream id).")
         return set().union(*(linked.members(record) for record in found))
-    source_id = request.target.split("/", 1)[0]
-    if source_id not in declared:
+    if (source_id := request.target.split("/", 1)[0]) not in declared:
         raise request.error(f"there is no source '{source_id}'",
                             "Use a source id from raw/ (a folder with a source.yml), as in the record's id.")
     if not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone():
@@ -171,8 +169,7 @@ def matching_records(conn, request, linked, declared):
     if not conn.execute("SELECT 1 FROM records WHERE id = ?", (request.target,)).fetchone():
         raise request.error(f"source {source_id} has no such record",
                             "Copy the record id from its row in the records table (source/upstream id).")
-    members = linked.members(request.target)
-    if len(members) > 1 and request.level != "record only":
+    if len(members := linked.members(request.target)) > 1 and request.level != "record only":
         others = ", ".join(sorted(members - {request.target}))
         raise request.error(f"the person this record names is also known through {others}",
                             "Withhold the person (person:<their id>) so that none of their records is published, "
@@ -311,8 +308,7 @@ def count_persons(stage, counted):
 def anonymise(conn, person, province_of):
     """The person as a case without a name: public id, no name, narrative or upstream record; province, month."""
     public_id = person.request.public_id
-    found = person_ids(conn, person)
-    if len(found) != 1:
+    if len(found := person_ids(conn, person)) != 1:
         raise person.request.error("the person's records are no longer linked as one person",
                                    "Withhold each person on a line of its own.")
     old_id = found[0]
@@ -490,8 +486,7 @@ class Redactor:
     def redact_links(self, text, found):
         """A link whose address or words point at a withheld person's record goes whole: the marker stays."""
         def replace(match):
-            request = self.names_in(match.group(2)) or self.names_in(match.group(1))
-            if request is None:
+            if (request := self.names_in(match.group(2)) or self.names_in(match.group(1))) is None:
                 return match.group(0)
             found.append((request, match.group(0)))
             return NAME_MARKER

@@ -69,8 +69,7 @@ def read_csv(path, required=()):
 
 def decoded(path, name):
     """The file's text, read as UTF-8; another encoding stops the build at its first line that is not UTF-8."""
-    data = Path(path).read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if (data := Path(path).read_bytes()).startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BuildError(name, 1, None, None, "the file is UTF-16, not UTF-8",
                          "Save it as CSV UTF-8 (in a spreadsheet: Save as, CSV UTF-8).")
     try:
