@@ -6,7 +6,7 @@ One file: the template hooks and the label lookups they call share the translati
 
 import json
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import yaml
@@ -103,8 +103,7 @@ def sentence_text(lang, written):
         return None
     if written in SENTENCE_WORDS:
         return SENTENCE_WORDS[written][lang]
-    parts = [SENTENCE_PART.fullmatch(part) for part in written.split(", ")]
-    if not all(parts):
+    if not all(parts := [SENTENCE_PART.fullmatch(part) for part in written.split(", ")]):
         return None
     between, space = ("", "") if lang == "zh" else (", ", " ")
     return between.join(f"{part[1]}{space}{SENTENCE_UNITS[lang][part[2]]}" for part in parts)
@@ -162,8 +161,7 @@ def translated_cell(cell, value, vocabulary, lang, datasette):
     if vocabulary in VALUE_PAGES:
         english = Markup(' lang="en"') if lang != DEFAULT and vocabulary in ENGLISH_ONLY else ""
         return Markup('<a href="{}"{}>{}</a>').format(value_page(datasette, lang, vocabulary, raw), english, label)
-    link = FIRST_LINK.match(value) if isinstance(value, Markup) else None
-    if link is None:
+    if (link := FIRST_LINK.match(value) if isinstance(value, Markup) else None) is None:
         return label
     code = Markup("&nbsp;<em>{}</em>").format(raw) if vocabulary == "countries" else ""
     return Markup('<a href="{}">{}</a>').format(add_language(link.group(1), lang), label) + code
@@ -221,17 +219,14 @@ def extra_template_vars(request, datasette):
                                 for code, _, url in switch if code != lang],
         "with_lang": lambda path: add_language(path, lang),
         "link": lambda path: add_language(site_path(datasette, path), lang),
-        "vocabulary": lambda vocabulary, value, english=None: vocabulary_label(lang, vocabulary, value, english),
-        "country_name": lambda code, english=None: country_name(lang, code, english),
-        "charge_title": lambda charge: charge_title(lang, charge),
-        "campaign_title": lambda campaign: campaign_title(lang, campaign),
-        "sentence_text": lambda written: sentence_text(lang, written),
-        "column_description": lambda table, column, english: column_description(lang, table, column, english),
+        **{name: partial(function, lang) for name, function in {  # each given the reader's language first
+            "vocabulary": vocabulary_label, "country_name": country_name, "charge_title": charge_title,
+            "campaign_title": campaign_title, "sentence_text": sentence_text, "column_description": column_description,
+            "facet_label": facet_label}.items()},
         "column_label": lambda column: TRANSLATIONS["columns"].get(column, {}).get(lang) or column,
         "metadata_text": lambda page, field, english:  # a table's (or the site's, page "") title or description
         TRANSLATIONS["metadata"].get(page, {}).get(field, {}).get(lang) or english,
         "cell_translator": lambda columns: cell_translator(lang, columns, datasette),
-        "facet_label": lambda column, value, label: facet_label(lang, column, value, label),
         "is_vocabulary": lambda column: VOCABULARY_COLUMNS.get(column) not in (None, *ENGLISH_ONLY),
         "value_page": lambda column, value: value_page(datasette, lang, VOCABULARY_COLUMNS.get(column), value),
     }

@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import time
 from collections import OrderedDict
+from contextlib import closing
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -69,19 +70,17 @@ class RememberingDatasette:
         path = self.datasette.databases[database].path
 
         def run():
-            conn = sqlite3.connect(f"file:{pathname2url(path)}?mode=ro&immutable=1", uri=True)
-            conn.row_factory = sqlite3.Row
-            deadline = time.monotonic() + self.time_limit_ms / 1000
-            conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)  # as Datasette limits its queries
-            try:
-                cursor = conn.execute(sql, params or {})
-                return Results(cursor.fetchall(), False, cursor.description)
-            except sqlite3.OperationalError as error:
-                if error.args == ("interrupted",):
-                    raise QueryInterrupted(error, sql, params) from error
-                raise
-            finally:
-                conn.close()
+            with closing(sqlite3.connect(f"file:{pathname2url(path)}?mode=ro&immutable=1", uri=True)) as conn:
+                conn.row_factory = sqlite3.Row
+                deadline = time.monotonic() + self.time_limit_ms / 1000
+                conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)  # as Datasette limits its queries
+                try:
+                    cursor = conn.execute(sql, params or {})
+                    return Results(cursor.fetchall(), False, cursor.description)
+                except sqlite3.OperationalError as error:
+                    if error.args == ("interrupted",):
+                        raise QueryInterrupted(error, sql, params) from error
+                    raise
 
         return await asyncio.get_running_loop().run_in_executor(None, run)
 
@@ -244,9 +243,7 @@ def startup(datasette):
     read_schema_once()
 
     async def count_default_facets():
-        for name, database in datasette.databases.items():
-            if database.is_mutable:
-                continue
+        for name, database in ((name, db) for name, db in datasette.databases.items() if not db.is_mutable):
             for table in [*await database.table_names(), *await database.view_names()]:
                 configuration = await facet_configuration(datasette, name, table)
                 if not next(iter(configuration.values())).get("facets"):

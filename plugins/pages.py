@@ -92,8 +92,7 @@ def startup_connection(path):
 
 
 async def one(datasette, sql, kind, **params):
-    found = await rows(datasette, sql, **params)
-    if not found:
+    if not (found := await rows(datasette, sql, **params)):
         raise NotFound(f"{kind} not found")
     return found[0]
 
@@ -107,8 +106,7 @@ def linked_parts(text, links):
     """[(words, url or None)] rejoining into a summary; a link whose words a redaction changed, or not http(s): out."""
     parts, at = [], 0
     for link in from_json(links):
-        found = text.find(link["text"], at)
-        if found < 0 or not safe_url(link["url"]):
+        if (found := text.find(link["text"], at)) < 0 or not safe_url(link["url"]):
             continue
         if found > at:
             parts.append((text[at:found], None))
@@ -138,8 +136,7 @@ async def moved(datasette, request, person_id):
     seen = {person_id}
     while found := await rows(datasette, "select new_value from changes where change_type = 'id changed' "
                                          "and old_value = :id order by released_on desc limit 1", id=person_id):
-        person_id = found[0]["new_value"]
-        if person_id in seen:
+        if (person_id := found[0]["new_value"]) in seen:
             break
         seen.add(person_id)
         if await rows(datasette, "select 1 from persons where id = :id", id=person_id):

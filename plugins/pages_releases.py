@@ -132,8 +132,7 @@ async def dataset(datasette, request):
 
 
 async def citation(datasette, request, kind, id):
-    found = (await datasette.get_database().execute(CITED[kind], {"id": id})).first()
-    if found is None:
+    if (found := (await datasette.get_database().execute(CITED[kind], {"id": id})).first()) is None:
         raise NotFound(f"No {kind} {id}")
     release, _ = await current(datasette)
     return {"key": re.sub(r"[^\w:.-]", "-", f"conscience-{kind}-{id}", flags=re.ASCII), "title": found["title"],

@@ -42,12 +42,9 @@ def script_hash(script):
 
 def template_scripts(environment):
     """The inline scripts of every template: written as they are, or each way Datasette fills one in."""
-    scripts = set()
-    for name in environment.list_templates(extensions=["html"]):
-        source, _, _ = environment.loader.get_source(environment, name)
-        for script in INLINE_SCRIPT.findall(source):
-            scripts.update(TEMPLATED.get(script, [] if "{{" in script or "{%" in script else [script]))
-    return scripts
+    return {filled for name in environment.list_templates(extensions=["html"])
+            for script in INLINE_SCRIPT.findall(environment.loader.get_source(environment, name)[0])
+            for filled in TEMPLATED.get(script, [] if "{{" in script or "{%" in script else [script])}
 
 
 async def body_scripts(datasette):
@@ -113,8 +110,7 @@ def remembering(app, datasette):
     remembered = Remembered(MAX_TOTAL_BYTES)
 
     async def respond(scope, receive, send):
-        key = key_of(scope, datasette)
-        if key is None:
+        if (key := key_of(scope, datasette)) is None:
             return await app(scope, receive, send)
         if response := remembered.get(key):
             start, body = response
@@ -150,13 +146,10 @@ def cache_control(scope, ttl):
 def with_headers(message, scope, datasette):
     headers = list(message.get("headers", []))
     names = {name.lower() for name, _ in headers}
-    headers += [(name, value) for name, value in HEADERS if name not in names]
     policy = getattr(datasette, "_content_security_policy", None)
-    if policy and b"content-security-policy" not in names:
-        headers.append((b"content-security-policy", policy))
-    cache = cache_control(scope, datasette.setting("default_cache_ttl"))
-    if message["status"] == 200 and b"cache-control" not in names and cache:
-        headers.append((b"cache-control", cache))
+    cache = cache_control(scope, datasette.setting("default_cache_ttl")) if message["status"] == 200 else None
+    ours = [*HEADERS, (b"content-security-policy", policy), (b"cache-control", cache)]
+    headers += [(name, value) for name, value in ours if value and name not in names]  # where the response sets none
     if scope["path"].endswith(".db") and b"content-length" in names:  # Datasette says chunked too: the length went
         headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
     return {**message, "headers": headers}

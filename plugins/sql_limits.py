@@ -99,8 +99,7 @@ class GuardedPrintf:
     def __call__(self, *args):
         if not args or too_long(args[0], args[1:]):
             return None
-        builtin = getattr(self.private, "conn", None)
-        if builtin is None:
+        if (builtin := getattr(self.private, "conn", None)) is None:
             builtin = self.private.conn = sqlite3.connect(":memory:")
             builtin.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         return builtin.execute(f"SELECT printf({', '.join('?' * len(args))})", args).fetchone()[0]

@@ -131,8 +131,7 @@ async def start_key(ds, request):
     before = [BEFORE_ANY_NUMBER if pk == "rowid" or types.get(pk, "").startswith(NUMERIC) else BEFORE_ANY_TEXT
               for pk in pks]
     # Ascending, NULLs first: "$null" and keys before every key take all; descending: a value after every value does.
-    first = "$null" if sort else tilde_encode(AFTER_ANY_VALUE)
-    return ",".join([first, *before])
+    return ",".join(["$null" if sort else tilde_encode(AFTER_ANY_VALUE), *before])
 
 
 @hookimpl

@@ -63,8 +63,7 @@ def type_name(annotation):
 def default_of(field):
     if field.is_required():
         return "required"
-    default = field.default
-    if default in (None, [], {}) or isinstance(default, BaseModel):
+    if (default := field.default) in (None, [], {}) or isinstance(default, BaseModel):
         return ""
     return f"`{yaml.safe_dump(default, default_flow_style=True).strip().removesuffix('...').strip()}`"
 

@@ -50,10 +50,8 @@ class Gazetteer:
         self.in_area = {}  # (country, admin1, key) -> city
         self.areas = defaultdict(list)  # (country, admin1) -> cities
         self.resolved = {}  # answers callers keep here for places they look up again
-        for city in cities_by_population():
+        for city in (city for city in cities_by_population() if city["countrycode"] in countries):
             country, area = city["countrycode"], city["admin1code"]
-            if country not in countries:
-                continue
             self.areas[(country, area)].append(city)
             for name in [city["name"], *city["alternatenames"]]:
                 key = name_key(name)
@@ -78,8 +76,7 @@ def gazetteer_of(country):
 def province_point(country, latitude, longitude):
     """(latitude, longitude) of the province of the gazetteer's city nearest the point, or None."""
     gazetteer = gazetteer_of(country)
-    cities = [city for found in gazetteer.areas.values() for city in found]
-    if not cities or latitude is None:
+    if not (cities := [city for found in gazetteer.areas.values() for city in found]) or latitude is None:
         return None
     nearest = min(cities, key=lambda c: ((c["latitude"] - latitude) ** 2 + (c["longitude"] - longitude) ** 2,
                                          c["geonameid"]))
@@ -160,8 +157,7 @@ class Provinces:
                         for row in prisons]
 
     def point(self, place):
-        parts = [place_key(part) for part in re.split(r"[,(]", place)]
-        for key in reversed(parts):
+        for key in reversed([place_key(part) for part in re.split(r"[,(]", place)]):
             if key in self.points:
                 return self.points[key]
         folded = fold(place).lower()  # a province's name within a part ("Hanoi Police Detention Center"), or a prison's

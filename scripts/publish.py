@@ -54,8 +54,7 @@ def fingerprint(database=DATABASE):
     for path in map(ROOT.joinpath, CONFIGURATION):
         for file in [path] if path.is_file() else sorted(path.rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(str(file.relative_to(ROOT)).encode())
-                digest.update(file.read_bytes())
+                digest.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
     return file_hash(database), digest.hexdigest()
 
 

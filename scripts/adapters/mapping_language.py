@@ -399,10 +399,8 @@ def plain_scalar(text):
         return None
     if text in ("true", "True", "TRUE", "false", "False", "FALSE"):
         return text.lower() == "true"
-    if re.fullmatch(r"[-+]?\d+", text):
-        return int(text)
     if re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", text):
-        return float(text)
+        return int(text) if re.fullmatch(r"[-+]?\d+", text) else float(text)
     return text
 
 

@@ -10,7 +10,9 @@ import html
 import json
 import re
 import warnings
+from contextlib import closing, suppress
 from dataclasses import dataclass
+from itertools import islice
 from json.decoder import WHITESPACE
 
 from scripts.common import BuildError
@@ -50,11 +52,7 @@ class ListFile:
         header = list(self.mapping.header or []) or None
         if header:
             self.header, self.header_where = header, "the mapping's header"
-        to_skip = 0 if header else self.mapping.header_row - 1
-        for number, where, cells in records:
-            if to_skip:
-                to_skip -= 1
-                continue
+        for number, where, cells in islice(records, 0 if header else self.mapping.header_row - 1, None):
             if header is None:
                 header = self.header = self.named(where, [plain(value) for value in cells])
                 self.header_where = where
@@ -69,21 +67,18 @@ class ListFile:
         while names and not names[-1]:
             names.pop()  # trailing empty header cells: columns nobody named
         names = [name or f"(column {n})" for n, name in enumerate(names[: self.mapping.first_columns], start=1)]
-        seen = {}
         for position, name in enumerate(names, start=1):
-            if name in seen:
+            if (first := names.index(name) + 1) < position:
                 raise BuildError(self.shown, where, name, name,
-                                 f"the header names the column '{name}' twice (columns {seen[name]} and {position})",
+                                 f"the header names the column '{name}' twice (columns {first} and {position})",
                                  "Give every column its own name: otherwise one column's values would silently "
                                  "replace the other's.")
-            seen[name] = position
         return names
 
     def cells(self, where, cells):
         header = self.header
         cells = [value if value.__class__ is str else plain(value) for value in cells]
-        extra = [value for value in cells[len(header):] if value not in (None, "")]
-        if extra:
+        if extra := [value for value in cells[len(header):] if value not in (None, "")]:
             raise BuildError(self.shown, where, None, extra[0], "the row has more cells than the header has columns",
                              "Quote values that contain the separator, or name the extra column in the header.")
         row = dict.fromkeys(header) | dict(zip(header, cells))  # a short row's last columns have no value
@@ -162,15 +157,13 @@ def first_cell(path, encoding, delimiter, wanted):
     """(line its row starts on, column, value) of the first cell `wanted` accepts, to name a fault's place."""
     limit = csv.field_size_limit(1 << 30)  # the limit before: a cell longer than it may be what is looked for
     try:
-        with open(path, newline="", encoding=encoding, errors="replace") as handle:
+        with suppress(csv.Error), open(path, newline="", encoding=encoding, errors="replace") as handle:
             reader, header, line = csv.reader(handle, delimiter=delimiter), None, 1
             for cells in reader:
                 for position, value in enumerate(cells):
                     if wanted(value):
                         return line, header[position] if header and position < len(header) else None, value
                 header, line = header or cells, reader.line_num + 1
-    except csv.Error:
-        pass
     finally:
         csv.field_size_limit(limit)
     return None, None, None
@@ -179,13 +172,10 @@ def first_cell(path, encoding, delimiter, wanted):
 def xlsx_records(path, mapping, shown):
     import openpyxl  # imported where used: only spreadsheet lists need it
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
+    with closing(openpyxl.load_workbook(path, read_only=True, data_only=True)) as workbook:
         sheet = pick_sheet(workbook.sheetnames, mapping.sheet, shown)
         for number, cells in enumerate(workbook[sheet].iter_rows(values_only=True), start=1):
             yield str(number), f"row {number}", list(cells)
-    finally:
-        workbook.close()
 
 
 def pick_sheet(names, wanted, shown):
@@ -275,16 +265,13 @@ def pdf_records(path, mapping, shown):
         for page_number in page_numbers(mapping.pages, len(pdf.pages), shown):
             page = pdf.pages[page_number - 1]
             tables = [columns_of_words(page, mapping.pdf_columns)] if mapping.pdf_columns else page.extract_tables()
-            number = 0
-            for table in tables:
-                for cells in table:
-                    number += 1
-                    cells = [" ".join(value.split()) if value else None for value in cells]
-                    if header is None:
-                        header = cells
-                    elif cells == header:
-                        continue
-                    yield f"{page_number}.{number}", f"page {page_number}, row {number}", cells
+            for number, cells in enumerate((cells for table in tables for cells in table), start=1):
+                cells = [" ".join(value.split()) if value else None for value in cells]
+                if header is None:
+                    header = cells
+                elif cells == header:
+                    continue
+                yield f"{page_number}.{number}", f"page {page_number}, row {number}", cells
 
 
 def columns_of_words(page, borders, tolerance=3):

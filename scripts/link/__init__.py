@@ -83,22 +83,19 @@ def birth_range(birth_year, age, detained):
 
 def score(a, b, unique):
     """(score, evidence) for two records of different sources sharing a name key; score None forbids."""
-    points, evidence = 1, ["romanised name"]
+    found = [(1, "romanised name")]
     if a.native and b.native and CJK.search(a.native + b.native):
         if a.native != b.native:
             return None, "native-script names differ"
-        points, evidence = points + 2, evidence + ["native-script name"]
+        found.append((2, "native-script name"))
     if births_differ(a, b):
         return None, "birth years inconsistent"
     if a.birth and b.birth:
-        points, evidence = points + 2, evidence + ["birth year"]
-    for agreement in (detention_dates_agree, places_agree, sentences_agree):
-        found = agreement(a, b)
-        if found:
-            points, evidence = points + found[0], evidence + [found[1]]
+        found.append((2, "birth year"))
+    found += filter(None, (agreement(a, b) for agreement in (detention_dates_agree, places_agree, sentences_agree)))
     if unique:
-        points, evidence = points + 1, evidence + ["only match in each list"]
-    return points, " + ".join(evidence)
+        found.append((1, "only match in each list"))
+    return sum(points for points, _ in found), " + ".join(evidence for _, evidence in found)
 
 
 def detention_dates_agree(a, b):
@@ -241,8 +238,7 @@ def plan(stage, priorities, overrides):
     pairs, partners = candidate_pairs(shared, people)
     scored, contradictions = [], []
     for a_id, b_id in pairs | {pair for pair in overrides if all(r in people for r in pair)}:  # sorted below
-        decision = overrides.get(tuple(sorted((a_id, b_id))))
-        if decision:
+        if decision := overrides.get(tuple(sorted((a_id, b_id)))):
             if decision[0] == "same":
                 scored.append((MAX_SCORE, a_id, b_id, decision[1]))
                 mine, other = (a_id, b_id) if decision[2] == a_id else (b_id, a_id)
@@ -321,10 +317,8 @@ def status_row(rows, priorities):
     """The row a merged person's status (with its date, confirmation and detail) comes from: the highest-priority
     source that knows one; of those, the latest dated (a page reporting a release outdates one saying "imprisoned")."""
     knowing = [(priority, row) for priority, row in zip(priorities, rows) if row.get("status") not in (None, "unknown")]
-    if not knowing:
-        return rows[0]
     top = [row for priority, row in knowing if priority == knowing[0][0]]
-    return max(top, key=lambda row: row.get("status_as_of") or "")  # the first of equal dates
+    return max(top, key=lambda row: row.get("status_as_of") or "") if top else rows[0]  # the first of equal dates
 
 
 def merge_people(rows, priorities):

@@ -9,9 +9,7 @@ from scripts.read import read_csv
 
 def merge(conn, path, staged):  # staged: the ids of the cases as read, before withholding
     conn.execute("UPDATE cases SET sources = json_array(source_id), other_records = NULL")
-    if not path.exists():
-        return
-    for origin, row in read_csv(path, required=("case_id", "same_as", "note")):
+    for origin, row in read_csv(path, required=("case_id", "same_as", "note")) if path.exists() else ():
         gone, kept = (conn.execute("SELECT id, state, source_id, upstream_ref, title, sources, other_records "
                                    "FROM cases WHERE id = ?", (row[f],)).fetchone() for f in ("case_id", "same_as"))
         if None in (gone, kept) and {row["case_id"], row["same_as"]} <= staged:

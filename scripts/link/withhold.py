@@ -116,8 +116,7 @@ def resolve(stage, requests, linked, declared):
     """Each request matched to the staged records as the link plan `linked` groups them; `declared`: raw/'s sources."""
     withheld, claimed = Withheld([], {}), {}
     for request in requests:
-        records = matching_records(stage.conn, request, linked, declared)
-        if records is None:
+        if (records := matching_records(stage.conn, request, linked, declared)) is None:
             continue
         for record in records:
             if record in claimed:
@@ -136,8 +135,7 @@ def resolve(stage, requests, linked, declared):
                 "name", None, "the name given is not a name of the person this line's record finds (neither name is "
                 "shown here)", "Check the record id: a typo can be another person's id. Compare the name with the "
                 "records table, then correct the id or the name.")
-    everyone = set().union(*(person.ids for person in withheld.persons))
-    for case_id, reference, targets in own_cases(stage.conn, everyone):
+    for case_id, reference, targets in own_cases(stage.conn, set().union(*(person.ids for person in withheld.persons))):
         for person in withheld.persons:
             if person.ids & targets:
                 person.ids |= {i for i in (case_id, reference) if distinctive(i)}
@@ -161,8 +159,7 @@ def matching_records(conn, request, linked, declared):
             raise request.error("no person has this id", "Use the id in the address of the person's page "
                                 "(/person/<id>), or name one of their records (source/upstream id).")
         return set().union(*(linked.members(record) for record in found))
-    source_id = request.target.split("/", 1)[0]
-    if source_id not in declared:
+    if (source_id := request.target.split("/", 1)[0]) not in declared:
         raise request.error(f"there is no source '{source_id}'",
                             "Use a source id from raw/ (a folder with a source.yml), as in the record's id.")
     if not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone():
@@ -172,8 +169,7 @@ def matching_records(conn, request, linked, declared):
     if not conn.execute("SELECT 1 FROM records WHERE id = ?", (request.target,)).fetchone():
         raise request.error(f"source {source_id} has no such record",
                             "Copy the record id from its row in the records table (source/upstream id).")
-    members = linked.members(request.target)
-    if len(members) > 1 and request.level != "record only":
+    if len(members := linked.members(request.target)) > 1 and request.level != "record only":
         others = ", ".join(sorted(members - {request.target}))
         raise request.error(f"the person this record names is also known through {others}",
                             "Withhold the person (person:<their id>) so that none of their records is published, "
@@ -192,9 +188,8 @@ def known_as(conn, person):
                                                           f"FROM persons WHERE id IN ({OF_RECORDS})", records):
         person.names |= {name, native, *json.loads(alternates or "[]")}
         person.chinese |= bool(native and CJK.search(native)) or country in ("CN", "HK", "MO", "TW")
-    for name in list(person.names):
-        if name and CJK.search(name) and not re.search(r"[A-Za-z]", name):
-            person.names.add(romanise(name, "Hans"))
+    person.names |= {romanise(name, "Hans") for name in person.names
+                     if name and CJK.search(name) and not re.search(r"[A-Za-z]", name)}
     person.names = {name.strip() for name in person.names if is_name(name)}
     person.ids = {i for i in person.ids if distinctive(i)}
     # How a narrative refers again to someone it named in full: Chinese names by the family name, others by the last.
@@ -313,8 +308,7 @@ def count_persons(stage, counted):
 def anonymise(conn, person, province_of):
     """The person as a case without a name: public id, no name, narrative or upstream record; province, month."""
     public_id = person.request.public_id
-    found = person_ids(conn, person)
-    if len(found) != 1:
+    if len(found := person_ids(conn, person)) != 1:
         raise person.request.error("the person's records are no longer linked as one person",
                                    "Withhold each person on a line of its own.")
     old_id = found[0]
@@ -350,9 +344,7 @@ def own_addresses(conn, person_ids):
     """Pages cited for the persons or their own cases, and by no row about anyone else: such a page names them."""
     mine, others = set(), set()
     cases = {case_id for case_id, _, _ in own_cases(conn, person_ids)}
-    for name, table in TABLES.items():
-        if not table.provenance:
-            continue
+    for name, table in ((name, table) for name, table in TABLES.items() if table.provenance):
         columns = {c.name for c in table.columns}
         about_them = ("person_id IN (SELECT value FROM json_each(:persons))" if "person_id" in columns
                       else "id IN (SELECT value FROM json_each(:persons))" if name == "persons"
@@ -381,27 +373,20 @@ def anonymise_cases(conn, public_ids):
         conn.execute("""UPDATE cases SET id = ?, title = ?, summary = ?, sg_case_reference = NULL, upstream_ref = ?
                         WHERE id = ?""", (new, WITHHELD_CASE, summary, WITHHELD_REF, case_id))
         conn.execute("UPDATE reprisals SET case_id = ? WHERE case_id = ?", (new, case_id))
-        events = conn.execute("SELECT rowid FROM events WHERE case_id = ? ORDER BY rowid", (case_id,)).fetchall()
-        conn.executemany("""UPDATE events SET id = ?, case_id = ?, description = ?, date_note = NULL, upstream_ref = ?
-                            WHERE rowid = ?""", ((f"{new}-event-{number}", new, WITHHELD_DETAILS, WITHHELD_REF, rowid)
-                                                 for number, (rowid,) in enumerate(events, start=1)))
-        to_the_month(conn, "events", "date", "case_id", new)
+        rename_rows(conn, "events", case_id, new, "event", "description = ?, date_note = NULL", (WITHHELD_DETAILS,),
+                    key="case_id")
 
 
-def rename_rows(conn, table, old_id, public_id, kind, blank, params=(), dates=("date",)):
-    """The person's rows of a table renumbered under the public id, blanked, dates to the month; (old, new) ids."""
-    rows = conn.execute(f"SELECT rowid, id FROM [{table}] WHERE person_id = ? ORDER BY rowid", (old_id,)).fetchall()
+def rename_rows(conn, table, old_id, public_id, kind, blank, params=(), dates=("date",), key="person_id"):
+    """A person's (or case's: `key`) rows renumbered under the public id, blanked, dates to the month; (old, new)."""
+    rows = conn.execute(f"SELECT rowid, id FROM [{table}] WHERE [{key}] = ? ORDER BY rowid", (old_id,)).fetchall()
     new = {rowid: f"{public_id}-{kind}-{number}" for number, (rowid, _) in enumerate(rows, start=1)}
-    conn.executemany(f"UPDATE [{table}] SET id = ?, person_id = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
+    conn.executemany(f"UPDATE [{table}] SET id = ?, [{key}] = ?, upstream_ref = ?, {blank} WHERE rowid = ?",
                      ((new[rowid], public_id, WITHHELD_REF, *params, rowid) for rowid in new))
     for date in dates:
-        to_the_month(conn, table, date, "person_id", public_id)
+        conn.execute(f"""UPDATE [{table}] SET [{date}] = substr([{date}], 1, 7), [{date}_precision] = 'month'
+                         WHERE [{key}] = ? AND [{date}_precision] = 'day'""", (public_id,))
     return [(old, new[rowid]) for rowid, old in rows]
-
-
-def to_the_month(conn, table, column, key, value):
-    conn.execute(f"""UPDATE [{table}] SET [{column}] = substr([{column}], 1, 7), [{column}_precision] = 'month'
-                     WHERE [{key}] = ? AND [{column}_precision] = 'day'""", (value,))
 
 
 def narratives(conn, redactor):
@@ -413,8 +398,6 @@ def narratives(conn, redactor):
 def redact(stage, persons):
     """Other rows' narratives redacted where they name a withheld person, and the address of any link naming them (a
     CECC address carries only a number); the redactions made."""
-    if not persons:
-        return []
     conn = stage.conn
     for _, column, _, text in narratives(conn, Redactor(persons)):
         for value in json.loads(text).values() if column.kind == "json" else [text]:
@@ -467,8 +450,8 @@ class Redactor:
 
     def candidates(self, conn, table, column):
         """(rowid, text) of the rows whose column holds a name's longest part (any case) or an id."""
-        needles = {max(tokens(name), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
-        needles |= {max(name.split(), key=len) for p in self.persons for name in p.names if not CJK.search(name)}
+        needles = {max(words, key=len) for p in self.persons for name in p.names if not CJK.search(name)
+                   for words in (tokens(name), name.split())}
         tests = [(f"[{column}] LIKE '%' || ? || '%'", needle) for needle in sorted(needles)]
         tests += [(f"instr([{column}], ?)", text) for text, _, _ in self.exact]
         found = {}
@@ -503,8 +486,7 @@ class Redactor:
     def redact_links(self, text, found):
         """A link whose address or words point at a withheld person's record goes whole: the marker stays."""
         def replace(match):
-            request = self.names_in(match.group(2)) or self.names_in(match.group(1))
-            if request is None:
+            if (request := self.names_in(match.group(2)) or self.names_in(match.group(1))) is None:
                 return match.group(0)
             found.append((request, match.group(0)))
             return NAME_MARKER
@@ -585,14 +567,15 @@ OWN_NAMES = {
 
 
 def traces_left(path, persons):
-    """[(request, where)] for every trace of a withheld person in the database at `path` (request None: the file)."""
+    """[(request, where)] for every trace of a withheld person in the database at `path` (request None: the file), and
+    every line of a served file that names one or holds one of their ids."""
     if not persons:
         return []
+    redactors = [(person, Redactor([person])) for person in persons]
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         left = [(None, f"{count} free pages (written anew, the file should have none)")
                 for (count,) in conn.execute("PRAGMA freelist_count") if count]
-        for person in persons:
-            redactor = Redactor([person])
+        for person, redactor in redactors:
             namesakes = set()
             for table, column, rowid, text in texts(conn, redactor):
                 if redactor.first_in(text, RECORD_MARKER) is not None:
@@ -604,23 +587,14 @@ def traces_left(path, persons):
                         left.append((person.request, f"{table}.{column}, rowid {rowid}: a name"))
             left += [(person.request, f"{table}_fts, rowid {rowid}: a name in the full-text index")
                      for table, rowid in indexed(conn, person) if (table, rowid) not in namesakes]
-    return left + traces_in_served_files(persons)
+    return left + [(person.request, f"{display_path(file)}, line {number}: a name or id") for file in served_files()
+                   for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1)
+                   for person, redactor in redactors if redactor.names_in(line) is not None]
 
 
 def served_files():
     """The files the site serves or renders besides the database."""
     return sorted(path for path in (ROOT / "templates").rglob("*") if path.is_file()) + [ROOT / "metadata.yml"]
-
-
-def traces_in_served_files(persons):
-    """[(request, where)] for every line of a served file that names a withheld person or holds one of their ids."""
-    redactors = [(person, Redactor([person])) for person in persons]
-    left = []
-    for path in served_files():
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            left += [(person.request, f"{display_path(path)}, line {number}: a name or id")
-                     for person, redactor in redactors if redactor.names_in(line) is not None]
-    return left
 
 
 def texts(conn, redactor):
@@ -634,10 +608,7 @@ def texts(conn, redactor):
 
 def indexed(conn, person):
     """(table, rowid) of every full-text row whose index holds one of the person's names as a phrase."""
-    found = set()
-    for table in (name for name, table in TABLES.items() if table.fts):
-        for name in sorted(person.names):
-            query = f'unspaced : "{name}"' if CJK.search(name) else f'"{" ".join(tokens(name))}"'
-            found |= {(table, rowid) for (rowid,) in conn.execute(
-                f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", (query,))}
-    return found
+    phrases = [f'unspaced : "{name}"' if CJK.search(name) else f'"{" ".join(tokens(name))}"'
+               for name in sorted(person.names)]
+    return {(table, rowid) for table in (name for name, table in TABLES.items() if table.fts) for phrase in phrases
+            for (rowid,) in conn.execute(f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", (phrase,))}

@@ -47,9 +47,9 @@ def read_csv(path, required=()):
                              "Its first line must be a header naming its columns"
                              + (f" ({', '.join(required)} at least)." if required else "."))
         check_header(name, header, required)
-        line = reader.line_num
+        last = reader.line_num
         for values in reader:
-            line, last = line + 1, reader.line_num  # a row starts on the line after the last one read
+            line, last = last + 1, reader.line_num  # a row starts on the line after the last one read
             if values:
                 fields = [*header, *(f"column {n}" for n in range(len(header) + 1, len(values) + 1))]
                 check_values(name, line, dict(zip(fields, values)))
@@ -61,7 +61,6 @@ def read_csv(path, required=()):
                                      f"the row has fewer fields than the header ({len(values)} of {len(header)})",
                                      "Give every column a value, empty where there is none (a comma each).")
                 yield Origin(name, line), dict(zip(header, values))
-            line = last
     except csv.Error as exc:
         raise BuildError(name, reader.line_num, None, None, f"not readable as CSV ({exc})",
                          "Check the quotes on this line: a value with a comma or a quote is quoted, and a quote "
@@ -70,8 +69,7 @@ def read_csv(path, required=()):
 
 def decoded(path, name):
     """The file's text, read as UTF-8; another encoding stops the build at its first line that is not UTF-8."""
-    data = Path(path).read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if (data := Path(path).read_bytes()).startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BuildError(name, 1, None, None, "the file is UTF-16, not UTF-8",
                          "Save it as CSV UTF-8 (in a spreadsheet: Save as, CSV UTF-8).")
     try:

@@ -43,8 +43,7 @@ def cited_sites(folder, meta):
 
 
 def host_of(url):
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 def read_table(path, table, meta=None):

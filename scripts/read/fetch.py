@@ -31,8 +31,7 @@ def fetch_one(meta):
         raise checksum_error(meta, meta["url"], str(exc)) from None
     except Exception:  # unreachable: fall back to the mirror
         pass
-    mirrored = MIRROR / meta["id"] / meta["file"]
-    if not mirrored.exists():
+    if not (mirrored := MIRROR / meta["id"] / meta["file"]).exists():
         raise BuildError(f"raw/{meta['id']}/source.yml", None, "url", meta["url"],
                          f"the upstream file is unreachable and there is no mirror copy at {mirrored}",
                          "Connect to the network, or set CONSCIENCE_MIRROR to a folder holding "
