@@ -117,9 +117,14 @@ def json_list(items):
     return json.dumps(items, ensure_ascii=False)
 
 
+def ascii_key(name):
+    """A name folded to lower-case ASCII letters and digits: two spellings with the same key are one name."""
+    return re.sub(r"[^a-z0-9]", "", fold(name).lower())
+
+
 def name_key(name):
-    """A name folded to lower-case letters and digits; Chinese characters kept, without spaces (the gazetteer's key)."""
-    return "".join(name.split()) if CJK.search(name) else re.sub(r"[^a-z0-9]", "", fold(name).lower())
+    """ascii_key, but Chinese characters kept, without spaces (the gazetteer's key)."""
+    return "".join(name.split()) if CJK.search(name) else ascii_key(name)
 
 
 def name_keys(names):

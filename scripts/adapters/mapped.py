@@ -12,7 +12,7 @@ import pycountry
 from scripts.adapters import mapping_language as language
 from scripts.adapters.dateformats import UNIT_MONTHS, DateProblem, DateReader, read_term
 from scripts.adapters.readers import ListFile
-from scripts.common import BuildError, fold, json_list, romanise, unique_id
+from scripts.common import BuildError, ascii_key, fold, json_list, romanise, unique_id
 from scripts.places import locate
 from scripts.read import display_path, read_csv
 
@@ -364,7 +364,7 @@ class Record:
         romanised = native and script and (romanise(native, script) if script in ("Hans", "Hant") else fold(native))
         if not person.get("name"):
             person["name"] = romanised or native
-        elif romanised and key_of(romanised) != key_of(person["name"]):
+        elif romanised and ascii_key(romanised) != ascii_key(person["name"]):
             person["alternate_names"] = (person["alternate_names"] or []) + [romanised]
         if not person["name"]:
             raise BuildError(self.plan.file.shown, self.row.where, None, None, "the row names nobody (no name in it)",
@@ -520,7 +520,3 @@ class Record:
                            "event_type": spec.event_type, "description": spec.description,
                            "date_note": spec.date_note})
         return events
-
-
-def key_of(name):
-    return re.sub(r"[^a-z0-9]", "", (fold(name) or "").lower())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nh3
 
-from scripts.common import fold, json_list, slugify, unique_id
+from scripts.common import ascii_key, fold, json_list, slugify, unique_id
 from scripts.places import Provinces
 from scripts.read import RAW, Origin, read_csv
 
@@ -31,18 +31,13 @@ def derive(stage, released_on, raw=RAW):
         ) AS numbered WHERE numbered.staged = data_quality.rowid""")  # numbered in a stable order
 
 
-def name_key(name):
-    """Two spellings of an organisation with the same key are the same organisation."""
-    return re.sub(r"[^a-z0-9]+", "", fold(name).lower())
-
-
 def signatories(stage, aliases_path):
     """Link each signature to an organisation (an alias, a same-key name, or a new one); record names as written."""
     organizations, signatures = list(stage.rows("organizations")), list(stage.rows("signatures"))
     by_key = {}
     for _, org in organizations:
         for name in filter(None, [org["name"], org.get("_name_as_written")]):
-            by_key.setdefault(name_key(name), org["id"])
+            by_key.setdefault(ascii_key(name), org["id"])
     taken = {org["id"] for _, org in organizations}
     aliases = {}
     for origin, row in read_csv(aliases_path, required=("name_as_written", "organization_id")):
@@ -53,7 +48,7 @@ def signatories(stage, aliases_path):
     written = defaultdict(set, {org["id"]: {org["_name_as_written"]} for _, org in organizations
                                 if org.get("_name_as_written")})
     for origin, signature in signatures:
-        name, key = signature["name_as_written"], name_key(signature["name_as_written"])
+        name, key = signature["name_as_written"], ascii_key(signature["name_as_written"])  # same key: same organisation
         if name not in aliases and key not in by_key:
             by_key[key] = unique_id(slugify(name), taken)
             organizations.append((origin, {
